@@ -1,0 +1,41 @@
+"""Template helpers: ``{% t "中文" "English" %}`` picks the active language; ``|bi`` splits "中文 / English"."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from django import template
+from django.utils.html import format_html
+from django.utils.safestring import SafeString, mark_safe
+
+from gaizao.web.i18n import is_english, tr
+
+register = template.Library()
+
+
+@register.simple_tag
+def t(zh: str, en: str) -> str:
+    return tr(zh, en)
+
+
+@register.filter
+def bi(value: Any) -> str:
+    """``"小区 / community"`` → the half in the active language."""
+    text = str(value)
+    if " / " not in text:
+        return text
+    zh, en = text.split(" / ", 1)
+    return en if is_english() else zh
+
+
+@register.filter
+def json_script_safe(value: Any) -> SafeString:
+    return mark_safe(json.dumps(value, ensure_ascii=False).replace("<", "\\u003c"))  # noqa: S308
+
+
+@register.simple_tag
+def sample_badge(is_sample: bool) -> str:
+    if not is_sample:
+        return ""
+    return format_html('<span class="badge badge-sample" title="{}">{}</span>', tr("由系统生成的演示数据", "generated demo data"), tr("示例数据", "sample data"))

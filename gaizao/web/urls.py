@@ -1,0 +1,43 @@
+from __future__ import annotations
+
+import importlib
+
+from django.contrib import admin
+from django.urls import include, path
+
+from gaizao.api.api import api
+from gaizao.web import views
+
+app_urls = []
+for app in ["accounts", "registry", "lifecircle", "participation", "programme", "portal"]:
+    try:
+        importlib.import_module(f"gaizao.{app}.urls")
+    except ModuleNotFoundError as exc:
+        if exc.name not in {f"gaizao.{app}.urls", f"gaizao.{app}"}:
+            raise
+        continue
+    prefix = "" if app in {"accounts", "portal"} else f"{app}/"
+    if app == "accounts":
+        prefix = "accounts/"
+    if app == "portal":
+        prefix = "public/"
+    app_urls.append(path(prefix, include(f"gaizao.{app}.urls")))
+
+web_patterns = (
+    [
+        path("", views.home, name="home"),
+        path("map/", views.division_map, name="map"),
+        path("tokens/", views.tokens, name="tokens"),
+        path("history/<str:label>/<str:pk>/", views.history, name="history"),
+        path("jobs/<uuid:job_id>/", views.job_detail, name="job"),
+        path("lang/", views.set_language, name="set_language"),
+    ],
+    "web",
+)
+
+urlpatterns = [
+    path("", include(web_patterns)),
+    path("api/v1/", api.urls),
+    path("django-admin/", admin.site.urls),
+    *app_urls,
+]

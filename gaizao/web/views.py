@@ -1,0 +1,100 @@
+"""Pages of the shell: home, the division map, API tokens, object history, job progress, language."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import render
+from django.utils import translation
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_POST
+
+from gaizao.accounts.access import READER_ROLES
+from gaizao.accounts.models import ApiToken
+from gaizao.accounts.services import api_token_create, api_token_revoke
+from gaizao.audit.history import history_fetcher
+from gaizao.audit.selectors import history_of
+from gaizao.errors import ApplicationError
+from gaizao.jobs.selectors import get_job_for
+
+
+def require_staff(request: HttpRequest) -> None:
+    if getattr(request.user, "role", None) not in READER_ROLES:
+        raise Http404
+
+
+@login_required
+def home(request: HttpRequest) -> HttpResponse:
+    return render(request, "web/home.html", {"widgets": _home_widgets(request)})
+
+
+def _home_widgets(request: HttpRequest) -> list[str]:
+    """Templates of the dashboard widgets each app contributes (``<app>/home_widget.html``)."""
+    from django.template import TemplateDoesNotExist
+    from django.template.loader import get_template
+
+    names = []
+    for app in ["registry", "lifecircle", "participation", "programme"]:
+        name = f"{app}/home_widget.html"
+        try:
+            get_template(name)
+        except TemplateDoesNotExist:
+            continue
+        names.append(name)
+    return names
+
+
+@login_required
+def division_map(request: HttpRequest) -> HttpResponse:
+    require_staff(request)
+    return render(request, "web/map.html")
+
+
+@login_required
+def tokens(request: HttpRequest) -> HttpResponse:
+    require_staff(request)
+    new_raw = None
+    if request.method == "POST":
+        try:
+            if "revoke" in request.POST:
+                api_token_revoke(user=request.user, token_id=int(request.POST["revoke"]))
+                messages.success(request, "令牌已撤销。/ Token revoked.")
+            else:
+                _, new_raw = api_token_create(user=request.user, name=request.POST.get("name", ""))
+        except (ApplicationError, ValueError) as exc:
+            messages.error(request, getattr(exc, "message", str(exc)))
+    rows = ApiToken.objects.filter(user=request.user).order_by("-created_at")
+    return render(request, "web/tokens.html", {"tokens": rows, "new_raw": new_raw})
+
+
+@login_required
+def history(request: HttpRequest, label: str, pk: str) -> HttpResponse:
+    fetch = history_fetcher(label)
+    if fetch is None:
+        raise Http404
+    obj = fetch(request.user, pk)
+    return render(request, "web/history.html", {"object": obj, "events": history_of(obj)[:500]})
+
+
+@login_required
+def job_detail(request: HttpRequest, job_id: object) -> HttpResponse:
+    job = get_job_for(request.user, str(job_id))
+    template = "web/job_progress.html" if request.headers.get("HX-Request") else "web/job.html"
+    return render(request, template, {"job": job})
+
+
+@require_POST
+def set_language(request: HttpRequest) -> HttpResponse:
+    lang = request.POST.get("language", "zh-hans")
+    if lang not in {"zh-hans", "en"}:
+        lang = "zh-hans"
+    nxt = request.POST.get("next") or "/"
+    if not url_has_allowed_host_and_scheme(nxt, allowed_hosts={request.get_host()}):
+        nxt = "/"
+    translation.activate(lang)
+    response = HttpResponseRedirect(nxt)
+    from django.conf import settings
+
+    response.set_cookie(settings.LANGUAGE_COOKIE_NAME, lang, samesite="Lax", max_age=365 * 24 * 3600)
+    return response
