@@ -8,6 +8,7 @@ Every setting comes from an environment variable with a safe embedded default (D
 from __future__ import annotations
 
 import os
+import sys
 from pathlib import Path
 
 import dj_database_url
@@ -114,7 +115,7 @@ else:
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- tasks -----------------------------------------------------------------------------------------------
-TASKS_BACKEND = os.environ.get("TASKS_BACKEND", "database")
+TASKS_BACKEND = os.environ.get("TASKS_BACKEND", "immediate" if "pytest" in sys.modules else "database")
 TASKS = {
     "default": {
         "BACKEND": {
