@@ -1,0 +1,65 @@
+"""Gaizao policy core: the rules of Hangzhou's old residential community renovation programme, as pure Python.
+
+No Django here. Apps turn their models into plain inputs, call these functions and store the decision with its
+reasons. Every decision carries :class:`Reason` objects citing the clause applied. Invalid input raises
+:class:`PolicyInputError` naming the field. Rule numbers live in data files (``rulesets/*.toml``) with effective
+dates; :func:`get_ruleset` picks the one in force.
+
+See ``docs/policy.md`` for each rule, its clause and a worked example.
+"""
+
+from __future__ import annotations
+
+from gaizao.policy.districts import (
+    HANGZHOU_CITY_CODE,
+    WEST_LAKE_SCENIC_AREA_CODE,
+    districts,
+    resolve_district,
+)
+from gaizao.policy.errors import PolicyInputError, RuleSetError
+from gaizao.policy.reasons import Reason
+from gaizao.policy.ruleset import (
+    Choice,
+    District,
+    Param,
+    PlanPeriod,
+    RuleSet,
+    Target,
+    Threshold,
+    all_rulesets,
+    get_ruleset,
+    load_rulesets,
+)
+from gaizao.policy.scope import ScopeDecision, assess_scope
+from gaizao.policy.subsidy import SubsidyDecision, municipal_subsidy
+from gaizao.policy.votes import Unit, VoteMatter, VoteTally, exclusive_area, tally_owner_vote, vote_matters
+
+__all__ = [
+    "HANGZHOU_CITY_CODE",
+    "WEST_LAKE_SCENIC_AREA_CODE",
+    "Choice",
+    "District",
+    "Param",
+    "PlanPeriod",
+    "PolicyInputError",
+    "Reason",
+    "RuleSet",
+    "RuleSetError",
+    "ScopeDecision",
+    "SubsidyDecision",
+    "Target",
+    "Threshold",
+    "Unit",
+    "VoteMatter",
+    "VoteTally",
+    "all_rulesets",
+    "assess_scope",
+    "districts",
+    "exclusive_area",
+    "get_ruleset",
+    "load_rulesets",
+    "municipal_subsidy",
+    "resolve_district",
+    "tally_owner_vote",
+    "vote_matters",
+]
