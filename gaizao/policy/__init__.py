@@ -10,6 +10,19 @@ See ``docs/policy.md`` for each rule, its clause and a worked example.
 
 from __future__ import annotations
 
+from gaizao.policy.catalogue import (
+    Aspect,
+    BundleComponent,
+    CatalogueItem,
+    Category,
+    LiuyouGoal,
+    catalogue_aspects,
+    catalogue_categories,
+    catalogue_item,
+    catalogue_items,
+    comprehensive_bundle,
+    liuyou_goals,
+)
 from gaizao.policy.districts import (
     HANGZHOU_CITY_CODE,
     WEST_LAKE_SCENIC_AREA_CODE,
@@ -17,6 +30,26 @@ from gaizao.policy.districts import (
     resolve_district,
 )
 from gaizao.policy.errors import PolicyInputError, RuleSetError
+from gaizao.policy.life_circles import (
+    LEVELS_DO_NOT_SUBSTITUTE,
+    FacilityStandard,
+    LifeCircleLevel,
+    facility_ids,
+    life_circle_facilities,
+    life_circle_levels,
+)
+from gaizao.policy.programme import (
+    consultation_departments,
+    delivery_modes,
+    funding_sources,
+    is_submission_late,
+    plan_period_for,
+    plan_periods,
+    plan_submission_deadline,
+    project_pools,
+    renovation_modes,
+    reviewing_bureaus,
+)
 from gaizao.policy.reasons import Reason
 from gaizao.policy.ruleset import (
     Choice,
@@ -36,9 +69,17 @@ from gaizao.policy.votes import Unit, VoteMatter, VoteTally, exclusive_area, tal
 
 __all__ = [
     "HANGZHOU_CITY_CODE",
+    "LEVELS_DO_NOT_SUBSTITUTE",
     "WEST_LAKE_SCENIC_AREA_CODE",
+    "Aspect",
+    "BundleComponent",
+    "CatalogueItem",
+    "Category",
     "Choice",
     "District",
+    "FacilityStandard",
+    "LifeCircleLevel",
+    "LiuyouGoal",
     "Param",
     "PlanPeriod",
     "PolicyInputError",
@@ -54,12 +95,31 @@ __all__ = [
     "VoteTally",
     "all_rulesets",
     "assess_scope",
+    "catalogue_aspects",
+    "catalogue_categories",
+    "catalogue_item",
+    "catalogue_items",
+    "comprehensive_bundle",
+    "consultation_departments",
+    "delivery_modes",
     "districts",
     "exclusive_area",
+    "facility_ids",
+    "funding_sources",
     "get_ruleset",
+    "is_submission_late",
+    "life_circle_facilities",
+    "life_circle_levels",
+    "liuyou_goals",
     "load_rulesets",
     "municipal_subsidy",
+    "plan_period_for",
+    "plan_periods",
+    "plan_submission_deadline",
+    "project_pools",
+    "renovation_modes",
     "resolve_district",
+    "reviewing_bureaus",
     "tally_owner_vote",
     "vote_matters",
 ]

@@ -1,9 +1,10 @@
 """Hangzhou's county-level divisions and their municipal subsidy shares (RULES §3, §9).
 
 Codes are the national administrative codes (GB/T 2260). 西湖风景名胜区 is a functional area with no administrative
-code; the project gives it the internal code :data:`WEST_LAKE_SCENIC_AREA_CODE` (``"X330100"``: ``X`` marks a
-project-internal code, ``330100`` is Hangzhou). It cannot clash with a national code, which is always six digits.
-``"330100-XHFJQ"`` and ``"杭州西湖风景名胜区"`` are accepted as aliases.
+code; the project gives it the internal code :data:`WEST_LAKE_SCENIC_AREA_CODE`, ``"330100-XHFJQ"`` (Hangzhou's
+city code plus the pinyin initials of 西湖风景区), the same code ``gaizao.divisions`` seeds. It is not all digits, so
+it cannot clash with a national code (always six digits). ``"X330100"`` and ``"杭州西湖风景名胜区"`` are accepted as
+aliases.
 
 The table lives in each rule set (the 2021 re-division changed it), so :func:`districts` takes a date.
 """
@@ -17,7 +18,7 @@ from gaizao.policy.ruleset import District, RuleSet, get_ruleset
 
 __all__ = ["HANGZHOU_CITY_CODE", "WEST_LAKE_SCENIC_AREA_CODE", "District", "districts", "resolve_district"]
 
-WEST_LAKE_SCENIC_AREA_CODE = "X330100"
+WEST_LAKE_SCENIC_AREA_CODE = "330100-XHFJQ"
 """Project-internal code of 西湖风景名胜区 (West Lake Scenic Area), which has no national administrative code."""
 
 HANGZHOU_CITY_CODE = "330100"

@@ -696,6 +696,8 @@ def load_rulesets(directory: Path | str = RULESET_DIR) -> tuple[RuleSet, ...]:
     paths = sorted(folder.glob("*.toml"))
     if not paths:
         raise RuleSetError(f"{folder}: no rule set files (*.toml)")
+    # Files that stand alone first, so an error in a base file is reported against that file.
+    paths.sort(key=lambda p: _read_toml(p).get("based_on") is not None)
     loaded = sorted((_parse(_raw_with_base(p, folder), p) for p in paths), key=lambda r: r.effective_from)
     for earlier, later in zip(loaded, loaded[1:], strict=False):
         if earlier.effective_to is None or earlier.effective_to >= later.effective_from:

@@ -73,7 +73,7 @@ def test_district_aliases(alias: object) -> None:
 
 
 def test_west_lake_aliases_and_internal_code() -> None:
-    assert WEST_LAKE_SCENIC_AREA_CODE == "X330100"
+    assert WEST_LAKE_SCENIC_AREA_CODE == "330100-XHFJQ"
     for alias in ("杭州西湖风景名胜区", "330100-XHFJQ", "X330100", "West Lake Scenic Area"):
         assert subsidy(district=alias).district_name == "西湖风景名胜区"
 
