@@ -1,0 +1,271 @@
+"""Reads of the programme workflow. Every user-visible read goes through ``gaizao.accounts.access.scoped``.
+
+Other apps (participation, lifecircle) are called through the small adapters at the bottom, which answer
+"nothing yet" when the other app's function does not exist, so this app works before theirs lands.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+from typing import Any
+
+from django.db.models import QuerySet
+from django.http import Http404
+
+from gaizao.accounts.access import get_scoped, scoped
+from gaizao.accounts.models import Role
+from gaizao.programme.models import (
+    AnnualPlan,
+    AnnualPlanState,
+    Consultation,
+    PlanVersion,
+    Project,
+    ProjectState,
+    Publication,
+    PublicationComment,
+    PublicationState,
+    UnitRate,
+)
+
+PROJECT = "division__path"
+VIA_PROJECT = "project__division__path"
+
+
+# --- projects -------------------------------------------------------------------------------------------------------
+
+
+def projects_for(user: Any) -> QuerySet[Project]:
+    """Projects ``user`` may read: its division's, or for a utility the projects whose consultation invites it."""
+    qs = scoped(Project.objects.select_related("division", "district"), user, field=PROJECT)
+    if getattr(user, "role", None) == Role.UTILITY:
+        qs = qs.filter(consultations__opinions__department=user.utility_kind).distinct()
+    return qs.filter(archived_at__isnull=True)
+
+
+def get_project(user: Any, pk: Any) -> Project:
+    project = projects_for(user).filter(pk=pk).first()
+    if project is None:
+        raise Http404("不存在或无权查看 / not found")
+    return project
+
+
+def project_counts(user: Any) -> dict[str, int]:
+    counts = Counter(projects_for(user).values_list("state", flat=True))
+    return {state.value: counts.get(state.value, 0) for state in ProjectState}
+
+
+def project_counts_by_district(user: Any) -> list[dict[str, Any]]:
+    rows: dict[str, dict[str, Any]] = {}
+    for name, state in projects_for(user).values_list("district__name", "state"):
+        row = rows.setdefault(name, {"district": name, **{s.value: 0 for s in ProjectState}})
+        row[state] += 1
+    return sorted(rows.values(), key=lambda r: r["district"])
+
+
+def get_plan_version(user: Any, pk: Any) -> PlanVersion:
+    return get_scoped(
+        PlanVersion.objects.select_related("plan__project"), user, field="plan__project__division__path", pk=pk
+    )
+
+
+# --- consultations --------------------------------------------------------------------------------------------------
+
+
+def consultations_for(user: Any) -> QuerySet[Consultation]:
+    qs = scoped(Consultation.objects.select_related("project", "project__district"), user, field=VIA_PROJECT)
+    if getattr(user, "role", None) == Role.UTILITY:
+        qs = qs.filter(opinions__department=user.utility_kind).distinct()
+    return qs
+
+
+def get_consultation(user: Any, pk: Any) -> Consultation:
+    obj = consultations_for(user).filter(pk=pk).first()
+    if obj is None:
+        raise Http404("不存在或无权查看 / not found")
+    return obj
+
+
+# --- publications ---------------------------------------------------------------------------------------------------
+
+
+def public_publications() -> QuerySet[Publication]:
+    """Publications on the public pages: open and finished ones (withdrawn ones are taken down)."""
+    return Publication.objects.exclude(state=PublicationState.WITHDRAWN).select_related(
+        "project", "project__district", "plan_version"
+    )
+
+
+def get_public_publication(public_id: Any) -> Publication:
+    obj = public_publications().filter(public_id=public_id).first()
+    if obj is None:
+        raise Http404("不存在 / not found")
+    return obj
+
+
+def publications_for(user: Any) -> QuerySet[Publication]:
+    return scoped(Publication.objects.select_related("project", "plan_version"), user, field=VIA_PROJECT)
+
+
+def get_publication(user: Any, pk: Any) -> Publication:
+    return get_scoped(Publication.objects.select_related("project"), user, field=VIA_PROJECT, pk=pk)
+
+
+def get_comment(user: Any, pk: Any) -> PublicationComment:
+    return get_scoped(
+        PublicationComment.objects.select_related("publication__project"),
+        user,
+        field="publication__project__division__path",
+        pk=pk,
+    )
+
+
+# --- annual plans ---------------------------------------------------------------------------------------------------
+
+
+def annual_plans_for(user: Any) -> QuerySet[AnnualPlan]:
+    """District officers see their district's plans; the city and reviewers see plans once submitted."""
+    qs = scoped(AnnualPlan.objects.select_related("district"), user, field="district__path")
+    role = getattr(user, "role", None)
+    if role == Role.DISTRICT_OFFICER:
+        return qs
+    if role in (Role.CITY_COORDINATOR, Role.MUNICIPAL_REVIEWER):
+        return qs.exclude(state=AnnualPlanState.DRAFT, version=0)
+    return qs.none()
+
+
+def get_annual_plan(user: Any, pk: Any) -> AnnualPlan:
+    obj = annual_plans_for(user).filter(pk=pk).first()
+    if obj is None:
+        raise Http404("不存在或无权查看 / not found")
+    return obj
+
+
+def city_submission_rows(user: Any, plan_year: int | None = None) -> list[dict[str, Any]]:
+    """Submissions and reviews per district for the city dashboard."""
+    rows = []
+    qs = annual_plans_for(user).prefetch_related("reviews", "projects")
+    if plan_year is not None:
+        qs = qs.filter(plan_year=plan_year)
+    for plan in qs:
+        reviews = {r.bureau: r.decision for r in plan.reviews.all() if r.version == plan.version}
+        rows.append({"plan": plan, "reviews": reviews, "project_count": plan.projects.count()})
+    return rows
+
+
+# --- unit rates -----------------------------------------------------------------------------------------------------
+
+
+def unit_rates_for(user: Any) -> QuerySet[UnitRate]:
+    """City defaults and the rates of the user's district (citywide roles see all)."""
+    from django.db.models import Q
+
+    from gaizao.accounts.access import scope_path
+
+    path = scope_path(user)
+    if path is None:
+        return UnitRate.objects.none()
+    parts = path.split("/")
+    ancestors = ["/".join(parts[: i + 1]) for i in range(len(parts))]
+    return UnitRate.objects.select_related("division").filter(
+        Q(division__path__in=ancestors) | Q(division__path__startswith=path + "/") | Q(division__path=path)
+    )
+
+
+def unit_rate_for(*, district: Any, item_id: str) -> UnitRate | None:
+    """The district's own rate for a catalogue item, else the city default."""
+    own = UnitRate.objects.filter(division=district, item_id=item_id).first()
+    if own is not None:
+        return own
+    city = district.parent
+    while city is not None and city.parent is not None:
+        city = city.parent
+    if city is None:
+        return None
+    return UnitRate.objects.filter(division=city, item_id=item_id).first()
+
+
+# --- adapters to apps being written alongside -----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class VoteStatus:
+    approved: bool
+    found: bool
+
+
+def ballot_outcome(*, community_id: int, purpose: str) -> VoteStatus:
+    """Latest outcome of a community's ballot for ``purpose`` ("renovation_consent" or "plan_approval")."""
+    try:
+        from gaizao.participation.selectors import latest_ballot_outcome
+    except (ImportError, AttributeError):
+        return VoteStatus(approved=False, found=False)
+    outcome = latest_ballot_outcome(community_id=community_id, purpose=purpose)
+    if outcome is None:
+        return VoteStatus(approved=False, found=False)
+    return VoteStatus(approved=bool(getattr(outcome, "approved", False)), found=True)
+
+
+def needs_priorities(*, community_id: int) -> list[tuple[str, float]]:
+    """Residents' needs survey priorities (catalogue item id, score), best first; empty until participation lands."""
+    try:
+        from gaizao.participation.selectors import needs_priorities as fetch
+    except (ImportError, AttributeError):
+        return []
+    return list(fetch(community_id=community_id) or [])
+
+
+def community_gap_items(*, community_id: int) -> list[str]:
+    """Catalogue items the life-circle gaps recommend; empty until lifecircle lands."""
+    try:
+        from gaizao.lifecircle.selectors import community_gap_items as fetch
+    except (ImportError, AttributeError):
+        return []
+    return list(fetch(community_id=community_id) or [])
+
+
+def renovation_unit_proposals(*, user: Any) -> list[Any]:
+    """Renovation units (连片) the life-circle engine proposes; empty until lifecircle lands."""
+    try:
+        from gaizao.lifecircle import selectors as lc
+    except ImportError:
+        return []
+    fetch = getattr(lc, "renovation_unit_proposals", None)
+    if fetch is None:
+        return []
+    try:
+        return list(fetch(user=user) or [])
+    except TypeError:
+        return []
+
+
+def screened_communities_for(user: Any) -> QuerySet[Any]:
+    """Communities a project may be created from: in scope (priority or may_include), inside the user's scope."""
+    from gaizao.registry.models import Community, ScopeStatus
+
+    return scoped(Community.objects.select_related("division"), user).filter(
+        scope_status__in=[ScopeStatus.PRIORITY, ScopeStatus.MAY_INCLUDE], archived_at__isnull=True
+    )
+
+
+def plan_recommendations(project: Project) -> list[dict[str, Any]]:
+    """Items pre-filled from the life-circle gaps and the needs survey of the project's communities, with origin."""
+    from gaizao.policy.catalogue import catalogue_items
+
+    known = {item.id for item in catalogue_items()}
+    origins: dict[str, set[str]] = {}
+    scores: dict[str, float] = {}
+    for community_id in project.communities.values_list("pk", flat=True):
+        for item_id in community_gap_items(community_id=community_id):
+            if item_id in known:
+                origins.setdefault(item_id, set()).add("gap")
+        for item_id, score in needs_priorities(community_id=community_id):
+            if item_id in known and score > 0:
+                origins.setdefault(item_id, set()).add("needs")
+                scores[item_id] = max(scores.get(item_id, 0.0), float(score))
+    out = []
+    for item_id, kinds in origins.items():
+        origin = "gap+needs" if kinds == {"gap", "needs"} else next(iter(kinds))
+        out.append({"item_id": item_id, "origin": origin, "score": scores.get(item_id, 0.0)})
+    out.sort(key=lambda r: (-r["score"], r["item_id"]))
+    return out

@@ -1,0 +1,874 @@
+"""Writes of the programme workflow. Each is one transaction that checks the move and writes its audit record.
+
+State machines (STYLE.md §5): ``PROJECT_TRANSITIONS``, ``PLAN_TRANSITIONS``, ``CONSULTATION_TRANSITIONS``,
+``PUBLICATION_TRANSITIONS`` and ``ANNUAL_PLAN_TRANSITIONS`` name every legal move; ``_move`` refuses any other with
+:class:`gaizao.errors.StateError` and audits the ones it makes. Services take an explicit ``now`` so tests can
+place them in time (default ``timezone.now()``).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from typing import Any
+
+from django.db import transaction
+from django.db.models import Max
+from django.utils import timezone
+
+from gaizao.accounts.access import require_role, require_write
+from gaizao.accounts.models import Bureau, Role
+from gaizao.audit.services import audit_record
+from gaizao.divisions.models import Division, DivisionLevel
+from gaizao.errors import ApplicationError, PermissionError_, StateError
+from gaizao.programme import rules
+from gaizao.programme.models import (
+    AnnualPlan,
+    AnnualPlanReview,
+    AnnualPlanState,
+    AnnualPlanVersion,
+    Consultation,
+    ConsultationOpinion,
+    ConsultationState,
+    OpinionDecision,
+    Plan,
+    PlanState,
+    PlanVersion,
+    Project,
+    ProjectCommunity,
+    ProjectState,
+    Publication,
+    PublicationComment,
+    PublicationState,
+    ReviewDecision,
+    UnitRate,
+)
+from gaizao.programme import selectors
+from gaizao.programme.selectors import unit_rate_for
+
+FEN = Decimal("0.01")
+
+PROJECT_TRANSITIONS: dict[str, frozenset[str]] = {
+    ProjectState.RESERVE: frozenset({ProjectState.PLANNING, ProjectState.WITHDRAWN}),
+    ProjectState.PLANNING: frozenset({ProjectState.RESERVE, ProjectState.IMPLEMENTING, ProjectState.WITHDRAWN}),
+    ProjectState.IMPLEMENTING: frozenset(),
+    ProjectState.WITHDRAWN: frozenset({ProjectState.RESERVE}),
+}
+PLAN_TRANSITIONS: dict[str, frozenset[str]] = {
+    PlanState.DRAFT: frozenset({PlanState.FINALISED}),
+    PlanState.FINALISED: frozenset({PlanState.DRAFT, PlanState.FROZEN}),
+    PlanState.FROZEN: frozenset(),
+}
+CONSULTATION_TRANSITIONS: dict[str, frozenset[str]] = {
+    ConsultationState.OPEN: frozenset({ConsultationState.COMPLETED, ConsultationState.CANCELLED}),
+    ConsultationState.COMPLETED: frozenset(),
+    ConsultationState.CANCELLED: frozenset(),
+}
+PUBLICATION_TRANSITIONS: dict[str, frozenset[str]] = {
+    PublicationState.OPEN: frozenset({PublicationState.FINISHED, PublicationState.WITHDRAWN}),
+    PublicationState.FINISHED: frozenset(),
+    PublicationState.WITHDRAWN: frozenset(),
+}
+ANNUAL_PLAN_TRANSITIONS: dict[str, frozenset[str]] = {
+    AnnualPlanState.DRAFT: frozenset({AnnualPlanState.SUBMITTED}),
+    AnnualPlanState.SUBMITTED: frozenset({AnnualPlanState.RETURNED, AnnualPlanState.REVIEWED}),
+    AnnualPlanState.RETURNED: frozenset({AnnualPlanState.SUBMITTED}),
+    AnnualPlanState.REVIEWED: frozenset({AnnualPlanState.APPROVED}),
+    AnnualPlanState.APPROVED: frozenset(),
+}
+
+#: The reviewing bureau (policy id) each municipal account's bureau stands for.
+BUREAU_OF_ACCOUNT = {
+    Bureau.CONSTRUCTION: "city_construction_committee",
+    Bureau.DEVELOPMENT_REFORM: "city_development_reform_commission",
+    Bureau.PLANNING: "city_planning_natural_resources_bureau",
+}
+
+
+def _now(now: dt.datetime | None) -> dt.datetime:
+    return now or timezone.now()
+
+
+def _label(choices: Any, value: str) -> str:
+    try:
+        return str(choices(value).label)
+    except ValueError:
+        return value
+
+
+def _move(obj: Any, *, table: dict[str, frozenset[str]], to: str, actor: Any, kind: str, labels: Any,
+          reason: str = "", changes: dict[str, Any] | None = None) -> None:
+    """Move ``obj.state`` to ``to`` if the table allows it; audit the move as ``<kind>.<to>``."""
+    current = obj.state
+    if to not in table.get(current, frozenset()):
+        raise StateError(
+            f"不能从“{_label(labels, current).split(' / ')[0]}”转为“{_label(labels, to).split(' / ')[0]}”。/ "
+            f"{kind}: cannot move from {current} to {to}.",
+            code="illegal_transition",
+        )
+    obj.state = to
+    obj.save()
+    audit_record(
+        actor=actor,
+        action=f"{kind}.{to}",
+        obj=obj,
+        changes={"state": [current, to], **(changes or {})},
+        reason=reason,
+    )
+
+
+def _decimal(value: Any, field: str) -> Decimal:
+    try:
+        out = Decimal(str(value).strip() or "0")
+    except (InvalidOperation, ValueError) as exc:
+        raise ApplicationError(f"“{field}”不是有效数字。/ {field}: not a number: {value!r}.", field=field) from exc
+    if not out.is_finite() or out < 0:
+        raise ApplicationError(f"“{field}”不能为负数。/ {field} must not be negative.", field=field)
+    return out
+
+
+def _require_officer(actor: Any, division: Division, *roles: str) -> None:
+    require_role(actor, *(roles or (Role.DISTRICT_OFFICER, Role.STREET_IMPLEMENTER, Role.CITY_COORDINATOR)))
+    require_write(actor, division)
+
+
+# --- projects -------------------------------------------------------------------------------------------------------
+
+
+def _common_division(divisions: list[Division]) -> Division:
+    paths = [d.path.split("/") for d in divisions]
+    prefix: list[str] = []
+    for parts in zip(*paths, strict=False):
+        if len(set(parts)) != 1:
+            break
+        prefix.append(parts[0])
+    return Division.objects.get(path="/".join(prefix))
+
+
+def _scope_refusal(community: Any) -> str:
+    reasons = community.scope_reasons or []
+    texts = []
+    for r in reasons:
+        if isinstance(r, dict):
+            texts.append(f"{r.get('message', '')}（{r.get('clause', '')}）")
+        else:
+            texts.append(str(r))
+    status = community.get_scope_status_display()
+    return (
+        f"小区“{community.name}”的筛查结果为“{status.split(' / ')[0]}”，不能立项：{'；'.join(texts) or '未筛查'}。/ "
+        f"communities: {community.name} is {community.scope_status}, a project needs a community screened as "
+        f"priority or may_include ({rules.scope_clause()})."
+    )
+
+
+@transaction.atomic
+def project_create(
+    *, actor: Any, community_ids: list[int], name: str = "", renovation_unit: str = "", is_sample: bool = False
+) -> Project:
+    """Create a project in the reserve pool from one screened community or a renovation unit of several."""
+    from gaizao.registry.models import Community, ScopeStatus
+
+    ids = sorted({int(i) for i in community_ids})
+    if not ids:
+        raise ApplicationError("请至少选择一个小区。/ communities: choose at least one community.", field="communities")
+    from gaizao.accounts.access import scoped
+
+    communities = list(scoped(Community.objects.select_related("division"), actor).filter(pk__in=ids))
+    if len(communities) != len(ids):
+        from django.http import Http404
+
+        raise Http404("小区不存在或无权查看 / community not found")
+    for community in communities:
+        require_role(actor, Role.DISTRICT_OFFICER, Role.STREET_IMPLEMENTER, Role.CITY_COORDINATOR)
+        require_write(actor, community.division)
+        if community.scope_status not in (ScopeStatus.PRIORITY, ScopeStatus.MAY_INCLUDE):
+            raise ApplicationError(_scope_refusal(community), code="out_of_scope", field="communities")
+        busy = (
+            ProjectCommunity.objects.filter(community=community, project__archived_at__isnull=True)
+            .exclude(project__state=ProjectState.WITHDRAWN)
+            .select_related("project")
+            .first()
+        )
+        if busy is not None:
+            raise ApplicationError(
+                f"小区“{community.name}”已在项目“{busy.project.name}”中。/ communities: {community.name} is already "
+                f"in project {busy.project.code}.",
+                field="communities",
+            )
+    districts = {c.division.district.pk for c in communities if c.division.district}
+    if len(districts) != 1:
+        raise ApplicationError(
+            "改造单元的小区必须属于同一区县。/ communities: a renovation unit must lie in one district.",
+            field="communities",
+        )
+    division = _common_division([c.division for c in communities])
+    district = division.district
+    assert district is not None
+    year = timezone.localdate().year
+    seq = Project.objects.filter(district=district).count() + 1
+    code = f"GZ-{district.code}-{year}-{seq:04d}"
+    while Project.objects.filter(code=code).exists():
+        seq += 1
+        code = f"GZ-{district.code}-{year}-{seq:04d}"
+    if not name:
+        name = communities[0].name + ("等" + str(len(communities)) + "个小区" if len(communities) > 1 else "")
+        name += "综合改造"
+    project = Project.objects.create(
+        code=code,
+        name=name[:200],
+        division=division,
+        district=district,
+        renovation_unit=renovation_unit[:100],
+        created_by=actor if getattr(actor, "is_authenticated", False) else None,
+        state=ProjectState.RESERVE,
+        state_changed_at=timezone.now(),
+        is_sample=is_sample,
+    )
+    for community in communities:
+        ProjectCommunity.objects.create(project=project, community=community)
+    Plan.objects.create(project=project)
+    audit_record(
+        actor=actor,
+        action="project.create",
+        obj=project,
+        changes={"communities": [c.code for c in communities], "state": [None, ProjectState.RESERVE]},
+    )
+    return project
+
+
+@dataclass(frozen=True)
+class Condition:
+    """One condition of the move to 实施 and whether it is met."""
+
+    code: str
+    met: bool
+    message: str
+    clause: str
+    community: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"code": self.code, "met": self.met, "message": self.message, "clause": self.clause,
+                "community": self.community}
+
+
+def implementation_conditions(project: Project, *, now: dt.datetime | None = None) -> list[Condition]:
+    """Every condition of moving ``project`` to 实施 (四(三), 三(二); 民法典 第278条), met or not."""
+    now = _now(now)
+    out: list[Condition] = []
+    vote_clause = rules.vote_clause(now.date())
+    for community in project.communities.order_by("code"):
+        for purpose, zh, en in (
+            ("renovation_consent", "改造意愿表决", "renovation consent vote"),
+            ("plan_approval", "改造方案表决", "plan approval vote"),
+        ):
+            status = selectors.ballot_outcome(community_id=community.pk, purpose=purpose)
+            if status.approved:
+                msg = f"小区“{community.name}”{zh}已通过。/ {community.name}: {en} passed."
+            elif status.found:
+                msg = f"小区“{community.name}”{zh}未通过。/ {community.name}: {en} did not pass."
+            else:
+                msg = f"小区“{community.name}”尚无{zh}结果。/ {community.name}: no {en} yet."
+            out.append(Condition(f"vote.{purpose}", status.approved, msg, vote_clause, community.name))
+    plan = getattr(project, "plan", None)
+    plan_ok = plan is not None and plan.state in (PlanState.FINALISED, PlanState.FROZEN)
+    out.append(Condition(
+        "plan.finalised", plan_ok,
+        "改造方案已定稿（资金平衡）。/ The renovation plan is finalised (funding balanced)." if plan_ok else
+        "改造方案尚未定稿。/ The renovation plan is not finalised.",
+        rules.plan_clause(),
+    ))
+    consultation = project.consultations.filter(state=ConsultationState.COMPLETED).first()
+    if consultation is None:
+        c_ok, c_msg = False, "联合会商尚未完成。/ The joint consultation is not completed."
+    elif not consultation.agreed:
+        c_ok, c_msg = False, "联合会商有部门不同意。/ A department disagreed in the joint consultation."
+    else:
+        c_ok, c_msg = True, "联合会商已完成。/ The joint consultation is completed."
+    out.append(Condition("consultation.completed", c_ok, c_msg, rules.consultation_clause()))
+    current = plan.current_version_id if plan else None
+    publication = (
+        project.publications.exclude(state=PublicationState.WITHDRAWN).filter(plan_version_id=current).first()
+        if current
+        else None
+    )
+    if publication is None:
+        p_ok, p_msg = False, "现行方案尚未公示。/ The current plan version has not been published."
+    elif not publication.is_finished(now):
+        p_ok = False
+        p_msg = (
+            f"方案公示期至 {timezone.localtime(publication.ends_at):%Y-%m-%d %H:%M} 结束，尚未期满。/ "
+            f"The publication period runs until {timezone.localtime(publication.ends_at):%Y-%m-%d %H:%M}."
+        )
+    else:
+        p_ok, p_msg = True, "方案公示期已满。/ The publication period has finished."
+    out.append(Condition("publication.finished", p_ok, p_msg, rules.publication_clause()))
+    return out
+
+
+@transaction.atomic
+def project_move(*, actor: Any, project: Project, to: str, reason: str = "", now: dt.datetime | None = None) -> Project:
+    """Move a project between pools (储备 → 谋划 → 实施) or withdraw it; the move to 实施 checks every condition."""
+    now = _now(now)
+    project = Project.objects.select_for_update().get(pk=project.pk)
+    _require_officer(actor, project.division, Role.DISTRICT_OFFICER, Role.CITY_COORDINATOR)
+    if to not in ProjectState.values:
+        raise ApplicationError(f"未知的项目库“{to}”。/ to: unknown pool {to!r}.", field="to")
+    changes: dict[str, Any] = {}
+    if to == ProjectState.IMPLEMENTING and to in PROJECT_TRANSITIONS.get(project.state, frozenset()):
+        missing = [c for c in implementation_conditions(project, now=now) if not c.met]
+        if missing:
+            error = StateError(
+                "不能转入实施一批，缺少：" + "；".join(f"{c.message.split(' / ')[0]}（{c.clause}）" for c in missing)
+                + " / Cannot move to implementing; missing: "
+                + "; ".join(f"{c.message.split(' / ')[-1]} ({c.clause})" for c in missing),
+                code="conditions_missing",
+                field="to",
+            )
+            error.missing = [c.to_dict() for c in missing]  # type: ignore[attr-defined]
+            raise error
+        plan = project.plan
+        _move(plan, table=PLAN_TRANSITIONS, to=PlanState.FROZEN, actor=actor, kind="plan", labels=PlanState,
+              reason="项目转入实施一批 / project implementing")
+        changes["conditions"] = [c.code for c in implementation_conditions(project, now=now)]
+    project.state_changed_at = now
+    _move(project, table=PROJECT_TRANSITIONS, to=to, actor=actor, kind="project", labels=ProjectState,
+          reason=reason, changes=changes)
+    return project
+
+
+# --- plans ----------------------------------------------------------------------------------------------------------
+
+
+def _subsidy_for(project: Project, *, estimate: Decimal, elevator: Decimal, water: Decimal,
+                 on: dt.date) -> tuple[Decimal, dict[str, Any]]:
+    """Expected municipal subsidy: the estimate stands in for the final accounts (RULES §3), split over the
+    project's communities by building area when it is a renovation unit."""
+    from gaizao.policy import PolicyInputError, municipal_subsidy
+
+    communities = list(project.communities.order_by("code"))
+    areas = [c.building_area_m2 or Decimal(0) for c in communities]
+    total_area = sum(areas, Decimal(0))
+    parts = []
+    amount = Decimal(0)
+    for community, area in zip(communities, areas, strict=True):
+        share = (area / total_area) if total_area else Decimal(1) / len(communities)
+        try:
+            decision = municipal_subsidy(
+                district=project.district.code,
+                built_year=community.built_year,
+                affordable_housing=community.affordable_housing,
+                final_accounts=estimate * share,
+                elevator_cost=elevator * share,
+                secondary_water_cost=water * share,
+                building_area_m2=area,
+                on=on,
+            )
+        except PolicyInputError as exc:
+            parts.append({"community": community.name, "error": str(exc), "amount": "0.00", "reasons": []})
+            continue
+        data = decision.to_dict()
+        data["community"] = community.name
+        parts.append(data)
+        amount += decision.amount
+    return amount.quantize(FEN, rounding=ROUND_HALF_UP), {"amount": str(amount), "parts": parts}
+
+
+@transaction.atomic
+def plan_save(
+    *,
+    actor: Any,
+    project: Project,
+    mode: str,
+    delivery_mode: str = "",
+    items: list[dict[str, Any]],
+    funding: dict[str, Any],
+    note: str = "",
+    now: dt.datetime | None = None,
+) -> PlanVersion:
+    """Save the plan as a new version: price the items, check the funding sources, compute the expected subsidy."""
+    from gaizao.policy import PolicyInputError
+    from gaizao.policy.catalogue import catalogue_item, comprehensive_bundle
+
+    now = _now(now)
+    plan = Plan.objects.select_for_update().get(project=project)
+    _require_officer(actor, project.division)
+    if plan.state != PlanState.DRAFT:
+        raise StateError(
+            "方案已定稿或锁定，请先退回编制再修改。/ plan: the plan is not a draft; reopen it before changing it.",
+            field="plan",
+        )
+    if project.state in (ProjectState.IMPLEMENTING, ProjectState.WITHDRAWN):
+        raise StateError("项目已实施或撤销，方案不能修改。/ plan: the project is implementing or withdrawn.")
+    modes = {c.id for c in rules.renovation_modes(now.date())}
+    if mode not in modes:
+        raise ApplicationError(f"改造模式“{mode}”无效。/ mode: choose one of {sorted(modes)}.", field="mode")
+    deliveries = {c.id for c in rules.delivery_modes(now.date())}
+    if delivery_mode and delivery_mode not in deliveries:
+        raise ApplicationError(
+            f"建设模式“{delivery_mode}”无效。/ delivery_mode: choose one of {sorted(deliveries)}.", field="delivery_mode"
+        )
+    rows = []
+    seen: set[str] = set()
+    elevator = water = Decimal(0)
+    for raw in items:
+        item_id = str(raw.get("item_id", ""))
+        try:
+            item = catalogue_item(item_id)
+        except PolicyInputError as exc:
+            raise ApplicationError(f"改造内容“{item_id}”不在目录中。/ items: {exc}", field="items") from exc
+        if item_id in seen:
+            raise ApplicationError(f"改造内容“{item.name_zh}”重复。/ items: {item_id} listed twice.", field="items")
+        seen.add(item_id)
+        quantity = _decimal(raw.get("quantity", 0), f"items.{item_id}.quantity")
+        if raw.get("unit_rate") not in (None, ""):
+            rate = _decimal(raw["unit_rate"], f"items.{item_id}.unit_rate")
+        else:
+            found = unit_rate_for(district=project.district, item_id=item_id)
+            if found is None:
+                raise ApplicationError(
+                    f"“{item.name_zh}”没有单价，请填写单价。/ items.{item_id}.unit_rate: no unit rate configured; "
+                    "enter one.",
+                    field=f"items.{item_id}.unit_rate",
+                )
+            rate = found.rate
+        amount = (quantity * rate).quantize(FEN, rounding=ROUND_HALF_UP)
+        kind = rules.subsidy_excluded_kind(item)
+        if kind == "elevator":
+            elevator += amount
+        elif kind == "secondary_water":
+            water += amount
+        rows.append({
+            "item_id": item_id, "name_zh": item.name_zh, "name_en": item.name_en, "aspect": item.aspect,
+            "category": item.category, "bundle_key": item.bundle_key, "unit": item.unit, "quantity": str(quantity),
+            "unit_rate": str(rate), "amount": str(amount), "origin": str(raw.get("origin") or "manual"),
+        })
+    estimate = sum((Decimal(r["amount"]) for r in rows), Decimal(0)).quantize(FEN)
+    sources = {c.id for c in rules.funding_sources(now.date())}
+    clean_funding: dict[str, str] = {}
+    for source, value in funding.items():
+        if source not in sources:
+            raise ApplicationError(f"资金来源“{source}”无效。/ funding: unknown source {source!r}.", field="funding")
+        amount = _decimal(value, f"funding.{source}").quantize(FEN, rounding=ROUND_HALF_UP)
+        if amount:
+            clean_funding[source] = str(amount)
+    funding_total = sum((Decimal(v) for v in clean_funding.values()), Decimal(0)).quantize(FEN)
+    subsidy_amount, subsidy = _subsidy_for(project, estimate=estimate, elevator=elevator, water=water, on=now.date())
+    bundle = [
+        {"key": c.key, "name_zh": c.name_zh, "name_en": c.name_en, "covered": bool(set(c.item_ids) & seen),
+         "items": [i for i in c.item_ids if i in seen]}
+        for c in comprehensive_bundle()
+    ]
+    number = (plan.versions.aggregate(n=Max("number"))["n"] or 0) + 1
+    version = PlanVersion.objects.create(
+        plan=plan, number=number, mode=mode, delivery_mode=delivery_mode, items=rows, funding=clean_funding,
+        estimate=estimate, funding_total=funding_total, subsidy_amount=subsidy_amount, subsidy=subsidy,
+        bundle=bundle, note=note, created_by=actor if getattr(actor, "is_authenticated", False) else None,
+    )
+    plan.current_version = version
+    plan.save(update_fields=["current_version"])
+    audit_record(
+        actor=actor, action="plan.save", obj=plan,
+        changes={"version": number, "estimate": estimate, "funding_total": funding_total,
+                 "subsidy": subsidy_amount, "items": len(rows)},
+    )
+    return version
+
+
+@transaction.atomic
+def plan_finalise(*, actor: Any, project: Project) -> Plan:
+    """Finalise the plan: it needs items, and a funding plan that adds up to the estimate exactly."""
+    plan = Plan.objects.select_for_update().get(project=project)
+    _require_officer(actor, project.division)
+    version = plan.current_version
+    if plan.state == PlanState.DRAFT:
+        if version is None or not version.items:
+            raise ApplicationError("方案还没有改造内容。/ items: the plan has no items yet.", field="items")
+        if version.funding_total != version.estimate:
+            diff = version.estimate - version.funding_total
+            raise ApplicationError(
+                f"资金来源合计 {version.funding_total} 元与估算 {version.estimate} 元不一致（差 {diff} 元）。/ "
+                f"funding: sources add up to {version.funding_total} yuan, the estimate is {version.estimate} yuan "
+                f"(difference {diff}) ({rules.funding_clause()}).",
+                field="funding",
+                code="funding_unbalanced",
+            )
+    _move(plan, table=PLAN_TRANSITIONS, to=PlanState.FINALISED, actor=actor, kind="plan", labels=PlanState,
+          changes={"version": version.number if version else None})
+    return plan
+
+
+@transaction.atomic
+def plan_reopen(*, actor: Any, project: Project, reason: str = "") -> Plan:
+    plan = Plan.objects.select_for_update().get(project=project)
+    _require_officer(actor, project.division)
+    _move(plan, table=PLAN_TRANSITIONS, to=PlanState.DRAFT, actor=actor, kind="plan", labels=PlanState, reason=reason)
+    return plan
+
+
+# --- joint consultation ---------------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def consultation_start(
+    *, actor: Any, project: Project, departments: list[str] | None = None, now: dt.datetime | None = None
+) -> Consultation:
+    """Invite the departments and utilities (三(二)) to a joint consultation on the project's current plan."""
+    now = _now(now)
+    _require_officer(actor, project.division, Role.DISTRICT_OFFICER, Role.CITY_COORDINATOR)
+    if project.state in (ProjectState.IMPLEMENTING, ProjectState.WITHDRAWN):
+        raise StateError("项目已实施或撤销。/ project: the project is implementing or withdrawn.")
+    plan = project.plan
+    if plan.current_version is None:
+        raise ApplicationError("请先编制改造方案。/ plan: save a renovation plan first.", field="plan")
+    if project.consultations.filter(state=ConsultationState.OPEN).exists():
+        raise StateError("已有进行中的联合会商。/ consultation: one is already open for this project.")
+    choices = rules.consultation_departments(now.date())
+    known = [c.id for c in choices]
+    chosen = departments or known
+    unknown = [d for d in chosen if d not in known]
+    if unknown:
+        raise ApplicationError(f"未知部门：{unknown}。/ departments: unknown {unknown}.", field="departments")
+    consultation = Consultation.objects.create(
+        project=project, plan_version=plan.current_version, started_by=actor, started_at=now
+    )
+    for order, dept in enumerate(d for d in known if d in chosen):
+        ConsultationOpinion.objects.create(consultation=consultation, department=dept, order=order)
+    audit_record(actor=actor, action="consultation.open", obj=consultation, changes={"departments": list(chosen)})
+    return consultation
+
+
+def can_record_opinion(actor: Any, consultation: Consultation, department: str) -> bool:
+    role = getattr(actor, "role", None)
+    if role == Role.UTILITY:
+        return bool(actor.utility_kind) and actor.utility_kind == department
+    if role in (Role.DISTRICT_OFFICER, Role.CITY_COORDINATOR):
+        from gaizao.accounts.access import can_write
+
+        return can_write(actor, consultation.project.division)
+    return False
+
+
+@transaction.atomic
+def consultation_record_opinion(
+    *,
+    actor: Any,
+    consultation: Consultation,
+    department: str,
+    decision: str,
+    conditions: str = "",
+    simplified_approvals: str = "",
+    now: dt.datetime | None = None,
+) -> ConsultationOpinion:
+    """Record one department's opinion. Utilities record their own; the district records the departments'."""
+    now = _now(now)
+    consultation = Consultation.objects.select_for_update().get(pk=consultation.pk)
+    if consultation.state != ConsultationState.OPEN:
+        raise StateError("联合会商已结束。/ consultation: it is no longer open.", field="decision")
+    opinion = consultation.opinions.filter(department=department).first()
+    if opinion is None:
+        raise ApplicationError(f"部门“{department}”未受邀。/ department: {department} is not invited.",
+                               field="department")
+    if not can_record_opinion(actor, consultation, department):
+        raise PermissionError_("您无权代表该部门填写意见。/ You may not record this department's opinion.")
+    if decision not in (OpinionDecision.AGREE, OpinionDecision.AGREE_CONDITIONS, OpinionDecision.DISAGREE):
+        raise ApplicationError("请选择同意、有条件同意或不同意。/ decision: choose agree, agree with conditions or "
+                               "disagree.", field="decision")
+    if decision != OpinionDecision.AGREE and not conditions.strip():
+        raise ApplicationError("有条件同意或不同意须写明条件或理由。/ conditions: state the conditions or the reason.",
+                               field="conditions")
+    before = {"decision": opinion.decision, "conditions": opinion.conditions}
+    opinion.decision = decision
+    opinion.conditions = conditions.strip()
+    opinion.simplified_approvals = simplified_approvals.strip()
+    opinion.responded_by = actor
+    opinion.responded_at = now
+    opinion.save()
+    audit_record(actor=actor, action="consultation.opinion", obj=consultation,
+                 changes={"department": department, "decision": [before["decision"], decision]})
+    return opinion
+
+
+@transaction.atomic
+def consultation_complete(
+    *, actor: Any, consultation: Consultation, summary: str = "", now: dt.datetime | None = None
+) -> Consultation:
+    """Close the consultation once every invited department has answered; the consolidated opinion follows."""
+    now = _now(now)
+    consultation = Consultation.objects.select_for_update().get(pk=consultation.pk)
+    _require_officer(actor, consultation.project.division, Role.DISTRICT_OFFICER, Role.CITY_COORDINATOR)
+    pending = [o.department for o in consultation.opinions.filter(decision=OpinionDecision.PENDING)]
+    if pending and consultation.state == ConsultationState.OPEN:
+        names = rules.department_names(now.date())
+        raise StateError(
+            "尚有部门未回复：" + "、".join(names.get(d, d) for d in pending) + f"。/ consultation: waiting for {pending}.",
+            field="opinions",
+        )
+    consultation.completed_at = now
+    consultation.summary = summary.strip()
+    _move(consultation, table=CONSULTATION_TRANSITIONS, to=ConsultationState.COMPLETED, actor=actor,
+          kind="consultation", labels=ConsultationState)
+    return consultation
+
+
+@transaction.atomic
+def consultation_cancel(*, actor: Any, consultation: Consultation, reason: str = "") -> Consultation:
+    _require_officer(actor, consultation.project.division, Role.DISTRICT_OFFICER, Role.CITY_COORDINATOR)
+    _move(consultation, table=CONSULTATION_TRANSITIONS, to=ConsultationState.CANCELLED, actor=actor,
+          kind="consultation", labels=ConsultationState, reason=reason)
+    return consultation
+
+
+# --- publication ----------------------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def publication_start(
+    *, actor: Any, project: Project, days: int = 7, now: dt.datetime | None = None
+) -> Publication:
+    """Publish the finalised plan on the public pages for ``days`` days (公示, 四(三))."""
+    now = _now(now)
+    _require_officer(actor, project.division)
+    try:
+        days = int(days)
+    except (TypeError, ValueError) as exc:
+        raise ApplicationError("公示天数须为整数。/ days: a whole number of days.", field="days") from exc
+    if not 1 <= days <= 90:
+        raise ApplicationError("公示天数须在 1 至 90 天之间。/ days: between 1 and 90.", field="days")
+    plan = project.plan
+    if plan.state != PlanState.FINALISED or plan.current_version is None:
+        raise StateError("只能公示已定稿的方案。/ plan: only a finalised plan can be published.", field="plan")
+    if project.publications.filter(state=PublicationState.OPEN, ends_at__gt=now).exists():
+        raise StateError("该项目已有公示正在进行。/ publication: one is already running for this project.")
+    publication = Publication.objects.create(
+        project=project, plan_version=plan.current_version, days=days, starts_at=now,
+        ends_at=now + dt.timedelta(days=days), published_by=actor,
+    )
+    audit_record(actor=actor, action="publication.open", obj=publication,
+                 changes={"days": days, "version": plan.current_version.number})
+    return publication
+
+
+@transaction.atomic
+def publication_comment_add(
+    *, publication: Publication, name: str, contact: str, body: str, now: dt.datetime | None = None
+) -> PublicationComment:
+    """Anyone may comment on an open publication with a name and a contact (shown masked)."""
+    now = _now(now)
+    if publication.state != PublicationState.OPEN or publication.is_finished(now):
+        raise StateError("公示已结束，不能再提意见。/ publication: the period is over.", field="body")
+    for field, value, zh in (("name", name, "姓名"), ("contact", contact, "联系方式"), ("body", body, "意见")):
+        if not value.strip():
+            raise ApplicationError(f"请填写{zh}。/ {field} is required.", field=field)
+    comment = PublicationComment.objects.create(
+        publication=publication, name=name.strip()[:100], contact=contact.strip()[:100], body=body.strip()[:4000],
+        created_at=now,
+    )
+    audit_record(actor=None, action="publication.comment", obj=publication, changes={"comment": comment.pk})
+    return comment
+
+
+@transaction.atomic
+def publication_comment_reply(
+    *, actor: Any, comment: PublicationComment, reply: str, now: dt.datetime | None = None
+) -> PublicationComment:
+    now = _now(now)
+    _require_officer(actor, comment.publication.project.division)
+    if not reply.strip():
+        raise ApplicationError("请填写答复。/ reply is required.", field="reply")
+    comment.reply = reply.strip()
+    comment.replied_by = actor
+    comment.replied_at = now
+    comment.save()
+    audit_record(actor=actor, action="publication.reply", obj=comment.publication, changes={"comment": comment.pk})
+    return comment
+
+
+@transaction.atomic
+def publication_finish(*, actor: Any, publication: Publication, now: dt.datetime | None = None) -> Publication:
+    now = _now(now)
+    if not publication.is_finished(now):
+        raise StateError("公示期未满。/ publication: the period has not ended yet.")
+    _move(publication, table=PUBLICATION_TRANSITIONS, to=PublicationState.FINISHED, actor=actor, kind="publication",
+          labels=PublicationState)
+    return publication
+
+
+@transaction.atomic
+def publication_withdraw(*, actor: Any, publication: Publication, reason: str = "") -> Publication:
+    _require_officer(actor, publication.project.division)
+    _move(publication, table=PUBLICATION_TRANSITIONS, to=PublicationState.WITHDRAWN, actor=actor,
+          kind="publication", labels=PublicationState, reason=reason)
+    return publication
+
+
+# --- annual plan ----------------------------------------------------------------------------------------------------
+
+
+def _street_of(division: Division) -> str:
+    node: Division | None = division
+    while node is not None and node.level not in (DivisionLevel.STREET, DivisionLevel.DISTRICT):
+        node = node.parent
+    return node.name if node is not None and node.level == DivisionLevel.STREET else ""
+
+
+def annual_plan_rows(annual_plan: AnnualPlan) -> list[dict[str, Any]]:
+    """The official table's rows: one per project, money as decimal strings."""
+    rows = []
+    for project in annual_plan.projects.select_related("division", "district").order_by("code"):
+        communities = list(project.communities.order_by("code"))
+        version = project.plan.current_version if hasattr(project, "plan") else None
+        rows.append({
+            "project_code": project.code,
+            "district": project.district.name,
+            "street": _street_of(project.division),
+            "communities": "、".join(c.name for c in communities),
+            "built_year": min((c.built_year for c in communities if c.built_year), default=None),
+            "buildings": sum(c.building_count or 0 for c in communities),
+            "households": sum(c.households or 0 for c in communities),
+            "building_area_m2": str(sum((c.building_area_m2 or Decimal(0) for c in communities), Decimal(0))),
+            "content": "、".join(i["name_zh"] for i in version.items) if version else "",
+            "estimate": str(version.estimate) if version else "0.00",
+            "funding": dict(version.funding) if version else {},
+            "subsidy": str(version.subsidy_amount) if version else "0.00",
+        })
+    return rows
+
+
+@transaction.atomic
+def annual_plan_compile(
+    *, actor: Any, district: Division, plan_year: int, is_sample: bool = False
+) -> AnnualPlan:
+    """Compile (or recompile while draft or returned) a district's plan from its 实施 projects."""
+    require_role(actor, Role.DISTRICT_OFFICER)
+    require_write(actor, district)
+    if district.level != DivisionLevel.DISTRICT:
+        raise ApplicationError("年度计划按区县编制。/ district: choose a district.", field="district")
+    plan, created = AnnualPlan.objects.select_for_update().get_or_create(
+        district=district, plan_year=plan_year, defaults={"is_sample": is_sample}
+    )
+    if plan.state not in (AnnualPlanState.DRAFT, AnnualPlanState.RETURNED):
+        raise StateError("计划已报送或已批准，不能重新编制。/ annual plan: submitted or approved; it cannot be "
+                         "recompiled now.")
+    projects = Project.objects.filter(
+        district=district, state=ProjectState.IMPLEMENTING, archived_at__isnull=True
+    ).exclude(annual_plans__state=AnnualPlanState.APPROVED, annual_plans__plan_year__lt=plan_year)
+    plan.projects.set(projects)
+    plan.deadline = rules.submission_deadline(plan_year)
+    plan.save()
+    audit_record(actor=actor, action="annual_plan.compile" if not created else "annual_plan.create", obj=plan,
+                 changes={"projects": [p.code for p in projects]})
+    return plan
+
+
+@transaction.atomic
+def annual_plan_submit(*, actor: Any, annual_plan: AnnualPlan, now: dt.datetime | None = None) -> AnnualPlan:
+    """Submit to 市建委. A submission after the deadline (31 October) is accepted and flagged late."""
+    now = _now(now)
+    plan = AnnualPlan.objects.select_for_update().get(pk=annual_plan.pk)
+    require_role(actor, Role.DISTRICT_OFFICER)
+    require_write(actor, plan.district)
+    if AnnualPlanState.SUBMITTED in ANNUAL_PLAN_TRANSITIONS[plan.state] and not plan.projects.exists():
+        raise ApplicationError("计划中没有项目。/ projects: the plan has no projects.", field="projects")
+    day = timezone.localtime(now).date()
+    late = rules.is_late(plan.plan_year, day)
+    plan.version += 1
+    plan.submitted_at = now
+    plan.first_submitted_at = plan.first_submitted_at or now
+    if plan.version == 1:
+        plan.is_late = late  # the deadline applies to the district's submission; resubmissions keep that flag
+    plan.deadline = rules.submission_deadline(plan.plan_year)
+    _move(plan, table=ANNUAL_PLAN_TRANSITIONS, to=AnnualPlanState.SUBMITTED, actor=actor, kind="annual_plan",
+          labels=AnnualPlanState, changes={"version": plan.version, "late": late},
+          reason=f"逾期报送（截止 {plan.deadline}）/ late (deadline {plan.deadline})" if late else "")
+    AnnualPlanVersion.objects.create(
+        annual_plan=plan, number=plan.version, kind=AnnualPlanVersion.Kind.SUBMISSION,
+        rows=annual_plan_rows(plan), is_late=late, created_at=now, created_by=actor,
+    )
+    return plan
+
+
+@transaction.atomic
+def annual_plan_review(
+    *, actor: Any, annual_plan: AnnualPlan, decision: str, comments: str = "", now: dt.datetime | None = None
+) -> AnnualPlanReview:
+    """One bureau's review (市建委, 市发改委, 市规划和自然资源局). Any return sends the plan back to the district."""
+    now = _now(now)
+    plan = AnnualPlan.objects.select_for_update().get(pk=annual_plan.pk)
+    require_role(actor, Role.CITY_COORDINATOR, Role.MUNICIPAL_REVIEWER)
+    bureau = BUREAU_OF_ACCOUNT.get(getattr(actor, "bureau", ""))
+    if bureau is None:
+        raise PermissionError_("您所在部门不参与年度计划联审。/ Your bureau does not review annual plans.")
+    if plan.state != AnnualPlanState.SUBMITTED:
+        raise StateError("计划不在审查中。/ annual plan: it is not under review.", field="decision")
+    if plan.reviews.filter(version=plan.version, bureau=bureau).exists():
+        raise StateError("本部门已审查该版本。/ decision: your bureau already reviewed this version.",
+                         field="decision")
+    if decision not in ReviewDecision.values:
+        raise ApplicationError("请选择通过或退回。/ decision: pass or return.", field="decision")
+    if decision == ReviewDecision.RETURN and not comments.strip():
+        raise ApplicationError("退回须写明意见。/ comments: state why the plan is returned.", field="comments")
+    review = AnnualPlanReview.objects.create(
+        annual_plan=plan, version=plan.version, bureau=bureau, decision=decision, comments=comments.strip(),
+        reviewer=actor, reviewed_at=now,
+    )
+    audit_record(actor=actor, action="annual_plan.review", obj=plan,
+                 changes={"bureau": bureau, "decision": decision, "version": plan.version}, reason=comments)
+    if decision == ReviewDecision.RETURN:
+        _move(plan, table=ANNUAL_PLAN_TRANSITIONS, to=AnnualPlanState.RETURNED, actor=actor, kind="annual_plan",
+              labels=AnnualPlanState, reason=comments)
+    else:
+        needed = {b.id for b in rules.reviewing_bureaus(now.date())}
+        passed = set(
+            plan.reviews.filter(version=plan.version, decision=ReviewDecision.PASS).values_list("bureau", flat=True)
+        )
+        if needed <= passed:
+            _move(plan, table=ANNUAL_PLAN_TRANSITIONS, to=AnnualPlanState.REVIEWED, actor=actor,
+                  kind="annual_plan", labels=AnnualPlanState, reason="三部门联审通过 / all three bureaus passed")
+    return review
+
+
+@transaction.atomic
+def annual_plan_approve(
+    *, actor: Any, annual_plan: AnnualPlan, note: str = "", now: dt.datetime | None = None
+) -> AnnualPlan:
+    """The city coordinator records the municipal government's approval; the plan is frozen as a version."""
+    now = _now(now)
+    plan = AnnualPlan.objects.select_for_update().get(pk=annual_plan.pk)
+    require_role(actor, Role.CITY_COORDINATOR)
+    plan.approved_at = now
+    plan.approved_by = actor
+    plan.approval_note = note.strip()
+    _move(plan, table=ANNUAL_PLAN_TRANSITIONS, to=AnnualPlanState.APPROVED, actor=actor, kind="annual_plan",
+          labels=AnnualPlanState, reason=note)
+    AnnualPlanVersion.objects.create(
+        annual_plan=plan, number=plan.version, kind=AnnualPlanVersion.Kind.APPROVED,
+        rows=annual_plan_rows(plan), is_late=plan.is_late, created_at=now, created_by=actor,
+    )
+    return plan
+
+
+# --- unit rates -----------------------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def unit_rate_set(
+    *, actor: Any, division: Division, item_id: str, rate: Any, is_sample: bool = False
+) -> UnitRate:
+    """Set the city default (city coordinator) or a district's own rate (its officer) for a catalogue item."""
+    from gaizao.policy import PolicyInputError
+    from gaizao.policy.catalogue import catalogue_item
+
+    if actor is not None:
+        require_role(actor, Role.CITY_COORDINATOR, Role.DISTRICT_OFFICER)
+        require_write(actor, division)
+    try:
+        item = catalogue_item(item_id)
+    except PolicyInputError as exc:
+        raise ApplicationError(f"改造内容“{item_id}”不在目录中。/ item_id: {exc}", field="item_id") from exc
+    value = _decimal(rate, "rate").quantize(FEN, rounding=ROUND_HALF_UP)
+    row, _ = UnitRate.objects.update_or_create(
+        division=division, item_id=item_id, defaults={"rate": value, "unit": item.unit, "is_sample": is_sample}
+    )
+    audit_record(actor=actor, action="unit_rate.set", obj=row, changes={"rate": value})
+    return row
