@@ -28,6 +28,7 @@ __all__ = [
     "catalogue_items",
     "comprehensive_bundle",
     "liuyou_goals",
+    "subsidy_excluded_kind",
 ]
 
 CategoryId = Literal["basic", "improve", "enhance"]
@@ -559,3 +560,12 @@ def comprehensive_bundle() -> tuple[BundleComponent, ...]:
 def liuyou_goals() -> tuple[LiuyouGoal, ...]:
     """The 六有 goals (一(一)) and the aspects each measures (suggested mapping, ``verified=False``)."""
     return _LIUYOU
+
+
+_SUBSIDY_EXCLUDED = {"elevator_retrofit": "elevator", "secondary_water_supply": "secondary_water"}
+
+
+def subsidy_excluded_kind(item_id: str) -> str | None:
+    """Which cost the municipal subsidy base excludes this item under (杭政办函〔2022〕10号 三(三)2:
+    不包括加装电梯和二次供水等投入): ``"elevator"``, ``"secondary_water"`` or None."""
+    return _SUBSIDY_EXCLUDED.get(item_id)

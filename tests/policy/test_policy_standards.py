@@ -124,6 +124,14 @@ def test_items_are_well_formed_and_every_aspect_has_items() -> None:
         catalogue_item("helipad")
 
 
+def test_items_excluded_from_the_subsidy_base() -> None:
+    from gaizao.policy.catalogue import subsidy_excluded_kind
+
+    assert subsidy_excluded_kind("elevator_retrofit") == "elevator"
+    assert subsidy_excluded_kind("secondary_water_supply") == "secondary_water"
+    assert subsidy_excluded_kind("roof_repair") is None
+
+
 def test_comprehensive_bundle_components() -> None:
     bundle = {b.key: b for b in comprehensive_bundle()}
     assert list(bundle) == [
