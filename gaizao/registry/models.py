@@ -269,3 +269,75 @@ class StockSite(Archivable):
 
     def __str__(self) -> str:
         return self.name
+
+
+#: The survey of 三(一), grouped as the detail page shows it: (group id, "中文 / English", field names).
+SURVEY_GROUPS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
+    (
+        "land_housing",
+        "土地与房屋 / Land and housing",
+        (
+            "built_year",
+            "land_area_m2",
+            "building_area_m2",
+            "building_count",
+            "households",
+            "structure",
+            "floors_max",
+            "property_management",
+            "last_comprehensive_renovation_year",
+            "in_expropriation_plan",
+            "affordable_housing",
+        ),
+    ),
+    ("population", "人口 / Population", ("population", "elderly_share")),
+    (
+        "infrastructure",
+        "基础设施 / Infrastructure",
+        (
+            "water_supply",
+            "drainage",
+            "power_supply",
+            "gas_supply",
+            "fire_safety",
+            "security",
+            "roads",
+            "lighting",
+            "parking_spaces",
+            "elevator_count",
+            "infrastructure_deficient",
+        ),
+    ),
+    (
+        "services",
+        "公共服务与管理 / Services and management",
+        ("service_facilities", "management_deficient", "residents_willing"),
+    ),
+    ("green_heritage", "绿化与历史文化 / Green space and heritage", ("green_area_m2", "heritage_features")),
+)
+
+#: Fields every district must fill in its data survey — 杭政办函〔2022〕10号 三(一) (建立数据调查制度: 摸清小区
+#: 土地、房屋、人口、基础设施、公共服务设施、绿地、历史文化等情况). Booleans are always answered, so they are not
+#: listed; ``lon`` stands for the location. Completeness (selectors.survey_completeness) counts these, nothing else.
+REQUIRED_SURVEY_FIELDS: tuple[str, ...] = (
+    "built_year",
+    "land_area_m2",
+    "building_area_m2",
+    "building_count",
+    "households",
+    "population",
+    "elderly_share",
+    "structure",
+    "floors_max",
+    "property_management",
+    "water_supply",
+    "drainage",
+    "power_supply",
+    "gas_supply",
+    "fire_safety",
+    "roads",
+    "parking_spaces",
+    "green_area_m2",
+    "lon",
+)
+SURVEY_CLAUSE = "杭政办函〔2022〕10号 三(一)"
