@@ -386,14 +386,19 @@ def tally_owner_vote(
 
     described = _MATTERS[matter - 1]
     multi = len(seen_units) - developer_units - len(normal_owners)
+    notes_zh: list[str] = []
+    notes_en: list[str] = []
+    if multi:
+        notes_zh.append(f"同一买受人拥有一个以上专有部分的按一人计算，合并 {multi} 个")
+        notes_en.append(f"one buyer with several units counts once: {multi} merged")
+    if developer_units:
+        notes_zh.append(f"建设单位尚未出售或尚未交付的 {developer_units} 个专有部分合计按一人计算")
+        notes_en.append(f"the developer's {developer_units} unsold or undelivered units count as one owner")
     counted_zh = f"共 {unit_count} 个专有部分，业主人数计 {total_owners} 人"
     counted_en = f"{unit_count} units counted as {total_owners} owners"
-    if multi:
-        counted_zh += f"（同一买受人拥有一个以上专有部分的按一人计算，合并 {multi} 个）"
-        counted_en += f" (one buyer with several units counts once: {multi} merged)"
-    if developer_units:
-        counted_zh += f"（建设单位尚未出售或尚未交付的 {developer_units} 个专有部分合计按一人计算）"
-        counted_en += f" (the developer's {developer_units} unsold or undelivered units count as one owner)"
+    if notes_zh:
+        counted_zh += "（" + "；".join(notes_zh) + "）"
+        counted_en += " (" + "; ".join(notes_en) + ")"
     reasons = [
         Reason(
             "vote.matter",
