@@ -22,7 +22,7 @@ from gaizao.accounts.models import Bureau, Role
 from gaizao.audit.services import audit_record
 from gaizao.divisions.models import Division, DivisionLevel
 from gaizao.errors import ApplicationError, PermissionError_, StateError
-from gaizao.programme import rules
+from gaizao.programme import rules, selectors
 from gaizao.programme.models import (
     AnnualPlan,
     AnnualPlanReview,
@@ -44,7 +44,6 @@ from gaizao.programme.models import (
     ReviewDecision,
     UnitRate,
 )
-from gaizao.programme import selectors
 from gaizao.programme.selectors import unit_rate_for
 
 FEN = Decimal("0.01")
@@ -270,7 +269,7 @@ def implementation_conditions(project: Project, *, now: dt.datetime | None = Non
             else:
                 msg = f"小区“{community.name}”尚无{zh}结果。/ {community.name}: no {en} yet."
             out.append(Condition(f"vote.{purpose}", status.approved, msg, vote_clause, community.name))
-    plan = getattr(project, "plan", None)
+    plan = Plan.objects.filter(project=project).select_related("current_version").first()
     plan_ok = plan is not None and plan.state in (PlanState.FINALISED, PlanState.FROZEN)
     out.append(Condition(
         "plan.finalised", plan_ok,
@@ -327,7 +326,7 @@ def project_move(*, actor: Any, project: Project, to: str, reason: str = "", now
             )
             error.missing = [c.to_dict() for c in missing]  # type: ignore[attr-defined]
             raise error
-        plan = project.plan
+        plan = Plan.objects.get(project=project)
         _move(plan, table=PLAN_TRANSITIONS, to=PlanState.FROZEN, actor=actor, kind="plan", labels=PlanState,
               reason="项目转入实施一批 / project implementing")
         changes["conditions"] = [c.code for c in implementation_conditions(project, now=now)]
@@ -518,7 +517,7 @@ def consultation_start(
     _require_officer(actor, project.division, Role.DISTRICT_OFFICER, Role.CITY_COORDINATOR)
     if project.state in (ProjectState.IMPLEMENTING, ProjectState.WITHDRAWN):
         raise StateError("项目已实施或撤销。/ project: the project is implementing or withdrawn.")
-    plan = project.plan
+    plan = Plan.objects.get(project=project)
     if plan.current_version is None:
         raise ApplicationError("请先编制改造方案。/ plan: save a renovation plan first.", field="plan")
     if project.consultations.filter(state=ConsultationState.OPEN).exists():
@@ -635,7 +634,7 @@ def publication_start(
         raise ApplicationError("公示天数须为整数。/ days: a whole number of days.", field="days") from exc
     if not 1 <= days <= 90:
         raise ApplicationError("公示天数须在 1 至 90 天之间。/ days: between 1 and 90.", field="days")
-    plan = project.plan
+    plan = Plan.objects.get(project=project)
     if plan.state != PlanState.FINALISED or plan.current_version is None:
         raise StateError("只能公示已定稿的方案。/ plan: only a finalised plan can be published.", field="plan")
     if project.publications.filter(state=PublicationState.OPEN, ends_at__gt=now).exists():
