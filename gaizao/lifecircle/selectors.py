@@ -1,0 +1,241 @@
+"""Reads of life-circle results, each inside the viewer's scope (``gaizao.accounts.access``).
+
+A run is visible to an account whose scope contains the run's division (a 上城区 officer sees 上城区 runs, never a
+西湖区 or a city-wide run; the city coordinator sees every run). A community's results are visible to whoever may
+read the community. Out-of-scope ids answer 404.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import QuerySet
+from django.http import Http404
+
+from gaizao.accounts.access import get_scoped, scope_path, scoped
+from gaizao.divisions.models import Division
+from gaizao.divisions.selectors import division_scope_q
+from gaizao.lifecircle.models import (
+    AnalysisRun,
+    Catchment,
+    CommunityAccess,
+    RoadNetwork,
+    RunStatus,
+    SitingProposal,
+)
+from gaizao.registry.models import Community, Facility, StockSite
+
+
+def _int_or_404(pk: Any) -> int:
+    try:
+        return int(pk)
+    except (TypeError, ValueError):
+        raise Http404("不存在或无权查看 / not found") from None
+
+
+# --- networks ------------------------------------------------------------------------------------------------
+
+
+def networks_for(user: Any) -> QuerySet[RoadNetwork]:
+    """Networks an account may use: those of its scope and those of any division above it (the city's)."""
+    path = scope_path(user)
+    if path is None:
+        return RoadNetwork.objects.none()
+    ancestors = [path[: i] for i in range(len(path)) if path[i] == "/"] + [path]
+    return (
+        RoadNetwork.objects.filter(division_scope_q(path) | _paths_q(ancestors)).select_related("division").distinct()
+    )
+
+
+def _paths_q(paths: list[str]) -> Any:
+    from django.db.models import Q
+
+    return Q(division__path__in=[p for p in paths if p])
+
+
+def get_network_for(user: Any, pk: Any) -> RoadNetwork:
+    network = networks_for(user).filter(pk=_int_or_404(pk)).first()
+    if network is None:
+        raise Http404("不存在或无权查看 / not found")
+    return network
+
+
+def default_network_for(user: Any) -> RoadNetwork | None:
+    return networks_for(user).order_by("-is_default", "-loaded_at").first()
+
+
+# --- runs ----------------------------------------------------------------------------------------------------
+
+
+def runs_for(user: Any) -> QuerySet[AnalysisRun]:
+    return scoped(AnalysisRun.objects.select_related("division", "network", "created_by", "job"), user)
+
+
+def get_run_for(user: Any, pk: Any) -> AnalysisRun:
+    return get_scoped(AnalysisRun.objects.select_related("division", "network", "job"), user, pk=_int_or_404(pk))
+
+
+def latest_run_for(user: Any, division: Division | None = None) -> AnalysisRun | None:
+    qs = runs_for(user).filter(status=RunStatus.SUCCEEDED)
+    if division is not None:
+        qs = qs.filter(division=division)
+    return qs.first()
+
+
+def run_results(run: AnalysisRun) -> QuerySet[CommunityAccess]:
+    """The run's per-community results (the run was fetched through ``get_run_for``)."""
+    return CommunityAccess.objects.filter(run=run).select_related("community", "community__division")
+
+
+def run_categories(run: AnalysisRun) -> list[dict[str, Any]]:
+    """The categories analysed, with names, as ``[{"id", "name_zh", "name_en", "gaps"}]``."""
+    names = facility_names()
+    counts = run.summary.get("gaps_by_facility", {}) if isinstance(run.summary, dict) else {}
+    cats = run.summary.get("categories", []) if isinstance(run.summary, dict) else []
+    return [
+        {"id": c, "name_zh": names.get(c, (c, c))[0], "name_en": names.get(c, (c, c))[1], "gaps": counts.get(c, 0)}
+        for c in cats
+    ]
+
+
+def facility_names() -> dict[str, tuple[str, str]]:
+    from gaizao.policy import life_circle_facilities
+
+    return {f.id: (f.name_zh, f.name_en) for f in life_circle_facilities()}
+
+
+def gaps_geojson(run: AnalysisRun, category: str) -> dict[str, Any]:
+    """Communities of ``run`` as GeoJSON points with their distance to ``category`` and whether it is a gap."""
+    features = []
+    for row in run_results(run).only(
+        "distances", "gaps", "score", "population", "joined", "community__name", "community__lon",
+        "community__lat", "community__code", "community__division__name",
+    ):
+        c = row.community
+        if c.lon is None or c.lat is None:
+            continue
+        levels = [g["level"] for g in row.gaps if g.get("facility") == category]
+        features.append(
+            {
+                "type": "Feature",
+                "geometry": {"type": "Point", "coordinates": [c.lon, c.lat]},
+                "properties": {
+                    "id": c.pk,
+                    "name": c.name,
+                    "division": c.division.name,
+                    "distance_m": row.distances.get(category),
+                    "gap": bool(levels),
+                    "gap_levels": levels,
+                    "score": row.score,
+                    "gap_count": len(row.gaps),
+                    "population": row.population,
+                    "joined": row.joined,
+                    "url": f"/lifecircle/communities/{c.pk}/",
+                },
+            }
+        )
+    return {"type": "FeatureCollection", "features": features, "properties": {"run": run.pk, "category": category}}
+
+
+# --- communities ---------------------------------------------------------------------------------------------
+
+
+def get_community_for(user: Any, pk: Any) -> Community:
+    return get_scoped(Community.objects.select_related("division"), user, pk=_int_or_404(pk))
+
+
+def community_access_latest(community: Community, user: Any | None = None) -> CommunityAccess | None:
+    """The community's result in the latest succeeded run (that ``user`` may see, when given)."""
+    qs = CommunityAccess.objects.filter(community=community, run__status=RunStatus.SUCCEEDED)
+    if user is not None:
+        qs = qs.filter(run__in=runs_for(user))
+    return qs.select_related("run", "run__network").order_by("-run__finished_at", "-run_id").first()
+
+
+def community_catchments(access: CommunityAccess) -> dict[str, Any]:
+    rows = Catchment.objects.filter(run_id=access.run_id, community_id=access.community_id)
+    return {
+        "type": "FeatureCollection",
+        "features": [
+            {
+                "type": "Feature",
+                "geometry": r.geometry,
+                "properties": {"level": r.level, "distance_m": r.distance_m, "area_m2": r.area_m2},
+            }
+            for r in rows
+        ],
+    }
+
+
+def facilities_near(community: Community, radius_m: float = 1200) -> QuerySet[Facility]:
+    """Facilities within a box of ``radius_m`` around the community (for drawing; distances come from the run)."""
+    if community.lon is None or community.lat is None:
+        return Facility.objects.none()
+    import math
+
+    dlat = radius_m / 111_320
+    dlon = radius_m / (111_320 * max(0.1, math.cos(math.radians(community.lat))))
+    return Facility.objects.filter(
+        archived_at__isnull=True,
+        lon__gte=community.lon - dlon,
+        lon__lte=community.lon + dlon,
+        lat__gte=community.lat - dlat,
+        lat__lte=community.lat + dlat,
+    )
+
+
+# --- siting --------------------------------------------------------------------------------------------------
+
+
+def proposals_for(user: Any) -> QuerySet[SitingProposal]:
+    return scoped(SitingProposal.objects.select_related("run", "run__division"), user, field="run__division__path")
+
+
+def get_proposal_for(user: Any, pk: Any) -> SitingProposal:
+    return get_scoped(
+        SitingProposal.objects.select_related("run", "run__division", "run__network"),
+        user,
+        field="run__division__path",
+        pk=_int_or_404(pk),
+    )
+
+
+def stock_sites_in(run: AnalysisRun) -> QuerySet[StockSite]:
+    return StockSite.objects.filter(division_scope_q(run.division.path), archived_at__isnull=True)
+
+
+# --- cross-app interface (programme) -------------------------------------------------------------------------
+
+
+def community_gap_items(*, community_id: int) -> list[str]:
+    """Recommended catalogue item ids from the latest run's gaps for the community; ``[]`` if none.
+
+    Not scoped: the caller (the programme app) has already fetched the community inside its user's scope.
+    """
+    row = (
+        CommunityAccess.objects.filter(community_id=community_id, run__status=RunStatus.SUCCEEDED)
+        .order_by("-run__finished_at", "-run_id")
+        .only("gap_items")
+        .first()
+    )
+    return list(row.gap_items) if row is not None else []
+
+
+def renovation_unit_proposals(*, run_id: int) -> list[dict[str, Any]]:
+    """Groups of neighbouring communities sharing gaps (连片), from ``gaizao.spatial``; ``[]`` for no run.
+
+    Each item: ``{"community_ids": [int, ...], "shared_gaps": [facility id, ...], "common_gaps": [...],
+    "residents": int}`` (gap facility ids may repeat across levels, most shared first).
+    """
+    run = AnalysisRun.objects.filter(pk=run_id, status=RunStatus.SUCCEEDED).only("units").first()
+    if run is None:
+        return []
+    return [
+        {
+            "community_ids": [int(c) for c in u["community_ids"]],
+            "shared_gaps": [g[0] for g in u.get("shared_gaps", [])],
+            "common_gaps": [g[0] for g in u.get("common_gaps", [])],
+            "residents": int(u.get("residents", 0)),
+        }
+        for u in run.units
+    ]

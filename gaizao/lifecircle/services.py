@@ -1,0 +1,528 @@
+"""Writes of the life-circle app: networks, analysis runs (as background jobs), siting proposals.
+
+Every write is ``@transaction.atomic`` and records its audit event. The analysis is done by ``gaizao.spatial``
+with the standards of ``gaizao.policy``; see ``gaizao.lifecircle.engine`` for the bridge.
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from django.conf import settings
+from django.core.files.uploadedfile import UploadedFile
+from django.db import transaction
+from django.utils import timezone
+
+from gaizao.accounts.access import require_write, scope_path
+from gaizao.accounts.models import Role
+from gaizao.audit.services import audit_record
+from gaizao.divisions.models import Division, DivisionLevel
+from gaizao.divisions.selectors import division_scope_q
+from gaizao.errors import ApplicationError, PermissionError_, StateError
+from gaizao.jobs.models import Job
+from gaizao.jobs.services import job_progress, job_start
+from gaizao.lifecircle import engine
+from gaizao.lifecircle.models import (
+    PACKAGED_PREFIX,
+    AnalysisRun,
+    Catchment,
+    CommunityAccess,
+    OriginMode,
+    RoadNetwork,
+    RunStatus,
+    SitingProposal,
+)
+from gaizao.registry.models import Community, Facility
+
+JOB_KIND = "lifecircle.analysis"
+#: Who may start a run: district officers for their district, the city coordinator for the city (or a district).
+RUN_ROLES = frozenset({Role.DISTRICT_OFFICER, Role.CITY_COORDINATOR})
+#: Who may upload a network: the same roles.
+NETWORK_ROLES = RUN_ROLES
+NETWORK_EXTENSIONS = {".geojson": "GeoJSON", ".json": "GeoJSON", ".gpkg": "GeoPackage", ".zip": "Shapefile (zip)"}
+MAX_SITING_K = 20
+#: Catchments are drawn for district-sized runs only (a city run keeps its size modest without them).
+CATCHMENT_MAX_COMMUNITIES = 400
+#: Neighbours for renovation units (连片): communities within this walking distance of each other.
+UNIT_NEIGHBOUR_M = 500.0
+
+
+def _spatial_error(exc: Exception, field: str = "network") -> ApplicationError:
+    message = getattr(exc, "message", str(exc))
+    return ApplicationError(f"路网或点位数据无法使用。/ {message}", field=getattr(exc, "field", field))
+
+
+# --- networks ------------------------------------------------------------------------------------------------
+
+
+def _network_stats(path: Path, sha256: str, speed: float) -> dict[str, int]:
+    from gaizao.spatial import SpatialError
+
+    try:
+        net = engine.load_spatial_network(path, sha256=sha256, walking_speed_m_per_min=speed)
+    except SpatialError as exc:
+        raise _spatial_error(exc) from exc
+    return {
+        "node_count": net.n_nodes,
+        "edge_count": net.n_edges,
+        "component_count": net.n_components,
+        "largest_component_nodes": int(net.component_sizes[0]) if net.n_components else 0,
+    }
+
+
+@transaction.atomic
+def network_register(
+    *,
+    actor: Any,
+    name: str,
+    file_path: str,
+    division: Division,
+    source: str = "",
+    attribution: str = "",
+    is_default: bool = False,
+    walking_speed_m_per_min: float = 80.0,
+) -> RoadNetwork:
+    """Register a network file (``package:<file>`` or a path under DATA_DIR), loading it to count its pieces.
+
+    Idempotent on (file content, division): registering the same file again updates the record.
+    """
+    if actor is not None:
+        require_write(actor, division)
+    probe = RoadNetwork(file_path=file_path)
+    path = engine.network_file(probe)
+    if not path.exists():
+        raise ApplicationError(f"路网文件不存在：{file_path}。/ The network file {file_path} does not exist.", field="file")
+    sha = engine.file_sha256(path)
+    stats = _network_stats(path, sha, walking_speed_m_per_min)
+    suffix = path.suffix.lower()
+    network, created = RoadNetwork.objects.update_or_create(
+        file_sha256=sha,
+        division=division,
+        defaults={
+            "name": name,
+            "file_path": file_path,
+            "source": source,
+            "attribution": attribution,
+            "file_format": NETWORK_EXTENSIONS.get(suffix, suffix.lstrip(".")),
+            "is_default": is_default,
+            "walking_speed_m_per_min": walking_speed_m_per_min,
+            "uploaded_by": actor if getattr(actor, "is_authenticated", False) else None,
+            **stats,
+        },
+    )
+    if is_default:
+        RoadNetwork.objects.filter(division=division, is_default=True).exclude(pk=network.pk).update(is_default=False)
+    audit_record(actor=actor, action="network_register" if created else "network_reload", obj=network, changes=stats)
+    return network
+
+
+def network_upload(*, actor: Any, name: str, upload: UploadedFile, source: str = "") -> RoadNetwork:
+    """Store an uploaded GeoJSON, GeoPackage or zipped Shapefile under DATA_DIR and register it in the
+    uploader's scope."""
+    if getattr(actor, "role", None) not in NETWORK_ROLES or actor.division_id is None:
+        raise PermissionError_("只有区县住建和市级统筹可以上传路网。/ Only district officers and the city coordinator may upload networks.")
+    if not name.strip():
+        raise ApplicationError("请填写路网名称。/ The network name is required.", field="name")
+    suffix = Path(upload.name or "").suffix.lower()
+    if suffix not in NETWORK_EXTENSIONS:
+        raise ApplicationError(
+            "路网文件须为 GeoJSON、GeoPackage 或打包为 zip 的 Shapefile。/ "
+            "The network file must be GeoJSON, GeoPackage or a zipped Shapefile.",
+            field="file",
+        )
+    folder = Path(settings.DATA_DIR) / "lifecircle" / "networks"
+    folder.mkdir(parents=True, exist_ok=True)
+    import hashlib
+
+    digest = hashlib.sha256()
+    tmp = folder / f"upload-{time.time_ns()}{suffix}"
+    with tmp.open("wb") as fh:
+        for chunk in upload.chunks():
+            digest.update(chunk)
+            fh.write(chunk)
+    final = folder / f"{digest.hexdigest()}{suffix}"
+    tmp.replace(final)
+    relative = str(final.relative_to(Path(settings.DATA_DIR)))
+    try:
+        return network_register(
+            actor=actor, name=name.strip()[:150], file_path=relative, division=actor.division, source=source[:255]
+        )
+    except ApplicationError:
+        final.unlink(missing_ok=True)
+        raise
+
+
+def network_register_packaged_osm(*, actor: Any = None) -> RoadNetwork:
+    """The packaged OSM central-Hangzhou main roads, registered for the whole city as the default network."""
+    city = Division.objects.get(level=DivisionLevel.CITY, parent__isnull=True, code="330100")
+    return network_register(
+        actor=actor,
+        name="杭州中心城区主干道路网 (OSM) / Central Hangzhou main roads (OSM)",
+        file_path=PACKAGED_PREFIX + engine.OSM_FILE,
+        division=city,
+        source="OpenStreetMap via Overpass, primary/secondary/tertiary roads, ODbL",
+        attribution="© OpenStreetMap contributors",
+        is_default=True,
+    )
+
+
+# --- analysis runs -------------------------------------------------------------------------------------------
+
+
+def _run_division_for(actor: Any, division: Division | None) -> Division:
+    if actor is None or not getattr(actor, "is_authenticated", False) or actor.role not in RUN_ROLES:
+        raise PermissionError_("只有区县住建和市级统筹可以运行生活圈分析。/ Only district officers and the city coordinator may run the analysis.")
+    target = division or actor.division
+    if target is None:
+        raise ApplicationError("请选择分析范围。/ Choose the division to analyse.", field="division")
+    if target.level not in {DivisionLevel.CITY, DivisionLevel.DISTRICT}:
+        raise ApplicationError("分析范围须为区县或全市。/ The scope must be a district or the city.", field="division")
+    require_write(actor, target)
+    return target
+
+
+@transaction.atomic
+def analysis_run_start(
+    *,
+    actor: Any,
+    division: Division | None = None,
+    network: RoadNetwork | None = None,
+    origin_mode: str = OriginMode.ENTRANCES,
+    walking_speed_m_per_min: float | None = None,
+    snap_tolerance_m: float = 500.0,
+) -> AnalysisRun:
+    """Start the life-circle analysis of ``division`` (default: the actor's own) as a background job."""
+    target = _run_division_for(actor, division)
+    if network is None:
+        from gaizao.lifecircle.selectors import default_network_for
+
+        network = default_network_for(actor)
+    if network is None:
+        raise ApplicationError("尚未登记路网，请先上传路网。/ No road network is registered yet; upload one first.", field="network")
+    if origin_mode not in OriginMode.values:
+        raise ApplicationError("起点方式无效。/ The origin mode is invalid.", field="origin_mode")
+    speed = float(walking_speed_m_per_min or network.walking_speed_m_per_min)
+    if not (20 <= speed <= 200):
+        raise ApplicationError("步行速度须在 20–200 米/分之间。/ The walking speed must be 20–200 m/min.", field="walking_speed_m_per_min")
+    if not (0 < snap_tolerance_m <= 2000):
+        raise ApplicationError("接入容差须在 0–2000 米之间。/ The snap tolerance must be 0–2000 m.", field="snap_tolerance_m")
+    std = engine.standards()
+    max_level = max(lv.walk_distance_m for lv in std.levels)
+    run = AnalysisRun.objects.create(
+        network=network,
+        division=target,
+        walking_speed_m_per_min=speed,
+        snap_tolerance_m=float(snap_tolerance_m),
+        max_distance_m=float(2 * max_level),
+        origin_mode=origin_mode,
+        standards_version=std.version,
+        created_by=actor,
+    )
+    job = job_start(
+        kind=JOB_KIND,
+        title=f"生活圈分析 / Life-circle analysis: {target.name}",
+        owner=actor,
+        params={"run_id": run.pk},
+        division_path=target.path,
+    )
+    run.job = job
+    run.save(update_fields=["job"])
+    audit_record(
+        actor=actor,
+        action="analysis_start",
+        obj=run,
+        changes={"network": network.pk, "division": target.code, "origin_mode": origin_mode, "walking_speed": speed},
+    )
+    return run
+
+
+def analysis_run_execute(*, run: AnalysisRun, job: Job | None = None) -> dict[str, Any]:
+    """Compute and store everything of ``run`` (called by the job). Progress goes to ``job`` step by step."""
+    from gaizao.spatial import (
+        SpatialError,
+        distances_between,
+        gap_report_from_policy,
+        nearest_facilities,
+        renovation_units,
+    )
+
+    steps = 6
+    started = time.perf_counter()
+
+    def progress(step: int, message: str) -> None:
+        if job is not None:
+            job_progress(job, done=step, total=steps, message=message)
+
+    AnalysisRun.objects.filter(pk=run.pk).update(status=RunStatus.RUNNING, message="")
+    timings: dict[str, float] = {}
+    try:
+        t0 = time.perf_counter()
+        progress(0, "载入路网 / loading the network")
+        net = engine.network_for(run.network, run.walking_speed_m_per_min)
+        timings["network_s"] = time.perf_counter() - t0
+
+        t0 = time.perf_counter()
+        progress(1, "读取小区与设施并接入路网 / reading communities and facilities")
+        std = engine.standards()
+        communities = list(
+            Community.objects.filter(division_scope_q(run.division.path), archived_at__isnull=True)
+            .exclude(lon__isnull=True)
+            .only("pk", "lon", "lat", "entrances", "population", "name")
+        )
+        origins = engine.community_origins(communities, mode=run.origin_mode)
+        facilities = list(Facility.objects.filter(archived_at__isnull=True).only("pk", "lon", "lat", "category"))
+        fac_points = engine.facility_points(facilities)
+        categories = tuple(sorted({f.id for f in std.facilities} | set(fac_points.category_names())))
+        timings["read_s"] = time.perf_counter() - t0
+
+        t0 = time.perf_counter()
+        progress(2, f"计算 {len(categories)} 类设施的步行距离 / walking distances for {len(categories)} categories")
+        access = nearest_facilities(
+            net,
+            origins.points,
+            fac_points,
+            max_distance_m=run.max_distance_m,
+            categories=categories,
+            snap_tolerance_m=run.snap_tolerance_m,
+        )
+        per_community = engine.per_community_min(origins, access.distance_m)
+        joined_by = {pk: False for pk in origins.community_ids}
+        connector: dict[int, float] = {}
+        for k, pk in enumerate(origins.community_of.tolist()):
+            if access.origins.joined[k]:
+                joined_by[pk] = True
+                c = float(access.origins.connector_m[k])
+                connector[pk] = min(connector.get(pk, c), c)
+        distances = {
+            str(pk): {cat: (None if np.isnan(v) else round(float(v), 1)) for cat, v in zip(categories, row, strict=True)}
+            for pk, row in per_community.items()
+        }
+        timings["distances_s"] = time.perf_counter() - t0
+
+        t0 = time.perf_counter()
+        progress(3, "对照 GB 50180 标准识别缺口 / gaps against GB 50180")
+        reports = gap_report_from_policy(distances, levels=std.levels, facilities=std.facilities)
+        items_of = {(f.id, f.level): tuple(f.catalogue_items) for f in std.facilities}
+        names = {f.id: (f.name_zh, f.name_en) for f in std.facilities}
+        gap_rows: dict[int, dict[str, Any]] = {}
+        gaps_by_facility: dict[str, int] = {}
+        for rep in reports:
+            reachable: dict[str, dict[str, bool]] = {}
+            for chk in rep.checks:
+                reachable.setdefault(chk.level_id, {})[chk.facility_id] = chk.met
+            gaps = []
+            items: list[str] = []
+            for g in rep.gaps:
+                fill = list(items_of.get((g.facility_id, g.level_id), ()))
+                gaps.append(
+                    {
+                        "level": g.level_id,
+                        "facility": g.facility_id,
+                        "name_zh": names.get(g.facility_id, (g.facility_id,))[0],
+                        "name_en": names.get(g.facility_id, ("", g.facility_id))[1],
+                        "distance_m": None if g.distance_m is None else round(g.distance_m, 1),
+                        "level_distance_m": g.level_distance_m,
+                        "items": fill,
+                    }
+                )
+                items.extend(fill)
+                gaps_by_facility[g.facility_id] = gaps_by_facility.get(g.facility_id, 0) + 1
+            gap_rows[int(rep.community_id)] = {
+                "reachable": reachable,
+                "gaps": gaps,
+                "gap_facilities": list(dict.fromkeys(g["facility"] for g in gaps)),
+                "gap_items": list(dict.fromkeys(items)),
+                "score": round(rep.score * 100, 1),
+            }
+        timings["gaps_s"] = time.perf_counter() - t0
+
+        t0 = time.perf_counter()
+        draw = len(origins.community_ids) <= CATCHMENT_MAX_COMMUNITIES
+        progress(4, "绘制 5/10/15 分钟生活圈范围 / drawing 5/10/15-minute catchments" if draw else "全市分析不绘制范围 / no catchments for a city run")
+        catchment_rows: list[Catchment] = []
+        if draw and origins.community_ids:
+            for area in engine.community_catchments(net, origins, std.catchment_levels, run.snap_tolerance_m):
+                geometry = engine.simplified_geojson(area["geometry"])
+                if geometry is None:
+                    continue
+                catchment_rows.append(
+                    Catchment(
+                        run=run, community_id=area["community_id"], level=area["level"],
+                        distance_m=area["distance_m"], area_m2=round(area["area_m2"], 1), geometry=geometry,
+                    )
+                )
+        timings["catchments_s"] = time.perf_counter() - t0
+
+        t0 = time.perf_counter()
+        progress(5, "识别连片改造单元并保存结果 / renovation units and saving")
+        from gaizao.spatial import Points
+
+        located = [c for c in communities if c.pk in joined_by]
+        centroids = Points.from_arrays(
+            [c.pk for c in located], [c.lon for c in located], [c.lat for c in located],
+            weights=[c.population or 0 for c in located], name="communities",
+        )
+        pairs = distances_between(net, centroids, centroids, max_distance_m=UNIT_NEIGHBOUR_M, snap_tolerance_m=run.snap_tolerance_m)
+        units = renovation_units(
+            pairs, reports, max_distance_m=UNIT_NEIGHBOUR_M,
+            weights={str(c.pk): float(c.population or 0) for c in located},
+        )
+        unit_rows = [
+            {
+                "community_ids": [int(x) for x in u.community_ids],
+                "shared_gaps": [list(g) for g in u.shared_gaps],
+                "common_gaps": [list(g) for g in u.common_gaps],
+                "residents": int(u.residents),
+            }
+            for u in units
+        ]
+        population = {c.pk: c.population for c in communities}
+        rows = [
+            CommunityAccess(
+                run=run,
+                community_id=pk,
+                distances=distances[str(pk)],
+                joined=joined_by[pk],
+                connector_m=None if pk not in connector else round(connector[pk], 1),
+                population=population.get(pk),
+                **gap_rows[pk],
+            )
+            for pk in origins.community_ids
+        ]
+        gap_total = sum(len(r.gaps) for r in rows)
+        with transaction.atomic():
+            CommunityAccess.objects.filter(run=run).delete()
+            Catchment.objects.filter(run=run).delete()
+            CommunityAccess.objects.bulk_create(rows, batch_size=500)
+            Catchment.objects.bulk_create(catchment_rows, batch_size=200)
+            timings["store_s"] = time.perf_counter() - t0
+            duration = time.perf_counter() - started
+            summary = {
+                "categories": list(categories),
+                "gaps_by_facility": gaps_by_facility,
+                "network": net.summary(),
+                "origins": access.origins.summary("origins"),
+                "facilities": access.facilities.summary("facilities"),
+                "not_joined_communities": [pk for pk, ok in joined_by.items() if not ok],
+                "catchments": len(catchment_rows),
+                "units": len(unit_rows),
+                "timings": {k: round(v, 3) for k, v in timings.items()},
+            }
+            AnalysisRun.objects.filter(pk=run.pk).update(
+                status=RunStatus.SUCCEEDED,
+                community_count=len(rows),
+                joined_count=sum(1 for r in rows if r.joined),
+                facility_count=len(facilities),
+                category_count=len(categories),
+                gap_count=gap_total,
+                summary=summary,
+                units=unit_rows,
+                duration_s=round(duration, 3),
+                finished_at=timezone.now(),
+            )
+            run.refresh_from_db()
+            audit_record(
+                actor=None,
+                action="analysis_finish",
+                obj=run,
+                changes={"communities": len(rows), "gaps": gap_total, "duration_s": round(duration, 2)},
+            )
+    except SpatialError as exc:
+        _run_failed(run, getattr(exc, "message", str(exc)))
+        raise _spatial_error(exc) from exc
+    except Exception as exc:
+        _run_failed(run, str(exc) or exc.__class__.__name__)
+        raise
+    progress(steps, f"完成：{run.community_count} 个小区，{run.gap_count} 个缺口 / done: {run.community_count} communities, {run.gap_count} gaps")
+    return {"url": f"/lifecircle/runs/{run.pk}/", "run": run.pk, "communities": run.community_count, "gaps": run.gap_count}
+
+
+def _run_failed(run: AnalysisRun, message: str) -> None:
+    AnalysisRun.objects.filter(pk=run.pk).update(
+        status=RunStatus.FAILED, message=message[:500], finished_at=timezone.now()
+    )
+
+
+# --- siting --------------------------------------------------------------------------------------------------
+
+
+def _require_run_writer(actor: Any, run: AnalysisRun) -> None:
+    if actor is None or not getattr(actor, "is_authenticated", False) or actor.role not in RUN_ROLES:
+        raise PermissionError_("只有区县住建和市级统筹可以做选址分析。/ Only district officers and the city coordinator may run siting.")
+    require_write(actor, run.division)
+
+
+@transaction.atomic
+def siting_propose(*, actor: Any, run: AnalysisRun, category: str, k: int, level: str | None = None) -> SitingProposal:
+    """Choose ``k`` stock sites of the run's scope that cover the most residents not yet within ``level``'s
+    walking distance of a ``category`` facility (maximal covering, ``gaizao.spatial``). Stored unsaved."""
+    from gaizao.spatial import SpatialError
+
+    _require_run_writer(actor, run)
+    if run.status != RunStatus.SUCCEEDED:
+        raise StateError("分析尚未完成，不能选址。/ The analysis has not finished; siting needs its results.", field="run")
+    std = engine.standards()
+    levels_of = [f.level for f in std.facilities if f.id == category]
+    if not levels_of:
+        raise ApplicationError(f"未知的设施类别 {category!r}。/ Unknown facility category {category!r}.", field="category")
+    if level is None or level == "":
+        level = sorted(levels_of, key=lambda lid: std.level(lid).walk_distance_m)[0]
+    lv = std.level(level)
+    try:
+        k = int(k)
+    except (TypeError, ValueError):
+        raise ApplicationError("选址数量须为整数。/ k must be a whole number.", field="k") from None
+    if not (1 <= k <= MAX_SITING_K):
+        raise ApplicationError(f"选址数量须在 1–{MAX_SITING_K} 之间。/ k must be 1–{MAX_SITING_K}.", field="k")
+    from gaizao.lifecircle.selectors import run_results, stock_sites_in
+
+    sites = list(stock_sites_in(run))
+    if not sites:
+        raise ApplicationError("范围内没有存量空间可供选址。/ There are no stock sites in this scope.", field="run")
+    results = list(run_results(run).only("community_id", "population", "distances", "community__lon", "community__lat", "community__entrances"))
+    try:
+        outcome = engine.siting(run=run, results=results, sites=sites, category=category, distance_m=float(lv.walk_distance_m), k=k)
+    except SpatialError as exc:
+        raise _spatial_error(exc, "k") from exc
+    proposal = SitingProposal.objects.create(
+        run=run,
+        category=category,
+        level=level,
+        distance_m=float(lv.walk_distance_m),
+        k=k,
+        created_by=actor,
+        **outcome,
+    )
+    audit_record(actor=actor, action="siting_propose", obj=proposal, changes={"category": category, "k": k, "level": level})
+    return proposal
+
+
+@transaction.atomic
+def siting_save(*, actor: Any, proposal: SitingProposal, note: str = "") -> SitingProposal:
+    """Keep a siting result as a proposal (方案) of the run's division."""
+    _require_run_writer(actor, proposal.run)
+    if proposal.saved:
+        raise StateError("该选址方案已保存。/ This siting proposal is already saved.", field="proposal")
+    proposal.saved = True
+    proposal.note = note.strip()[:500]
+    proposal.save(update_fields=["saved", "note"])
+    audit_record(
+        actor=actor,
+        action="siting_save",
+        obj=proposal,
+        changes={
+            "saved": [False, True],
+            "sites": [c["code"] for c in proposal.chosen],
+            "covered_before": proposal.covered_before,
+            "covered_after": proposal.covered_after,
+        },
+        reason=proposal.note,
+    )
+    return proposal
+
+
+def scope_of(actor: Any) -> str | None:
+    return scope_path(actor)
