@@ -5,3 +5,14 @@ class RegistryConfig(AppConfig):
     name = "gaizao.registry"
     label = "registry"
     verbose_name = "小区台账与数据调查 / Registry and data survey"
+
+    def ready(self) -> None:
+        from gaizao.audit.history import register_history
+        from gaizao.registry import (
+            jobs,  # noqa: F401  (registers the job handlers)
+            selectors,
+        )
+
+        register_history("registry.community", selectors.get_community_for)
+        register_history("registry.facility", selectors.get_facility_for)
+        register_history("registry.stocksite", selectors.get_stock_site_for)

@@ -57,7 +57,10 @@ class Community(Archivable):
     code = models.CharField(_("小区编码 / code"), max_length=40, unique=True)
     name = models.CharField(_("小区名称 / name"), max_length=120, db_index=True)
     division = models.ForeignKey(
-        "divisions.Division", verbose_name=_("所属社区或街道 / division"), on_delete=models.PROTECT, related_name="+"
+        "divisions.Division",
+        verbose_name=_("所属社区或街道 / division"),
+        on_delete=models.PROTECT,
+        related_name="+",
     )
     district_code = models.CharField(max_length=20, db_index=True, editable=False, blank=True)
     address = models.CharField(_("地址 / address"), max_length=255, blank=True)
@@ -65,9 +68,14 @@ class Community(Archivable):
 
     # Land and housing
     built_year = models.PositiveSmallIntegerField(
-        _("建成年份 / year built"), null=True, blank=True, validators=[MinValueValidator(1900), MaxValueValidator(2100)]
+        _("建成年份 / year built"),
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1900), MaxValueValidator(2100)],
     )
-    land_area_m2 = models.DecimalField(_("占地面积(m²) / land area"), max_digits=14, decimal_places=2, null=True, blank=True)
+    land_area_m2 = models.DecimalField(
+        _("占地面积(m²) / land area"), max_digits=14, decimal_places=2, null=True, blank=True
+    )
     building_area_m2 = models.DecimalField(
         _("建筑面积(m²) / building area"), max_digits=14, decimal_places=2, null=True, blank=True
     )
@@ -92,16 +100,24 @@ class Community(Archivable):
     )
     in_expropriation_plan = models.BooleanField(_("列入年度征收计划 / in expropriation plan"), default=False)
     affordable_housing = models.BooleanField(_("保障性安居工程 / affordable housing"), default=False)
-    infrastructure_deficient = models.BooleanField(_("基础设施明显不足 / infrastructure deficient"), default=False)
+    infrastructure_deficient = models.BooleanField(
+        _("基础设施明显不足 / infrastructure deficient"), default=False
+    )
     management_deficient = models.BooleanField(_("物业管理不完善 / management deficient"), default=False)
     residents_willing = models.BooleanField(_("居民改造意愿强烈 / residents strongly willing"), default=False)
 
     # Infrastructure and services (condition ratings)
-    water_supply = models.CharField(_("供水 / water supply"), max_length=10, choices=Condition.choices, blank=True)
-    drainage = models.CharField(_("雨污分流 / drainage separation"), max_length=10, choices=Condition.choices, blank=True)
+    water_supply = models.CharField(
+        _("供水 / water supply"), max_length=10, choices=Condition.choices, blank=True
+    )
+    drainage = models.CharField(
+        _("雨污分流 / drainage separation"), max_length=10, choices=Condition.choices, blank=True
+    )
     power_supply = models.CharField(_("供电 / power"), max_length=10, choices=Condition.choices, blank=True)
     gas_supply = models.CharField(_("燃气 / gas"), max_length=10, choices=Condition.choices, blank=True)
-    fire_safety = models.CharField(_("消防 / fire safety"), max_length=10, choices=Condition.choices, blank=True)
+    fire_safety = models.CharField(
+        _("消防 / fire safety"), max_length=10, choices=Condition.choices, blank=True
+    )
     security = models.CharField(_("安防 / security"), max_length=10, choices=Condition.choices, blank=True)
     roads = models.CharField(_("道路 / roads"), max_length=10, choices=Condition.choices, blank=True)
     lighting = models.CharField(_("照明 / lighting"), max_length=10, choices=Condition.choices, blank=True)
@@ -110,7 +126,9 @@ class Community(Archivable):
     service_facilities = models.CharField(
         _("小区内服务设施 / on-site service facilities"), max_length=255, blank=True
     )
-    green_area_m2 = models.DecimalField(_("绿地面积(m²) / green space"), max_digits=12, decimal_places=2, null=True, blank=True)
+    green_area_m2 = models.DecimalField(
+        _("绿地面积(m²) / green space"), max_digits=12, decimal_places=2, null=True, blank=True
+    )
     heritage_features = models.CharField(_("历史文化特色 / heritage features"), max_length=255, blank=True)
 
     # Geometry (WGS84)
@@ -121,7 +139,11 @@ class Community(Archivable):
 
     # Screening (二(一)), stored with its explanation
     scope_status = models.CharField(
-        _("改造范围 / scope"), max_length=16, choices=ScopeStatus.choices, default=ScopeStatus.UNSCREENED, db_index=True
+        _("改造范围 / scope"),
+        max_length=16,
+        choices=ScopeStatus.choices,
+        default=ScopeStatus.UNSCREENED,
+        db_index=True,
     )
     scope_reasons = models.JSONField(default=list, blank=True)
     scope_ruleset = models.CharField(max_length=40, blank=True)
@@ -158,7 +180,9 @@ class Building(Archivable):
 
     class Meta:
         ordering = ["community", "code"]
-        constraints = [models.UniqueConstraint(fields=["community", "code"], name="building_code_unique_in_community")]
+        constraints = [
+            models.UniqueConstraint(fields=["community", "code"], name="building_code_unique_in_community")
+        ]
         verbose_name = _("楼栋 / building")
 
     def __str__(self) -> str:
@@ -204,7 +228,9 @@ class Unit(models.Model):
     class Meta:
         ordering = ["building", "stairwell", "number"]
         constraints = [
-            models.UniqueConstraint(fields=["building", "stairwell", "number"], name="unit_number_unique_in_building")
+            models.UniqueConstraint(
+                fields=["building", "stairwell", "number"], name="unit_number_unique_in_building"
+            )
         ]
         verbose_name = _("房屋 / unit")
 
@@ -256,7 +282,9 @@ class StockSite(Archivable):
     kind = models.CharField(_("类型 / kind"), max_length=20, choices=StockSiteKind.choices)
     name = models.CharField(_("名称 / name"), max_length=150)
     division = models.ForeignKey("divisions.Division", on_delete=models.PROTECT, related_name="+")
-    community = models.ForeignKey(Community, null=True, blank=True, on_delete=models.SET_NULL, related_name="stock_sites")
+    community = models.ForeignKey(
+        Community, null=True, blank=True, on_delete=models.SET_NULL, related_name="stock_sites"
+    )
     area_m2 = models.DecimalField(_("面积(m²) / area"), max_digits=12, decimal_places=2)
     lon = models.FloatField(_("经度 / longitude"))
     lat = models.FloatField(_("纬度 / latitude"))

@@ -1,0 +1,462 @@
+"""Reads of the registry, always inside the viewer's scope (gaizao.accounts.access).
+
+Other apps call these, never the models directly, for anything a user sees:
+``communities_for(user)``, ``get_community_for(user, pk)``, ``community_list(user, filters)``,
+``community_units(user, community)``, ``facilities_for(user)``, ``stock_sites_for(user)``, ...
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.core.paginator import Page, Paginator
+from django.db.models import Count, Q, QuerySet
+
+from gaizao.accounts.access import get_scoped, mask_name, mask_phone, scoped, sees_personal_data
+from gaizao.divisions.models import Division, DivisionLevel
+from gaizao.registry.models import (
+    REQUIRED_SURVEY_FIELDS,
+    Building,
+    Community,
+    Facility,
+    Owner,
+    ScopeStatus,
+    StockSite,
+    Unit,
+)
+
+PAGE_SIZE = 50
+
+
+# --- communities -------------------------------------------------------------------------------------------------
+
+
+def communities_for(user: Any) -> QuerySet[Community]:
+    """Every (non-archived) community the user may read."""
+    return scoped(Community.objects.filter(archived_at__isnull=True), user).select_related("division")
+
+
+def get_community_for(user: Any, pk: Any) -> Community:
+    """One community inside the user's scope; Http404 otherwise (also for a malformed id)."""
+    try:
+        pk = int(pk)
+    except (TypeError, ValueError):
+        from django.http import Http404
+
+        raise Http404("不存在或无权查看 / not found") from None
+    return get_scoped(Community.objects.select_related("division", "division__parent"), user, pk=pk)
+
+
+def get_community_by_code_for(user: Any, code: str) -> Community:
+    return get_scoped(Community.objects.select_related("division"), user, code=code)
+
+
+@dataclass
+class CommunityFilters:
+    """The list filters, the same on the page, the API and the export (GET parameters of the same names)."""
+
+    q: str = ""
+    district: str = ""  # district code
+    street: str = ""  # street code
+    status: str = ""  # ScopeStatus value
+    built_from: int | None = None
+    built_to: int | None = None
+    sample: str = ""  # "", "sample", "real"
+    errors: list[str] = field(default_factory=list)
+
+    @classmethod
+    def from_params(cls, params: Any) -> CommunityFilters:
+        f = cls(
+            q=(params.get("q") or "").strip()[:100],
+            district=(params.get("district") or "").strip()[:20],
+            street=(params.get("street") or "").strip()[:20],
+            status=(params.get("status") or "").strip(),
+            sample=(params.get("sample") or "").strip(),
+        )
+        for name in ("built_from", "built_to"):
+            raw = (params.get(name) or "").strip()
+            if not raw:
+                continue
+            try:
+                setattr(f, name, int(raw))
+            except ValueError:
+                f.errors.append(f"{name}: 应为年份整数 / must be a year")
+        if f.status and f.status not in ScopeStatus.values:
+            f.errors.append("status: 未知的筛查状态 / unknown status")
+            f.status = ""
+        if f.sample not in {"", "sample", "real"}:
+            f.sample = ""
+        return f
+
+    def apply(self, qs: QuerySet[Community]) -> QuerySet[Community]:
+        if self.q:
+            qs = qs.filter(
+                Q(name__icontains=self.q) | Q(code__icontains=self.q) | Q(address__icontains=self.q)
+            )
+        if self.district:
+            qs = qs.filter(district_code=self.district)
+        if self.street:
+            qs = qs.filter(Q(division__code=self.street) | Q(division__parent__code=self.street))
+        if self.status:
+            qs = qs.filter(scope_status=self.status)
+        if self.built_from is not None:
+            qs = qs.filter(built_year__gte=self.built_from)
+        if self.built_to is not None:
+            qs = qs.filter(built_year__lte=self.built_to)
+        if self.sample == "sample":
+            qs = qs.filter(is_sample=True)
+        elif self.sample == "real":
+            qs = qs.filter(is_sample=False)
+        return qs
+
+
+def community_list(user: Any, filters: CommunityFilters | None = None) -> QuerySet[Community]:
+    """Communities in scope matching ``filters``, ordered by code."""
+    qs = communities_for(user)
+    if filters is not None:
+        qs = filters.apply(qs)
+    return qs.order_by("code")
+
+
+def community_page(user: Any, filters: CommunityFilters, page: Any = 1, per_page: int = PAGE_SIZE) -> Page:
+    paginator = Paginator(community_list(user, filters), per_page)
+    return paginator.get_page(page)
+
+
+def divisions_for_filters(user: Any) -> dict[str, list[Division]]:
+    """Districts and streets the user can filter on (those within the scope)."""
+    from gaizao.accounts.access import scope_path
+
+    path = scope_path(user)
+    if path is None:
+        return {"districts": [], "streets": []}
+    within = Division.objects.filter(Q(path=path) | Q(path__startswith=path + "/"))
+    above = [p for p in path.split("/")]
+    districts = Division.objects.filter(level=DivisionLevel.DISTRICT).filter(
+        Q(path__startswith=path + "/") | Q(code__in=above)
+    )
+    return {
+        "districts": list(districts.order_by("code")),
+        "streets": list(within.filter(level=DivisionLevel.STREET).order_by("code")),
+    }
+
+
+# --- buildings, units, owners -----------------------------------------------------------------------------------
+
+
+def community_buildings(user: Any, community: Community) -> QuerySet[Building]:
+    """Buildings of a community the caller already fetched through ``get_community_for``."""
+    return Building.objects.filter(community=community, archived_at__isnull=True).annotate(
+        unit_count=Count("units")
+    )
+
+
+@dataclass(frozen=True)
+class UnitRow:
+    unit_id: int
+    building: str
+    stairwell: str
+    number: str
+    area_m2: str | None
+    area_source: str
+    owner_id: int | None
+    owner_name: str
+    owner_phone: str
+    developer_held: bool
+    is_sample: bool
+
+
+def community_units(user: Any, community: Community) -> list[UnitRow]:
+    """The units of ``community`` with their exclusive area (法释〔2009〕7号 第8条 precedence) and owners,
+    names and phones masked unless the user ``sees_personal_data``."""
+    from gaizao.policy import PolicyInputError, exclusive_area
+
+    unmasked = sees_personal_data(user)
+    rows = []
+    units = (
+        Unit.objects.filter(building__community=community)
+        .select_related("building", "owner")
+        .order_by("building__code", "stairwell", "number")
+    )
+    for u in units:
+        try:
+            area, source = exclusive_area(
+                registered=u.area_registered_m2, surveyed=u.area_surveyed_m2, contract=u.area_contract_m2
+            )
+            area_text: str | None = str(area)
+        except PolicyInputError:
+            area_text, source = None, ""
+        owner = u.owner
+        name = phone = ""
+        if owner is not None:
+            name = owner.name if unmasked or owner.is_developer else mask_name(owner.name)
+            phone = owner.phone if unmasked else mask_phone(owner.phone)
+        rows.append(
+            UnitRow(
+                unit_id=u.pk,
+                building=u.building.code,
+                stairwell=u.stairwell,
+                number=u.number,
+                area_m2=area_text,
+                area_source=source,
+                owner_id=owner.pk if owner else None,
+                owner_name=name,
+                owner_phone=phone,
+                developer_held=u.developer_held,
+                is_sample=bool(owner.is_sample) if owner else False,
+            )
+        )
+    return rows
+
+
+def owners_for(user: Any) -> QuerySet[Owner]:
+    return scoped(Owner.objects.all(), user)
+
+
+def owner_of_user(user: Any) -> Owner | None:
+    """The owner record linked to a resident's account, if any."""
+    if user is None or not user.is_authenticated:
+        return None
+    return Owner.objects.filter(user=user).first()
+
+
+# --- facilities and stock sites -----------------------------------------------------------------------------------
+
+
+def facilities_for(user: Any, *, category: str = "") -> QuerySet[Facility]:
+    qs = scoped(Facility.objects.filter(archived_at__isnull=True), user)
+    if category:
+        qs = qs.filter(category=category)
+    return qs
+
+
+def get_facility_for(user: Any, pk: Any) -> Facility:
+    return get_scoped(Facility.objects.all(), user, pk=_int_or_404(pk))
+
+
+def stock_sites_for(user: Any, *, kind: str = "") -> QuerySet[StockSite]:
+    qs = scoped(StockSite.objects.filter(archived_at__isnull=True), user).select_related("community")
+    if kind:
+        qs = qs.filter(kind=kind)
+    return qs
+
+
+def get_stock_site_for(user: Any, pk: Any) -> StockSite:
+    return get_scoped(StockSite.objects.all(), user, pk=_int_or_404(pk))
+
+
+def _int_or_404(pk: Any) -> int:
+    try:
+        return int(pk)
+    except (TypeError, ValueError):
+        from django.http import Http404
+
+        raise Http404("不存在或无权查看 / not found") from None
+
+
+def _box(lon: float, lat: float, radius_m: float) -> tuple[float, float, float, float]:
+    import math
+
+    dlon = radius_m / (111_320 * math.cos(math.radians(lat)))
+    dlat = radius_m / 110_540
+    return lon - dlon, lon + dlon, lat - dlat, lat + dlat
+
+
+def _distance_m(lon1: float, lat1: float, lon2: float, lat2: float) -> float:
+    import math
+
+    x = math.radians(lon2 - lon1) * math.cos(math.radians((lat1 + lat2) / 2)) * 6_371_000
+    y = math.radians(lat2 - lat1) * 6_371_000
+    return math.hypot(x, y)
+
+
+def facilities_near(user: Any, community: Community, radius_m: float = 1000) -> list[tuple[Facility, int]]:
+    """Facilities (in scope) within ``radius_m`` straight-line metres of the community, nearest first.
+
+    A quick listing for the detail page; walking distances on the network are the life-circle app's job."""
+    if community.lon is None or community.lat is None:
+        return []
+    x0, x1, y0, y1 = _box(community.lon, community.lat, radius_m)
+    rows = facilities_for(user).filter(lon__gte=x0, lon__lte=x1, lat__gte=y0, lat__lte=y1)
+    out = [(f, round(_distance_m(community.lon, community.lat, f.lon, f.lat))) for f in rows]
+    out = [(f, d) for f, d in out if d <= radius_m]
+    return sorted(out, key=lambda fd: fd[1])
+
+
+# --- counts, screening, completeness ---------------------------------------------------------------------------------
+
+
+def _district_names() -> dict[str, str]:
+    return dict(Division.objects.filter(level=DivisionLevel.DISTRICT).values_list("code", "name"))
+
+
+def screening_counts(user: Any, filters: CommunityFilters | None = None) -> list[dict[str, Any]]:
+    """Per district: the number of communities of each scope status, and the total."""
+    qs = community_list(user, filters).order_by()
+    names = _district_names()
+    table: dict[str, dict[str, Any]] = {}
+    for row in qs.values("district_code", "scope_status").annotate(n=Count("id")):
+        code = row["district_code"]
+        entry = table.setdefault(
+            code,
+            {
+                "district_code": code,
+                "district": names.get(code, code),
+                "total": 0,
+                **dict.fromkeys(ScopeStatus.values, 0),
+            },
+        )
+        entry[row["scope_status"]] = row["n"]
+        entry["total"] += row["n"]
+    return [table[k] for k in sorted(table)]
+
+
+def screening_totals(rows: list[dict[str, Any]]) -> dict[str, int]:
+    totals = {s: sum(r[s] for r in rows) for s in ScopeStatus.values}
+    totals["total"] = sum(r["total"] for r in rows)
+    return totals
+
+
+def _filled_q(name: str) -> Q:
+    f = Community._meta.get_field(name)
+    q = Q(**{f"{name}__isnull": False})
+    if f.get_internal_type() in {"CharField", "TextField"}:
+        q &= ~Q(**{name: ""})
+    return q
+
+
+def is_filled(value: Any) -> bool:
+    return value is not None and value != ""
+
+
+def missing_fields(community: Community) -> list[str]:
+    """The required survey fields (三(一)) that ``community`` leaves blank."""
+    return [name for name in REQUIRED_SURVEY_FIELDS if not is_filled(getattr(community, name))]
+
+
+def field_label(name: str) -> str:
+    if name == "lon":
+        return "位置 / location"
+    return str(Community._meta.get_field(name).verbose_name)
+
+
+@dataclass
+class Completeness:
+    code: str
+    name: str
+    level: str
+    communities: int = 0
+    filled: int = 0
+    required: int = 0
+    parent_code: str = ""
+
+    @property
+    def share(self) -> float:
+        return self.filled / self.required if self.required else 0.0
+
+    @property
+    def percent(self) -> float:
+        return round(100 * self.share, 1)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "code": self.code,
+            "name": self.name,
+            "level": self.level,
+            "parent_code": self.parent_code,
+            "communities": self.communities,
+            "filled": self.filled,
+            "required": self.required,
+            "share": round(self.share, 4),
+        }
+
+
+def survey_completeness(user: Any, filters: CommunityFilters | None = None) -> dict[str, Any]:
+    """Share of the required survey answers filled, per district and per street, inside the user's scope.
+
+    Returns ``{"districts": [Completeness], "streets": [Completeness], "fields": {field: filled share},
+    "total": Completeness}``. One grouped query; streets are the 社区's parent where the community hangs off a 社区.
+    """
+    qs = community_list(user, filters).order_by()
+    n_fields = len(REQUIRED_SURVEY_FIELDS)
+    aggregates = {f"f_{name}": Count("id", filter=_filled_q(name)) for name in REQUIRED_SURVEY_FIELDS}
+    rows = list(qs.values("division_id").annotate(n=Count("id"), **aggregates))
+    divisions = Division.objects.in_bulk({r["division_id"] for r in rows})
+    parent_ids = {d.parent_id for d in divisions.values() if d.level == DivisionLevel.COMMUNITY}
+    parents = Division.objects.in_bulk(parent_ids - set(divisions))
+    lookup = {**divisions, **parents}
+    names = _district_names()
+    streets: dict[str, Completeness] = {}
+    districts: dict[str, Completeness] = {}
+    per_field: dict[str, int] = defaultdict(int)
+    total = Completeness(code="", name="合计 / total", level="total")
+    for r in rows:
+        d = lookup[r["division_id"]]
+        street = lookup.get(d.parent_id) if d.level == DivisionLevel.COMMUNITY else d
+        district_code = d.path.split("/")[1] if "/" in d.path else d.code
+        filled = sum(r[f"f_{name}"] for name in REQUIRED_SURVEY_FIELDS)
+        for name in REQUIRED_SURVEY_FIELDS:
+            per_field[name] += r[f"f_{name}"]
+        targets = [
+            districts.setdefault(
+                district_code,
+                Completeness(district_code, names.get(district_code, district_code), "district"),
+            ),
+            total,
+        ]
+        if street is not None and street.level == DivisionLevel.STREET:
+            targets.append(
+                streets.setdefault(
+                    street.code, Completeness(street.code, street.name, "street", parent_code=district_code)
+                )
+            )
+        for t in targets:
+            t.communities += r["n"]
+            t.filled += filled
+            t.required += r["n"] * n_fields
+    return {
+        "districts": [districts[k] for k in sorted(districts)],
+        "streets": sorted(streets.values(), key=lambda s: (s.parent_code, s.code)),
+        "fields": {
+            name: (per_field[name] / total.communities if total.communities else 0.0)
+            for name in REQUIRED_SURVEY_FIELDS
+        },
+        "total": total,
+    }
+
+
+def communities_missing(user: Any, filters: CommunityFilters | None = None) -> QuerySet[Community]:
+    """Communities in scope with at least one required survey field blank."""
+    any_missing = Q()
+    for name in REQUIRED_SURVEY_FIELDS:
+        any_missing |= ~_filled_q(name)
+    return community_list(user, filters).filter(any_missing)
+
+
+# --- map ------------------------------------------------------------------------------------------------------------
+
+
+def communities_geojson(user: Any, filters: CommunityFilters | None = None) -> dict[str, Any]:
+    """Communities in scope with a location, as a GeoJSON FeatureCollection of points (WGS84)."""
+    qs = community_list(user, filters).filter(lon__isnull=False, lat__isnull=False)
+    features = [
+        {
+            "type": "Feature",
+            "geometry": {"type": "Point", "coordinates": [r["lon"], r["lat"]]},
+            "properties": {
+                "id": r["id"],
+                "code": r["code"],
+                "name": r["name"],
+                "status": r["scope_status"],
+                "built_year": r["built_year"],
+                "district_code": r["district_code"],
+                "is_sample": r["is_sample"],
+            },
+        }
+        for r in qs.values(
+            "id", "code", "name", "scope_status", "built_year", "district_code", "is_sample", "lon", "lat"
+        )
+    ]
+    return {"type": "FeatureCollection", "features": features}

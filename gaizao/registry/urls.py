@@ -1,0 +1,24 @@
+from __future__ import annotations
+
+from django.urls import include, path
+
+from gaizao.registry import views
+
+app_name = "registry"
+
+urlpatterns = [
+    path("", views.community_list, name="list"),
+    path("communities/<int:pk>/", views.community_detail, name="detail"),
+    path("map/", views.community_map, name="map"),
+    path("survey/", views.completeness, name="completeness"),
+    path("screening/", views.screening, name="screening"),
+    path("screening/rescreen/", views.rescreen, name="rescreen"),
+]
+
+try:  # import, export and templates (another engineer's module); absent until it lands
+    import gaizao.registry.urls_import  # noqa: F401
+
+    urlpatterns.append(path("", include("gaizao.registry.urls_import")))
+except ModuleNotFoundError as exc:
+    if exc.name != "gaizao.registry.urls_import":
+        raise
