@@ -29,6 +29,9 @@ class AugmentedGraph:
     edge_v: NDArray[np.int64]
     edge_length_m: NDArray[np.float64]
     point_nodes: tuple[NDArray[np.int64], ...]
+    edge_kind: NDArray[np.int8]
+    """Per edge: 0 an unsplit segment, 1 a segment split by join nodes (drawn by its pieces), 2 a piece, 3 a
+    connector."""
 
     @property
     def n_nodes(self) -> int:
@@ -67,6 +70,11 @@ def augment(network: Network, joins: tuple[PointJoin, ...]) -> AugmentedGraph:
         network.edge_length_m[e[ends]] - o[ends],
         connector[order],
     ]
+    kind = np.zeros(network.n_edges, dtype=np.int8)
+    kind[np.unique(e)] = 1
+    edge_kind = np.concatenate(
+        [kind, np.full(m, 2, np.int8), np.full(int(ends.sum()), 2, np.int8), np.full(m, 3, np.int8)]
+    )
     u = np.concatenate(piece_u)
     v = np.concatenate(piece_v)
     w = np.maximum(np.concatenate(piece_w), 0.0)
@@ -84,5 +92,11 @@ def augment(network: Network, joins: tuple[PointJoin, ...]) -> AugmentedGraph:
     bounds = np.cumsum([0, *sizes])
     per_join = tuple(node_of_point[bounds[i] : bounds[i + 1]] for i in range(len(joins)))
     return AugmentedGraph(
-        graph=graph, node_xy=node_xy, edge_u=u, edge_v=v, edge_length_m=w, point_nodes=per_join
+        graph=graph,
+        node_xy=node_xy,
+        edge_u=u,
+        edge_v=v,
+        edge_length_m=w,
+        point_nodes=per_join,
+        edge_kind=edge_kind,
     )
