@@ -224,19 +224,30 @@ def community_gap_items(*, community_id: int) -> list[str]:
     return list(fetch(community_id=community_id) or [])
 
 
-def renovation_unit_proposals(*, user: Any) -> list[Any]:
-    """Renovation units (连片) the life-circle engine proposes; empty until lifecircle lands."""
+def renovation_unit_proposals(*, user: Any) -> list[dict[str, Any]]:
+    """Renovation units (连片) the life-circle engine proposes from the latest run in the user's scope, limited to
+    communities the user may see; ``[]`` until lifecircle lands or when no run exists.
+
+    Each item: ``{"community_ids": [...], "communities": [Community, ...], "shared_gaps": [...]}``.
+    """
     try:
         from gaizao.lifecircle import selectors as lc
-    except ImportError:
+
+        latest_run_for = lc.latest_run_for
+        fetch = lc.renovation_unit_proposals
+    except (ImportError, AttributeError):
         return []
-    fetch = getattr(lc, "renovation_unit_proposals", None)
-    if fetch is None:
+    run = latest_run_for(user)
+    if run is None:
         return []
-    try:
-        return list(fetch(user=user) or [])
-    except TypeError:
-        return []
+    visible = {c.pk: c for c in screened_communities_for(user)}
+    out = []
+    for unit in fetch(run_id=run.pk) or []:
+        ids = [int(i) for i in unit.get("community_ids", [])]
+        if len(ids) < 2 or not all(i in visible for i in ids):
+            continue
+        out.append({**unit, "community_ids": ids, "communities": [visible[i] for i in ids]})
+    return out
 
 
 def screened_communities_for(user: Any) -> QuerySet[Any]:

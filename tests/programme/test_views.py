@@ -1,0 +1,74 @@
+from __future__ import annotations
+
+import pytest
+from django.test import Client
+
+from gaizao.programme import services
+
+from .conftest import ITEMS, balanced_funding
+
+pytestmark = pytest.mark.django_db
+
+
+def client_for(user) -> Client:
+    c = Client()
+    c.force_login(user)
+    return c
+
+
+def test_pages_render_for_the_district(accounts, communities, rates, votes):
+    officer = accounts["shangcheng"]
+    sc = client_for(officer)
+    r = sc.post("/programme/projects/new/", {"communities": [communities["qingbo"].pk]})
+    assert r.status_code == 302
+    project = officer and __import__("gaizao.programme.models", fromlist=["Project"]).Project.objects.get()
+    assert "清波小区" in sc.get(f"/programme/projects/{project.pk}/").content.decode()
+    r = sc.post("/programme/projects/new/", {"communities": [communities["modern"].pk]})
+    assert r.status_code == 200 and "不纳入" in r.content.decode()
+    sc.post(f"/programme/projects/{project.pk}/move/", {"to": "planning"})
+    page = sc.get(f"/programme/projects/{project.pk}/plan/").content.decode()
+    assert 'name="item"' in page and "资金筹措" in page
+    data = {"mode": "comprehensive_improvement", "delivery_mode": "epc", "item": [i["item_id"] for i in ITEMS]}
+    for i in ITEMS:
+        data[f"qty_{i['item_id']}"] = i["quantity"]
+    for k, v in balanced_funding().items():
+        data[f"fund_{k}"] = v
+    r = sc.post(f"/programme/projects/{project.pk}/plan/", data)
+    assert r.status_code == 302
+    page = sc.get(f"/programme/projects/{project.pk}/plan/").content.decode()
+    assert "3810000.00" in page and "1155000.00" in page and 'data-covered="1"' in page
+    sc.post(f"/programme/projects/{project.pk}/plan/finalise/")
+    r = sc.post(f"/programme/projects/{project.pk}/consultation/")
+    assert r.status_code == 302
+    cid = project.consultations.get().pk
+    page = client_for(accounts["water"]).get(f"/programme/consultations/{cid}/").content.decode()
+    assert page.count("<form") >= 1 and 'name="department" value="water"' in page
+    assert 'value="gas"' not in page
+    assert client_for(accounts["xihu"]).get(f"/programme/consultations/{cid}/").status_code == 404
+    assert sc.get(f"/programme/consultations/{cid}/document.docx").status_code == 200
+    r = sc.post(f"/programme/consultations/{cid}/complete/")
+    assert r.status_code == 302
+    assert "尚有部门未回复" in sc.get(f"/programme/consultations/{cid}/").content.decode()
+    for name in ("/programme/", "/programme/annual/", "/programme/unit-rates/", "/programme/consultations/"):
+        assert sc.get(name).status_code == 200, name
+    assert client_for(accounts["city"]).get("/programme/city/").status_code == 200
+    assert sc.get("/programme/city/").status_code == 404
+
+
+def test_public_page_needs_no_login_and_masks_commenters(accounts, communities, rates, votes, now):
+    officer = accounts["shangcheng"]
+    project = services.project_create(actor=officer, community_ids=[communities["qingbo"].pk])
+    services.plan_save(actor=officer, project=project, mode="comprehensive_improvement", items=ITEMS,
+                       funding=balanced_funding())
+    services.plan_finalise(actor=officer, project=project)
+    publication = services.publication_start(actor=officer, project=project, days=7)
+    anon = Client()
+    assert publication.project.name in anon.get("/programme/public/").content.decode()
+    url = f"/programme/public/{publication.public_id}/"
+    r = anon.post(url, {"name": "王小明", "contact": "13812345678", "body": "加装电梯"})
+    assert r.status_code == 302
+    page = anon.get(url).content.decode()
+    assert "王**" in page and "138****5678" in page and "王小明" not in page and "加装电梯" in page
+    staff = client_for(accounts["qingbo"]).get(f"/programme/publications/{publication.pk}/").content.decode()
+    assert "王小明" in staff
+    assert client_for(accounts["xihu"]).get(f"/programme/publications/{publication.pk}/").status_code == 404
