@@ -107,10 +107,7 @@ def facility_names() -> dict[str, tuple[str, str]]:
 def gaps_geojson(run: AnalysisRun, category: str) -> dict[str, Any]:
     """Communities of ``run`` as GeoJSON points with their distance to ``category`` and whether it is a gap."""
     features = []
-    for row in run_results(run).only(
-        "distances", "gaps", "score", "population", "joined", "community__name", "community__lon",
-        "community__lat", "community__code", "community__division__name",
-    ):
+    for row in run_results(run):
         c = row.community
         if c.lon is None or c.lat is None:
             continue

@@ -482,7 +482,7 @@ def siting_propose(*, actor: Any, run: AnalysisRun, category: str, k: int, level
     sites = list(stock_sites_in(run))
     if not sites:
         raise ApplicationError("范围内没有存量空间可供选址。/ There are no stock sites in this scope.", field="run")
-    results = list(run_results(run).only("community_id", "population", "distances", "community__lon", "community__lat", "community__entrances"))
+    results = list(run_results(run))
     try:
         outcome = engine.siting(run=run, results=results, sites=sites, category=category, distance_m=float(lv.walk_distance_m), k=k)
     except SpatialError as exc:

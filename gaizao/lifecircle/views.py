@@ -1,0 +1,222 @@
+"""Life-circle pages: runs in scope, a run's map and table, a community's catchments and gaps, siting, networks."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import render
+from django.views.decorators.http import require_POST
+
+from gaizao.accounts.access import READER_ROLES, can_write
+from gaizao.audit.history import history_url
+from gaizao.errors import ApplicationError
+from gaizao.lifecircle import engine, selectors, services, views_data
+from gaizao.lifecircle.models import RunStatus
+
+#: Categories offered first on the maps and the siting form (those stock spaces typically host, 三(五)).
+FEATURED_CATEGORIES = ("elderly_day_care", "nursery", "community_canteen", "outdoor_fitness_ground", "resident_motor_parking")
+
+
+def _require_staff(request: HttpRequest) -> None:
+    if getattr(request.user, "role", None) not in READER_ROLES:
+        raise Http404
+
+
+def _may_run(user: Any) -> bool:
+    return getattr(user, "role", None) in services.RUN_ROLES and user.division_id is not None and can_write(user, user.division)
+
+
+def _category_choices(run: Any | None = None) -> list[dict[str, Any]]:
+    names = selectors.facility_names()
+    ids = list(run.summary.get("categories", [])) if run is not None else sorted(names)
+    ids.sort(key=lambda c: (c not in FEATURED_CATEGORIES, FEATURED_CATEGORIES.index(c) if c in FEATURED_CATEGORIES else 0, c))
+    gaps = run.summary.get("gaps_by_facility", {}) if run is not None else {}
+    return [{"id": c, "name_zh": names.get(c, (c, c))[0], "name_en": names.get(c, (c, c))[1], "gaps": gaps.get(c, 0)} for c in ids]
+
+
+@login_required
+def index(request: HttpRequest) -> HttpResponse:
+    _require_staff(request)
+    runs = selectors.runs_for(request.user)[:50]
+    return render(
+        request,
+        "lifecircle/index.html",
+        {
+            "runs": runs,
+            "may_run": _may_run(request.user),
+            "network": selectors.default_network_for(request.user),
+            "proposals": selectors.proposals_for(request.user).filter(saved=True)[:20],
+            "levels": views_data.level_names(),
+        },
+    )
+
+
+@login_required
+@require_POST
+def run_start(request: HttpRequest) -> HttpResponse:
+    _require_staff(request)
+    try:
+        run = services.analysis_run_start(actor=request.user)
+    except ApplicationError as exc:
+        messages.error(request, exc.message)
+        return HttpResponseRedirect("/lifecircle/")
+    return HttpResponseRedirect(f"/jobs/{run.job_id}/")
+
+
+@login_required
+def run_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    _require_staff(request)
+    run = selectors.get_run_for(request.user, pk)
+    rows = selectors.run_results(run).order_by("score", "community__name")
+    page = Paginator(rows, 100).get_page(request.GET.get("page", 1))
+    categories = _category_choices(run)
+    chosen = request.GET.get("category") or (categories[0]["id"] if categories else "")
+    return render(
+        request,
+        "lifecircle/run.html",
+        {
+            "run": run,
+            "page_obj": page,
+            "categories": categories,
+            "category": chosen,
+            "may_site": run.status == RunStatus.SUCCEEDED and _may_run(request.user) and can_write(request.user, run.division),
+            "history_url": history_url(run),
+            "units": run.units[:10],
+            "unit_count": len(run.units),
+        },
+    )
+
+
+@login_required
+def community(request: HttpRequest, pk: int) -> HttpResponse:
+    _require_staff(request)
+    obj = selectors.get_community_for(request.user, pk)
+    access = selectors.community_access_latest(obj, request.user)
+    return render(
+        request,
+        "lifecircle/community.html",
+        {
+            "community": obj,
+            "access": access,
+            "levels": views_data.gaps_by_level(access) if access else [],
+            "items": _item_names(access.gap_items) if access else [],
+        },
+    )
+
+
+def _item_names(ids: list[str]) -> list[dict[str, str]]:
+    from gaizao.policy import catalogue_item
+
+    out = []
+    for item_id in ids:
+        try:
+            item = catalogue_item(item_id)
+        except Exception:  # an id from an older catalogue: show it bare
+            out.append({"id": item_id, "name_zh": item_id, "name_en": item_id})
+            continue
+        out.append({"id": item_id, "name_zh": item.name_zh, "name_en": item.name_en})
+    return out
+
+
+@login_required
+def siting(request: HttpRequest, pk: int) -> HttpResponse:
+    _require_staff(request)
+    run = selectors.get_run_for(request.user, pk)
+    error = ""
+    if request.method == "POST":
+        try:
+            proposal = services.siting_propose(
+                actor=request.user,
+                run=run,
+                category=request.POST.get("category", ""),
+                k=request.POST.get("k", ""),  # type: ignore[arg-type]
+                level=request.POST.get("level") or None,
+            )
+        except ApplicationError as exc:
+            error = exc.message
+        else:
+            return HttpResponseRedirect(f"/lifecircle/siting/{proposal.pk}/")
+    std = engine.standards()
+    return render(
+        request,
+        "lifecircle/siting_form.html",
+        {
+            "run": run,
+            "categories": _category_choices(run),
+            "levels": [lv for lv in std.levels if lv.walk_minutes],
+            "error": error,
+            "may_site": _may_run(request.user) and can_write(request.user, run.division),
+            "stock_count": selectors.stock_sites_in(run).count(),
+            "values": request.POST if request.method == "POST" else {"category": "elderly_day_care", "k": "2"},
+        },
+        status=400 if error else 200,
+    )
+
+
+@login_required
+def proposal(request: HttpRequest, pk: int) -> HttpResponse:
+    _require_staff(request)
+    obj = selectors.get_proposal_for(request.user, pk)
+    payload = views_data.proposal_payload(obj)
+    return render(
+        request,
+        "lifecircle/proposal.html",
+        {
+            "proposal": obj,
+            "p": payload,
+            "may_save": not obj.saved and _may_run(request.user) and can_write(request.user, obj.run.division),
+            "history_url": history_url(obj),
+            "uncovered": max(0, obj.residents_total - obj.covered_after),
+        },
+    )
+
+
+@login_required
+@require_POST
+def proposal_save(request: HttpRequest, pk: int) -> HttpResponse:
+    _require_staff(request)
+    obj = selectors.get_proposal_for(request.user, pk)
+    try:
+        services.siting_save(actor=request.user, proposal=obj, note=request.POST.get("note", ""))
+    except ApplicationError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, "已保存为选址方案。/ Saved as a siting proposal.")
+    return HttpResponseRedirect(f"/lifecircle/siting/{obj.pk}/")
+
+
+@login_required
+def networks(request: HttpRequest) -> HttpResponse:
+    _require_staff(request)
+    error = ""
+    if request.method == "POST":
+        upload = request.FILES.get("file")
+        try:
+            if upload is None:
+                raise ApplicationError("请选择路网文件。/ Choose a network file.", field="file")
+            network = services.network_upload(
+                actor=request.user, name=request.POST.get("name", ""), upload=upload, source=request.POST.get("source", "")
+            )
+        except ApplicationError as exc:
+            error = exc.message
+        else:
+            messages.success(
+                request,
+                f"路网已载入：{network.node_count} 个节点，{network.component_count} 个连通片。/ "
+                f"Network loaded: {network.node_count} nodes, {network.component_count} connected pieces.",
+            )
+            return HttpResponseRedirect("/lifecircle/networks/")
+    return render(
+        request,
+        "lifecircle/networks.html",
+        {
+            "networks": selectors.networks_for(request.user),
+            "may_upload": getattr(request.user, "role", None) in services.NETWORK_ROLES,
+            "error": error,
+        },
+        status=400 if error else 200,
+    )
