@@ -3,7 +3,6 @@
 Imports and exports (another module) are mounted at ``/api/v1/registry/imports/``.
 """
 
-from __future__ import annotations
 
 from datetime import datetime
 from decimal import Decimal

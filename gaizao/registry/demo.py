@@ -179,23 +179,24 @@ class _Placer:
 
     def place(self, district: str, lon: float, lat: float, radius_m: float, key: str) -> tuple[float, float]:
         from shapely.geometry import Point
+        from shapely.ops import nearest_points
 
         prepared, geom = self.areas[district]
-        if not prepared.contains(Point(lon, lat)):
-            p = geom.representative_point() if geom.is_empty is False else Point(lon, lat)
-            # pull the centre into the allowed area: nearest point of the area, nudged inwards
-            from shapely.ops import nearest_points
-
-            near = nearest_points(geom, Point(lon, lat))[0]
-            lon, lat = near.x + (p.x - near.x) * 0.05, near.y + (p.y - near.y) * 0.05
+        centre = Point(lon, lat)
+        if not prepared.contains(centre):
+            # pull the centre to the nearest point of the allowed area, then 300 m further in
+            near = nearest_points(geom, centre)[0]
+            inside = geom.representative_point()
+            step = 0.003 / max(1e-9, math.hypot(inside.x - near.x, inside.y - near.y))
+            lon, lat = near.x + (inside.x - near.x) * min(1.0, step), near.y + (inside.y - near.y) * min(1.0, step)
         rng = _rng("place", key)
         for attempt in range(30):
             r = radius_m * math.sqrt(rng.random()) * (1 if attempt < 20 else 0.3)
             a = rng.random() * 2 * math.pi
-            x = lon + r * math.cos(a) / (111_320 * math.cos(math.radians(lat)))
-            y = lat + r * math.sin(a) / 110_540
+            x = round(lon + r * math.cos(a) / (111_320 * math.cos(math.radians(lat))), 6)
+            y = round(lat + r * math.sin(a) / 110_540, 6)
             if prepared.contains(Point(x, y)):
-                return round(x, 6), round(y, 6)
+                return x, y
         return round(lon, 6), round(lat, 6)
 
 
