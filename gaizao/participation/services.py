@@ -477,12 +477,13 @@ def _cast_once(
 ) -> CastResult:
     with transaction.atomic():
         ballot = _locked_ballot(ballot_id)
-        if channel == Channel.ONLINE:
-            own = owner_of(actor)
-            if own is None or own.pk != owner_id:
-                raise PermissionError_("只能为本人投票。/ Owners vote only for themselves.")
-        else:
+        if channel != Channel.ONLINE:
             require_write(actor, ballot.community.division)
+        entry = RollEntry.objects.filter(ballot=ballot, owner_id=owner_id).only("owner_key").first()
+        if entry is None:
+            if channel == Channel.ONLINE:
+                raise NotFoundError("您不在本次表决名册上。/ You are not on the roll of this ballot.")
+            raise ApplicationError("该业主不在本次表决名册上。/ owner_id: the owner is not on this roll.", field="owner_id")
         if ballot.status != BallotStatus.OPEN:
             raise StateError(
                 "表决未在进行中，选票不予接受。/ The ballot is not open; the paper is refused.", field="status"
@@ -490,9 +491,6 @@ def _cast_once(
         now = timezone.now()
         if ballot.closes_at and now > ballot.closes_at:
             raise StateError("表决已过截止时间。/ The voting period has ended.", field="closes_at")
-        entry = RollEntry.objects.filter(ballot=ballot, owner_id=owner_id).only("owner_key").first()
-        if entry is None:
-            raise ApplicationError("该业主不在本次表决名册上。/ owner_id: the owner is not on this roll.", field="owner_id")
         owner_key = entry.owner_key
         previous = Vote.objects.filter(ballot=ballot, owner_key=owner_key, is_current=True).first()
         if previous is not None:
@@ -575,10 +573,12 @@ def vote_cast(
     serial_number = (serial_number or "").strip()[:40]
     witness_name = (witness_name or "").strip()[:100]
     proxy_name = (proxy_name or "").strip()[:100]
-    if channel == Channel.ONLINE and owner_id is None:
+    if channel == Channel.ONLINE:
         own = owner_of(actor)
         if own is None:
             raise PermissionError_("只有登记的业主可以在线投票。/ Only registered owners vote online.")
+        if owner_id is not None and int(owner_id) != own.pk:
+            raise PermissionError_("只能为本人投票。/ Owners vote only for themselves.")
         owner_id = own.pk
     if owner_id is None:
         raise ApplicationError("请选择业主。/ owner_id is required.", field="owner_id")
