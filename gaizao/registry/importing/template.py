@@ -34,7 +34,7 @@ DATA_ROWS = 5000
 
 def english_header(col: Column) -> str:
     unit = re.search(r"\(([^)]*)\)$", col.zh)
-    en = col.en
+    en = col.en[:1].upper() + col.en[1:]
     if unit and unit.group(0) not in en:
         en = f"{en} ({unit.group(1)})"
     return en

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import json
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -257,8 +258,9 @@ def match_headers(table: Table, spec: KindSpec) -> dict[str, int]:
     if table.rows and found:
         first = table.rows[0]
         english = {normalise_header(c.en) for c in spec.columns}
-        hits = sum(1 for idx in found.values() if idx < len(first) and normalise_header(first[idx]) in english)
-        if hits >= max(1, len(found) // 2):
+        filled = [idx for idx in found.values() if idx < len(first) and not _is_blank(first[idx])]
+        hits = sum(1 for idx in filled if normalise_header(first[idx]) in english)
+        if hits >= 2 and hits * 2 >= len(filled):
             del table.rows[0]
             del table.row_numbers[0]
             if table.geometries is not None:
@@ -533,7 +535,6 @@ def _check_coordinates(
 ) -> list[Record]:
     """Take points (and polygons) from GIS geometry, convert to WGS84, reject those outside Hangzhou."""
     import shapely
-    from shapely.geometry import mapping
 
     has_point = any(c.key == "lon" for c in spec.columns)
     if not has_point:
@@ -543,14 +544,12 @@ def _check_coordinates(
     for rec in records:
         v = rec.values
         geom = rec.extra.get("geometry")
-        if geom is not None and v.get("lon") is None and v.get("lat") is None:
-            if geom.geom_type == "Point":
-                v["lon"], v["lat"] = geom.x, geom.y
-            else:
-                centroid = geom.centroid if geom.geom_type != "MultiPoint" else geom.representative_point()
-                v["lon"], v["lat"] = centroid.x, centroid.y
-                if spec.kind == "communities" and geom.geom_type in {"Polygon", "MultiPolygon"}:
-                    rec.extra["polygon"] = geom
+        if geom is not None and not geom.is_empty:
+            if spec.kind == "communities" and geom.geom_type in {"Polygon", "MultiPolygon"}:
+                rec.extra["polygon"] = geom
+            if v.get("lon") is None and v.get("lat") is None:
+                point = geom if geom.geom_type == "Point" else geom.centroid
+                v["lon"], v["lat"] = point.x, point.y
         if (v.get("lon") is None) != (v.get("lat") is None):
             missing = lat_col if v.get("lat") is None else lon_col
             bad_rows.add(rec.row)
@@ -604,7 +603,7 @@ def _check_coordinates(
                     polygon = shapely.transform(
                         polygon, lambda xy, c=row_crs: np.column_stack(convert_to_wgs84(xy[:, 0], xy[:, 1], c))
                     )
-                rec.values["boundary"] = mapping(polygon)
+                rec.values["boundary"] = json.loads(shapely.to_geojson(polygon))
     for rec in records:
         if rec.extra.get("geometry") is not None and "boundary" not in rec.values and spec.kind == "communities":
             rec.values["boundary"] = None

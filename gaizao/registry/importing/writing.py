@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from decimal import Decimal
+from operator import attrgetter
 from typing import Any
 
 from django.contrib.contenttypes.models import ContentType
@@ -17,8 +18,68 @@ from gaizao.audit.services import diff_fields
 from gaizao.registry.importing.validation import Record, Validated, id_number_digest
 from gaizao.registry.models import Building, Community, Owner, Unit
 
-BATCH = 500
+BATCH = 2000
 Progress = Callable[[int, int, str], None]
+
+
+def _prep(field: models.Field, connection: Any) -> Callable[[Any], Any] | None:
+    """The value → database parameter conversion of ``field``, or None where the driver takes the value as is
+    (text, numbers, booleans, Decimal: sqlite3 and psycopg both adapt them)."""
+    if isinstance(field, models.JSONField | models.DateTimeField | models.DateField):
+        return lambda value: field.get_db_prep_save(value, connection)
+    return None
+
+
+def _rows(objs: list[models.Model], names: list[str], preps: list[Callable[[Any], Any] | None], tail: Callable[[models.Model], list[Any]] | None = None) -> list[list[Any]]:
+    getter = attrgetter(*names)
+    conv = [(i, p) for i, p in enumerate(preps) if p is not None]
+    rows = []
+    for o in objs:
+        values = getter(o)
+        row = list(values) if len(names) > 1 else [values]
+        for i, p in conv:
+            row[i] = p(row[i])
+        if tail is not None:
+            row.extend(tail(o))
+        rows.append(row)
+    return rows
+
+
+def sql_insert(model: type[models.Model], objs: list[models.Model]) -> None:
+    """Insert ``objs`` with one parameterised INSERT run through ``executemany`` (portable across SQLite and
+    PostgreSQL). Django's ``bulk_create`` splits rows into batches of 999 parameters on SQLite, which for a
+    55-column model is 18 rows a query; this is one prepared statement for all of them."""
+    if not objs:
+        return
+    connection = transaction.get_connection()
+    fields = [f for f in model._meta.concrete_fields if not f.primary_key]
+    names = [f.attname for f in fields]
+    preps = [_prep(f, connection) for f in fields]
+    quote = connection.ops.quote_name
+    sql = "INSERT INTO {} ({}) VALUES ({})".format(
+        quote(model._meta.db_table), ", ".join(quote(f.column) for f in fields), ", ".join(["%s"] * len(fields))
+    )
+    with connection.cursor() as cursor:
+        for start in range(0, len(objs), BATCH):
+            cursor.executemany(sql, _rows(objs[start : start + BATCH], names, preps))
+
+
+def sql_update(model: type[models.Model], objs: list[models.Model], names: list[str]) -> None:
+    """``UPDATE … SET … WHERE pk = %s`` for each object, through ``executemany``."""
+    if not objs or not names:
+        return
+    connection = transaction.get_connection()
+    fields = [model._meta.get_field(n) for n in names]
+    attnames = [f.attname for f in fields]
+    preps = [_prep(f, connection) for f in fields]
+    quote = connection.ops.quote_name
+    pk = model._meta.pk
+    sql = "UPDATE {} SET {} WHERE {} = %s".format(
+        quote(model._meta.db_table), ", ".join(f"{quote(f.column)} = %s" for f in fields), quote(pk.column)
+    )
+    with connection.cursor() as cursor:
+        for start in range(0, len(objs), BATCH):
+            cursor.executemany(sql, _rows(objs[start : start + BATCH], attnames, preps, tail=lambda o: [o.pk]))
 
 
 class Outcome:
@@ -50,7 +111,29 @@ def _apply(obj: models.Model, data: dict[str, Any]) -> dict[str, list[Any]]:
     return diff_fields(before, after) if after else {}
 
 
-def _write_keyed(validated: Validated, outcome: Outcome, key_of: Callable[[Record], Any], build: Callable[[Record], dict[str, Any]], path_of: Callable[[Record], str]) -> None:
+def _assign_pks(model: type[models.Model], objs: list[models.Model], key_fields: tuple[str, ...]) -> None:
+    """Read back the primary keys of freshly inserted rows by their unique key."""
+    first = key_fields[0]
+    wanted = sorted({getattr(o, first) for o in objs})
+    found: dict[tuple[Any, ...], Any] = {}
+    for start in range(0, len(wanted), 1000):
+        rows = model.objects.filter(**{f"{first}__in": wanted[start : start + 1000]}).values_list(*key_fields, "pk")
+        for row in rows:
+            found[tuple(row[:-1])] = row[-1]
+    for o in objs:
+        o.pk = found[tuple(getattr(o, k) for k in key_fields)]
+
+
+def _write_keyed(
+    validated: Validated,
+    outcome: Outcome,
+    key_of: Callable[[Record], Any],
+    build: Callable[[Record], dict[str, Any]],
+    path_of: Callable[[Record], str],
+    *,
+    key_fields: tuple[str, ...],
+    before_save: Callable[[list[models.Model]], list[str]] | None = None,
+) -> None:
     model = validated.spec.model
     now = timezone.now()
     to_create: list[models.Model] = []
@@ -75,12 +158,19 @@ def _write_keyed(validated: Validated, outcome: Outcome, key_of: Callable[[Recor
             outcome.paths[id(obj)] = path_of(rec)
         else:
             outcome.unchanged += 1
-    model.objects.bulk_create(to_create, batch_size=BATCH)
+    updated = [o for o, _ in outcome.updated]
+    extra: list[str] = []
+    if before_save is not None:
+        extra = before_save(to_create + updated)
+    sql_insert(model, to_create)
+    if to_create:
+        _assign_pks(model, to_create, key_fields)
     outcome.created.extend(to_create)
-    if outcome.updated:
-        fields = sorted(changed_fields | ({"updated_at"} if has_updated_at else set()))
-        fields = [model._meta.get_field(f).name for f in fields]
-        model.objects.bulk_update([o for o, _ in outcome.updated], fields, batch_size=BATCH)
+    if updated:
+        names = sorted({model._meta.get_field(f).name for f in changed_fields} | set(extra))
+        if has_updated_at:
+            names.append("updated_at")
+        sql_update(model, updated, names)
 
 
 def _fields_data(rec: Record, fields: list[str]) -> dict[str, Any]:
@@ -97,7 +187,27 @@ def write_communities(validated: Validated, outcome: Outcome) -> None:
             data["district_code"] = parts[1] if len(parts) > 1 else ""
         return data
 
-    _write_keyed(validated, outcome, lambda r: r.values["code"], build, lambda r: r.division.path if r.division else "")
+    _write_keyed(
+        validated, outcome, lambda r: r.values["code"], build, lambda r: r.division.path if r.division else "",
+        key_fields=("code",), before_save=screen_before_save,
+    )
+
+
+def screen_before_save(communities: list[models.Model]) -> list[str]:
+    """Screen the communities about to be written with the registry's own ``screening_decision`` (the function
+    ``communities_rescreen`` applies), so the status is stored with the row instead of by a second bulk update.
+    Returns the fields it set, or [] when the registry has no such function (then ``rescreen`` runs after)."""
+    try:
+        from gaizao.registry.services import screening_decision
+    except ImportError:
+        return []
+    today, now = timezone.localdate(), timezone.now()
+    for c in communities:
+        assert isinstance(c, Community)
+        c.scope_status, c.scope_reasons, c.scope_ruleset = screening_decision(c, on=today)
+        c.scope_assessed_at = now
+        c._gaizao_screened = True  # type: ignore[attr-defined]
+    return ["scope_status", "scope_reasons", "scope_ruleset", "scope_assessed_at"]
 
 
 def write_coded(validated: Validated, outcome: Outcome) -> None:
@@ -115,7 +225,10 @@ def write_coded(validated: Validated, outcome: Outcome) -> None:
             data["community_id"] = community.pk if community else None
         return data
 
-    _write_keyed(validated, outcome, lambda r: r.values["code"], build, lambda r: r.division.path if r.division else "")
+    _write_keyed(
+        validated, outcome, lambda r: r.values["code"], build, lambda r: r.division.path if r.division else "",
+        key_fields=("code",),
+    )
 
 
 def write_buildings(validated: Validated, outcome: Outcome) -> None:
@@ -130,7 +243,10 @@ def write_buildings(validated: Validated, outcome: Outcome) -> None:
     def key(rec: Record) -> Any:
         return (communities[rec.values["community_code"]].pk, rec.values["code"])
 
-    _write_keyed(validated, outcome, key, build, lambda r: communities[r.values["community_code"]].division.path)
+    _write_keyed(
+        validated, outcome, key, build, lambda r: communities[r.values["community_code"]].division.path,
+        key_fields=("community_id", "code"),
+    )
     by_id = {c.pk: c for c in communities.values()}
     for obj in outcome.created + [o for o, _ in outcome.updated]:
         assert isinstance(obj, Building)
@@ -209,41 +325,73 @@ def write_units(validated: Validated, outcome: Outcome, owners_outcome: Outcome)
         return (rec.extra["building"].pk, rec.values.get("stairwell", ""), rec.values["number"])
 
     by_key = {key(r): r for r in records}
-    _write_keyed(validated, outcome, key, build, lambda r: r.extra["building"].community.division.path)
+    _write_keyed(
+        validated, outcome, key, build, lambda r: r.extra["building"].community.division.path,
+        key_fields=("building_id", "stairwell", "number"),
+    )
     for obj in outcome.created + [o for o, _ in outcome.updated]:
         assert isinstance(obj, Unit)
         rec = by_key[(obj.building_id, obj.stairwell, obj.number)]
         obj.building = rec.extra["building"]
 
 
-def _audit(outcome: Outcome, model: type[models.Model], *, actor: Any, reason: str, personal: bool = False) -> int:
+def _light(value: Any) -> Any:
+    """JSON-ready value for an audit entry (cheaper than the general converter for plain imported scalars)."""
+    if value is None or isinstance(value, str | int | float | bool):
+        return value
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, list | tuple):
+        return [_light(v) for v in value]
+    if isinstance(value, dict):
+        return {str(k): _light(v) for k, v in value.items()}
+    return str(value)
+
+
+def _audit(
+    outcome: Outcome, model: type[models.Model], *, actor: Any, reason: str, fields: list[str], personal: bool = False
+) -> int:
+    """One audit event per created or updated object, inserted in bulk. A created object's entry lists the
+    fields the file gave it (personal data never: owners are recorded as created, without name or phone)."""
+    connection = transaction.get_connection()
     ct = ContentType.objects.get_for_model(model, for_concrete_model=False)
     is_user = actor is not None and getattr(actor, "is_authenticated", False)
+    actor_id = actor.pk if is_user else None
     label = (str(actor) if is_user else "system")[:150]
-    now = timezone.now()
-    events: list[AuditEvent] = []
+    at = AuditEvent._meta.get_field("at").get_db_prep_save(timezone.now(), connection)
+    to_json = AuditEvent._meta.get_field("changes")
+    attnames = [model._meta.get_field(f).attname for f in fields]
+    rows: list[list[Any]] = []
     for obj in outcome.created:
-        changes: dict[str, Any] = {"imported": True}
-        if not personal:
-            snap = {f.attname: getattr(obj, f.attname) for f in model._meta.concrete_fields if f.attname not in {"id", "updated_at"}}
-            changes = diff_fields({}, {k: v for k, v in snap.items() if v not in (None, "", [], False)})
-        events.append(
-            AuditEvent(
-                at=now, actor=actor if is_user else None, actor_label=label, action="create", content_type=ct,
-                object_id=str(obj.pk), object_repr=str(obj)[:255], division_path=outcome.paths.get(id(obj), ""),
-                changes=changes, reason=reason,
-            )
-        )
+        if personal:
+            changes: dict[str, Any] = {"imported": True}
+        else:
+            changes = {}
+            for name in attnames:
+                value = getattr(obj, name)
+                if value not in (None, "", [], False):
+                    changes[name] = [None, _light(value)]
+        rows.append([
+            at, actor_id, label, "create", ct.pk, str(obj.pk), str(obj)[:255], outcome.paths.get(id(obj), ""),
+            to_json.get_db_prep_save(changes, connection), reason,
+        ])
     for obj, diff in outcome.updated:
-        events.append(
-            AuditEvent(
-                at=now, actor=actor if is_user else None, actor_label=label, action="update", content_type=ct,
-                object_id=str(obj.pk), object_repr=str(obj)[:255], division_path=outcome.paths.get(id(obj), ""),
-                changes=diff, reason=reason,
-            )
-        )
-    AuditEvent.objects.bulk_create(events, batch_size=1000)
-    return len(events)
+        rows.append([
+            at, actor_id, label, "update", ct.pk, str(obj.pk), str(obj)[:255], outcome.paths.get(id(obj), ""),
+            to_json.get_db_prep_save(diff, connection), reason,
+        ])
+    names = ["at", "actor_id", "actor_label", "action", "content_type_id", "object_id", "object_repr",
+             "division_path", "changes", "reason"]
+    quote = connection.ops.quote_name
+    by_attname = {f.attname: f.column for f in AuditEvent._meta.concrete_fields}
+    columns = [by_attname[n] for n in names]
+    sql = "INSERT INTO {} ({}) VALUES ({})".format(
+        quote(AuditEvent._meta.db_table), ", ".join(quote(c) for c in columns), ", ".join(["%s"] * len(columns))
+    )
+    with connection.cursor() as cursor:
+        for start in range(0, len(rows), BATCH):
+            cursor.executemany(sql, rows[start : start + BATCH])
+    return len(rows)
 
 
 def rescreen(communities: list[Community], actor: Any) -> None:
@@ -272,9 +420,11 @@ def write(validated: Validated, *, actor: Any, filename: str) -> tuple[int, int,
     elif kind == "units":
         owners = Outcome()
         write_units(validated, outcome, owners)
-        _audit(owners, Owner, actor=actor, reason=reason, personal=True)
-    _audit(outcome, validated.spec.model, actor=actor, reason=reason)
+        _audit(owners, Owner, actor=actor, reason=reason, fields=[], personal=True)
+    fields = [f for f in validated.fields if f not in {"owner_name", "owner_phone", "owner_id_number"}]
+    _audit(outcome, validated.spec.model, actor=actor, reason=reason, fields=fields)
     if kind == "communities":
         written = [o for o in outcome.created] + [o for o, _ in outcome.updated]
-        rescreen(written, actor)  # type: ignore[arg-type]
+        unscreened = [c for c in written if not getattr(c, "_gaizao_screened", False)]
+        rescreen(unscreened, actor)  # type: ignore[arg-type]
     return len(outcome.created), len(outcome.updated), outcome.unchanged

@@ -1,0 +1,248 @@
+"""Export registry lists as xlsx, CSV or GeoJSON with the import columns, so an exported file imports back
+unchanged (the same headers, choices as their Chinese labels, booleans as 是/否, coordinates in WGS84).
+
+Rows come from the viewer's scope (``gaizao.accounts.access.scoped``) with the list page's filters
+(q, district, street, status, sample); the command line exports everything, or one district. Owners' ID numbers
+never leave the database; names and phones are masked unless the viewer may see personal data.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from django.db.models import Q, QuerySet
+
+from gaizao.errors import ApplicationError
+from gaizao.registry.importing.columns import Column, KindSpec, get_kind
+from gaizao.registry.importing.template import english_header
+
+FORMATS = {
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "csv": "text/csv; charset=utf-8",
+    "geojson": "application/geo+json",
+}
+
+#: The path of the division each kind's rows hang from (for scoping and the district / street filters).
+DIVISION_PATH = {
+    "communities": "division__path",
+    "buildings": "community__division__path",
+    "units": "building__community__division__path",
+    "facilities": "division__path",
+    "stock_sites": "division__path",
+}
+
+
+@dataclass(frozen=True)
+class ExportFilters:
+    q: str = ""
+    district: str = ""
+    street: str = ""
+    status: str = ""
+    sample: str = ""
+
+    @classmethod
+    def from_params(cls, params: Any) -> ExportFilters:
+        return cls(**{k: (params.get(k) or "").strip() for k in ("q", "district", "street", "status", "sample")})
+
+
+def export_format(value: str | None, *, filename: str | None = None) -> str:
+    fmt = (value or "").lower().lstrip(".")
+    if not fmt and filename:
+        fmt = filename.rsplit(".", 1)[-1].lower() if "." in filename else ""
+    fmt = {"json": "geojson", "xls": "xlsx"}.get(fmt, fmt)
+    if fmt not in FORMATS:
+        raise ApplicationError(
+            f"不支持的导出格式“{fmt or value}”，可选 xlsx、csv、geojson。/ Unsupported export format {fmt or value!r}; "
+            "use xlsx, csv or geojson.",
+            field="format",
+        )
+    return fmt
+
+
+def base_queryset(kind: str) -> QuerySet[Any]:
+    spec = get_kind(kind)
+    qs = spec.model.objects.all()
+    if kind == "communities":
+        qs = qs.select_related("division").filter(archived_at__isnull=True)
+    elif kind == "buildings":
+        qs = qs.select_related("community", "community__division").filter(archived_at__isnull=True)
+    elif kind == "units":
+        qs = qs.select_related("building", "building__community", "building__community__division", "owner")
+    elif kind == "stock_sites":
+        qs = qs.select_related("division", "community").filter(archived_at__isnull=True)
+    else:
+        qs = qs.select_related("division").filter(archived_at__isnull=True)
+    return qs
+
+
+def _division_filter(kind: str, code: str) -> Q:
+    from gaizao.divisions.models import Division
+    from gaizao.divisions.selectors import division_scope_q
+
+    division = Division.objects.filter(Q(code=code) | Q(name=code)).order_by("path").first()
+    if division is None:
+        return Q(pk__in=[])
+    return division_scope_q(division.path, DIVISION_PATH[kind])
+
+
+def export_queryset(kind: str, *, user: Any = None, filters: ExportFilters | None = None) -> QuerySet[Any]:
+    """The rows to export: the viewer's scope (everything when ``user`` is None, for the command line) and filters."""
+    from gaizao.accounts.access import scoped
+
+    qs = base_queryset(kind)
+    if user is not None:
+        qs = scoped(qs, user, field=DIVISION_PATH[kind])
+    f = filters or ExportFilters()
+    if f.district:
+        qs = qs.filter(_division_filter(kind, f.district))
+    if f.street:
+        qs = qs.filter(_division_filter(kind, f.street))
+    if kind == "communities":
+        if f.q:
+            qs = qs.filter(Q(name__icontains=f.q) | Q(code__icontains=f.q) | Q(address__icontains=f.q))
+        if f.status:
+            qs = qs.filter(scope_status=f.status)
+    elif f.q and kind in {"facilities", "stock_sites"}:
+        qs = qs.filter(Q(name__icontains=f.q) | Q(code__icontains=f.q))
+    if f.sample in {"1", "true", "yes"} and kind != "units":
+        qs = qs.filter(is_sample=True)
+    elif f.sample in {"0", "false", "no"} and kind != "units":
+        qs = qs.filter(is_sample=False)
+    return qs
+
+
+class _Divisions:
+    def __init__(self) -> None:
+        from gaizao.divisions.models import Division
+
+        self.by_id = {d.pk: d for d in Division.objects.only("id", "code", "name", "level", "parent_id", "path")}
+
+    def names(self, division_id: int | None) -> tuple[str, str, str]:
+        """(district, street, 社区) names of a division (社区 empty when it is a street)."""
+        node = self.by_id.get(division_id) if division_id else None
+        chain: dict[str, str] = {}
+        while node is not None:
+            chain[node.level] = node.name
+            node = self.by_id.get(node.parent_id) if node.parent_id else None
+        return chain.get("district", ""), chain.get("street", ""), chain.get("community", "")
+
+
+def _cell(col: Column, value: Any) -> Any:
+    if col.type == "bool":
+        return "是" if value else "否"
+    if col.type == "choice":
+        return dict(col.choices).get(value, value or "")
+    if col.type == "points":
+        return ";".join(f"{p[0]},{p[1]}" for p in (value or []))
+    if value is None:
+        return ""
+    return value
+
+
+def iter_rows(spec: KindSpec, qs: QuerySet[Any], *, personal: bool) -> Iterator[tuple[list[Any], Any]]:
+    """Each object as a list of cell values in column order, with the object."""
+    from gaizao.accounts.access import mask_name, mask_phone
+
+    divisions = _Divisions()
+    for obj in qs.iterator(chunk_size=2000):
+        district = street = comm = ""
+        if any(c.type == "division" for c in spec.columns):
+            district, street, comm = divisions.names(obj.division_id)
+        row: list[Any] = []
+        for col in spec.columns:
+            if col.key == "district":
+                row.append(district)
+            elif col.key == "street":
+                row.append(street)
+            elif col.key == "community_division":
+                row.append(comm)
+            elif col.key == "crs":
+                row.append("WGS84" if getattr(obj, "lon", None) is not None else "")
+            elif col.key == "community_code":
+                community = obj.building.community if spec.kind == "units" else obj.community
+                row.append(community.code if community else "")
+            elif col.key == "building_code":
+                row.append(obj.building.code)
+            elif col.key in {"owner_name", "owner_phone", "owner_id_number"}:
+                owner = obj.owner
+                if owner is None or col.key == "owner_id_number":
+                    row.append("")
+                elif col.key == "owner_name":
+                    row.append(owner.name if personal else mask_name(owner.name))
+                else:
+                    row.append(owner.phone if personal else mask_phone(owner.phone))
+            else:
+                row.append(_cell(col, getattr(obj, col.field or col.key)))
+        yield row, obj
+
+
+def write_xlsx(spec: KindSpec, rows: Iterator[tuple[list[Any], Any]]) -> bytes:
+    import openpyxl
+    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.styles import Font
+
+    wb = openpyxl.Workbook(write_only=True)
+    ws = wb.create_sheet(spec.sheet)
+    header = []
+    for col in spec.columns:
+        cell = WriteOnlyCell(ws, value=col.zh + ("*" if col.required else ""))
+        cell.font = Font(bold=True)
+        header.append(cell)
+    ws.append(header)
+    ws.append([english_header(c) for c in spec.columns])
+    for row, _ in rows:
+        ws.append([float(v) if isinstance(v, Decimal) else v for v in row])
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue()
+
+
+def write_csv(spec: KindSpec, rows: Iterator[tuple[list[Any], Any]]) -> bytes:
+    buf = io.StringIO()
+    writer = csv.writer(buf)
+    writer.writerow([c.zh for c in spec.columns])
+    for row, _ in rows:
+        writer.writerow(row)
+    return ("\ufeff" + buf.getvalue()).encode("utf-8")
+
+
+def write_geojson(spec: KindSpec, rows: Iterator[tuple[list[Any], Any]]) -> bytes:
+    features = []
+    for row, obj in rows:
+        props = {c.zh: (str(v) if isinstance(v, Decimal) else v) for c, v in zip(spec.columns, row, strict=True)}
+        geometry = None
+        boundary = getattr(obj, "boundary", None)
+        if boundary:
+            geometry = boundary
+        elif getattr(obj, "lon", None) is not None:
+            geometry = {"type": "Point", "coordinates": [obj.lon, obj.lat]}
+        features.append({"type": "Feature", "geometry": geometry, "properties": props})
+    doc = {"type": "FeatureCollection", "name": spec.sheet, "features": features}
+    return json.dumps(doc, ensure_ascii=False).encode("utf-8")
+
+
+WRITERS = {"xlsx": write_xlsx, "csv": write_csv, "geojson": write_geojson}
+
+
+def export_bytes(kind: str, fmt: str, *, user: Any = None, filters: ExportFilters | None = None, personal: bool | None = None) -> bytes:
+    """The export file of ``kind`` in ``fmt`` for ``user`` (None: the command line, everything)."""
+    from gaizao.accounts.access import sees_personal_data
+
+    spec = get_kind(kind)
+    fmt = export_format(fmt)
+    if personal is None:
+        personal = user is not None and sees_personal_data(user)
+    qs = export_queryset(kind, user=user, filters=filters)
+    return WRITERS[fmt](spec, iter_rows(spec, qs, personal=personal))
+
+
+def export_filename(kind: str, fmt: str) -> str:
+    from django.utils import timezone
+
+    return f"gaizao-{kind}-{timezone.localdate():%Y%m%d}.{fmt}"
