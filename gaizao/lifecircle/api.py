@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import Any
 
 from django.http import Http404, HttpRequest
-from ninja import File, Form, Query, Router, Schema
+from ninja import File, Form, Query, Router, Schema, Status
 from ninja.files import UploadedFile
 
 from gaizao.accounts.access import READER_ROLES
@@ -104,10 +104,10 @@ def network_list(request: HttpRequest) -> list[NetworkOut]:
 @router.post("/networks", response={201: NetworkOut}, summary="Upload a network (GeoJSON, GeoPackage, zipped SHP)")
 def network_upload(
     request: HttpRequest, name: Form[str], file: File[UploadedFile], source: Form[str] = ""
-) -> tuple[int, NetworkOut]:
+) -> Status:
     _staff(request)
     network = services.network_upload(actor=request.user, name=name, upload=file, source=source)
-    return 201, _network(network)
+    return Status(201, _network(network))
 
 
 @router.get("/runs", response=list[RunOut], summary="Analysis runs in the caller's scope, newest first")
@@ -117,7 +117,7 @@ def run_list(request: HttpRequest) -> list[RunOut]:
 
 
 @router.post("/runs", response={202: RunOut}, summary="Start the analysis of a district (or the city)")
-def run_start(request: HttpRequest, payload: RunStartIn) -> tuple[int, RunOut]:
+def run_start(request: HttpRequest, payload: RunStartIn) -> Status:
     _staff(request)
     division = None
     if payload.division:
@@ -134,7 +134,7 @@ def run_start(request: HttpRequest, payload: RunStartIn) -> tuple[int, RunOut]:
         walking_speed_m_per_min=payload.walking_speed_m_per_min,
     )
     run.refresh_from_db()
-    return 202, _run(run)
+    return Status(202, _run(run))
 
 
 @router.get("/runs/{run_id}", response=RunOut, summary="One run with its summary")
@@ -182,13 +182,13 @@ class SaveIn(Schema):
 
 
 @router.post("/runs/{run_id}/siting", response={201: dict[str, Any]}, summary="Propose k stock sites for a category")
-def siting_propose(request: HttpRequest, run_id: int, payload: SitingIn) -> tuple[int, dict[str, Any]]:
+def siting_propose(request: HttpRequest, run_id: int, payload: SitingIn) -> Status:
     _staff(request)
     run = selectors.get_run_for(request.user, run_id)
     proposal = services.siting_propose(
         actor=request.user, run=run, category=payload.category, k=payload.k, level=payload.level or None
     )
-    return 201, views_data.proposal_payload(proposal)
+    return Status(201, views_data.proposal_payload(proposal))
 
 
 @router.get("/siting/{proposal_id}", summary="A siting proposal")

@@ -50,21 +50,24 @@ CATCHMENT_MAX_COMMUNITIES = 400
 UNIT_NEIGHBOUR_M = 500.0
 
 
-def _spatial_error(exc: Exception, field: str = "network") -> ApplicationError:
+def _spatial_error(exc: Exception, field: str = "network", *, shown: dict[str, str] | None = None) -> ApplicationError:
+    """The core's error as an application error; server paths in ``shown`` are replaced by the names users know."""
     message = getattr(exc, "message", str(exc))
+    for path, name in (shown or {}).items():
+        message = message.replace(path, name)
     return ApplicationError(f"路网或点位数据无法使用。/ {message}", field=getattr(exc, "field", field))
 
 
 # --- networks ------------------------------------------------------------------------------------------------
 
 
-def _network_stats(path: Path, sha256: str, speed: float) -> dict[str, int]:
+def _network_stats(path: Path, sha256: str, speed: float, shown_name: str) -> dict[str, int]:
     from gaizao.spatial import SpatialError
 
     try:
         net = engine.load_spatial_network(path, sha256=sha256, walking_speed_m_per_min=speed)
     except SpatialError as exc:
-        raise _spatial_error(exc) from exc
+        raise _spatial_error(exc, shown={str(path): shown_name}) from exc
     return {
         "node_count": net.n_nodes,
         "edge_count": net.n_edges,
@@ -84,6 +87,7 @@ def network_register(
     attribution: str = "",
     is_default: bool = False,
     walking_speed_m_per_min: float = 80.0,
+    display_name: str = "",
 ) -> RoadNetwork:
     """Register a network file (``package:<file>`` or a path under DATA_DIR), loading it to count its pieces.
 
@@ -96,7 +100,7 @@ def network_register(
     if not path.exists():
         raise ApplicationError(f"路网文件不存在：{file_path}。/ The network file {file_path} does not exist.", field="file")
     sha = engine.file_sha256(path)
-    stats = _network_stats(path, sha, walking_speed_m_per_min)
+    stats = _network_stats(path, sha, walking_speed_m_per_min, display_name or file_path)
     suffix = path.suffix.lower()
     network, created = RoadNetwork.objects.update_or_create(
         file_sha256=sha,
@@ -148,7 +152,8 @@ def network_upload(*, actor: Any, name: str, upload: UploadedFile, source: str =
     relative = str(final.relative_to(Path(settings.DATA_DIR)))
     try:
         return network_register(
-            actor=actor, name=name.strip()[:150], file_path=relative, division=actor.division, source=source[:255]
+            actor=actor, name=name.strip()[:150], file_path=relative, division=actor.division, source=source[:255],
+            display_name=Path(upload.name or "").name,
         )
     except ApplicationError:
         final.unlink(missing_ok=True)
@@ -431,8 +436,9 @@ def analysis_run_execute(*, run: AnalysisRun, job: Job | None = None) -> dict[st
                 changes={"communities": len(rows), "gaps": gap_total, "duration_s": round(duration, 2)},
             )
     except SpatialError as exc:
-        _run_failed(run, getattr(exc, "message", str(exc)))
-        raise _spatial_error(exc) from exc
+        error = _spatial_error(exc, shown={str(engine.network_file(run.network)): run.network.file_path})
+        _run_failed(run, error.message)
+        raise error from exc
     except Exception as exc:
         _run_failed(run, str(exc) or exc.__class__.__name__)
         raise

@@ -130,3 +130,24 @@ def _fresh_network_cache():
     engine.clear_network_cache()
     yield
     engine.clear_network_cache()
+
+
+@pytest.fixture
+def run(world, django_capture_on_commit_callbacks):
+    """A finished 上城区 run started by the district officer."""
+    from gaizao.lifecircle.services import analysis_run_start
+
+    with django_capture_on_commit_callbacks(execute=True):
+        started = analysis_run_start(actor=world["accounts"]["shangcheng"])
+    started.refresh_from_db()
+    return started
+
+
+@pytest.fixture
+def xihu_run(world, django_capture_on_commit_callbacks):
+    from gaizao.lifecircle.services import analysis_run_start
+
+    with django_capture_on_commit_callbacks(execute=True):
+        started = analysis_run_start(actor=world["accounts"]["xihu"])
+    started.refresh_from_db()
+    return started

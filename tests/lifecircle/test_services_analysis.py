@@ -15,14 +15,6 @@ from gaizao.lifecircle.services import analysis_run_start
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def run(world, django_capture_on_commit_callbacks) -> AnalysisRun:
-    with django_capture_on_commit_callbacks(execute=True):
-        started = analysis_run_start(actor=world["accounts"]["shangcheng"])
-    started.refresh_from_db()
-    return started
-
-
 def _access(run: AnalysisRun, code: str) -> CommunityAccess:
     return CommunityAccess.objects.get(run=run, community__code=code)
 
