@@ -55,7 +55,8 @@ def read_line_coordinates(
     ]
     if len(lines) == 0:
         raise NetworkReadError("network", f"The network file {str(p)!r} has no LineString features.")
-    parts = shapely.get_parts(lines)
+    is_multi = shapely.get_type_id(lines) == shapely.GeometryType.MULTILINESTRING
+    parts = shapely.get_parts(lines) if np.any(is_multi) else lines
     coords, index = shapely.get_coordinates(parts, return_index=True)
     if len(coords) < 2:
         raise NetworkReadError("network", f"The network file {str(p)!r} has no LineString with two vertices.")

@@ -241,14 +241,22 @@ def _symmetric_min_csr(u: IntArray, v: IntArray, w: FloatArray, n: int) -> sp.cs
     rows = np.concatenate([u, v])
     cols = np.concatenate([v, u])
     data = np.concatenate([w, w])
-    order = np.lexsort((data, cols, rows))
-    rows, cols, data = rows[order], cols[order], data[order]
-    first = np.ones(len(rows), dtype=bool)
-    first[1:] = (rows[1:] != rows[:-1]) | (cols[1:] != cols[:-1])
-    rows, cols, data = rows[first], cols[first], data[first]
+    key = rows * np.int64(n) + cols
+    order = np.argsort(key, kind="stable")
+    key = key[order]
+    data = data[order]
+    first = np.ones(len(key), dtype=bool)
+    first[1:] = key[1:] != key[:-1]
+    starts = np.flatnonzero(first)
+    if len(starts) < len(key):
+        data = np.minimum.reduceat(data, starts)
+    key = key[starts]
+    rows = key // n
+    cols = key - rows * n
     indptr = np.zeros(n + 1, dtype=np.int64)
     np.cumsum(np.bincount(rows, minlength=n), out=indptr[1:])
-    return sp.csr_matrix((data, cols.astype(np.int32), indptr.astype(np.int32)), shape=(n, n))
+    index_type = np.int32 if max(n, len(key)) < 2**31 - 1 else np.int64
+    return sp.csr_matrix((data, cols.astype(index_type), indptr.astype(index_type)), shape=(n, n), copy=False)
 
 
 def components_of(network: Network, nodes: Sequence[int]) -> IntArray:
