@@ -452,3 +452,7 @@ def evaluation_results(*, community_id: int) -> list[dict[str, Any]]:
         {"survey_id": s.pk, "project_ref": s.project_ref, "closed_at": s.closed_at, **(s.results or {})}
         for s in EvaluationSurvey.objects.filter(community_id=community_id, status="closed").order_by("-closed_at")
     ]
+
+
+def can_write_community(user: Any, community: Community) -> bool:
+    return can_write(user, community.division)
