@@ -141,23 +141,39 @@ def get_community_for(user: Any, pk: Any) -> Community:
     return get_scoped(Community.objects.select_related("division"), user, pk=_int_or_404(pk))
 
 
-def community_access_latest(community: Community, user: Any | None = None) -> CommunityAccess | None:
-    """The community's result in the latest succeeded run (that ``user`` may see, when given)."""
+def community_access_latest(community: Community) -> CommunityAccess | None:
+    """The community's result in the latest succeeded run.
+
+    Guarded by the community, not the run: whoever may read the community (fetched through
+    ``get_community_for``) may read what any run found for it, e.g. a 社区 organiser reading the district's run.
+    """
     qs = CommunityAccess.objects.filter(community=community, run__status=RunStatus.SUCCEEDED)
-    if user is not None:
-        qs = qs.filter(run__in=runs_for(user))
     return qs.select_related("run", "run__network").order_by("-run__finished_at", "-run_id").first()
 
 
+def run_visible_to(user: Any, run: AnalysisRun) -> bool:
+    return runs_for(user).filter(pk=run.pk).exists()
+
+
 def community_catchments(access: CommunityAccess) -> dict[str, Any]:
+    """The community's 5/10/15-minute catchments: from ``access``'s run, or (a city run draws none) from the
+    latest run that drew them."""
     rows = Catchment.objects.filter(run_id=access.run_id, community_id=access.community_id)
+    if not rows.exists():
+        latest = (
+            Catchment.objects.filter(community_id=access.community_id, run__status=RunStatus.SUCCEEDED)
+            .order_by("-run__finished_at", "-run_id")
+            .values_list("run_id", flat=True)
+            .first()
+        )
+        rows = Catchment.objects.filter(run_id=latest, community_id=access.community_id)
     return {
         "type": "FeatureCollection",
         "features": [
             {
                 "type": "Feature",
                 "geometry": r.geometry,
-                "properties": {"level": r.level, "distance_m": r.distance_m, "area_m2": r.area_m2},
+                "properties": {"level": r.level, "distance_m": r.distance_m, "area_m2": r.area_m2, "run": r.run_id},
             }
             for r in rows
         ],

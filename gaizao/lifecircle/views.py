@@ -13,9 +13,9 @@ from django.views.decorators.http import require_POST
 
 from gaizao.accounts.access import READER_ROLES, can_write
 from gaizao.audit.history import history_url
-from gaizao.errors import ApplicationError
+from gaizao.errors import ApplicationError, PermissionError_
 from gaizao.lifecircle import engine, selectors, services, views_data
-from gaizao.lifecircle.models import RunStatus
+from gaizao.lifecircle.models import OriginMode, RunStatus
 
 #: Categories offered first on the maps and the siting form (those stock spaces typically host, 三(五)).
 FEATURED_CATEGORIES = ("elderly_day_care", "nursery", "community_canteen", "outdoor_fitness_ground", "resident_motor_parking")
@@ -60,7 +60,9 @@ def index(request: HttpRequest) -> HttpResponse:
 def run_start(request: HttpRequest) -> HttpResponse:
     _require_staff(request)
     try:
-        run = services.analysis_run_start(actor=request.user)
+        run = services.analysis_run_start(
+            actor=request.user, origin_mode=request.POST.get("origin_mode") or OriginMode.ENTRANCES
+        )
     except ApplicationError as exc:
         messages.error(request, exc.message)
         return HttpResponseRedirect("/lifecircle/")
@@ -95,13 +97,14 @@ def run_detail(request: HttpRequest, pk: int) -> HttpResponse:
 def community(request: HttpRequest, pk: int) -> HttpResponse:
     _require_staff(request)
     obj = selectors.get_community_for(request.user, pk)
-    access = selectors.community_access_latest(obj, request.user)
+    access = selectors.community_access_latest(obj)
     return render(
         request,
         "lifecircle/community.html",
         {
             "community": obj,
             "access": access,
+            "run_visible": access is not None and selectors.run_visible_to(request.user, access.run),
             "levels": views_data.gaps_by_level(access) if access else [],
             "items": _item_names(access.gap_items) if access else [],
         },
@@ -127,6 +130,7 @@ def siting(request: HttpRequest, pk: int) -> HttpResponse:
     _require_staff(request)
     run = selectors.get_run_for(request.user, pk)
     error = ""
+    status = 200
     if request.method == "POST":
         try:
             proposal = services.siting_propose(
@@ -137,7 +141,7 @@ def siting(request: HttpRequest, pk: int) -> HttpResponse:
                 level=request.POST.get("level") or None,
             )
         except ApplicationError as exc:
-            error = exc.message
+            error, status = exc.message, exc.status
         else:
             return HttpResponseRedirect(f"/lifecircle/siting/{proposal.pk}/")
     std = engine.standards()
@@ -153,7 +157,7 @@ def siting(request: HttpRequest, pk: int) -> HttpResponse:
             "stock_count": selectors.stock_sites_in(run).count(),
             "values": request.POST if request.method == "POST" else {"category": "elderly_day_care", "k": "2"},
         },
-        status=400 if error else 200,
+        status=status,
     )
 
 
@@ -193,16 +197,20 @@ def proposal_save(request: HttpRequest, pk: int) -> HttpResponse:
 def networks(request: HttpRequest) -> HttpResponse:
     _require_staff(request)
     error = ""
+    status = 200
+    may_upload = getattr(request.user, "role", None) in services.NETWORK_ROLES
     if request.method == "POST":
         upload = request.FILES.get("file")
         try:
+            if not may_upload:
+                raise PermissionError_("只有区县住建和市级统筹可以上传路网。/ Only district officers and the city coordinator may upload networks.")
             if upload is None:
                 raise ApplicationError("请选择路网文件。/ Choose a network file.", field="file")
             network = services.network_upload(
                 actor=request.user, name=request.POST.get("name", ""), upload=upload, source=request.POST.get("source", "")
             )
         except ApplicationError as exc:
-            error = exc.message
+            error, status = exc.message, exc.status
         else:
             messages.success(
                 request,
@@ -215,8 +223,8 @@ def networks(request: HttpRequest) -> HttpResponse:
         "lifecircle/networks.html",
         {
             "networks": selectors.networks_for(request.user),
-            "may_upload": getattr(request.user, "role", None) in services.NETWORK_ROLES,
+            "may_upload": may_upload,
             "error": error,
         },
-        status=400 if error else 200,
+        status=status,
     )

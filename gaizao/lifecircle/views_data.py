@@ -65,7 +65,7 @@ def roads_near(network: Any, lon: float, lat: float, radius_m: float = ROADS_RAD
 
 
 def community_payload(user: Any, community: Community) -> dict[str, Any]:
-    access = selectors.community_access_latest(community, user)
+    access = selectors.community_access_latest(community)
     names = selectors.facility_names()
     facilities = [
         {
@@ -89,7 +89,12 @@ def community_payload(user: Any, community: Community) -> dict[str, Any]:
     }
     if access is None:
         return payload
-    payload["run"] = {"id": access.run_id, "url": f"/lifecircle/runs/{access.run_id}/", "finished_at": access.run.finished_at}
+    visible = selectors.run_visible_to(user, access.run)
+    payload["run"] = {
+        "id": access.run_id,
+        "url": f"/lifecircle/runs/{access.run_id}/" if visible else None,
+        "finished_at": access.run.finished_at,
+    }
     payload.update(
         {
             "score": access.score,

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import io
 import json
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from gaizao.lifecircle.models import AnalysisRun, RoadNetwork, RunStatus, SitingProposal
+from gaizao.lifecircle.models import RoadNetwork
 from gaizao.lifecircle.selectors import get_run_for, runs_for
 from tests.lifecircle.conftest import tiny_geojson
 
@@ -155,6 +154,3 @@ def test_residents_get_404_and_anonymous_401(client, run, world):
     assert client.get("/api/v1/lifecircle/runs").status_code == 401
     assert client.get("/lifecircle/").status_code == 302
 
-
-def test_unused_imports_guard():
-    assert io and AnalysisRun and RunStatus and SitingProposal
