@@ -176,6 +176,18 @@ def unit_rates_for(user: Any) -> QuerySet[UnitRate]:
     )
 
 
+def unit_rates_map(*, district: Any) -> dict[str, UnitRate]:
+    """Every catalogue item's rate for ``district``: its own where set, else the city default (one query)."""
+    city = district
+    while city.parent_id is not None:
+        city = city.parent
+    rows = UnitRate.objects.filter(division__in=[district, city]).select_related("division")
+    out: dict[str, UnitRate] = {}
+    for row in sorted(rows, key=lambda r: r.division_id == district.pk):
+        out[row.item_id] = row
+    return out
+
+
 def unit_rate_for(*, district: Any, item_id: str) -> UnitRate | None:
     """The district's own rate for a catalogue item, else the city default."""
     own = UnitRate.objects.filter(division=district, item_id=item_id).first()

@@ -44,7 +44,7 @@ from gaizao.programme.models import (
     ReviewDecision,
     UnitRate,
 )
-from gaizao.programme.selectors import unit_rate_for
+from gaizao.programme.selectors import unit_rates_map
 
 FEN = Decimal("0.01")
 
@@ -410,6 +410,7 @@ def plan_save(
     rows = []
     seen: set[str] = set()
     elevator = water = Decimal(0)
+    rates = unit_rates_map(district=project.district)
     for raw in items:
         item_id = str(raw.get("item_id", ""))
         try:
@@ -423,7 +424,7 @@ def plan_save(
         if raw.get("unit_rate") not in (None, ""):
             rate = _decimal(raw["unit_rate"], f"items.{item_id}.unit_rate")
         else:
-            found = unit_rate_for(district=project.district, item_id=item_id)
+            found = rates.get(item_id)
             if found is None:
                 raise ApplicationError(
                     f"“{item.name_zh}”没有单价，请填写单价。/ items.{item_id}.unit_rate: no unit rate configured; "

@@ -185,9 +185,10 @@ def _plan_form_rows(project: Any, version: PlanVersion | None) -> list[dict[str,
     current = {r["item_id"]: r for r in (version.items if version else [])}
     recs = {r["item_id"]: r["origin"] for r in selectors.plan_recommendations(project)}
     aspects = {a.id: a.name_zh for a in catalogue_aspects()}
+    rates = selectors.unit_rates_map(district=project.district)
     rows = []
     for item in catalogue_items():
-        rate = selectors.unit_rate_for(district=project.district, item_id=item.id)
+        rate = rates.get(item.id)
         chosen = current.get(item.id)
         origin = chosen["origin"] if chosen else recs.get(item.id, "")
         rows.append({
