@@ -8,7 +8,7 @@ sit on the same segment.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Final
 
@@ -155,6 +155,34 @@ def _check_distance(value: float, field: str) -> float:
     return float(value)
 
 
+def _nearest_of_category(
+    aug: AugmentedGraph,
+    o_nodes: NDArray[np.int64],
+    o_ok: NDArray[np.int64],
+    f_nodes: NDArray[np.int64],
+    members: NDArray[np.int64],
+    cutoff: float,
+    dist_out: NDArray[np.float64],
+    nearest_out: NDArray[np.int64],
+) -> None:
+    """One multi-source pass from the category's facilities; fill the origins' column in place."""
+    d, _pred, src = dijkstra(
+        aug.graph,
+        directed=True,
+        indices=f_nodes[members],
+        min_only=True,
+        limit=cutoff,
+        return_predecessors=True,
+    )
+    reached = d[o_nodes[o_ok]]
+    ok = np.isfinite(reached)
+    dist_out[o_ok[ok]] = reached[ok]
+    # src holds the source node that reached each node; map it back to the facility's index
+    member_of_node = np.full(aug.n_nodes, -1, dtype=np.int64)
+    member_of_node[f_nodes[members]] = members
+    nearest_out[o_ok[ok]] = member_of_node[src[o_nodes[o_ok[ok]]]]
+
+
 def nearest_facilities(
     network: Network,
     origins: Points,
@@ -163,6 +191,7 @@ def nearest_facilities(
     max_distance_m: float,
     categories: Sequence[str] | None = None,
     snap_tolerance_m: float = DEFAULT_SNAP_TOLERANCE_M,
+    progress: Callable[[int, int, str], None] | None = None,
 ) -> AccessResult:
     """Network distance from every origin to the nearest facility of each category, within a cut-off.
 
@@ -181,6 +210,9 @@ def nearest_facilities(
         facility gives an all-NaN column.
     snap_tolerance_m
         Points farther than this from every road are not joined and are reported.
+    progress
+        Called as ``progress(done, total, category)`` after each category (for a background task's progress
+        bar); ``done`` counts from 1.
 
     Returns
     -------
@@ -200,22 +232,10 @@ def nearest_facilities(
     fac_cat = np.asarray(facilities.categories, dtype=object)
     for j, cat in enumerate(cats):
         members = np.flatnonzero((fac_cat == cat) & (f_nodes >= 0))
-        if len(members) == 0 or len(o_ok) == 0:
-            continue
-        d, _pred, src = dijkstra(
-            aug.graph,
-            directed=True,
-            indices=f_nodes[members],
-            min_only=True,
-            limit=cutoff,
-            return_predecessors=True,
-        )
-        reached = d[o_nodes[o_ok]]
-        ok = np.isfinite(reached)
-        dist[o_ok[ok], j] = reached[ok]
-        node_to_member = {int(f_nodes[k]): int(k) for k in members}
-        srcs = src[o_nodes[o_ok[ok]]]
-        nearest[o_ok[ok], j] = [node_to_member[int(s)] for s in srcs]
+        if len(members) and len(o_ok):
+            _nearest_of_category(aug, o_nodes, o_ok, f_nodes, members, cutoff, dist[:, j], nearest[:, j])
+        if progress is not None:
+            progress(j + 1, len(cats), cat)
     return AccessResult(
         origin_ids=origins.ids,
         categories=cats,

@@ -163,3 +163,13 @@ def test_invalid_inputs_name_the_field() -> None:
         pts({"a": (0, 0)}, categories=["x", "y"])
     assert "category" in err.value.field
     assert math.isfinite(network.edge_length_m.sum())
+
+
+def test_progress_is_reported_per_category() -> None:
+    network = net([(0, 0), (1000, 0)])
+    facilities = pts({"s": (100, 0), "k": (900, 0)}, categories=["school", "kindergarten"])
+    seen: list[tuple[int, int, str]] = []
+    nearest_facilities(
+        network, pts({"a": (0, 0)}), facilities, max_distance_m=1000, progress=lambda *a: seen.append(a)
+    )
+    assert seen == [(1, 2, "kindergarten"), (2, 2, "school")]
