@@ -1,8 +1,9 @@
 """Demo: register the packaged OSM road network and analyse 上城区 at load so results show at once.
 
 The 上城区 run (about 250 communities, every category, catchments) takes a few seconds; the city run is left to
-the user (the city coordinator starts it from /lifecircle/). Idempotent: the network record is updated in place
-and the 上城区 run is only created when none has succeeded yet.
+the user (the city coordinator starts it from /lifecircle/; about 3 s). A saved siting proposal (elderly day care,
+k=2) shows the siting page. Idempotent: the network record is updated in place and the run and proposal are only
+created when absent.
 """
 
 from __future__ import annotations
@@ -12,11 +13,17 @@ from collections.abc import Callable
 
 from gaizao.accounts.models import User
 from gaizao.divisions.models import Division
-from gaizao.lifecircle.models import AnalysisRun, RunStatus
-from gaizao.lifecircle.services import analysis_run_execute, network_register_packaged_osm
+from gaizao.lifecircle.models import AnalysisRun, RunStatus, SitingProposal
+from gaizao.lifecircle.services import (
+    analysis_run_execute,
+    network_register_packaged_osm,
+    siting_propose,
+    siting_save,
+)
 
 DEMO_DISTRICT = "330102"  # 上城区
 DEMO_OFFICER = "shangcheng"
+DEMO_SITING_CATEGORY = "elderly_day_care"  # 日间照料中心
 
 
 def load_demo(out: Callable[[str], None] = print) -> dict[str, object]:
@@ -27,20 +34,28 @@ def load_demo(out: Callable[[str], None] = print) -> dict[str, object]:
         f"{network.component_count} pieces ({time.perf_counter() - t0:.1f} s)"
     )
     district = Division.objects.get(code=DEMO_DISTRICT)
-    existing = AnalysisRun.objects.filter(division=district, network=network, status=RunStatus.SUCCEEDED).first()
-    if existing is not None:
-        out(f"生活圈分析 / life-circle run for {district.name} already present (#{existing.pk})")
-        return {"network": network.pk, "run": existing.pk}
     officer = User.objects.filter(username=DEMO_OFFICER).first()
-    t0 = time.perf_counter()
-    run = _create_run(network=network, district=district, officer=officer)
-    analysis_run_execute(run=run)
-    run.refresh_from_db()
-    out(
-        f"生活圈分析 / life-circle run {district.name}: {run.community_count} communities, {run.gap_count} gaps "
-        f"({time.perf_counter() - t0:.1f} s)"
-    )
-    return {"network": network.pk, "run": run.pk}
+    run = AnalysisRun.objects.filter(division=district, network=network, status=RunStatus.SUCCEEDED).first()
+    if run is not None:
+        out(f"生活圈分析 / life-circle run for {district.name} already present (#{run.pk})")
+    else:
+        t0 = time.perf_counter()
+        run = _create_run(network=network, district=district, officer=officer)
+        analysis_run_execute(run=run)
+        run.refresh_from_db()
+        out(
+            f"生活圈分析 / life-circle run {district.name}: {run.community_count} communities, {run.gap_count} gaps "
+            f"({time.perf_counter() - t0:.1f} s)"
+        )
+    proposal = SitingProposal.objects.filter(run=run, saved=True, category=DEMO_SITING_CATEGORY).first()
+    if proposal is None and officer is not None and run.status == RunStatus.SUCCEEDED:
+        proposal = siting_propose(actor=officer, run=run, category=DEMO_SITING_CATEGORY, k=2)
+        siting_save(actor=officer, proposal=proposal, note="示例方案 / sample proposal")
+        out(
+            f"选址方案 / siting proposal: {DEMO_SITING_CATEGORY} k=2, residents covered "
+            f"{proposal.covered_before:,} → {proposal.covered_after:,}"
+        )
+    return {"network": network.pk, "run": run.pk, "proposal": proposal.pk if proposal else None}
 
 
 def _create_run(*, network: object, district: Division, officer: User | None) -> AnalysisRun:
