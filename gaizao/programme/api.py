@@ -32,8 +32,14 @@ router = Router(tags=["programme"])
 def project_out(p: Project) -> dict[str, Any]:
     plan = Plan.objects.filter(project=p).select_related("current_version").first()
     return {
-        "id": p.pk, "code": p.code, "name": p.name, "state": p.state, "district": p.district.name,
-        "division": p.division.name, "renovation_unit": p.renovation_unit, "is_sample": p.is_sample,
+        "id": p.pk,
+        "code": p.code,
+        "name": p.name,
+        "state": p.state,
+        "district": p.district.name,
+        "division": p.division.name,
+        "renovation_unit": p.renovation_unit,
+        "is_sample": p.is_sample,
         "communities": [{"id": c.pk, "code": c.code, "name": c.name} for c in p.communities.order_by("code")],
         "plan_state": plan.state if plan else None,
         "plan_version": plan.current_version.number if plan and plan.current_version else None,
@@ -43,23 +49,42 @@ def project_out(p: Project) -> dict[str, Any]:
 
 def version_out(v: PlanVersion) -> dict[str, Any]:
     return {
-        "id": v.pk, "number": v.number, "mode": v.mode, "delivery_mode": v.delivery_mode, "items": v.items,
-        "funding": v.funding, "estimate": str(v.estimate), "funding_total": str(v.funding_total),
-        "funding_balanced": v.funding_balanced, "subsidy_amount": str(v.subsidy_amount), "subsidy": v.subsidy,
-        "bundle": v.bundle, "note": v.note, "created_at": v.created_at.isoformat(),
+        "id": v.pk,
+        "number": v.number,
+        "mode": v.mode,
+        "delivery_mode": v.delivery_mode,
+        "items": v.items,
+        "funding": v.funding,
+        "estimate": str(v.estimate),
+        "funding_total": str(v.funding_total),
+        "funding_balanced": v.funding_balanced,
+        "subsidy_amount": str(v.subsidy_amount),
+        "subsidy": v.subsidy,
+        "bundle": v.bundle,
+        "note": v.note,
+        "created_at": v.created_at.isoformat(),
     }
 
 
 def consultation_out(c: Consultation) -> dict[str, Any]:
     return {
-        "id": c.pk, "project": c.project_id, "project_name": c.project.name, "state": c.state,
-        "agreed": c.agreed, "started_at": c.started_at.isoformat(),
-        "completed_at": c.completed_at.isoformat() if c.completed_at else None, "summary": c.summary,
+        "id": c.pk,
+        "project": c.project_id,
+        "project_name": c.project.name,
+        "state": c.state,
+        "agreed": c.agreed,
+        "started_at": c.started_at.isoformat(),
+        "completed_at": c.completed_at.isoformat() if c.completed_at else None,
+        "summary": c.summary,
         "plan_version": c.plan_version.number if c.plan_version else None,
         "opinions": [
-            {"department": o.department, "decision": o.decision, "conditions": o.conditions,
-             "simplified_approvals": o.simplified_approvals,
-             "responded_at": o.responded_at.isoformat() if o.responded_at else None}
+            {
+                "department": o.department,
+                "decision": o.decision,
+                "conditions": o.conditions,
+                "simplified_approvals": o.simplified_approvals,
+                "responded_at": o.responded_at.isoformat() if o.responded_at else None,
+            }
             for o in c.opinions.all()
         ],
     }
@@ -67,9 +92,12 @@ def consultation_out(c: Consultation) -> dict[str, Any]:
 
 def comment_out(c: PublicationComment, *, unmasked: bool = False) -> dict[str, Any]:
     return {
-        "id": c.pk, "name": c.name if unmasked else mask_name(c.name),
-        "contact": c.contact if unmasked else mask_phone(c.contact), "body": c.body,
-        "created_at": c.created_at.isoformat(), "reply": c.reply,
+        "id": c.pk,
+        "name": c.name if unmasked else mask_name(c.name),
+        "contact": c.contact if unmasked else mask_phone(c.contact),
+        "body": c.body,
+        "created_at": c.created_at.isoformat(),
+        "reply": c.reply,
         "replied_at": c.replied_at.isoformat() if c.replied_at else None,
     }
 
@@ -79,25 +107,49 @@ def publication_out(p: Publication, *, unmasked: bool = False, now: Any = None) 
 
     v = p.plan_version
     return {
-        "id": str(p.public_id), "project": p.project.name, "district": p.project.district.name, "state": p.state,
-        "days": p.days, "starts_at": p.starts_at.isoformat(), "ends_at": p.ends_at.isoformat(),
+        "id": str(p.public_id),
+        "project": p.project.name,
+        "district": p.project.district.name,
+        "state": p.state,
+        "days": p.days,
+        "starts_at": p.starts_at.isoformat(),
+        "ends_at": p.ends_at.isoformat(),
         "finished": p.is_finished(now or timezone.now()),
-        "plan": {"version": v.number, "mode": v.mode, "estimate": str(v.estimate),
-                 "items": [{"name_zh": i["name_zh"], "quantity": i["quantity"], "unit": i["unit"],
-                            "amount": i["amount"]} for i in v.items]},
+        "plan": {
+            "version": v.number,
+            "mode": v.mode,
+            "estimate": str(v.estimate),
+            "items": [
+                {"name_zh": i["name_zh"], "quantity": i["quantity"], "unit": i["unit"], "amount": i["amount"]}
+                for i in v.items
+            ],
+        },
         "comments": [comment_out(c, unmasked=unmasked) for c in p.comments.all()],
     }
 
 
 def annual_out(a: AnnualPlan) -> dict[str, Any]:
     return {
-        "id": a.pk, "district": a.district.name, "plan_year": a.plan_year, "state": a.state, "version": a.version,
-        "is_late": a.is_late, "deadline": a.deadline.isoformat() if a.deadline else None,
+        "id": a.pk,
+        "district": a.district.name,
+        "plan_year": a.plan_year,
+        "state": a.state,
+        "version": a.version,
+        "is_late": a.is_late,
+        "deadline": a.deadline.isoformat() if a.deadline else None,
         "submitted_at": a.submitted_at.isoformat() if a.submitted_at else None,
         "approved_at": a.approved_at.isoformat() if a.approved_at else None,
         "projects": [p.code for p in a.projects.order_by("code")],
-        "reviews": [{"version": r.version, "bureau": r.bureau, "decision": r.decision, "comments": r.comments,
-                     "reviewed_at": r.reviewed_at.isoformat()} for r in a.reviews.all()],
+        "reviews": [
+            {
+                "version": r.version,
+                "bureau": r.bureau,
+                "decision": r.decision,
+                "comments": r.comments,
+                "reviewed_at": r.reviewed_at.isoformat(),
+            }
+            for r in a.reviews.all()
+        ],
     }
 
 
@@ -191,7 +243,9 @@ def list_projects(request: HttpRequest, state: str | None = None) -> list[dict[s
 @router.post("/projects", response={201: dict}, summary="Create a project from screened communities")
 def create_project(request: HttpRequest, payload: ProjectIn) -> Status[dict[str, Any]]:
     project = services.project_create(
-        actor=request.user, community_ids=payload.community_ids, name=payload.name,
+        actor=request.user,
+        community_ids=payload.community_ids,
+        name=payload.name,
         renovation_unit=payload.renovation_unit,
     )
     return Status(201, project_out(project))
@@ -214,7 +268,9 @@ def move_project(request: HttpRequest, project_id: int, payload: MoveIn) -> Any:
 
     project = selectors.get_project(request.user, project_id)
     try:
-        project = services.project_move(actor=request.user, project=project, to=payload.to, reason=payload.reason)
+        project = services.project_move(
+            actor=request.user, project=project, to=payload.to, reason=payload.reason
+        )
     except StateError as exc:
         body = {"code": exc.code, "message": exc.message, "missing": getattr(exc, "missing", [])}
         from gaizao.api.api import api
@@ -238,8 +294,13 @@ def get_plan(request: HttpRequest, project_id: int) -> dict[str, Any]:
 def save_plan(request: HttpRequest, project_id: int, payload: PlanIn) -> Status[dict[str, Any]]:
     project = selectors.get_project(request.user, project_id)
     version = services.plan_save(
-        actor=request.user, project=project, mode=payload.mode, delivery_mode=payload.delivery_mode,
-        items=[i.dict() for i in payload.items], funding=payload.funding, note=payload.note,
+        actor=request.user,
+        project=project,
+        mode=payload.mode,
+        delivery_mode=payload.delivery_mode,
+        items=[i.dict() for i in payload.items],
+        funding=payload.funding,
+        note=payload.note,
     )
     return Status(201, version_out(version))
 
@@ -270,10 +331,16 @@ def reopen_plan(request: HttpRequest, project_id: int, payload: ReasonIn) -> dic
 # --- consultation ---------------------------------------------------------------------------------------------------
 
 
-@router.post("/projects/{project_id}/consultations", response={201: dict}, summary="Start a joint consultation")
-def start_consultation(request: HttpRequest, project_id: int, payload: ConsultationIn) -> Status[dict[str, Any]]:
+@router.post(
+    "/projects/{project_id}/consultations", response={201: dict}, summary="Start a joint consultation"
+)
+def start_consultation(
+    request: HttpRequest, project_id: int, payload: ConsultationIn
+) -> Status[dict[str, Any]]:
     project = selectors.get_project(request.user, project_id)
-    consultation = services.consultation_start(actor=request.user, project=project, departments=payload.departments)
+    consultation = services.consultation_start(
+        actor=request.user, project=project, departments=payload.departments
+    )
     return Status(201, consultation_out(consultation))
 
 
@@ -313,8 +380,12 @@ def consultation_document(request: HttpRequest, consultation_id: int) -> HttpRes
 # --- publication ----------------------------------------------------------------------------------------------------
 
 
-@router.post("/projects/{project_id}/publications", response={201: dict}, summary="Publish the finalised plan")
-def start_publication(request: HttpRequest, project_id: int, payload: PublicationIn) -> Status[dict[str, Any]]:
+@router.post(
+    "/projects/{project_id}/publications", response={201: dict}, summary="Publish the finalised plan"
+)
+def start_publication(
+    request: HttpRequest, project_id: int, payload: PublicationIn
+) -> Status[dict[str, Any]]:
     project = selectors.get_project(request.user, project_id)
     publication = services.publication_start(actor=request.user, project=project, days=payload.days)
     return Status(201, publication_out(publication))
@@ -330,8 +401,12 @@ def public_publication(request: HttpRequest, public_id: UUID) -> dict[str, Any]:
     return publication_out(selectors.get_public_publication(public_id))
 
 
-@router.post("/public/publications/{public_id}/comments", auth=None, response={201: dict},
-             summary="Comment on a publication (public)")
+@router.post(
+    "/public/publications/{public_id}/comments",
+    auth=None,
+    response={201: dict},
+    summary="Comment on a publication (public)",
+)
 def public_comment(request: HttpRequest, public_id: UUID, payload: CommentIn) -> Status[dict[str, Any]]:
     publication = selectors.get_public_publication(public_id)
     comment = services.publication_comment_add(publication=publication, **payload.dict())
@@ -357,7 +432,8 @@ def list_annual(request: HttpRequest) -> list[dict[str, Any]]:
 def compile_annual(request: HttpRequest, payload: AnnualIn) -> Status[dict[str, Any]]:
     user = request.user
     district = (
-        get_object_or_404(Division, code=payload.district_code) if payload.district_code
+        get_object_or_404(Division, code=payload.district_code)
+        if payload.district_code
         else getattr(user, "division", None)
     )
     if district is None:
@@ -382,8 +458,9 @@ def submit_annual(request: HttpRequest, plan_id: int) -> dict[str, Any]:
 @router.post("/annual-plans/{plan_id}/reviews", response={201: dict}, summary="Record my bureau's review")
 def review_annual(request: HttpRequest, plan_id: int, payload: ReviewIn) -> Status[dict[str, Any]]:
     plan = selectors.get_annual_plan(request.user, plan_id)
-    services.annual_plan_review(actor=request.user, annual_plan=plan, decision=payload.decision,
-                                comments=payload.comments)
+    services.annual_plan_review(
+        actor=request.user, annual_plan=plan, decision=payload.decision, comments=payload.comments
+    )
     return Status(201, annual_out(AnnualPlan.objects.get(pk=plan.pk)))
 
 
@@ -397,7 +474,9 @@ def approve_annual(request: HttpRequest, plan_id: int, payload: ApproveIn) -> di
 def export_annual(request: HttpRequest, plan_id: int) -> HttpResponse:
     plan = selectors.get_annual_plan(request.user, plan_id)
     response = HttpResponse(documents.annual_plan_xlsx(plan), content_type=documents.XLSX)
-    response["Content-Disposition"] = f'attachment; filename="annual-plan-{plan.district.code}-{plan.plan_year}.xlsx"'
+    response["Content-Disposition"] = (
+        f'attachment; filename="annual-plan-{plan.district.code}-{plan.plan_year}.xlsx"'
+    )
     return response
 
 
@@ -407,8 +486,13 @@ def export_annual(request: HttpRequest, plan_id: int) -> HttpResponse:
 @router.get("/unit-rates", summary="Unit rates: city defaults and my district's own")
 def unit_rates(request: HttpRequest) -> list[dict[str, Any]]:
     return [
-        {"division": r.division.name, "division_code": r.division.code, "item_id": r.item_id, "rate": str(r.rate),
-         "unit": r.unit}
+        {
+            "division": r.division.name,
+            "division_code": r.division.code,
+            "item_id": r.item_id,
+            "rate": str(r.rate),
+            "unit": r.unit,
+        }
         for r in selectors.unit_rates_for(request.user)
     ]
 

@@ -11,7 +11,9 @@ class ProgrammeConfig(AppConfig):
         from gaizao.programme import selectors
 
         register_history("programme.project", lambda user, pk: selectors.get_project(user, pk))
-        register_history("programme.plan", lambda user, pk: selectors.get_project(user, _plan_project(pk)).plan)
+        register_history(
+            "programme.plan", lambda user, pk: selectors.get_project(user, _plan_project(pk)).plan
+        )
         register_history("programme.consultation", lambda user, pk: selectors.get_consultation(user, pk))
         register_history("programme.publication", lambda user, pk: selectors.get_publication(user, pk))
         register_history("programme.annualplan", lambda user, pk: selectors.get_annual_plan(user, pk))

@@ -17,7 +17,15 @@ from django.utils import timezone
 from gaizao.divisions.models import Division
 
 #: City default unit rates (yuan per catalogue unit) — illustrative figures for the demo, not a price list.
-RATES_BY_UNIT = {"m": "650", "m²": "180", "台": "600000", "个": "12000", "处": "25000", "户": "1500", "项": "200000"}
+RATES_BY_UNIT = {
+    "m": "650",
+    "m²": "180",
+    "台": "600000",
+    "个": "12000",
+    "处": "25000",
+    "户": "1500",
+    "项": "200000",
+}
 RATES = {
     "rain_sewage_separation": "850",
     "secondary_water_supply": "350000",
@@ -87,7 +95,9 @@ def _candidates(district_code: str, *, prefer: str = "") -> list[Any]:
     busy = set(ProjectCommunity.objects.values_list("community_id", flat=True))
     qs = (
         Community.objects.filter(
-            district_code=district_code, is_sample=True, archived_at__isnull=True,
+            district_code=district_code,
+            is_sample=True,
+            archived_at__isnull=True,
             scope_status__in=[ScopeStatus.PRIORITY, ScopeStatus.MAY_INCLUDE],
         )
         .exclude(pk__in=busy)
@@ -106,20 +116,42 @@ def _plan(officer: Any, project: Any, *, finalise: bool) -> None:
     community = project.communities.order_by("code").first()
     items: dict[str, dict[str, Any]] = {}
     for item_id, qty in BASE_ITEMS:
-        items[item_id] = {"item_id": item_id, "quantity": str(qty(community).quantize(Decimal(1))), "origin": "manual"}
+        items[item_id] = {
+            "item_id": item_id,
+            "quantity": str(qty(community).quantize(Decimal(1))),
+            "origin": "manual",
+        }
     for rec in selectors.plan_recommendations(project)[:4]:
-        items.setdefault(rec["item_id"], {"item_id": rec["item_id"], "quantity": "1"})["origin"] = rec["origin"]
-    first = services.plan_save(actor=officer, project=project, mode="comprehensive_improvement",
-                               delivery_mode="epc", items=list(items.values()), funding={},
-                               note="初稿（示例数据）/ first draft (sample data)")
+        items.setdefault(rec["item_id"], {"item_id": rec["item_id"], "quantity": "1"})["origin"] = rec[
+            "origin"
+        ]
+    first = services.plan_save(
+        actor=officer,
+        project=project,
+        mode="comprehensive_improvement",
+        delivery_mode="epc",
+        items=list(items.values()),
+        funding={},
+        note="初稿（示例数据）/ first draft (sample data)",
+    )
     estimate, subsidy = first.estimate, min(first.subsidy_amount, first.estimate)
     utilities = (estimate * Decimal("0.05")).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
     residents = (estimate * Decimal("0.03")).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
-    funding = {"municipal_subsidy": str(subsidy), "utilities": str(utilities), "resident_payment": str(residents),
-               "district_funds": str(estimate - subsidy - utilities - residents)}
-    services.plan_save(actor=officer, project=project, mode="comprehensive_improvement", delivery_mode="epc",
-                       items=list(items.values()), funding=funding,
-                       note="资金平衡稿（示例数据）/ funding balanced (sample data)")
+    funding = {
+        "municipal_subsidy": str(subsidy),
+        "utilities": str(utilities),
+        "resident_payment": str(residents),
+        "district_funds": str(estimate - subsidy - utilities - residents),
+    }
+    services.plan_save(
+        actor=officer,
+        project=project,
+        mode="comprehensive_improvement",
+        delivery_mode="epc",
+        items=list(items.values()),
+        funding=funding,
+        note="资金平衡稿（示例数据）/ funding balanced (sample data)",
+    )
     if finalise:
         services.plan_finalise(actor=officer, project=project)
 
@@ -150,13 +182,23 @@ def load_demo(out: Callable[[str], None] = print) -> dict[str, int]:
             consultation = services.consultation_start(actor=shangcheng, project=a, now=now)
             for opinion in consultation.opinions.exclude(department__in=["water", "gas"]):
                 services.consultation_record_opinion(
-                    actor=shangcheng, consultation=consultation, department=opinion.department, decision="agree",
-                    simplified_approvals="施工许可与管线审批合并办理" if opinion.department == "housing_construction" else "",
+                    actor=shangcheng,
+                    consultation=consultation,
+                    department=opinion.department,
+                    decision="agree",
+                    simplified_approvals="施工许可与管线审批合并办理"
+                    if opinion.department == "housing_construction"
+                    else "",
                     now=now,
                 )
             publication = services.publication_start(actor=shangcheng, project=a, days=7, now=now)
-            services.publication_comment_add(publication=publication, name="王小明", contact="13800001234",
-                                             body="希望增加非机动车充电位。（示例数据）", now=now)
+            services.publication_comment_add(
+                publication=publication,
+                name="王小明",
+                contact="13800001234",
+                body="希望增加非机动车充电位。（示例数据）",
+                now=now,
+            )
             created += 1
         for community, to, with_plan in zip(sc[1:3], ["reserve", "planning"], [False, True], strict=False):
             p = services.project_create(actor=shangcheng, community_ids=[community.pk], is_sample=True)
@@ -177,6 +219,10 @@ def load_demo(out: Callable[[str], None] = print) -> dict[str, int]:
     year = timezone.localdate().year + 1
     if district is not None and not AnnualPlan.objects.filter(district=district, plan_year=year).exists():
         services.annual_plan_compile(actor=shangcheng, district=district, plan_year=year, is_sample=True)
-    counts = {"unit_rates": rates, "projects": Project.objects.filter(is_sample=True).count(), "created": created}
+    counts = {
+        "unit_rates": rates,
+        "projects": Project.objects.filter(is_sample=True).count(),
+        "created": created,
+    }
     out(f"项目 / programme: {counts}（示例数据 / sample data）")
     return counts

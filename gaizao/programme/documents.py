@@ -34,12 +34,17 @@ def consultation_docx(consultation: Consultation) -> bytes:
     doc.add_heading(f"{project.name}联合会商意见", level=1)
     doc.add_paragraph(f"项目编号：{project.code}    区县：{project.district.name}")
     doc.add_paragraph(
-        "小区：" + "、".join(c.name for c in project.communities.order_by("code"))
+        "小区："
+        + "、".join(c.name for c in project.communities.order_by("code"))
         + (f"    方案版本：第{version.number}版    估算总投资：{version.estimate} 元" if version else "")
     )
     doc.add_paragraph(
         f"会商时间：{timezone.localtime(consultation.started_at):%Y-%m-%d}"
-        + (f" 至 {timezone.localtime(consultation.completed_at):%Y-%m-%d}" if consultation.completed_at else "")
+        + (
+            f" 至 {timezone.localtime(consultation.completed_at):%Y-%m-%d}"
+            if consultation.completed_at
+            else ""
+        )
         + f"    依据：{rules.consultation_clause()}"
     )
     opinions = list(consultation.opinions.all())
@@ -54,11 +59,17 @@ def consultation_docx(consultation: Consultation) -> bytes:
         row[2].text = opinion.conditions or "—"
         row[3].text = opinion.simplified_approvals or "—"
     doc.add_heading("综合意见", level=2)
-    disagree = [names.get(o.department, o.department) for o in opinions if o.decision == OpinionDecision.DISAGREE]
-    conditional = [
-        names.get(o.department, o.department) for o in opinions if o.decision == OpinionDecision.AGREE_CONDITIONS
+    disagree = [
+        names.get(o.department, o.department) for o in opinions if o.decision == OpinionDecision.DISAGREE
     ]
-    pending = [names.get(o.department, o.department) for o in opinions if o.decision == OpinionDecision.PENDING]
+    conditional = [
+        names.get(o.department, o.department)
+        for o in opinions
+        if o.decision == OpinionDecision.AGREE_CONDITIONS
+    ]
+    pending = [
+        names.get(o.department, o.department) for o in opinions if o.decision == OpinionDecision.PENDING
+    ]
     if pending:
         doc.add_paragraph("尚未回复的部门：" + "、".join(pending) + "。")
     if disagree:
@@ -78,7 +89,18 @@ def consultation_docx(consultation: Consultation) -> bytes:
     return buf.getvalue()
 
 
-EXCEL_HEADERS = ["序号", "区县", "街道", "小区名称", "建成年份", "楼栋数", "户数", "建筑面积(m²)", "改造内容", "总投资(元)"]
+EXCEL_HEADERS = [
+    "序号",
+    "区县",
+    "街道",
+    "小区名称",
+    "建成年份",
+    "楼栋数",
+    "户数",
+    "建筑面积(m²)",
+    "改造内容",
+    "总投资(元)",
+]
 
 
 def annual_plan_xlsx(annual_plan: AnnualPlan) -> bytes:
@@ -90,7 +112,9 @@ def annual_plan_xlsx(annual_plan: AnnualPlan) -> bytes:
     from gaizao.programme.services import annual_plan_rows
 
     approved = annual_plan.versions.filter(kind=AnnualPlanVersion.Kind.APPROVED).order_by("-number").first()
-    submitted = annual_plan.versions.filter(kind=AnnualPlanVersion.Kind.SUBMISSION).order_by("-number").first()
+    submitted = (
+        annual_plan.versions.filter(kind=AnnualPlanVersion.Kind.SUBMISSION).order_by("-number").first()
+    )
     if approved is not None:
         rows, status = approved.rows, "（已批准）"
     elif submitted is not None:
@@ -114,7 +138,11 @@ def annual_plan_xlsx(annual_plan: AnnualPlan) -> bytes:
     buildings = households = 0
     for n, row in enumerate(rows, start=1):
         funding: dict[str, Any] = row.get("funding", {})
-        area, estimate, subsidy = (Decimal(row["building_area_m2"]), Decimal(row["estimate"]), Decimal(row["subsidy"]))
+        area, estimate, subsidy = (
+            Decimal(row["building_area_m2"]),
+            Decimal(row["estimate"]),
+            Decimal(row["subsidy"]),
+        )
         totals["area"] += area
         totals["estimate"] += estimate
         totals["subsidy"] += subsidy
@@ -125,14 +153,38 @@ def annual_plan_xlsx(annual_plan: AnnualPlan) -> bytes:
             value = Decimal(funding.get(s.id, "0"))
             source_totals[s.id] += value
             amounts.append(value)
-        ws.append([
-            n, row["district"], row["street"], row["communities"], row["built_year"], row["buildings"],
-            row["households"], area, row["content"], estimate, *amounts, subsidy,
-        ])
-    ws.append([
-        "合计", "", "", f"{len(rows)}个项目", "", buildings, households, totals["area"], "", totals["estimate"],
-        *[source_totals[s.id] for s in sources], totals["subsidy"],
-    ])
+        ws.append(
+            [
+                n,
+                row["district"],
+                row["street"],
+                row["communities"],
+                row["built_year"],
+                row["buildings"],
+                row["households"],
+                area,
+                row["content"],
+                estimate,
+                *amounts,
+                subsidy,
+            ]
+        )
+    ws.append(
+        [
+            "合计",
+            "",
+            "",
+            f"{len(rows)}个项目",
+            "",
+            buildings,
+            households,
+            totals["area"],
+            "",
+            totals["estimate"],
+            *[source_totals[s.id] for s in sources],
+            totals["subsidy"],
+        ]
+    )
     for cell in ws[ws.max_row]:
         cell.font = Font(bold=True)
     for col in range(8, len(headers) + 1):

@@ -67,7 +67,10 @@ class UnitRate(models.Model):
     """Unit rate of a catalogue item: the city default (``division`` = the city) or a district's own rate."""
 
     division = models.ForeignKey(
-        "divisions.Division", verbose_name=_("适用区划 / division"), on_delete=models.PROTECT, related_name="+"
+        "divisions.Division",
+        verbose_name=_("适用区划 / division"),
+        on_delete=models.PROTECT,
+        related_name="+",
     )
     item_id = models.CharField(_("改造内容 / catalogue item"), max_length=60)
     rate = models.DecimalField(_("单价(元) / unit rate (yuan)"), max_digits=14, decimal_places=2)
@@ -77,7 +80,9 @@ class UnitRate(models.Model):
 
     class Meta:
         ordering = ["division__path", "item_id"]
-        constraints = [models.UniqueConstraint(fields=["division", "item_id"], name="unit_rate_unique_per_division")]
+        constraints = [
+            models.UniqueConstraint(fields=["division", "item_id"], name="unit_rate_unique_per_division")
+        ]
         verbose_name = _("单价 / unit rate")
 
     def __str__(self) -> str:
@@ -90,7 +95,10 @@ class Project(Archivable):
     code = models.CharField(_("项目编号 / code"), max_length=40, unique=True)
     name = models.CharField(_("项目名称 / name"), max_length=200)
     division = models.ForeignKey(
-        "divisions.Division", verbose_name=_("所属区划 / division"), on_delete=models.PROTECT, related_name="+"
+        "divisions.Division",
+        verbose_name=_("所属区划 / division"),
+        on_delete=models.PROTECT,
+        related_name="+",
     )
     district = models.ForeignKey(
         "divisions.Division", verbose_name=_("区县 / district"), on_delete=models.PROTECT, related_name="+"
@@ -99,7 +107,11 @@ class Project(Archivable):
         "registry.Community", through="ProjectCommunity", related_name="programme_projects"
     )
     state = models.CharField(
-        _("项目库 / pool"), max_length=16, choices=ProjectState.choices, default=ProjectState.RESERVE, db_index=True
+        _("项目库 / pool"),
+        max_length=16,
+        choices=ProjectState.choices,
+        default=ProjectState.RESERVE,
+        db_index=True,
     )
     renovation_unit = models.CharField(_("改造单元 / renovation unit"), max_length=100, blank=True)
     created_by = models.ForeignKey(
@@ -137,7 +149,11 @@ class Plan(models.Model):
 
     project = models.OneToOneField(Project, on_delete=models.CASCADE, related_name="plan")
     state = models.CharField(
-        _("方案状态 / plan state"), max_length=16, choices=PlanState.choices, default=PlanState.DRAFT, db_index=True
+        _("方案状态 / plan state"),
+        max_length=16,
+        choices=PlanState.choices,
+        default=PlanState.DRAFT,
+        db_index=True,
     )
     current_version = models.ForeignKey(
         "PlanVersion", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
@@ -170,9 +186,14 @@ class PlanVersion(models.Model):
     items = models.JSONField(default=list)
     funding = models.JSONField(default=dict)
     estimate = models.DecimalField(_("估算总投资(元) / estimate (yuan)"), max_digits=16, decimal_places=2)
-    funding_total = models.DecimalField(_("资金合计(元) / funding total (yuan)"), max_digits=16, decimal_places=2)
+    funding_total = models.DecimalField(
+        _("资金合计(元) / funding total (yuan)"), max_digits=16, decimal_places=2
+    )
     subsidy_amount = models.DecimalField(
-        _("预计市级补助(元) / expected municipal subsidy (yuan)"), max_digits=16, decimal_places=2, default=Decimal(0)
+        _("预计市级补助(元) / expected municipal subsidy (yuan)"),
+        max_digits=16,
+        decimal_places=2,
+        default=Decimal(0),
     )
     subsidy = models.JSONField(default=dict, blank=True)
     bundle = models.JSONField(default=list, blank=True)
@@ -203,9 +224,14 @@ class Consultation(models.Model):
     """Joint consultation (联合会商, 三(二)) of the departments and utilities on one project's plan."""
 
     project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="consultations")
-    plan_version = models.ForeignKey(PlanVersion, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    plan_version = models.ForeignKey(
+        PlanVersion, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     state = models.CharField(
-        _("会商状态 / state"), max_length=16, choices=ConsultationState.choices, default=ConsultationState.OPEN
+        _("会商状态 / state"),
+        max_length=16,
+        choices=ConsultationState.choices,
+        default=ConsultationState.OPEN,
     )
     started_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
@@ -227,9 +253,10 @@ class Consultation(models.Model):
 
     @property
     def agreed(self) -> bool:
-        return self.state == ConsultationState.COMPLETED and not self.opinions.filter(
-            decision=OpinionDecision.DISAGREE
-        ).exists()
+        return (
+            self.state == ConsultationState.COMPLETED
+            and not self.opinions.filter(decision=OpinionDecision.DISAGREE).exists()
+        )
 
 
 class ConsultationOpinion(models.Model):
@@ -329,7 +356,11 @@ class AnnualPlan(models.Model):
     )
     plan_year = models.PositiveSmallIntegerField(_("计划年度 / plan year"))
     state = models.CharField(
-        _("状态 / state"), max_length=16, choices=AnnualPlanState.choices, default=AnnualPlanState.DRAFT, db_index=True
+        _("状态 / state"),
+        max_length=16,
+        choices=AnnualPlanState.choices,
+        default=AnnualPlanState.DRAFT,
+        db_index=True,
     )
     version = models.PositiveIntegerField(_("报送版本 / version"), default=0)
     projects = models.ManyToManyField(Project, related_name="annual_plans", blank=True)
@@ -348,7 +379,9 @@ class AnnualPlan(models.Model):
     class Meta:
         ordering = ["-plan_year", "district__code"]
         constraints = [
-            models.UniqueConstraint(fields=["district", "plan_year"], name="annual_plan_one_per_district_year"),
+            models.UniqueConstraint(
+                fields=["district", "plan_year"], name="annual_plan_one_per_district_year"
+            ),
         ]
         verbose_name = _("年度改造计划 / annual plan")
 
@@ -380,7 +413,9 @@ class AnnualPlanVersion(models.Model):
     class Meta:
         ordering = ["annual_plan", "-number", "-id"]
         constraints = [
-            models.UniqueConstraint(fields=["annual_plan", "number", "kind"], name="annual_plan_version_unique"),
+            models.UniqueConstraint(
+                fields=["annual_plan", "number", "kind"], name="annual_plan_version_unique"
+            ),
         ]
         verbose_name = _("年度计划版本 / annual plan version")
 
@@ -402,7 +437,9 @@ class AnnualPlanReview(models.Model):
     class Meta:
         ordering = ["annual_plan", "-version", "bureau"]
         constraints = [
-            models.UniqueConstraint(fields=["annual_plan", "version", "bureau"], name="review_one_per_bureau_version"),
+            models.UniqueConstraint(
+                fields=["annual_plan", "version", "bureau"], name="review_one_per_bureau_version"
+            ),
         ]
         verbose_name = _("联审意见 / review")
 

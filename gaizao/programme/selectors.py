@@ -65,9 +65,11 @@ def project_counts_by_district(user: Any) -> list[dict[str, Any]]:
 
 def get_plan_version(user: Any, pk: Any) -> PlanVersion:
     """A plan version of a project ``user`` may read (404 otherwise)."""
-    obj = PlanVersion.objects.select_related("plan__project").filter(
-        pk=pk, plan__project__in=projects_for(user)
-    ).first()
+    obj = (
+        PlanVersion.objects.select_related("plan__project")
+        .filter(pk=pk, plan__project__in=projects_for(user))
+        .first()
+    )
     if obj is None:
         raise Http404("不存在或无权查看 / not found")
     return obj

@@ -50,7 +50,9 @@ FEN = Decimal("0.01")
 
 PROJECT_TRANSITIONS: dict[str, frozenset[str]] = {
     ProjectState.RESERVE: frozenset({ProjectState.PLANNING, ProjectState.WITHDRAWN}),
-    ProjectState.PLANNING: frozenset({ProjectState.RESERVE, ProjectState.IMPLEMENTING, ProjectState.WITHDRAWN}),
+    ProjectState.PLANNING: frozenset(
+        {ProjectState.RESERVE, ProjectState.IMPLEMENTING, ProjectState.WITHDRAWN}
+    ),
     ProjectState.IMPLEMENTING: frozenset(),
     ProjectState.WITHDRAWN: frozenset({ProjectState.RESERVE}),
 }
@@ -96,8 +98,17 @@ def _label(choices: Any, value: str) -> str:
         return value
 
 
-def _move(obj: Any, *, table: dict[str, frozenset[str]], to: str, actor: Any, kind: str, labels: Any,
-          reason: str = "", changes: dict[str, Any] | None = None) -> None:
+def _move(
+    obj: Any,
+    *,
+    table: dict[str, frozenset[str]],
+    to: str,
+    actor: Any,
+    kind: str,
+    labels: Any,
+    reason: str = "",
+    changes: dict[str, Any] | None = None,
+) -> None:
     """Move ``obj.state`` to ``to`` if the table allows it; audit the move as ``<kind>.<to>``."""
     current = obj.state
     if to not in table.get(current, frozenset()):
@@ -121,7 +132,9 @@ def _decimal(value: Any, field: str) -> Decimal:
     try:
         out = Decimal(str(value).strip() or "0")
     except (InvalidOperation, ValueError) as exc:
-        raise ApplicationError(f"“{field}”不是有效数字。/ {field}: not a number: {value!r}.", field=field) from exc
+        raise ApplicationError(
+            f"“{field}”不是有效数字。/ {field}: not a number: {value!r}.", field=field
+        ) from exc
     if not out.is_finite() or out < 0:
         raise ApplicationError(f"“{field}”不能为负数。/ {field} must not be negative.", field=field)
     return out
@@ -163,14 +176,21 @@ def _scope_refusal(community: Any) -> str:
 
 @transaction.atomic
 def project_create(
-    *, actor: Any, community_ids: list[int], name: str = "", renovation_unit: str = "", is_sample: bool = False
+    *,
+    actor: Any,
+    community_ids: list[int],
+    name: str = "",
+    renovation_unit: str = "",
+    is_sample: bool = False,
 ) -> Project:
     """Create a project in the reserve pool from one screened community or a renovation unit of several."""
     from gaizao.registry.models import Community, ScopeStatus
 
     ids = sorted({int(i) for i in community_ids})
     if not ids:
-        raise ApplicationError("请至少选择一个小区。/ communities: choose at least one community.", field="communities")
+        raise ApplicationError(
+            "请至少选择一个小区。/ communities: choose at least one community.", field="communities"
+        )
     from gaizao.accounts.access import scoped
 
     communities = list(scoped(Community.objects.select_related("division"), actor).filter(pk__in=ids))
@@ -247,8 +267,13 @@ class Condition:
     community: str = ""
 
     def to_dict(self) -> dict[str, Any]:
-        return {"code": self.code, "met": self.met, "message": self.message, "clause": self.clause,
-                "community": self.community}
+        return {
+            "code": self.code,
+            "met": self.met,
+            "message": self.message,
+            "clause": self.clause,
+            "community": self.community,
+        }
 
 
 def implementation_conditions(project: Project, *, now: dt.datetime | None = None) -> list[Condition]:
@@ -271,12 +296,16 @@ def implementation_conditions(project: Project, *, now: dt.datetime | None = Non
             out.append(Condition(f"vote.{purpose}", status.approved, msg, vote_clause, community.name))
     plan = Plan.objects.filter(project=project).select_related("current_version").first()
     plan_ok = plan is not None and plan.state in (PlanState.FINALISED, PlanState.FROZEN)
-    out.append(Condition(
-        "plan.finalised", plan_ok,
-        "改造方案已定稿（资金平衡）。/ The renovation plan is finalised (funding balanced)." if plan_ok else
-        "改造方案尚未定稿。/ The renovation plan is not finalised.",
-        rules.plan_clause(),
-    ))
+    out.append(
+        Condition(
+            "plan.finalised",
+            plan_ok,
+            "改造方案已定稿（资金平衡）。/ The renovation plan is finalised (funding balanced)."
+            if plan_ok
+            else "改造方案尚未定稿。/ The renovation plan is not finalised.",
+            rules.plan_clause(),
+        )
+    )
     consultation = project.consultations.filter(state=ConsultationState.COMPLETED).first()
     if consultation is None:
         c_ok, c_msg = False, "联合会商尚未完成。/ The joint consultation is not completed."
@@ -306,7 +335,9 @@ def implementation_conditions(project: Project, *, now: dt.datetime | None = Non
 
 
 @transaction.atomic
-def project_move(*, actor: Any, project: Project, to: str, reason: str = "", now: dt.datetime | None = None) -> Project:
+def project_move(
+    *, actor: Any, project: Project, to: str, reason: str = "", now: dt.datetime | None = None
+) -> Project:
     """Move a project between pools (储备 → 谋划 → 实施) or withdraw it; the move to 实施 checks every condition."""
     now = _now(now)
     project = Project.objects.select_for_update().get(pk=project.pk)
@@ -318,7 +349,8 @@ def project_move(*, actor: Any, project: Project, to: str, reason: str = "", now
         missing = [c for c in implementation_conditions(project, now=now) if not c.met]
         if missing:
             error = StateError(
-                "不能转入实施一批，缺少：" + "；".join(f"{c.message.split(' / ')[0]}（{c.clause}）" for c in missing)
+                "不能转入实施一批，缺少："
+                + "；".join(f"{c.message.split(' / ')[0]}（{c.clause}）" for c in missing)
                 + " / Cannot move to implementing; missing: "
                 + "; ".join(f"{c.message.split(' / ')[-1]} ({c.clause})" for c in missing),
                 code="conditions_missing",
@@ -327,20 +359,36 @@ def project_move(*, actor: Any, project: Project, to: str, reason: str = "", now
             error.missing = [c.to_dict() for c in missing]  # type: ignore[attr-defined]
             raise error
         plan = Plan.objects.get(project=project)
-        _move(plan, table=PLAN_TRANSITIONS, to=PlanState.FROZEN, actor=actor, kind="plan", labels=PlanState,
-              reason="项目转入实施一批 / project implementing")
+        _move(
+            plan,
+            table=PLAN_TRANSITIONS,
+            to=PlanState.FROZEN,
+            actor=actor,
+            kind="plan",
+            labels=PlanState,
+            reason="项目转入实施一批 / project implementing",
+        )
         changes["conditions"] = [c.code for c in implementation_conditions(project, now=now)]
     project.state_changed_at = now
-    _move(project, table=PROJECT_TRANSITIONS, to=to, actor=actor, kind="project", labels=ProjectState,
-          reason=reason, changes=changes)
+    _move(
+        project,
+        table=PROJECT_TRANSITIONS,
+        to=to,
+        actor=actor,
+        kind="project",
+        labels=ProjectState,
+        reason=reason,
+        changes=changes,
+    )
     return project
 
 
 # --- plans ----------------------------------------------------------------------------------------------------------
 
 
-def _subsidy_for(project: Project, *, estimate: Decimal, elevator: Decimal, water: Decimal,
-                 on: dt.date) -> tuple[Decimal, dict[str, Any]]:
+def _subsidy_for(
+    project: Project, *, estimate: Decimal, elevator: Decimal, water: Decimal, on: dt.date
+) -> tuple[Decimal, dict[str, Any]]:
     """Expected municipal subsidy: the estimate stands in for the final accounts (RULES §3), split over the
     project's communities by building area when it is a renovation unit."""
     from gaizao.policy import PolicyInputError, municipal_subsidy
@@ -405,7 +453,8 @@ def plan_save(
     deliveries = {c.id for c in rules.delivery_modes(now.date())}
     if delivery_mode and delivery_mode not in deliveries:
         raise ApplicationError(
-            f"建设模式“{delivery_mode}”无效。/ delivery_mode: choose one of {sorted(deliveries)}.", field="delivery_mode"
+            f"建设模式“{delivery_mode}”无效。/ delivery_mode: choose one of {sorted(deliveries)}.",
+            field="delivery_mode",
         )
     rows = []
     seen: set[str] = set()
@@ -418,7 +467,9 @@ def plan_save(
         except PolicyInputError as exc:
             raise ApplicationError(f"改造内容“{item_id}”不在目录中。/ items: {exc}", field="items") from exc
         if item_id in seen:
-            raise ApplicationError(f"改造内容“{item.name_zh}”重复。/ items: {item_id} listed twice.", field="items")
+            raise ApplicationError(
+                f"改造内容“{item.name_zh}”重复。/ items: {item_id} listed twice.", field="items"
+            )
         seen.add(item_id)
         quantity = _decimal(raw.get("quantity", 0), f"items.{item_id}.quantity")
         if raw.get("unit_rate") not in (None, ""):
@@ -438,39 +489,75 @@ def plan_save(
             elevator += amount
         elif kind == "secondary_water":
             water += amount
-        rows.append({
-            "item_id": item_id, "name_zh": item.name_zh, "name_en": item.name_en, "aspect": item.aspect,
-            "category": item.category, "bundle_key": item.bundle_key, "unit": item.unit, "quantity": str(quantity),
-            "unit_rate": str(rate), "amount": str(amount), "origin": str(raw.get("origin") or "manual"),
-        })
+        rows.append(
+            {
+                "item_id": item_id,
+                "name_zh": item.name_zh,
+                "name_en": item.name_en,
+                "aspect": item.aspect,
+                "category": item.category,
+                "bundle_key": item.bundle_key,
+                "unit": item.unit,
+                "quantity": str(quantity),
+                "unit_rate": str(rate),
+                "amount": str(amount),
+                "origin": str(raw.get("origin") or "manual"),
+            }
+        )
     estimate = sum((Decimal(r["amount"]) for r in rows), Decimal(0)).quantize(FEN)
     sources = {c.id for c in rules.funding_sources(now.date())}
     clean_funding: dict[str, str] = {}
     for source, value in funding.items():
         if source not in sources:
-            raise ApplicationError(f"资金来源“{source}”无效。/ funding: unknown source {source!r}.", field="funding")
+            raise ApplicationError(
+                f"资金来源“{source}”无效。/ funding: unknown source {source!r}.", field="funding"
+            )
         amount = _decimal(value, f"funding.{source}").quantize(FEN, rounding=ROUND_HALF_UP)
         if amount:
             clean_funding[source] = str(amount)
     funding_total = sum((Decimal(v) for v in clean_funding.values()), Decimal(0)).quantize(FEN)
-    subsidy_amount, subsidy = _subsidy_for(project, estimate=estimate, elevator=elevator, water=water, on=now.date())
+    subsidy_amount, subsidy = _subsidy_for(
+        project, estimate=estimate, elevator=elevator, water=water, on=now.date()
+    )
     bundle = [
-        {"key": c.key, "name_zh": c.name_zh, "name_en": c.name_en, "covered": bool(set(c.item_ids) & seen),
-         "items": [i for i in c.item_ids if i in seen]}
+        {
+            "key": c.key,
+            "name_zh": c.name_zh,
+            "name_en": c.name_en,
+            "covered": bool(set(c.item_ids) & seen),
+            "items": [i for i in c.item_ids if i in seen],
+        }
         for c in comprehensive_bundle()
     ]
     number = (plan.versions.aggregate(n=Max("number"))["n"] or 0) + 1
     version = PlanVersion.objects.create(
-        plan=plan, number=number, mode=mode, delivery_mode=delivery_mode, items=rows, funding=clean_funding,
-        estimate=estimate, funding_total=funding_total, subsidy_amount=subsidy_amount, subsidy=subsidy,
-        bundle=bundle, note=note, created_by=actor if getattr(actor, "is_authenticated", False) else None,
+        plan=plan,
+        number=number,
+        mode=mode,
+        delivery_mode=delivery_mode,
+        items=rows,
+        funding=clean_funding,
+        estimate=estimate,
+        funding_total=funding_total,
+        subsidy_amount=subsidy_amount,
+        subsidy=subsidy,
+        bundle=bundle,
+        note=note,
+        created_by=actor if getattr(actor, "is_authenticated", False) else None,
     )
     plan.current_version = version
     plan.save(update_fields=["current_version"])
     audit_record(
-        actor=actor, action="plan.save", obj=plan,
-        changes={"version": number, "estimate": estimate, "funding_total": funding_total,
-                 "subsidy": subsidy_amount, "items": len(rows)},
+        actor=actor,
+        action="plan.save",
+        obj=plan,
+        changes={
+            "version": number,
+            "estimate": estimate,
+            "funding_total": funding_total,
+            "subsidy": subsidy_amount,
+            "items": len(rows),
+        },
     )
     return version
 
@@ -493,8 +580,15 @@ def plan_finalise(*, actor: Any, project: Project) -> Plan:
                 field="funding",
                 code="funding_unbalanced",
             )
-    _move(plan, table=PLAN_TRANSITIONS, to=PlanState.FINALISED, actor=actor, kind="plan", labels=PlanState,
-          changes={"version": version.number if version else None})
+    _move(
+        plan,
+        table=PLAN_TRANSITIONS,
+        to=PlanState.FINALISED,
+        actor=actor,
+        kind="plan",
+        labels=PlanState,
+        changes={"version": version.number if version else None},
+    )
     return plan
 
 
@@ -502,7 +596,15 @@ def plan_finalise(*, actor: Any, project: Project) -> Plan:
 def plan_reopen(*, actor: Any, project: Project, reason: str = "") -> Plan:
     plan = Plan.objects.select_for_update().get(project=project)
     _require_officer(actor, project.division)
-    _move(plan, table=PLAN_TRANSITIONS, to=PlanState.DRAFT, actor=actor, kind="plan", labels=PlanState, reason=reason)
+    _move(
+        plan,
+        table=PLAN_TRANSITIONS,
+        to=PlanState.DRAFT,
+        actor=actor,
+        kind="plan",
+        labels=PlanState,
+        reason=reason,
+    )
     return plan
 
 
@@ -534,7 +636,9 @@ def consultation_start(
     )
     for order, dept in enumerate(d for d in known if d in chosen):
         ConsultationOpinion.objects.create(consultation=consultation, department=dept, order=order)
-    audit_record(actor=actor, action="consultation.open", obj=consultation, changes={"departments": list(chosen)})
+    audit_record(
+        actor=actor, action="consultation.open", obj=consultation, changes={"departments": list(chosen)}
+    )
     return consultation
 
 
@@ -567,16 +671,21 @@ def consultation_record_opinion(
         raise StateError("联合会商已结束。/ consultation: it is no longer open.", field="decision")
     opinion = consultation.opinions.filter(department=department).first()
     if opinion is None:
-        raise ApplicationError(f"部门“{department}”未受邀。/ department: {department} is not invited.",
-                               field="department")
+        raise ApplicationError(
+            f"部门“{department}”未受邀。/ department: {department} is not invited.", field="department"
+        )
     if not can_record_opinion(actor, consultation, department):
         raise PermissionError_("您无权代表该部门填写意见。/ You may not record this department's opinion.")
     if decision not in (OpinionDecision.AGREE, OpinionDecision.AGREE_CONDITIONS, OpinionDecision.DISAGREE):
-        raise ApplicationError("请选择同意、有条件同意或不同意。/ decision: choose agree, agree with conditions or "
-                               "disagree.", field="decision")
+        raise ApplicationError(
+            "请选择同意、有条件同意或不同意。/ decision: choose agree, agree with conditions or disagree.",
+            field="decision",
+        )
     if decision != OpinionDecision.AGREE and not conditions.strip():
-        raise ApplicationError("有条件同意或不同意须写明条件或理由。/ conditions: state the conditions or the reason.",
-                               field="conditions")
+        raise ApplicationError(
+            "有条件同意或不同意须写明条件或理由。/ conditions: state the conditions or the reason.",
+            field="conditions",
+        )
     before = {"decision": opinion.decision, "conditions": opinion.conditions}
     opinion.decision = decision
     opinion.conditions = conditions.strip()
@@ -584,8 +693,12 @@ def consultation_record_opinion(
     opinion.responded_by = actor
     opinion.responded_at = now
     opinion.save()
-    audit_record(actor=actor, action="consultation.opinion", obj=consultation,
-                 changes={"department": department, "decision": [before["decision"], decision]})
+    audit_record(
+        actor=actor,
+        action="consultation.opinion",
+        obj=consultation,
+        changes={"department": department, "decision": [before["decision"], decision]},
+    )
     return opinion
 
 
@@ -601,21 +714,36 @@ def consultation_complete(
     if pending and consultation.state == ConsultationState.OPEN:
         names = rules.department_names(now.date())
         raise StateError(
-            "尚有部门未回复：" + "、".join(names.get(d, d) for d in pending) + f"。/ consultation: waiting for {pending}.",
+            "尚有部门未回复："
+            + "、".join(names.get(d, d) for d in pending)
+            + f"。/ consultation: waiting for {pending}.",
             field="opinions",
         )
     consultation.completed_at = now
     consultation.summary = summary.strip()
-    _move(consultation, table=CONSULTATION_TRANSITIONS, to=ConsultationState.COMPLETED, actor=actor,
-          kind="consultation", labels=ConsultationState)
+    _move(
+        consultation,
+        table=CONSULTATION_TRANSITIONS,
+        to=ConsultationState.COMPLETED,
+        actor=actor,
+        kind="consultation",
+        labels=ConsultationState,
+    )
     return consultation
 
 
 @transaction.atomic
 def consultation_cancel(*, actor: Any, consultation: Consultation, reason: str = "") -> Consultation:
     _require_officer(actor, consultation.project.division, Role.DISTRICT_OFFICER, Role.CITY_COORDINATOR)
-    _move(consultation, table=CONSULTATION_TRANSITIONS, to=ConsultationState.CANCELLED, actor=actor,
-          kind="consultation", labels=ConsultationState, reason=reason)
+    _move(
+        consultation,
+        table=CONSULTATION_TRANSITIONS,
+        to=ConsultationState.CANCELLED,
+        actor=actor,
+        kind="consultation",
+        labels=ConsultationState,
+        reason=reason,
+    )
     return consultation
 
 
@@ -637,15 +765,25 @@ def publication_start(
         raise ApplicationError("公示天数须在 1 至 90 天之间。/ days: between 1 and 90.", field="days")
     plan = Plan.objects.get(project=project)
     if plan.state != PlanState.FINALISED or plan.current_version is None:
-        raise StateError("只能公示已定稿的方案。/ plan: only a finalised plan can be published.", field="plan")
+        raise StateError(
+            "只能公示已定稿的方案。/ plan: only a finalised plan can be published.", field="plan"
+        )
     if project.publications.filter(state=PublicationState.OPEN, ends_at__gt=now).exists():
         raise StateError("该项目已有公示正在进行。/ publication: one is already running for this project.")
     publication = Publication.objects.create(
-        project=project, plan_version=plan.current_version, days=days, starts_at=now,
-        ends_at=now + dt.timedelta(days=days), published_by=actor,
+        project=project,
+        plan_version=plan.current_version,
+        days=days,
+        starts_at=now,
+        ends_at=now + dt.timedelta(days=days),
+        published_by=actor,
     )
-    audit_record(actor=actor, action="publication.open", obj=publication,
-                 changes={"days": days, "version": plan.current_version.number})
+    audit_record(
+        actor=actor,
+        action="publication.open",
+        obj=publication,
+        changes={"days": days, "version": plan.current_version.number},
+    )
     return publication
 
 
@@ -657,11 +795,18 @@ def publication_comment_add(
     now = _now(now)
     if publication.state != PublicationState.OPEN or publication.is_finished(now):
         raise StateError("公示已结束，不能再提意见。/ publication: the period is over.", field="body")
-    for field, value, zh in (("name", name, "姓名"), ("contact", contact, "联系方式"), ("body", body, "意见")):
+    for field, value, zh in (
+        ("name", name, "姓名"),
+        ("contact", contact, "联系方式"),
+        ("body", body, "意见"),
+    ):
         if not value.strip():
             raise ApplicationError(f"请填写{zh}。/ {field} is required.", field=field)
     comment = PublicationComment.objects.create(
-        publication=publication, name=name.strip()[:100], contact=contact.strip()[:100], body=body.strip()[:4000],
+        publication=publication,
+        name=name.strip()[:100],
+        contact=contact.strip()[:100],
+        body=body.strip()[:4000],
         created_at=now,
     )
     audit_record(actor=None, action="publication.comment", obj=publication, changes={"comment": comment.pk})
@@ -680,25 +825,42 @@ def publication_comment_reply(
     comment.replied_by = actor
     comment.replied_at = now
     comment.save()
-    audit_record(actor=actor, action="publication.reply", obj=comment.publication, changes={"comment": comment.pk})
+    audit_record(
+        actor=actor, action="publication.reply", obj=comment.publication, changes={"comment": comment.pk}
+    )
     return comment
 
 
 @transaction.atomic
-def publication_finish(*, actor: Any, publication: Publication, now: dt.datetime | None = None) -> Publication:
+def publication_finish(
+    *, actor: Any, publication: Publication, now: dt.datetime | None = None
+) -> Publication:
     now = _now(now)
     if not publication.is_finished(now):
         raise StateError("公示期未满。/ publication: the period has not ended yet.")
-    _move(publication, table=PUBLICATION_TRANSITIONS, to=PublicationState.FINISHED, actor=actor, kind="publication",
-          labels=PublicationState)
+    _move(
+        publication,
+        table=PUBLICATION_TRANSITIONS,
+        to=PublicationState.FINISHED,
+        actor=actor,
+        kind="publication",
+        labels=PublicationState,
+    )
     return publication
 
 
 @transaction.atomic
 def publication_withdraw(*, actor: Any, publication: Publication, reason: str = "") -> Publication:
     _require_officer(actor, publication.project.division)
-    _move(publication, table=PUBLICATION_TRANSITIONS, to=PublicationState.WITHDRAWN, actor=actor,
-          kind="publication", labels=PublicationState, reason=reason)
+    _move(
+        publication,
+        table=PUBLICATION_TRANSITIONS,
+        to=PublicationState.WITHDRAWN,
+        actor=actor,
+        kind="publication",
+        labels=PublicationState,
+        reason=reason,
+    )
     return publication
 
 
@@ -718,20 +880,24 @@ def annual_plan_rows(annual_plan: AnnualPlan) -> list[dict[str, Any]]:
     for project in annual_plan.projects.select_related("division", "district").order_by("code"):
         communities = list(project.communities.order_by("code"))
         version = project.plan.current_version if hasattr(project, "plan") else None
-        rows.append({
-            "project_code": project.code,
-            "district": project.district.name,
-            "street": _street_of(project.division),
-            "communities": "、".join(c.name for c in communities),
-            "built_year": min((c.built_year for c in communities if c.built_year), default=None),
-            "buildings": sum(c.building_count or 0 for c in communities),
-            "households": sum(c.households or 0 for c in communities),
-            "building_area_m2": str(sum((c.building_area_m2 or Decimal(0) for c in communities), Decimal(0))),
-            "content": "、".join(i["name_zh"] for i in version.items) if version else "",
-            "estimate": str(version.estimate) if version else "0.00",
-            "funding": dict(version.funding) if version else {},
-            "subsidy": str(version.subsidy_amount) if version else "0.00",
-        })
+        rows.append(
+            {
+                "project_code": project.code,
+                "district": project.district.name,
+                "street": _street_of(project.division),
+                "communities": "、".join(c.name for c in communities),
+                "built_year": min((c.built_year for c in communities if c.built_year), default=None),
+                "buildings": sum(c.building_count or 0 for c in communities),
+                "households": sum(c.households or 0 for c in communities),
+                "building_area_m2": str(
+                    sum((c.building_area_m2 or Decimal(0) for c in communities), Decimal(0))
+                ),
+                "content": "、".join(i["name_zh"] for i in version.items) if version else "",
+                "estimate": str(version.estimate) if version else "0.00",
+                "funding": dict(version.funding) if version else {},
+                "subsidy": str(version.subsidy_amount) if version else "0.00",
+            }
+        )
     return rows
 
 
@@ -748,16 +914,22 @@ def annual_plan_compile(
         district=district, plan_year=plan_year, defaults={"is_sample": is_sample}
     )
     if plan.state not in (AnnualPlanState.DRAFT, AnnualPlanState.RETURNED):
-        raise StateError("计划已报送或已批准，不能重新编制。/ annual plan: submitted or approved; it cannot be "
-                         "recompiled now.")
+        raise StateError(
+            "计划已报送或已批准，不能重新编制。/ annual plan: submitted or approved; it cannot be "
+            "recompiled now."
+        )
     projects = Project.objects.filter(
         district=district, state=ProjectState.IMPLEMENTING, archived_at__isnull=True
     ).exclude(annual_plans__state=AnnualPlanState.APPROVED, annual_plans__plan_year__lt=plan_year)
     plan.projects.set(projects)
     plan.deadline = rules.submission_deadline(plan_year)
     plan.save()
-    audit_record(actor=actor, action="annual_plan.compile" if not created else "annual_plan.create", obj=plan,
-                 changes={"projects": [p.code for p in projects]})
+    audit_record(
+        actor=actor,
+        action="annual_plan.compile" if not created else "annual_plan.create",
+        obj=plan,
+        changes={"projects": [p.code for p in projects]},
+    )
     return plan
 
 
@@ -778,12 +950,24 @@ def annual_plan_submit(*, actor: Any, annual_plan: AnnualPlan, now: dt.datetime 
     if plan.version == 1:
         plan.is_late = late  # the deadline applies to the district's submission; resubmissions keep that flag
     plan.deadline = rules.submission_deadline(plan.plan_year)
-    _move(plan, table=ANNUAL_PLAN_TRANSITIONS, to=AnnualPlanState.SUBMITTED, actor=actor, kind="annual_plan",
-          labels=AnnualPlanState, changes={"version": plan.version, "late": late},
-          reason=f"逾期报送（截止 {plan.deadline}）/ late (deadline {plan.deadline})" if late else "")
+    _move(
+        plan,
+        table=ANNUAL_PLAN_TRANSITIONS,
+        to=AnnualPlanState.SUBMITTED,
+        actor=actor,
+        kind="annual_plan",
+        labels=AnnualPlanState,
+        changes={"version": plan.version, "late": late},
+        reason=f"逾期报送（截止 {plan.deadline}）/ late (deadline {plan.deadline})" if late else "",
+    )
     AnnualPlanVersion.objects.create(
-        annual_plan=plan, number=plan.version, kind=AnnualPlanVersion.Kind.SUBMISSION,
-        rows=annual_plan_rows(plan), is_late=late, created_at=now, created_by=actor,
+        annual_plan=plan,
+        number=plan.version,
+        kind=AnnualPlanVersion.Kind.SUBMISSION,
+        rows=annual_plan_rows(plan),
+        is_late=late,
+        created_at=now,
+        created_by=actor,
     )
     return plan
 
@@ -802,29 +986,58 @@ def annual_plan_review(
     if plan.state != AnnualPlanState.SUBMITTED:
         raise StateError("计划不在审查中。/ annual plan: it is not under review.", field="decision")
     if plan.reviews.filter(version=plan.version, bureau=bureau).exists():
-        raise StateError("本部门已审查该版本。/ decision: your bureau already reviewed this version.",
-                         field="decision")
+        raise StateError(
+            "本部门已审查该版本。/ decision: your bureau already reviewed this version.", field="decision"
+        )
     if decision not in ReviewDecision.values:
         raise ApplicationError("请选择通过或退回。/ decision: pass or return.", field="decision")
     if decision == ReviewDecision.RETURN and not comments.strip():
-        raise ApplicationError("退回须写明意见。/ comments: state why the plan is returned.", field="comments")
+        raise ApplicationError(
+            "退回须写明意见。/ comments: state why the plan is returned.", field="comments"
+        )
     review = AnnualPlanReview.objects.create(
-        annual_plan=plan, version=plan.version, bureau=bureau, decision=decision, comments=comments.strip(),
-        reviewer=actor, reviewed_at=now,
+        annual_plan=plan,
+        version=plan.version,
+        bureau=bureau,
+        decision=decision,
+        comments=comments.strip(),
+        reviewer=actor,
+        reviewed_at=now,
     )
-    audit_record(actor=actor, action="annual_plan.review", obj=plan,
-                 changes={"bureau": bureau, "decision": decision, "version": plan.version}, reason=comments)
+    audit_record(
+        actor=actor,
+        action="annual_plan.review",
+        obj=plan,
+        changes={"bureau": bureau, "decision": decision, "version": plan.version},
+        reason=comments,
+    )
     if decision == ReviewDecision.RETURN:
-        _move(plan, table=ANNUAL_PLAN_TRANSITIONS, to=AnnualPlanState.RETURNED, actor=actor, kind="annual_plan",
-              labels=AnnualPlanState, reason=comments)
+        _move(
+            plan,
+            table=ANNUAL_PLAN_TRANSITIONS,
+            to=AnnualPlanState.RETURNED,
+            actor=actor,
+            kind="annual_plan",
+            labels=AnnualPlanState,
+            reason=comments,
+        )
     else:
         needed = {b.id for b in rules.reviewing_bureaus(now.date())}
         passed = set(
-            plan.reviews.filter(version=plan.version, decision=ReviewDecision.PASS).values_list("bureau", flat=True)
+            plan.reviews.filter(version=plan.version, decision=ReviewDecision.PASS).values_list(
+                "bureau", flat=True
+            )
         )
         if needed <= passed:
-            _move(plan, table=ANNUAL_PLAN_TRANSITIONS, to=AnnualPlanState.REVIEWED, actor=actor,
-                  kind="annual_plan", labels=AnnualPlanState, reason="三部门联审通过 / all three bureaus passed")
+            _move(
+                plan,
+                table=ANNUAL_PLAN_TRANSITIONS,
+                to=AnnualPlanState.REVIEWED,
+                actor=actor,
+                kind="annual_plan",
+                labels=AnnualPlanState,
+                reason="三部门联审通过 / all three bureaus passed",
+            )
     return review
 
 
@@ -839,11 +1052,23 @@ def annual_plan_approve(
     plan.approved_at = now
     plan.approved_by = actor
     plan.approval_note = note.strip()
-    _move(plan, table=ANNUAL_PLAN_TRANSITIONS, to=AnnualPlanState.APPROVED, actor=actor, kind="annual_plan",
-          labels=AnnualPlanState, reason=note)
+    _move(
+        plan,
+        table=ANNUAL_PLAN_TRANSITIONS,
+        to=AnnualPlanState.APPROVED,
+        actor=actor,
+        kind="annual_plan",
+        labels=AnnualPlanState,
+        reason=note,
+    )
     AnnualPlanVersion.objects.create(
-        annual_plan=plan, number=plan.version, kind=AnnualPlanVersion.Kind.APPROVED,
-        rows=annual_plan_rows(plan), is_late=plan.is_late, created_at=now, created_by=actor,
+        annual_plan=plan,
+        number=plan.version,
+        kind=AnnualPlanVersion.Kind.APPROVED,
+        rows=annual_plan_rows(plan),
+        is_late=plan.is_late,
+        created_at=now,
+        created_by=actor,
     )
     return plan
 
@@ -868,7 +1093,9 @@ def unit_rate_set(
         raise ApplicationError(f"改造内容“{item_id}”不在目录中。/ item_id: {exc}", field="item_id") from exc
     value = _decimal(rate, "rate").quantize(FEN, rounding=ROUND_HALF_UP)
     row, _ = UnitRate.objects.update_or_create(
-        division=division, item_id=item_id, defaults={"rate": value, "unit": item.unit, "is_sample": is_sample}
+        division=division,
+        item_id=item_id,
+        defaults={"rate": value, "unit": item.unit, "is_sample": is_sample},
     )
     audit_record(actor=actor, action="unit_rate.set", obj=row, changes={"rate": value})
     return row

@@ -74,11 +74,17 @@ def home(request: HttpRequest) -> HttpResponse:
         "districts": selectors.project_counts_by_district(request.user),
         "states": [{"id": s.value, "label": str(s.label).split(" / ")[0]} for s in ProjectState],
     }
-    return render(request, "programme/home.html", {
-        "projects": qs[:300], "counts": [(s, counts[s.value]) for s in ProjectState], "state": state,
-        "chart_json": json.dumps(chart, ensure_ascii=False), "can_create": request.user.role in (
-            Role.DISTRICT_OFFICER, Role.STREET_IMPLEMENTER),
-    })
+    return render(
+        request,
+        "programme/home.html",
+        {
+            "projects": qs[:300],
+            "counts": [(s, counts[s.value]) for s in ProjectState],
+            "state": state,
+            "chart_json": json.dumps(chart, ensure_ascii=False),
+            "can_create": request.user.role in (Role.DISTRICT_OFFICER, Role.STREET_IMPLEMENTER),
+        },
+    )
 
 
 @login_required
@@ -89,18 +95,22 @@ def city(request: HttpRequest) -> HttpResponse:
     year = request.GET.get("year")
     rows = selectors.city_submission_rows(request.user, int(year) if year and year.isdigit() else None)
     bureaus = rules.reviewing_bureaus()
-    table = [
-        {**row, "review_cells": [row["reviews"].get(b.id, "") for b in bureaus]} for row in rows
-    ]
+    table = [{**row, "review_cells": [row["reviews"].get(b.id, "") for b in bureaus]} for row in rows]
     chart = {
         "labels": [r["plan"].district.name for r in rows],
         "projects": [r["project_count"] for r in rows],
         "late": [1 if r["plan"].is_late else 0 for r in rows],
     }
-    return render(request, "programme/city.html", {
-        "rows": table, "bureaus": bureaus, "chart_json": json.dumps(chart, ensure_ascii=False),
-        "counts": selectors.project_counts_by_district(request.user),
-    })
+    return render(
+        request,
+        "programme/city.html",
+        {
+            "rows": table,
+            "bureaus": bureaus,
+            "chart_json": json.dumps(chart, ensure_ascii=False),
+            "counts": selectors.project_counts_by_district(request.user),
+        },
+    )
 
 
 # --- projects -------------------------------------------------------------------------------------------------------
@@ -115,7 +125,9 @@ def project_new(request: HttpRequest) -> HttpResponse:
         ids = [int(i) for i in request.POST.getlist("communities") if i.isdigit()]
         try:
             project = services.project_create(
-                actor=request.user, community_ids=ids, name=request.POST.get("name", ""),
+                actor=request.user,
+                community_ids=ids,
+                name=request.POST.get("name", ""),
                 renovation_unit=request.POST.get("renovation_unit", ""),
             )
         except PermissionError_ as exc:
@@ -128,17 +140,26 @@ def project_new(request: HttpRequest) -> HttpResponse:
     from gaizao.registry.models import Community
 
     busy = set(
-        selectors.projects_for(request.user).exclude(state=ProjectState.WITHDRAWN)
+        selectors.projects_for(request.user)
+        .exclude(state=ProjectState.WITHDRAWN)
         .values_list("communities__pk", flat=True)
     )
     all_visible = Community.objects.none()
     from gaizao.accounts.access import scoped
 
-    all_visible = scoped(Community.objects.select_related("division"), request.user).filter(
-        archived_at__isnull=True).exclude(pk__in=busy)[:500]
-    return render(request, "programme/project_new.html", {
-        "communities": all_visible, "proposals": selectors.renovation_unit_proposals(user=request.user),
-    })
+    all_visible = (
+        scoped(Community.objects.select_related("division"), request.user)
+        .filter(archived_at__isnull=True)
+        .exclude(pk__in=busy)[:500]
+    )
+    return render(
+        request,
+        "programme/project_new.html",
+        {
+            "communities": all_visible,
+            "proposals": selectors.renovation_unit_proposals(user=request.user),
+        },
+    )
 
 
 @login_required
@@ -152,14 +173,24 @@ def project_detail(request: HttpRequest, pk: int) -> HttpResponse:
         {"to": to, "label": str(ProjectState(to).label)}
         for to in sorted(services.PROJECT_TRANSITIONS.get(project.state, ()))
     ]
-    return render(request, "programme/project_detail.html", {
-        "project": project, "plan": plan, "version": plan.current_version if plan else None,
-        "conditions": conditions, "consultation": consultation, "publication": publication, "moves": moves,
-        "communities": project.communities.order_by("code"),
-        "can_move": request.user.role in (Role.DISTRICT_OFFICER, Role.CITY_COORDINATOR),
-        "can_edit": request.user.role in (Role.DISTRICT_OFFICER, Role.STREET_IMPLEMENTER, Role.CITY_COORDINATOR),
-        "now": timezone.now(),
-    })
+    return render(
+        request,
+        "programme/project_detail.html",
+        {
+            "project": project,
+            "plan": plan,
+            "version": plan.current_version if plan else None,
+            "conditions": conditions,
+            "consultation": consultation,
+            "publication": publication,
+            "moves": moves,
+            "communities": project.communities.order_by("code"),
+            "can_move": request.user.role in (Role.DISTRICT_OFFICER, Role.CITY_COORDINATOR),
+            "can_edit": request.user.role
+            in (Role.DISTRICT_OFFICER, Role.STREET_IMPLEMENTER, Role.CITY_COORDINATOR),
+            "now": timezone.now(),
+        },
+    )
 
 
 @login_required
@@ -169,7 +200,9 @@ def project_move(request: HttpRequest, pk: int) -> HttpResponse:
     to = request.POST.get("to", "")
     return _attempt(
         request,
-        lambda: services.project_move(actor=request.user, project=project, to=to, reason=request.POST.get("reason", "")),
+        lambda: services.project_move(
+            actor=request.user, project=project, to=to, reason=request.POST.get("reason", "")
+        ),
         "项目库已调整。/ Pool changed.",
         reverse("programme:project", args=[project.pk]),
     )
@@ -191,14 +224,18 @@ def _plan_form_rows(project: Any, version: PlanVersion | None) -> list[dict[str,
         rate = rates.get(item.id)
         chosen = current.get(item.id)
         origin = chosen["origin"] if chosen else recs.get(item.id, "")
-        rows.append({
-            "item": item, "aspect": aspects.get(item.aspect, item.aspect),
-            "checked": bool(chosen) or (version is None and item.id in recs),
-            "quantity": chosen["quantity"] if chosen else ("1" if item.id in recs else ""),
-            "unit_rate": chosen["unit_rate"] if chosen else "",
-            "default_rate": rate.rate if rate else None,
-            "origin": origin, "recommended": recs.get(item.id, ""),
-        })
+        rows.append(
+            {
+                "item": item,
+                "aspect": aspects.get(item.aspect, item.aspect),
+                "checked": bool(chosen) or (version is None and item.id in recs),
+                "quantity": chosen["quantity"] if chosen else ("1" if item.id in recs else ""),
+                "unit_rate": chosen["unit_rate"] if chosen else "",
+                "default_rate": rate.rate if rate else None,
+                "origin": origin,
+                "recommended": recs.get(item.id, ""),
+            }
+        )
     rows.sort(key=lambda r: (not r["checked"], not r["recommended"], r["item"].aspect))
     return rows
 
@@ -210,20 +247,27 @@ def plan_edit(request: HttpRequest, pk: int) -> HttpResponse:
     if request.method == "POST":
         items = []
         for item_id in request.POST.getlist("item"):
-            items.append({
-                "item_id": item_id,
-                "quantity": request.POST.get(f"qty_{item_id}", "0") or "0",
-                "unit_rate": request.POST.get(f"rate_{item_id}") or None,
-                "origin": request.POST.get(f"origin_{item_id}") or "manual",
-            })
+            items.append(
+                {
+                    "item_id": item_id,
+                    "quantity": request.POST.get(f"qty_{item_id}", "0") or "0",
+                    "unit_rate": request.POST.get(f"rate_{item_id}") or None,
+                    "origin": request.POST.get(f"origin_{item_id}") or "manual",
+                }
+            )
         funding = {
-            s.id: request.POST.get(f"fund_{s.id}", "") for s in rules.funding_sources()
+            s.id: request.POST.get(f"fund_{s.id}", "")
+            for s in rules.funding_sources()
             if request.POST.get(f"fund_{s.id}", "").strip()
         }
         try:
             version = services.plan_save(
-                actor=request.user, project=project, mode=request.POST.get("mode", ""),
-                delivery_mode=request.POST.get("delivery_mode", ""), items=items, funding=funding,
+                actor=request.user,
+                project=project,
+                mode=request.POST.get("mode", ""),
+                delivery_mode=request.POST.get("delivery_mode", ""),
+                items=items,
+                funding=funding,
                 note=request.POST.get("note", ""),
             )
         except PermissionError_ as exc:
@@ -235,47 +279,79 @@ def plan_edit(request: HttpRequest, pk: int) -> HttpResponse:
             return redirect("programme:plan", pk=project.pk)
     version = plan.current_version
     sources = rules.funding_sources()
-    funding_rows = [{"id": s.id, "label": f"{s.name_zh} / {s.name_en}", "clause": s.clause,
-                     "amount": (version.funding.get(s.id, "") if version else "")} for s in sources]
-    return render(request, "programme/plan_edit.html", {
-        "project": project, "plan": plan, "version": version, "rows": _plan_form_rows(project, version),
-        "modes": _choices(rules.renovation_modes()), "deliveries": _choices(rules.delivery_modes()),
-        "funding_rows": funding_rows, "versions": plan.versions.all(),
-        "editable": plan.state == PlanState.DRAFT and project.state not in (
-            ProjectState.IMPLEMENTING, ProjectState.WITHDRAWN),
-        "funding_gap": (version.estimate - version.funding_total) if version else Decimal(0),
-        "mode_label": rules.choice_label(rules.renovation_modes(), version.mode) if version else "",
-        "delivery_label": rules.choice_label(rules.delivery_modes(), version.delivery_mode) if version else "",
-        "source_names": rules.names(sources),
-    })
+    funding_rows = [
+        {
+            "id": s.id,
+            "label": f"{s.name_zh} / {s.name_en}",
+            "clause": s.clause,
+            "amount": (version.funding.get(s.id, "") if version else ""),
+        }
+        for s in sources
+    ]
+    return render(
+        request,
+        "programme/plan_edit.html",
+        {
+            "project": project,
+            "plan": plan,
+            "version": version,
+            "rows": _plan_form_rows(project, version),
+            "modes": _choices(rules.renovation_modes()),
+            "deliveries": _choices(rules.delivery_modes()),
+            "funding_rows": funding_rows,
+            "versions": plan.versions.all(),
+            "editable": plan.state == PlanState.DRAFT
+            and project.state not in (ProjectState.IMPLEMENTING, ProjectState.WITHDRAWN),
+            "funding_gap": (version.estimate - version.funding_total) if version else Decimal(0),
+            "mode_label": rules.choice_label(rules.renovation_modes(), version.mode) if version else "",
+            "delivery_label": rules.choice_label(rules.delivery_modes(), version.delivery_mode)
+            if version
+            else "",
+            "source_names": rules.names(sources),
+        },
+    )
 
 
 @login_required
 @require_POST
 def plan_finalise(request: HttpRequest, pk: int) -> HttpResponse:
     project = selectors.get_project(request.user, pk)
-    return _attempt(request, lambda: services.plan_finalise(actor=request.user, project=project),
-                    "方案已定稿。/ Plan finalised.", reverse("programme:plan", args=[project.pk]))
+    return _attempt(
+        request,
+        lambda: services.plan_finalise(actor=request.user, project=project),
+        "方案已定稿。/ Plan finalised.",
+        reverse("programme:plan", args=[project.pk]),
+    )
 
 
 @login_required
 @require_POST
 def plan_reopen(request: HttpRequest, pk: int) -> HttpResponse:
     project = selectors.get_project(request.user, pk)
-    return _attempt(request, lambda: services.plan_reopen(actor=request.user, project=project,
-                                                          reason=request.POST.get("reason", "")),
-                    "方案已退回编制。/ Plan reopened.", reverse("programme:plan", args=[project.pk]))
+    return _attempt(
+        request,
+        lambda: services.plan_reopen(
+            actor=request.user, project=project, reason=request.POST.get("reason", "")
+        ),
+        "方案已退回编制。/ Plan reopened.",
+        reverse("programme:plan", args=[project.pk]),
+    )
 
 
 @login_required
 def plan_version(request: HttpRequest, pk: int) -> HttpResponse:
     version = selectors.get_plan_version(request.user, pk)
-    return render(request, "programme/plan_version.html", {
-        "version": version, "project": version.plan.project,
-        "mode_label": rules.choice_label(rules.renovation_modes(), version.mode),
-        "delivery_label": rules.choice_label(rules.delivery_modes(), version.delivery_mode),
-        "source_names": rules.names(rules.funding_sources()),
-    })
+    return render(
+        request,
+        "programme/plan_version.html",
+        {
+            "version": version,
+            "project": version.plan.project,
+            "mode_label": rules.choice_label(rules.renovation_modes(), version.mode),
+            "delivery_label": rules.choice_label(rules.delivery_modes(), version.delivery_mode),
+            "source_names": rules.names(rules.funding_sources()),
+        },
+    )
 
 
 # --- consultation ---------------------------------------------------------------------------------------------------
@@ -290,8 +366,12 @@ def consultation_start(request: HttpRequest, pk: int) -> HttpResponse:
     def run() -> None:
         holder["c"] = services.consultation_start(actor=request.user, project=project)
 
-    response = _attempt(request, run, "已发起联合会商。/ Joint consultation started.",
-                        reverse("programme:project", args=[project.pk]))
+    response = _attempt(
+        request,
+        run,
+        "已发起联合会商。/ Joint consultation started.",
+        reverse("programme:project", args=[project.pk]),
+    )
     if "c" in holder:
         return redirect("programme:consultation", pk=holder["c"].pk)
     return response
@@ -300,8 +380,11 @@ def consultation_start(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def consultation_list(request: HttpRequest) -> HttpResponse:
     _staff(request)
-    return render(request, "programme/consultation_list.html",
-                  {"consultations": selectors.consultations_for(request.user)[:200]})
+    return render(
+        request,
+        "programme/consultation_list.html",
+        {"consultations": selectors.consultations_for(request.user)[:200]},
+    )
 
 
 @login_required
@@ -312,26 +395,39 @@ def consultation_detail(request: HttpRequest, pk: int) -> HttpResponse:
         return _attempt(
             request,
             lambda: services.consultation_record_opinion(
-                actor=request.user, consultation=consultation, department=request.POST.get("department", ""),
-                decision=request.POST.get("decision", ""), conditions=request.POST.get("conditions", ""),
+                actor=request.user,
+                consultation=consultation,
+                department=request.POST.get("department", ""),
+                decision=request.POST.get("decision", ""),
+                conditions=request.POST.get("conditions", ""),
                 simplified_approvals=request.POST.get("simplified_approvals", ""),
             ),
-            "意见已记录。/ Opinion recorded.", back,
+            "意见已记录。/ Opinion recorded.",
+            back,
         )
     names = rules.department_names()
     opinions = [
-        {"o": o, "name": names.get(o.department, o.department),
-         "editable": consultation.state == ConsultationState.OPEN
-         and services.can_record_opinion(request.user, consultation, o.department)}
+        {
+            "o": o,
+            "name": names.get(o.department, o.department),
+            "editable": consultation.state == ConsultationState.OPEN
+            and services.can_record_opinion(request.user, consultation, o.department),
+        }
         for o in consultation.opinions.all()
     ]
-    return render(request, "programme/consultation_detail.html", {
-        "consultation": consultation, "project": consultation.project, "opinions": opinions,
-        "decisions": [d for d in OpinionDecision if d != OpinionDecision.PENDING],
-        "can_complete": consultation.state == ConsultationState.OPEN
-        and request.user.role in (Role.DISTRICT_OFFICER, Role.CITY_COORDINATOR),
-        "clause": rules.consultation_clause(),
-    })
+    return render(
+        request,
+        "programme/consultation_detail.html",
+        {
+            "consultation": consultation,
+            "project": consultation.project,
+            "opinions": opinions,
+            "decisions": [d for d in OpinionDecision if d != OpinionDecision.PENDING],
+            "can_complete": consultation.state == ConsultationState.OPEN
+            and request.user.role in (Role.DISTRICT_OFFICER, Role.CITY_COORDINATOR),
+            "clause": rules.consultation_clause(),
+        },
+    )
 
 
 @login_required
@@ -340,9 +436,11 @@ def consultation_complete(request: HttpRequest, pk: int) -> HttpResponse:
     consultation = selectors.get_consultation(request.user, pk)
     return _attempt(
         request,
-        lambda: services.consultation_complete(actor=request.user, consultation=consultation,
-                                               summary=request.POST.get("summary", "")),
-        "联合会商已完成。/ Consultation completed.", reverse("programme:consultation", args=[pk]),
+        lambda: services.consultation_complete(
+            actor=request.user, consultation=consultation, summary=request.POST.get("summary", "")
+        ),
+        "联合会商已完成。/ Consultation completed.",
+        reverse("programme:consultation", args=[pk]),
     )
 
 
@@ -363,8 +461,10 @@ def publication_start(request: HttpRequest, pk: int) -> HttpResponse:
     project = selectors.get_project(request.user, pk)
     days = request.POST.get("days", "7") or "7"
     return _attempt(
-        request, lambda: services.publication_start(actor=request.user, project=project, days=days),  # type: ignore[arg-type]
-        "方案已公示。/ Plan published.", reverse("programme:project", args=[project.pk]),
+        request,
+        lambda: services.publication_start(actor=request.user, project=project, days=days),  # type: ignore[arg-type]
+        "方案已公示。/ Plan published.",
+        reverse("programme:project", args=[project.pk]),
     )
 
 
@@ -373,15 +473,24 @@ def publication_detail(request: HttpRequest, pk: int) -> HttpResponse:
     publication = selectors.get_publication(request.user, pk)
     unmasked = sees_personal_data(request.user)
     comments = [
-        {"c": c, "name": c.name if unmasked else mask_name(c.name),
-         "contact": c.contact if unmasked else mask_phone(c.contact)}
+        {
+            "c": c,
+            "name": c.name if unmasked else mask_name(c.name),
+            "contact": c.contact if unmasked else mask_phone(c.contact),
+        }
         for c in publication.comments.all()
     ]
-    return render(request, "programme/publication_detail.html", {
-        "publication": publication, "project": publication.project, "comments": comments,
-        "finished": publication.is_finished(timezone.now()),
-        "can_reply": request.user.role in (Role.DISTRICT_OFFICER, Role.STREET_IMPLEMENTER),
-    })
+    return render(
+        request,
+        "programme/publication_detail.html",
+        {
+            "publication": publication,
+            "project": publication.project,
+            "comments": comments,
+            "finished": publication.is_finished(timezone.now()),
+            "can_reply": request.user.role in (Role.DISTRICT_OFFICER, Role.STREET_IMPLEMENTER),
+        },
+    )
 
 
 @login_required
@@ -390,9 +499,11 @@ def comment_reply(request: HttpRequest, pk: int) -> HttpResponse:
     comment = selectors.get_comment(request.user, pk)
     return _attempt(
         request,
-        lambda: services.publication_comment_reply(actor=request.user, comment=comment,
-                                                   reply=request.POST.get("reply", "")),
-        "答复已保存。/ Reply saved.", reverse("programme:publication", args=[comment.publication_id]),
+        lambda: services.publication_comment_reply(
+            actor=request.user, comment=comment, reply=request.POST.get("reply", "")
+        ),
+        "答复已保存。/ Reply saved.",
+        reverse("programme:publication", args=[comment.publication_id]),
     )
 
 
@@ -410,19 +521,31 @@ def public_publication(request: HttpRequest, public_id: UUID) -> HttpResponse:
         return _attempt(
             request,
             lambda: services.publication_comment_add(
-                publication=publication, name=request.POST.get("name", ""),
-                contact=request.POST.get("contact", ""), body=request.POST.get("body", ""),
+                publication=publication,
+                name=request.POST.get("name", ""),
+                contact=request.POST.get("contact", ""),
+                body=request.POST.get("body", ""),
             ),
-            "意见已提交，将由街道或区答复。/ Comment received; the street or district will answer.", back,
+            "意见已提交，将由街道或区答复。/ Comment received; the street or district will answer.",
+            back,
         )
-    comments = [{"c": c, "name": mask_name(c.name), "contact": mask_phone(c.contact)}
-                for c in publication.comments.all()]
-    return render(request, "programme/public_publication.html", {
-        "publication": publication, "version": publication.plan_version, "comments": comments,
-        "open": publication.state == PublicationState.OPEN and not publication.is_finished(timezone.now()),
-        "mode_label": rules.choice_label(rules.renovation_modes(), publication.plan_version.mode),
-        "communities": publication.project.communities.order_by("code"),
-    })
+    comments = [
+        {"c": c, "name": mask_name(c.name), "contact": mask_phone(c.contact)}
+        for c in publication.comments.all()
+    ]
+    return render(
+        request,
+        "programme/public_publication.html",
+        {
+            "publication": publication,
+            "version": publication.plan_version,
+            "comments": comments,
+            "open": publication.state == PublicationState.OPEN
+            and not publication.is_finished(timezone.now()),
+            "mode_label": rules.choice_label(rules.renovation_modes(), publication.plan_version.mode),
+            "communities": publication.project.communities.order_by("code"),
+        },
+    )
 
 
 # --- annual plans ---------------------------------------------------------------------------------------------------
@@ -441,19 +564,27 @@ def annual_list(request: HttpRequest) -> HttpResponse:
         def run() -> None:
             if not year.isdigit():
                 raise ApplicationError("请填写计划年度。/ plan_year is required.", field="plan_year")
-            holder["p"] = services.annual_plan_compile(actor=request.user, district=request.user.division,
-                                                       plan_year=int(year))
+            holder["p"] = services.annual_plan_compile(
+                actor=request.user, district=request.user.division, plan_year=int(year)
+            )
 
-        response = _attempt(request, run, "年度计划已编制。/ Annual plan compiled.", reverse("programme:annual_list"))
+        response = _attempt(
+            request, run, "年度计划已编制。/ Annual plan compiled.", reverse("programme:annual_list")
+        )
         if "p" in holder:
             return redirect("programme:annual", pk=holder["p"].pk)
         return response
     next_year = timezone.localdate().year + 1
-    return render(request, "programme/annual_list.html", {
-        "plans": selectors.annual_plans_for(request.user), "next_year": next_year,
-        "deadline": rules.submission_deadline(next_year),
-        "can_compile": request.user.role == Role.DISTRICT_OFFICER,
-    })
+    return render(
+        request,
+        "programme/annual_list.html",
+        {
+            "plans": selectors.annual_plans_for(request.user),
+            "next_year": next_year,
+            "deadline": rules.submission_deadline(next_year),
+            "can_compile": request.user.role == Role.DISTRICT_OFFICER,
+        },
+    )
 
 
 @login_required
@@ -463,16 +594,22 @@ def annual_detail(request: HttpRequest, pk: int) -> HttpResponse:
     bureau = services.BUREAU_OF_ACCOUNT.get(getattr(user, "bureau", ""))
     reviewed = plan.reviews.filter(version=plan.version, bureau=bureau).exists() if bureau else True
     names = rules.names(rules.reviewing_bureaus())
-    return render(request, "programme/annual_detail.html", {
-        "plan": plan, "rows": services.annual_plan_rows(plan),
-        "reviews": [{"r": r, "bureau": names.get(r.bureau, r.bureau)} for r in plan.reviews.all()],
-        "versions": plan.versions.all(), "bureaus": rules.reviewing_bureaus(),
-        "can_submit": user.role == Role.DISTRICT_OFFICER
-        and plan.state in (AnnualPlanState.DRAFT, AnnualPlanState.RETURNED),
-        "can_review": bureau is not None and plan.state == AnnualPlanState.SUBMITTED and not reviewed,
-        "my_bureau": names.get(bureau or "", ""),
-        "can_approve": user.role == Role.CITY_COORDINATOR and plan.state == AnnualPlanState.REVIEWED,
-    })
+    return render(
+        request,
+        "programme/annual_detail.html",
+        {
+            "plan": plan,
+            "rows": services.annual_plan_rows(plan),
+            "reviews": [{"r": r, "bureau": names.get(r.bureau, r.bureau)} for r in plan.reviews.all()],
+            "versions": plan.versions.all(),
+            "bureaus": rules.reviewing_bureaus(),
+            "can_submit": user.role == Role.DISTRICT_OFFICER
+            and plan.state in (AnnualPlanState.DRAFT, AnnualPlanState.RETURNED),
+            "can_review": bureau is not None and plan.state == AnnualPlanState.SUBMITTED and not reviewed,
+            "my_bureau": names.get(bureau or "", ""),
+            "can_approve": user.role == Role.CITY_COORDINATOR and plan.state == AnnualPlanState.REVIEWED,
+        },
+    )
 
 
 @login_required
@@ -486,7 +623,9 @@ def annual_submit(request: HttpRequest, pk: int) -> HttpResponse:
             services.annual_plan_compile(actor=request.user, district=plan.district, plan_year=plan.plan_year)
         done = services.annual_plan_submit(actor=request.user, annual_plan=plan)
         if done.is_late:
-            messages.warning(request, f"已逾期报送（截止 {done.deadline}）。/ Submitted late (deadline {done.deadline}).")
+            messages.warning(
+                request, f"已逾期报送（截止 {done.deadline}）。/ Submitted late (deadline {done.deadline})."
+            )
 
     return _attempt(request, run, "已报送市建委。/ Submitted to 市建委.", back)
 
@@ -497,10 +636,14 @@ def annual_review(request: HttpRequest, pk: int) -> HttpResponse:
     plan = selectors.get_annual_plan(request.user, pk)
     return _attempt(
         request,
-        lambda: services.annual_plan_review(actor=request.user, annual_plan=plan,
-                                            decision=request.POST.get("decision", ""),
-                                            comments=request.POST.get("comments", "")),
-        "审查意见已记录。/ Review recorded.", reverse("programme:annual", args=[pk]),
+        lambda: services.annual_plan_review(
+            actor=request.user,
+            annual_plan=plan,
+            decision=request.POST.get("decision", ""),
+            comments=request.POST.get("comments", ""),
+        ),
+        "审查意见已记录。/ Review recorded.",
+        reverse("programme:annual", args=[pk]),
     )
 
 
@@ -510,8 +653,11 @@ def annual_approve(request: HttpRequest, pk: int) -> HttpResponse:
     plan = selectors.get_annual_plan(request.user, pk)
     return _attempt(
         request,
-        lambda: services.annual_plan_approve(actor=request.user, annual_plan=plan, note=request.POST.get("note", "")),
-        "已记录市政府批准。/ Municipal approval recorded.", reverse("programme:annual", args=[pk]),
+        lambda: services.annual_plan_approve(
+            actor=request.user, annual_plan=plan, note=request.POST.get("note", "")
+        ),
+        "已记录市政府批准。/ Municipal approval recorded.",
+        reverse("programme:annual", args=[pk]),
     )
 
 
@@ -519,7 +665,9 @@ def annual_approve(request: HttpRequest, pk: int) -> HttpResponse:
 def annual_export(request: HttpRequest, pk: int) -> HttpResponse:
     plan = selectors.get_annual_plan(request.user, pk)
     response = HttpResponse(documents.annual_plan_xlsx(plan), content_type=documents.XLSX)
-    response["Content-Disposition"] = f'attachment; filename="annual-plan-{plan.district.code}-{plan.plan_year}.xlsx"'
+    response["Content-Disposition"] = (
+        f'attachment; filename="annual-plan-{plan.district.code}-{plan.plan_year}.xlsx"'
+    )
     return response
 
 
@@ -536,13 +684,23 @@ def unit_rates(request: HttpRequest) -> HttpResponse:
             raise PermissionDenied
         return _attempt(
             request,
-            lambda: services.unit_rate_set(actor=request.user, division=request.user.division,
-                                           item_id=request.POST.get("item_id", ""), rate=request.POST.get("rate", "")),
-            "单价已保存。/ Unit rate saved.", reverse("programme:unit_rates"),
+            lambda: services.unit_rate_set(
+                actor=request.user,
+                division=request.user.division,
+                item_id=request.POST.get("item_id", ""),
+                rate=request.POST.get("rate", ""),
+            ),
+            "单价已保存。/ Unit rate saved.",
+            reverse("programme:unit_rates"),
         )
     names = {i.id: i.name_zh for i in catalogue_items()}
     rows = [{"r": r, "name": names.get(r.item_id, r.item_id)} for r in selectors.unit_rates_for(request.user)]
-    return render(request, "programme/unit_rates.html", {
-        "rows": rows, "items": catalogue_items(),
-        "can_set": request.user.role in (Role.CITY_COORDINATOR, Role.DISTRICT_OFFICER),
-    })
+    return render(
+        request,
+        "programme/unit_rates.html",
+        {
+            "rows": rows,
+            "items": catalogue_items(),
+            "can_set": request.user.role in (Role.CITY_COORDINATOR, Role.DISTRICT_OFFICER),
+        },
+    )

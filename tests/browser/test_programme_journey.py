@@ -25,8 +25,14 @@ from django.utils import timezone
 os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
 
 PASSWORD = "gaizao-demo"
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update", "--no-first-run"]
+ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+]
 
 
 def _world():
@@ -56,12 +62,17 @@ def _needs_survey(community, owners) -> None:
     from gaizao.participation import services as p
 
     organiser = User.objects.get(username="qingbomen")
-    survey = p.needs_survey_create(actor=organiser, community_id=community.pk, title="改造需求调查",
-                                   item_ids=["elevator_retrofit", "parking", "rain_sewage_separation",
-                                             "barrier_free"], max_choices=3)
+    survey = p.needs_survey_create(
+        actor=organiser,
+        community_id=community.pk,
+        title="改造需求调查",
+        item_ids=["elevator_retrofit", "parking", "rain_sewage_separation", "barrier_free"],
+        max_choices=3,
+    )
     for owner in owners:
-        p.needs_response_submit(actor=owner.user, survey_id=survey.pk,
-                                ranking=["elevator_retrofit", "parking", "barrier_free"])
+        p.needs_response_submit(
+            actor=owner.user, survey_id=survey.pk, ranking=["elevator_retrofit", "parking", "barrier_free"]
+        )
 
 
 def _vote(community, owners, purpose: str) -> None:
@@ -70,12 +81,22 @@ def _vote(community, owners, purpose: str) -> None:
     from gaizao.participation import services as p
 
     organiser = User.objects.get(username="qingbomen")
-    ballot = p.ballot_create(actor=organiser, community_id=community.pk, purpose=purpose,
-                             question=f"{community.name}综合改造（{purpose}）")
+    ballot = p.ballot_create(
+        actor=organiser,
+        community_id=community.pk,
+        purpose=purpose,
+        question=f"{community.name}综合改造（{purpose}）",
+    )
     p.ballot_open(actor=organiser, ballot_id=ballot.pk)
     for owner in owners:
-        p.vote_cast(actor=organiser, ballot_id=ballot.pk, owner_id=owner.pk, choice="yes", channel="door_to_door",
-                    witness_name="社区工作人员")
+        p.vote_cast(
+            actor=organiser,
+            ballot_id=ballot.pk,
+            owner_id=owner.pk,
+            choice="yes",
+            channel="door_to_door",
+            witness_name="社区工作人员",
+        )
     p.ballot_close(actor=organiser, ballot_id=ballot.pk)
 
 
@@ -90,8 +111,11 @@ def test_programme_journey(live_server, monkeypatch, tmp_path):
     from gaizao.programme.models import Project, Publication
 
     community, owners = _world()
-    monkeypatch.setattr(selectors, "community_gap_items",
-                        lambda *, community_id: ["elderly_care", "parking"] if community_id == community.pk else [])
+    monkeypatch.setattr(
+        selectors,
+        "community_gap_items",
+        lambda *, community_id: ["elderly_care", "parking"] if community_id == community.pk else [],
+    )
     _needs_survey(community, owners)
     base = live_server.url
 
@@ -126,9 +150,16 @@ def test_programme_journey(live_server, monkeypatch, tmp_path):
 
         # 2. the plan pre-fills from the gaps and the needs survey, with each item's origin
         officer.click("#plan-link")
-        assert officer.locator("tr[data-item=parking] [data-origin]").get_attribute("data-origin") == "gap+needs"
-        assert officer.locator("tr[data-item=elderly_care] [data-origin]").get_attribute("data-origin") == "gap"
-        assert officer.locator("tr[data-item=elevator_retrofit] [data-origin]").get_attribute("data-origin") == "needs"
+        assert (
+            officer.locator("tr[data-item=parking] [data-origin]").get_attribute("data-origin") == "gap+needs"
+        )
+        assert (
+            officer.locator("tr[data-item=elderly_care] [data-origin]").get_attribute("data-origin") == "gap"
+        )
+        assert (
+            officer.locator("tr[data-item=elevator_retrofit] [data-origin]").get_attribute("data-origin")
+            == "needs"
+        )
         for item_id in ("parking", "elderly_care", "elevator_retrofit", "barrier_free"):
             assert officer.locator(f"#item-{item_id}").is_checked(), item_id
         officer.fill("input[name=qty_parking]", "30")
@@ -168,7 +199,8 @@ def test_programme_journey(live_server, monkeypatch, tmp_path):
         officer.click("#start-consultation")
         no_error(officer)
         departments = officer.locator("#opinions tr[data-department]").evaluate_all(
-            "rows => rows.map(r => r.dataset.department)")
+            "rows => rows.map(r => r.dataset.department)"
+        )
         assert len(departments) == 11
         for dept in departments:
             if dept == "water":
@@ -244,8 +276,9 @@ def test_programme_journey(live_server, monkeypatch, tmp_path):
         assert "已纳入停车位分配方案" in public.content()
 
         # the publication period passes
-        Publication.objects.update(starts_at=timezone.now() - dt.timedelta(days=6),
-                                   ends_at=timezone.now() - dt.timedelta(days=1))
+        Publication.objects.update(
+            starts_at=timezone.now() - dt.timedelta(days=6), ends_at=timezone.now() - dt.timedelta(days=1)
+        )
         officer.goto(f"{base}/programme/projects/{project.pk}/")
         assert officer.locator("#conditions li[data-met='0']").count() == 0
         officer.select_option("#move-to", "implementing")

@@ -59,17 +59,37 @@ def accounts(divs) -> dict[str, User]:
     return {u.username: u for u in User.objects.select_related("division")}
 
 
-def make_community(code: str, name: str, division: Division, *, status: str = "priority", built_year: int = 1995,
-                   area: str = "20000", **extra):
+def make_community(
+    code: str,
+    name: str,
+    division: Division,
+    *,
+    status: str = "priority",
+    built_year: int = 1995,
+    area: str = "20000",
+    **extra,
+):
     from gaizao.registry.models import Community
 
     return Community.objects.create(
-        code=code, name=name, division=division, scope_status=status, built_year=built_year,
-        building_area_m2=Decimal(area), building_count=extra.pop("building_count", 8),
+        code=code,
+        name=name,
+        division=division,
+        scope_status=status,
+        built_year=built_year,
+        building_area_m2=Decimal(area),
+        building_count=extra.pop("building_count", 8),
         households=extra.pop("households", 320),
-        scope_reasons=extra.pop("scope_reasons", [
-            {"code": "scope.built_by", "clause": "杭政办函〔2022〕10号 二(一)", "message": "2000年底前建成"}
-        ]),
+        scope_reasons=extra.pop(
+            "scope_reasons",
+            [
+                {
+                    "code": "scope.built_by",
+                    "clause": "杭政办函〔2022〕10号 二(一)",
+                    "message": "2000年底前建成",
+                }
+            ],
+        ),
         **extra,
     )
 
@@ -78,11 +98,23 @@ def make_community(code: str, name: str, division: Division, *, status: str = "p
 def communities(divs):
     return {
         "qingbo": make_community("SC-001", "清波小区", divs["330102001051"]),
-        "qingbo2": make_community("SC-002", "劳动路小区", divs["330102001"], status="may_include", built_year=1998,
-                                  area="12000"),
-        "modern": make_community("SC-003", "新城花园", divs["330102001"], status="out_of_scope", built_year=2010,
-                                 scope_reasons=[{"code": "scope.built_after", "clause": "杭政办函〔2022〕10号 二(一)",
-                                                 "message": "2000年底后建成"}]),
+        "qingbo2": make_community(
+            "SC-002", "劳动路小区", divs["330102001"], status="may_include", built_year=1998, area="12000"
+        ),
+        "modern": make_community(
+            "SC-003",
+            "新城花园",
+            divs["330102001"],
+            status="out_of_scope",
+            built_year=2010,
+            scope_reasons=[
+                {
+                    "code": "scope.built_after",
+                    "clause": "杭政办函〔2022〕10号 二(一)",
+                    "message": "2000年底后建成",
+                }
+            ],
+        ),
         "xihu": make_community("XH-001", "北山小区", divs["330106002"]),
     }
 
@@ -138,8 +170,11 @@ ESTIMATE = Decimal("3810000.00")
 
 
 def balanced_funding(estimate: Decimal = ESTIMATE) -> dict[str, str]:
-    return {"municipal_subsidy": "1000000", "district_funds": str(estimate - Decimal("1200000")),
-            "resident_payment": "200000"}
+    return {
+        "municipal_subsidy": "1000000",
+        "district_funds": str(estimate - Decimal("1200000")),
+        "resident_payment": "200000",
+    }
 
 
 def ready_project(*, actor, community, votes, now, days: int = 7):
@@ -148,13 +183,21 @@ def ready_project(*, actor, community, votes, now, days: int = 7):
 
     project = services.project_create(actor=actor, community_ids=[community.pk])
     services.project_move(actor=actor, project=project, to="planning", now=now)
-    services.plan_save(actor=actor, project=project, mode="comprehensive_improvement", delivery_mode="epc",
-                       items=ITEMS, funding=balanced_funding(), now=now)
+    services.plan_save(
+        actor=actor,
+        project=project,
+        mode="comprehensive_improvement",
+        delivery_mode="epc",
+        items=ITEMS,
+        funding=balanced_funding(),
+        now=now,
+    )
     services.plan_finalise(actor=actor, project=project)
     consultation = services.consultation_start(actor=actor, project=project, now=now)
     for opinion in consultation.opinions.all():
-        services.consultation_record_opinion(actor=actor, consultation=consultation, department=opinion.department,
-                                             decision="agree", now=now)
+        services.consultation_record_opinion(
+            actor=actor, consultation=consultation, department=opinion.department, decision="agree", now=now
+        )
     services.consultation_complete(actor=actor, consultation=consultation, now=now)
     services.publication_start(actor=actor, project=project, days=days, now=now)
     votes.pass_(community)

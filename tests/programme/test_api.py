@@ -24,7 +24,9 @@ def client_for(user) -> Client:
 
 def test_create_project_and_scope(accounts, communities):
     sc = client_for(accounts["shangcheng"])
-    r = sc.post(f"{API}/projects", {"community_ids": [communities["qingbo"].pk]}, content_type="application/json")
+    r = sc.post(
+        f"{API}/projects", {"community_ids": [communities["qingbo"].pk]}, content_type="application/json"
+    )
     assert r.status_code == 201, r.content
     pid = r.json()["id"]
     assert r.json()["state"] == "reserve"
@@ -33,15 +35,21 @@ def test_create_project_and_scope(accounts, communities):
     assert client_for(accounts["qingbo"]).get(f"{API}/projects/{pid}").status_code == 200
     assert client_for(accounts["water"]).get(f"{API}/projects/{pid}").status_code == 404, "not invited yet"
     assert Client().get(f"{API}/projects/{pid}").status_code == 401
-    r = sc.post(f"{API}/projects", {"community_ids": [communities["modern"].pk]}, content_type="application/json")
+    r = sc.post(
+        f"{API}/projects", {"community_ids": [communities["modern"].pk]}, content_type="application/json"
+    )
     assert r.status_code == 400 and r.json()["code"] == "out_of_scope"
 
 
 def test_refused_move_lists_missing_conditions(accounts, communities):
     sc = client_for(accounts["shangcheng"])
     project = services.project_create(actor=accounts["shangcheng"], community_ids=[communities["qingbo"].pk])
-    assert sc.post(f"{API}/projects/{project.pk}/move", {"to": "planning"},
-                   content_type="application/json").status_code == 200
+    assert (
+        sc.post(
+            f"{API}/projects/{project.pk}/move", {"to": "planning"}, content_type="application/json"
+        ).status_code
+        == 200
+    )
     r = sc.post(f"{API}/projects/{project.pk}/move", {"to": "implementing"}, content_type="application/json")
     assert r.status_code == 409
     body = r.json()
@@ -56,9 +64,16 @@ def test_plan_consultation_publication_and_annual_over_the_api(accounts, communi
     sc = client_for(officer)
     project = services.project_create(actor=officer, community_ids=[communities["qingbo"].pk])
     services.project_move(actor=officer, project=project, to="planning")
-    r = sc.post(f"{API}/projects/{project.pk}/plan", {"mode": "comprehensive_improvement", "delivery_mode": "epc",
-                                                      "items": ITEMS, "funding": balanced_funding()},
-                content_type="application/json")
+    r = sc.post(
+        f"{API}/projects/{project.pk}/plan",
+        {
+            "mode": "comprehensive_improvement",
+            "delivery_mode": "epc",
+            "items": ITEMS,
+            "funding": balanced_funding(),
+        },
+        content_type="application/json",
+    )
     assert r.status_code == 201, r.content
     assert r.json()["estimate"] == "3810000.00" and r.json()["subsidy_amount"] == "1155000.00"
     assert sc.get(f"{API}/projects/{project.pk}/plan/versions").json()[0]["number"] == 1
@@ -70,18 +85,39 @@ def test_plan_consultation_publication_and_annual_over_the_api(accounts, communi
     cid = r.json()["id"]
     water = client_for(accounts["water"])
     assert [c["id"] for c in water.get(f"{API}/consultations").json()] == [cid]
-    r = water.post(f"{API}/consultations/{cid}/opinions", {"department": "water", "decision": "agree"},
-                   content_type="application/json")
+    r = water.post(
+        f"{API}/consultations/{cid}/opinions",
+        {"department": "water", "decision": "agree"},
+        content_type="application/json",
+    )
     assert r.status_code == 200
-    r = water.post(f"{API}/consultations/{cid}/opinions", {"department": "gas", "decision": "agree"},
-                   content_type="application/json")
+    r = water.post(
+        f"{API}/consultations/{cid}/opinions",
+        {"department": "gas", "decision": "agree"},
+        content_type="application/json",
+    )
     assert r.status_code == 403
     assert water.get(f"{API}/projects/{project.pk}").status_code == 200, "invited utilities see the project"
-    for dept in ["housing_construction", "development_reform", "finance", "planning_natural_resources",
-                 "gardens_culture", "urban_management", "civil_affairs", "power", "gas", "telecom"]:
-        sc.post(f"{API}/consultations/{cid}/opinions", {"department": dept, "decision": "agree"},
-                content_type="application/json")
-    assert sc.post(f"{API}/consultations/{cid}/complete", {}, content_type="application/json").json()["agreed"]
+    for dept in [
+        "housing_construction",
+        "development_reform",
+        "finance",
+        "planning_natural_resources",
+        "gardens_culture",
+        "urban_management",
+        "civil_affairs",
+        "power",
+        "gas",
+        "telecom",
+    ]:
+        sc.post(
+            f"{API}/consultations/{cid}/opinions",
+            {"department": dept, "decision": "agree"},
+            content_type="application/json",
+        )
+    assert sc.post(f"{API}/consultations/{cid}/complete", {}, content_type="application/json").json()[
+        "agreed"
+    ]
     doc = sc.get(f"{API}/consultations/{cid}/document")
     assert doc.status_code == 200 and doc.content[:2] == b"PK"
     r = sc.post(f"{API}/projects/{project.pk}/publications", {"days": 7}, content_type="application/json")
@@ -89,32 +125,46 @@ def test_plan_consultation_publication_and_annual_over_the_api(accounts, communi
     public_id = r.json()["id"]
     anon = Client()
     assert anon.get(f"{API}/public/publications").json()[0]["id"] == public_id
-    r = anon.post(f"{API}/public/publications/{public_id}/comments",
-                  {"name": "王小明", "contact": "13812345678", "body": "请保留大樟树"}, content_type="application/json")
+    r = anon.post(
+        f"{API}/public/publications/{public_id}/comments",
+        {"name": "王小明", "contact": "13812345678", "body": "请保留大樟树"},
+        content_type="application/json",
+    )
     assert r.status_code == 201
     assert r.json()["name"] == "王**" and r.json()["contact"] == "138****5678"
     comment_id = r.json()["id"]
-    r = client_for(accounts["qingbo"]).post(f"{API}/comments/{comment_id}/reply", {"reply": "保留"},
-                                            content_type="application/json")
+    r = client_for(accounts["qingbo"]).post(
+        f"{API}/comments/{comment_id}/reply", {"reply": "保留"}, content_type="application/json"
+    )
     assert r.status_code == 200 and r.json()["name"] == "王小明"
     assert anon.get(f"{API}/public/publications/{public_id}").json()["comments"][0]["reply"] == "保留"
     # finish the publication in the past, move to implementing
     votes.pass_(communities["qingbo"])
-    services.project_move(actor=officer, project=Project.objects.get(pk=project.pk), to="implementing",
-                          now=timezone.now() + dt.timedelta(days=8))
-    r = sc.post(f"{API}/annual-plans", {"plan_year": timezone.localdate().year + 1}, content_type="application/json")
+    services.project_move(
+        actor=officer,
+        project=Project.objects.get(pk=project.pk),
+        to="implementing",
+        now=timezone.now() + dt.timedelta(days=8),
+    )
+    r = sc.post(
+        f"{API}/annual-plans", {"plan_year": timezone.localdate().year + 1}, content_type="application/json"
+    )
     assert r.status_code == 201 and r.json()["projects"] == [project.code]
     aid = r.json()["id"]
-    assert client_for(accounts["ndrc"]).get(f"{API}/annual-plans/{aid}").status_code == 404, "draft not visible"
+    assert client_for(accounts["ndrc"]).get(f"{API}/annual-plans/{aid}").status_code == 404, (
+        "draft not visible"
+    )
     r = sc.post(f"{API}/annual-plans/{aid}/submit")
     assert r.status_code == 200 and r.json()["state"] == "submitted"
     for name in ("city", "ndrc", "planning"):
-        r = client_for(accounts[name]).post(f"{API}/annual-plans/{aid}/reviews", {"decision": "pass"},
-                                            content_type="application/json")
+        r = client_for(accounts[name]).post(
+            f"{API}/annual-plans/{aid}/reviews", {"decision": "pass"}, content_type="application/json"
+        )
         assert r.status_code == 201, r.content
     assert r.json()["state"] == "reviewed"
-    r = client_for(accounts["city"]).post(f"{API}/annual-plans/{aid}/approve", {"note": "批"},
-                                          content_type="application/json")
+    r = client_for(accounts["city"]).post(
+        f"{API}/annual-plans/{aid}/approve", {"note": "批"}, content_type="application/json"
+    )
     assert r.json()["state"] == "approved"
     xlsx = client_for(accounts["planning"]).get(f"{API}/annual-plans/{aid}/export")
     from openpyxl import load_workbook

@@ -25,7 +25,9 @@ def _run_case(case, clients) -> list[str]:
         else:
             response = getattr(client, case.method)(url, data or {})
         if response.status_code != expected:
-            failures.append(f"{case.name} [{account}] {case.method.upper()} {url}: {response.status_code} != {expected}")
+            failures.append(
+                f"{case.name} [{account}] {case.method.upper()} {url}: {response.status_code} != {expected}"
+            )
     return failures
 
 
@@ -42,7 +44,9 @@ def test_demo_world_and_access_matrix():
         pytest.skip("registry demo has no communities yet")
     assert set(projects.values_list("district__code", flat=True)) == {"330102", "330106"}
     assert set(projects.values_list("state", flat=True)) >= {"reserve", "planning"}
-    assert Consultation.objects.filter(project__district__code="330102", opinions__department="water").exists()
+    assert Consultation.objects.filter(
+        project__district__code="330102", opinions__department="water"
+    ).exists()
     assert Publication.objects.filter(comments__isnull=False).exists()
     assert AnnualPlan.objects.filter(district__code="330102", state="draft").exists()
     count = projects.count()

@@ -94,7 +94,9 @@ def test_a_return_sends_it_back_and_resubmission_is_a_new_version(accounts, annu
     with pytest.raises(ApplicationError) as exc:
         services.annual_plan_review(actor=accounts["ndrc"], annual_plan=annual, decision="return")
     assert exc.value.field == "comments"
-    services.annual_plan_review(actor=accounts["ndrc"], annual_plan=annual, decision="return", comments="投资偏高")
+    services.annual_plan_review(
+        actor=accounts["ndrc"], annual_plan=annual, decision="return", comments="投资偏高"
+    )
     annual.refresh_from_db()
     assert annual.state == AnnualPlanState.RETURNED
     with pytest.raises(StateError):

@@ -19,8 +19,14 @@ def project(accounts, communities, rates, now):
     officer = accounts["shangcheng"]
     project = services.project_create(actor=officer, community_ids=[communities["qingbo"].pk])
     services.project_move(actor=officer, project=project, to="planning")
-    services.plan_save(actor=officer, project=project, mode="comprehensive_improvement", items=ITEMS,
-                       funding=balanced_funding(), now=now)
+    services.plan_save(
+        actor=officer,
+        project=project,
+        mode="comprehensive_improvement",
+        items=ITEMS,
+        funding=balanced_funding(),
+        now=now,
+    )
     services.plan_finalise(actor=officer, project=project)
     return project
 
@@ -28,9 +34,19 @@ def project(accounts, communities, rates, now):
 def test_consultation_invites_all_departments_and_utilities(project, accounts):
     consultation = services.consultation_start(actor=accounts["shangcheng"], project=project)
     departments = list(consultation.opinions.values_list("department", flat=True))
-    assert departments == ["housing_construction", "development_reform", "finance", "planning_natural_resources",
-                           "gardens_culture", "urban_management", "civil_affairs", "water", "power", "gas",
-                           "telecom"]
+    assert departments == [
+        "housing_construction",
+        "development_reform",
+        "finance",
+        "planning_natural_resources",
+        "gardens_culture",
+        "urban_management",
+        "civil_affairs",
+        "water",
+        "power",
+        "gas",
+        "telecom",
+    ]
     with pytest.raises(StateError):
         services.consultation_start(actor=accounts["shangcheng"], project=project)
 
@@ -39,27 +55,35 @@ def test_water_utility_records_only_the_water_opinion(project, accounts):
     consultation = services.consultation_start(actor=accounts["shangcheng"], project=project)
     water = accounts["water"]
     opinion = services.consultation_record_opinion(
-        actor=water, consultation=consultation, department="water", decision="agree_conditions",
-        conditions="二次供水泵房须同步改造", simplified_approvals="免于单独办理供水接入审批",
+        actor=water,
+        consultation=consultation,
+        department="water",
+        decision="agree_conditions",
+        conditions="二次供水泵房须同步改造",
+        simplified_approvals="免于单独办理供水接入审批",
     )
     assert opinion.responded_by == water
     with pytest.raises(PermissionError_):
-        services.consultation_record_opinion(actor=water, consultation=consultation, department="gas",
-                                             decision="agree")
+        services.consultation_record_opinion(
+            actor=water, consultation=consultation, department="gas", decision="agree"
+        )
     with pytest.raises(PermissionError_):
-        services.consultation_record_opinion(actor=accounts["qingbo"], consultation=consultation,
-                                             department="finance", decision="agree")
+        services.consultation_record_opinion(
+            actor=accounts["qingbo"], consultation=consultation, department="finance", decision="agree"
+        )
     with pytest.raises(ApplicationError) as exc:
-        services.consultation_record_opinion(actor=water, consultation=consultation, department="water",
-                                             decision="agree_conditions")
+        services.consultation_record_opinion(
+            actor=water, consultation=consultation, department="water", decision="agree_conditions"
+        )
     assert exc.value.field == "conditions"
 
 
 def test_complete_refused_while_departments_are_pending(project, accounts):
     officer = accounts["shangcheng"]
     consultation = services.consultation_start(actor=officer, project=project)
-    services.consultation_record_opinion(actor=officer, consultation=consultation, department="finance",
-                                         decision="agree")
+    services.consultation_record_opinion(
+        actor=officer, consultation=consultation, department="finance", decision="agree"
+    )
     with pytest.raises(StateError) as exc:
         services.consultation_complete(actor=officer, consultation=consultation)
     assert "住建" in exc.value.message and "财政" not in exc.value.message.split("/")[0]
@@ -72,25 +96,50 @@ def test_consolidated_opinion_word_document(project, accounts):
     consultation = services.consultation_start(actor=officer, project=project)
     for opinion in consultation.opinions.all():
         if opinion.department == "water":
-            services.consultation_record_opinion(actor=accounts["water"], consultation=consultation,
-                                                 department="water", decision="agree_conditions",
-                                                 conditions="二次供水泵房须同步改造", simplified_approvals="供水接入审批")
+            services.consultation_record_opinion(
+                actor=accounts["water"],
+                consultation=consultation,
+                department="water",
+                decision="agree_conditions",
+                conditions="二次供水泵房须同步改造",
+                simplified_approvals="供水接入审批",
+            )
         else:
-            services.consultation_record_opinion(actor=officer, consultation=consultation,
-                                                 department=opinion.department, decision="agree",
-                                                 simplified_approvals=f"{opinion.department}审批合并办理")
-    done = services.consultation_complete(actor=officer, consultation=consultation, summary="同意按方案实施。")
+            services.consultation_record_opinion(
+                actor=officer,
+                consultation=consultation,
+                department=opinion.department,
+                decision="agree",
+                simplified_approvals=f"{opinion.department}审批合并办理",
+            )
+    done = services.consultation_complete(
+        actor=officer, consultation=consultation, summary="同意按方案实施。"
+    )
     assert done.state == ConsultationState.COMPLETED and done.agreed
     doc = Document(io.BytesIO(documents.consultation_docx(done)))
     table_text = [[c.text for c in row.cells] for row in doc.tables[0].rows]
     departments = [row[0] for row in table_text[1:]]
-    assert departments == ["住建", "发改", "财政", "规划和自然资源", "园文", "城管", "民政", "水", "电", "气", "通信"]
+    assert departments == [
+        "住建",
+        "发改",
+        "财政",
+        "规划和自然资源",
+        "园文",
+        "城管",
+        "民政",
+        "水",
+        "电",
+        "气",
+        "通信",
+    ]
     water = next(row for row in table_text if row[0] == "水")
     assert water[1:] == ["有条件同意", "二次供水泵房须同步改造", "供水接入审批"]
     body = "\n".join(p.text for p in doc.paragraphs)
     assert project.name in body and "水提出的条件" in body and "同意按方案实施" in body
     with pytest.raises(StateError):
-        services.consultation_record_opinion(actor=officer, consultation=done, department="gas", decision="agree")
+        services.consultation_record_opinion(
+            actor=officer, consultation=done, department="gas", decision="agree"
+        )
 
 
 def test_publication_period_comments_and_replies(project, accounts, now):
@@ -101,8 +150,13 @@ def test_publication_period_comments_and_replies(project, accounts, now):
     assert publication.ends_at == now + dt.timedelta(days=5)
     with pytest.raises(StateError):
         services.publication_start(actor=officer, project=project, now=now)
-    comment = services.publication_comment_add(publication=publication, name="王小明", contact="13812345678",
-                                               body="希望增加停车位", now=now + dt.timedelta(days=1))
+    comment = services.publication_comment_add(
+        publication=publication,
+        name="王小明",
+        contact="13812345678",
+        body="希望增加停车位",
+        now=now + dt.timedelta(days=1),
+    )
     with pytest.raises(ApplicationError) as exc:
         services.publication_comment_add(publication=publication, name="", contact="x", body="y", now=now)
     assert exc.value.field == "name"
@@ -115,9 +169,12 @@ def test_publication_period_comments_and_replies(project, accounts, now):
     with pytest.raises(StateError):
         services.publication_finish(actor=officer, publication=publication, now=now + dt.timedelta(days=4))
     with pytest.raises(StateError):
-        services.publication_comment_add(publication=publication, name="李", contact="1", body="晚了",
-                                         now=now + dt.timedelta(days=5))
-    finished = services.publication_finish(actor=officer, publication=publication, now=now + dt.timedelta(days=5))
+        services.publication_comment_add(
+            publication=publication, name="李", contact="1", body="晚了", now=now + dt.timedelta(days=5)
+        )
+    finished = services.publication_finish(
+        actor=officer, publication=publication, now=now + dt.timedelta(days=5)
+    )
     assert finished.state == PublicationState.FINISHED
     with pytest.raises(StateError):
         services.publication_withdraw(actor=officer, publication=finished)

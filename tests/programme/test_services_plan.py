@@ -21,8 +21,12 @@ def project(accounts, communities, rates):
 
 
 def save(project, actor, **kw):
-    args = {"mode": "comprehensive_improvement", "delivery_mode": "epc", "items": ITEMS,
-            "funding": balanced_funding()}
+    args = {
+        "mode": "comprehensive_improvement",
+        "delivery_mode": "epc",
+        "items": ITEMS,
+        "funding": balanced_funding(),
+    }
     args.update(kw)
     return services.plan_save(actor=actor, project=project, **args)
 
@@ -38,7 +42,9 @@ def test_estimate_is_quantity_times_unit_rate(project, accounts):
 
 def test_district_rate_overrides_city_default(accounts, communities, rates):
     project = services.project_create(actor=accounts["xihu"], community_ids=[communities["xihu"].pk])
-    version = save(project, accounts["xihu"], items=[{"item_id": "facade_repair", "quantity": "10"}], funding={})
+    version = save(
+        project, accounts["xihu"], items=[{"item_id": "facade_repair", "quantity": "10"}], funding={}
+    )
     assert version.items[0]["unit_rate"] == "200.00"
     assert version.estimate == Decimal("2000.00")
 
@@ -46,9 +52,14 @@ def test_district_rate_overrides_city_default(accounts, communities, rates):
 def test_expected_subsidy_comes_from_the_policy_engine(project, accounts):
     version = save(project, accounts["shangcheng"])
     expected = municipal_subsidy(
-        district="330102", built_year=1995, affordable_housing=False, final_accounts=ESTIMATE,
-        elevator_cost=Decimal("1200000"), secondary_water_cost=Decimal("300000"),
-        building_area_m2=Decimal("20000"), on=dt.date.today(),
+        district="330102",
+        built_year=1995,
+        affordable_housing=False,
+        final_accounts=ESTIMATE,
+        elevator_cost=Decimal("1200000"),
+        secondary_water_cost=Decimal("300000"),
+        building_area_m2=Decimal("20000"),
+        on=dt.date.today(),
     )
     assert version.subsidy_amount == expected.amount == Decimal("1155000.00")
     part = version.subsidy["parts"][0]
@@ -125,9 +136,15 @@ def test_invalid_choices_name_the_field(project, accounts):
 
 
 def test_manual_unit_rate_and_bundle_checklist(project, accounts):
-    version = save(project, accounts["shangcheng"],
-                   items=[{"item_id": "greening", "quantity": "100", "unit_rate": "55.5"},
-                          {"item_id": "elevator_retrofit", "quantity": "1"}], funding={})
+    version = save(
+        project,
+        accounts["shangcheng"],
+        items=[
+            {"item_id": "greening", "quantity": "100", "unit_rate": "55.5"},
+            {"item_id": "elevator_retrofit", "quantity": "1"},
+        ],
+        funding={},
+    )
     assert version.estimate == Decimal("605550.00")
     covered = {b["key"] for b in version.bundle if b["covered"]}
     assert covered == {"elevator"}
@@ -135,14 +152,20 @@ def test_manual_unit_rate_and_bundle_checklist(project, accounts):
 
 
 def test_recommendations_from_gaps_and_needs_mark_their_origin(project, monkeypatch):
-    monkeypatch.setattr(selectors, "community_gap_items", lambda *, community_id: ["elderly_care", "parking", "nope"])
-    monkeypatch.setattr(selectors, "needs_priorities",
-                        lambda *, community_id: [("parking", 0.9), ("elevator_retrofit", 0.7), ("x", 1.0)])
+    monkeypatch.setattr(
+        selectors, "community_gap_items", lambda *, community_id: ["elderly_care", "parking", "nope"]
+    )
+    monkeypatch.setattr(
+        selectors,
+        "needs_priorities",
+        lambda *, community_id: [("parking", 0.9), ("elevator_retrofit", 0.7), ("x", 1.0)],
+    )
     recs = {r["item_id"]: r["origin"] for r in selectors.plan_recommendations(project)}
     assert recs == {"parking": "gap+needs", "elevator_retrofit": "needs", "elderly_care": "gap"}
 
 
 def test_adapters_are_empty_before_other_apps_land():
     assert selectors.community_gap_items(community_id=1) == [] or isinstance(
-        selectors.community_gap_items(community_id=1), list)
+        selectors.community_gap_items(community_id=1), list
+    )
     assert isinstance(selectors.needs_priorities(community_id=1), list)

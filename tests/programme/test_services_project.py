@@ -65,9 +65,18 @@ def test_legal_pool_moves_are_audited(accounts, communities):
     services.project_move(actor=officer, project=project, to="reserve")
     services.project_move(actor=officer, project=project, to="withdrawn", reason="居民意愿不足")
     services.project_move(actor=officer, project=project, to="reserve")
-    actions = list(AuditEvent.objects.filter(object_id=str(project.pk), action__startswith="project.")
-                   .order_by("at", "id").values_list("action", flat=True))
-    assert actions == ["project.create", "project.planning", "project.reserve", "project.withdrawn", "project.reserve"]
+    actions = list(
+        AuditEvent.objects.filter(object_id=str(project.pk), action__startswith="project.")
+        .order_by("at", "id")
+        .values_list("action", flat=True)
+    )
+    assert actions == [
+        "project.create",
+        "project.planning",
+        "project.reserve",
+        "project.withdrawn",
+        "project.reserve",
+    ]
 
 
 def test_reserve_straight_to_implementing_is_illegal(accounts, communities):
@@ -91,8 +100,13 @@ def test_refused_move_to_implementing_names_each_missing_condition(accounts, com
     with pytest.raises(StateError) as exc:
         services.project_move(actor=officer, project=project, to="implementing", now=now)
     missing = {m["code"] for m in exc.value.missing}
-    assert missing == {"vote.renovation_consent", "vote.plan_approval", "plan.finalised", "consultation.completed",
-                       "publication.finished"}
+    assert missing == {
+        "vote.renovation_consent",
+        "vote.plan_approval",
+        "plan.finalised",
+        "consultation.completed",
+        "publication.finished",
+    }
     message = exc.value.message
     assert "改造意愿表决" in message and "改造方案表决" in message and "民法典 第278条" in message
     assert "联合会商尚未完成" in message and "三(二)" in message
@@ -107,12 +121,16 @@ def test_move_to_implementing_once_every_condition_is_met(accounts, communities,
     project = ready_project(actor=officer, community=communities["qingbo"], votes=votes, now=now)
     # publication still running
     with pytest.raises(StateError) as exc:
-        services.project_move(actor=officer, project=project, to="implementing", now=now + dt.timedelta(days=6))
+        services.project_move(
+            actor=officer, project=project, to="implementing", now=now + dt.timedelta(days=6)
+        )
     assert [m["code"] for m in exc.value.missing] == ["publication.finished"]
     # a failed plan-approval vote is named
     votes.fail(communities["qingbo"], "plan_approval")
     with pytest.raises(StateError) as exc:
-        services.project_move(actor=officer, project=project, to="implementing", now=now + dt.timedelta(days=8))
+        services.project_move(
+            actor=officer, project=project, to="implementing", now=now + dt.timedelta(days=8)
+        )
     assert [m["code"] for m in exc.value.missing] == ["vote.plan_approval"]
     assert "未通过" in exc.value.message
     votes.pass_(communities["qingbo"], "plan_approval")
@@ -130,17 +148,32 @@ def test_disagreeing_department_blocks_implementation(accounts, communities, vot
     services.project_move(actor=officer, project=project, to="planning")
     from .conftest import ITEMS, balanced_funding
 
-    services.plan_save(actor=officer, project=project, mode="comprehensive_improvement", items=ITEMS,
-                       funding=balanced_funding(), now=now)
+    services.plan_save(
+        actor=officer,
+        project=project,
+        mode="comprehensive_improvement",
+        items=ITEMS,
+        funding=balanced_funding(),
+        now=now,
+    )
     services.plan_finalise(actor=officer, project=project)
-    consultation = services.consultation_start(actor=officer, project=project, departments=["finance"], now=now)
-    services.consultation_record_opinion(actor=officer, consultation=consultation, department="finance",
-                                         decision="disagree", conditions="资金来源不落实")
+    consultation = services.consultation_start(
+        actor=officer, project=project, departments=["finance"], now=now
+    )
+    services.consultation_record_opinion(
+        actor=officer,
+        consultation=consultation,
+        department="finance",
+        decision="disagree",
+        conditions="资金来源不落实",
+    )
     services.consultation_complete(actor=officer, consultation=consultation)
     votes.pass_(communities["qingbo"])
     services.publication_start(actor=officer, project=project, days=1, now=now)
     with pytest.raises(StateError) as exc:
-        services.project_move(actor=officer, project=project, to="implementing", now=now + dt.timedelta(days=2))
+        services.project_move(
+            actor=officer, project=project, to="implementing", now=now + dt.timedelta(days=2)
+        )
     assert [m["code"] for m in exc.value.missing] == ["consultation.completed"]
     assert "不同意" in exc.value.message
 
@@ -151,9 +184,17 @@ def test_publication_of_an_older_version_does_not_count(accounts, communities, v
     services.plan_reopen(actor=officer, project=project)
     from .conftest import ITEMS, balanced_funding
 
-    services.plan_save(actor=officer, project=project, mode="comprehensive_improvement", items=ITEMS,
-                       funding=balanced_funding(), now=now)
+    services.plan_save(
+        actor=officer,
+        project=project,
+        mode="comprehensive_improvement",
+        items=ITEMS,
+        funding=balanced_funding(),
+        now=now,
+    )
     services.plan_finalise(actor=officer, project=project)
     with pytest.raises(StateError) as exc:
-        services.project_move(actor=officer, project=project, to="implementing", now=now + dt.timedelta(days=30))
+        services.project_move(
+            actor=officer, project=project, to="implementing", now=now + dt.timedelta(days=30)
+        )
     assert [m["code"] for m in exc.value.missing] == ["publication.finished"]

@@ -28,7 +28,11 @@ def test_pages_render_for_the_district(accounts, communities, rates, votes):
     sc.post(f"/programme/projects/{project.pk}/move/", {"to": "planning"})
     page = sc.get(f"/programme/projects/{project.pk}/plan/").content.decode()
     assert 'name="item"' in page and "资金筹措" in page
-    data = {"mode": "comprehensive_improvement", "delivery_mode": "epc", "item": [i["item_id"] for i in ITEMS]}
+    data = {
+        "mode": "comprehensive_improvement",
+        "delivery_mode": "epc",
+        "item": [i["item_id"] for i in ITEMS],
+    }
     for i in ITEMS:
         data[f"qty_{i['item_id']}"] = i["quantity"]
     for k, v in balanced_funding().items():
@@ -58,8 +62,13 @@ def test_pages_render_for_the_district(accounts, communities, rates, votes):
 def test_public_page_needs_no_login_and_masks_commenters(accounts, communities, rates, votes, now):
     officer = accounts["shangcheng"]
     project = services.project_create(actor=officer, community_ids=[communities["qingbo"].pk])
-    services.plan_save(actor=officer, project=project, mode="comprehensive_improvement", items=ITEMS,
-                       funding=balanced_funding())
+    services.plan_save(
+        actor=officer,
+        project=project,
+        mode="comprehensive_improvement",
+        items=ITEMS,
+        funding=balanced_funding(),
+    )
     services.plan_finalise(actor=officer, project=project)
     publication = services.publication_start(actor=officer, project=project, days=7)
     anon = Client()
