@@ -114,15 +114,15 @@ MARKET_AREAS: dict[str, MarketArea] = {
     "富阳": MarketArea("330111", ("富春街道", "银湖街道"), 119.960, 30.050),
 }
 
-#: GB 50180-2018 facility ids used when ``gaizao.policy`` does not (yet) list the life-circle facilities.
+#: GB 50180-2018 facility ids (as in ``gaizao.policy.life_circle_facilities``) if the policy core cannot list them.
 FALLBACK_FACILITIES: tuple[tuple[str, str], ...] = (
     ("kindergarten", "幼儿园"),
     ("primary_school", "小学"),
-    ("community_health_station", "社区卫生服务站"),
+    ("health_service_center", "卫生服务中心"),
     ("elderly_day_care", "老年人日间照料中心"),
-    ("vegetable_market", "菜市场"),
+    ("fresh_market", "菜市场或生鲜超市"),
     ("convenience_store", "便利店"),
-    ("sports_field", "室外综合健身场地"),
+    ("outdoor_fitness_ground", "室外综合健身场地"),
     ("community_service_station", "社区服务站"),
     ("public_toilet", "公共厕所"),
 )
@@ -145,18 +145,33 @@ def _read(name: str) -> list[dict[str, str]]:
         return list(csv.DictReader(f))
 
 
+#: Facilities generated for the demo, when the policy core lists them (GB 50180 ids of 5- and 10-minute circles).
+DEMO_FACILITY_IDS = (
+    "kindergarten",
+    "primary_school",
+    "elderly_day_care",
+    "fresh_market",
+    "community_service_station",
+    "health_service_center",
+    "outdoor_fitness_ground",
+    "cultural_activity_station",
+    "small_sports_ground",
+    "public_toilet",
+    "convenience_store",
+    "community_shops",
+)
+
+
 def life_circle_facility_ids() -> list[tuple[str, str]]:
-    """``[(id, 中文名)]`` of GB 50180 facilities from the policy core, or the fallback list."""
+    """``[(id, 中文名)]`` of the GB 50180 facilities the demo generates, from ``gaizao.policy`` when available."""
     try:
-        from gaizao.policy import life_circle_facilities  # type: ignore[attr-defined]
+        from gaizao.policy import life_circle_facilities
     except ImportError:
         return list(FALLBACK_FACILITIES)
-    out: list[tuple[str, str]] = []
+    names: dict[str, str] = {}
     for item in life_circle_facilities():
-        fid = item.get("id") if isinstance(item, dict) else getattr(item, "id", None)
-        name = (item.get("name_zh") if isinstance(item, dict) else getattr(item, "name_zh", None)) or fid
-        if fid and fid != BUS_STOP:
-            out.append((str(fid), str(name)))
+        names.setdefault(item.id, item.name_zh.split("（")[0])
+    out = [(fid, names[fid]) for fid in DEMO_FACILITY_IDS if fid in names]
     return out or list(FALLBACK_FACILITIES)
 
 
@@ -188,7 +203,10 @@ class _Placer:
             near = nearest_points(geom, centre)[0]
             inside = geom.representative_point()
             step = 0.003 / max(1e-9, math.hypot(inside.x - near.x, inside.y - near.y))
-            lon, lat = near.x + (inside.x - near.x) * min(1.0, step), near.y + (inside.y - near.y) * min(1.0, step)
+            lon, lat = (
+                near.x + (inside.x - near.x) * min(1.0, step),
+                near.y + (inside.y - near.y) * min(1.0, step),
+            )
         rng = _rng("place", key)
         for attempt in range(30):
             r = radius_m * math.sqrt(rng.random()) * (1 if attempt < 20 else 0.3)
@@ -400,23 +418,26 @@ def _load_facilities(
     categories = life_circle_facility_ids()
     for c in communities:
         rng = _rng("facility", c.code)
-        if rng.random() > 0.45 or c.lon is None:
+        if c.lon is None:
             continue
-        fid, label = categories[rng.randrange(len(categories))]
-        lon, lat = placer.place(c.district_code, c.lon, c.lat, 450, f"facility-{c.code}")
-        rows.append(
-            Facility(
-                code=f"DEMO-F-{c.code}",
-                category=fid,
-                name=f"{c.name}{label}",
-                division=c.division,
-                lon=lon,
-                lat=lat,
-                capacity=rng.choice([None, 60, 120, 200, 300]),
-                source="示例数据 / generated",
-                is_sample=True,
+        for n in range(2):
+            if rng.random() > (0.6 if n == 0 else 0.3):
+                break
+            fid, label = categories[rng.randrange(len(categories))]
+            lon, lat = placer.place(c.district_code, c.lon, c.lat, 450, f"facility-{c.code}-{n}")
+            rows.append(
+                Facility(
+                    code=f"DEMO-F-{c.code}-{n}",
+                    category=fid,
+                    name=f"{c.name}{label}",
+                    division=c.division,
+                    lon=lon,
+                    lat=lat,
+                    capacity=rng.choice([None, 60, 120, 200, 300]),
+                    source="示例数据 / generated",
+                    is_sample=True,
+                )
             )
-        )
     _upsert(Facility, rows, ["category", "name", "division", "lon", "lat", "capacity", "source", "is_sample"])
     return {
         "bus_stops_osm": sum(1 for r in rows if not r.is_sample),

@@ -285,6 +285,37 @@ def facilities_near(user: Any, community: Community, radius_m: float = 1000) -> 
     return sorted(out, key=lambda fd: fd[1])
 
 
+def facility_category_labels() -> dict[str, str]:
+    """GB 50180 facility id → "中文 / English" name, from the policy core."""
+    from gaizao.policy import life_circle_facilities
+
+    labels: dict[str, str] = {}
+    for f in life_circle_facilities():
+        labels.setdefault(f.id, f"{f.name_zh} / {f.name_en}")
+    return labels
+
+
+def nearest_facility_per_category(
+    user: Any, community: Community, radius_m: float = 1000
+) -> list[dict[str, Any]]:
+    """For each facility category within ``radius_m`` (straight line), the nearest facility and how many there are."""
+    labels = facility_category_labels()
+    out: dict[str, dict[str, Any]] = {}
+    for f, d in facilities_near(user, community, radius_m):
+        entry = out.get(f.category)
+        if entry is None:
+            out[f.category] = {
+                "category": f.category,
+                "label": labels.get(f.category, f.category),
+                "facility": f,
+                "distance_m": d,
+                "count": 1,
+            }
+        else:
+            entry["count"] += 1
+    return sorted(out.values(), key=lambda e: e["distance_m"])
+
+
 # --- counts, screening, completeness ---------------------------------------------------------------------------------
 
 

@@ -138,7 +138,7 @@ def community_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "missing": [selectors.field_label(n) for n in missing],
             "buildings": selectors.community_buildings(request.user, community),
             "units": selectors.community_units(request.user, community)[:200],
-            "facilities": selectors.facilities_near(request.user, community, 800)[:30],
+            "facilities": selectors.nearest_facility_per_category(request.user, community, 1000),
             "stock_sites": selectors.stock_sites_for(request.user).filter(community=community),
             "form": form,
             "writable": writable,

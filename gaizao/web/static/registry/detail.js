@@ -5,7 +5,7 @@
   if (!el || !window.L) { return; }
   var COLOURS = { priority: "#d64545", may_include: "#f0b429", out_of_scope: "#9aa5b1", unscreened: "#3e7cb1" };
   var lat = parseFloat(el.dataset.lat), lon = parseFloat(el.dataset.lon);
-  var map = L.map(el).setView([lat, lon], 16);
+  var map = L.map(el, { maxZoom: 19 }).setView([lat, lon], 16);
   if (el.dataset.tiles) {
     L.tileLayer(el.dataset.tiles, { maxZoom: 19, attribution: "© OpenStreetMap contributors" }).addTo(map);
   }

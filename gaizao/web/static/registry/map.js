@@ -4,7 +4,7 @@
   var el = document.getElementById("registry-map");
   if (!el || !window.L) { return; }
   var COLOURS = { priority: "#d64545", may_include: "#f0b429", out_of_scope: "#9aa5b1", unscreened: "#3e7cb1" };
-  var map = L.map(el, { preferCanvas: false }).setView([30.27, 120.17], 12);
+  var map = L.map(el, { preferCanvas: false, maxZoom: 19 }).setView([30.27, 120.17], 12);
   window.registryMap = map;
   if (el.dataset.tiles) {
     L.tileLayer(el.dataset.tiles, { maxZoom: 19, attribution: "© OpenStreetMap contributors" }).addTo(map);
