@@ -266,6 +266,15 @@ class Condition:
     clause: str
     community: str = ""
 
+    @property
+    def message_zh(self) -> str:
+        return self.message.split("/ ", 1)[0].strip()
+
+    @property
+    def message_en(self) -> str:
+        parts = self.message.split("/ ", 1)
+        return parts[-1].strip()
+
     def to_dict(self) -> dict[str, Any]:
         return {
             "code": self.code,
@@ -350,9 +359,10 @@ def project_move(
         if missing:
             error = StateError(
                 "不能转入实施一批，缺少："
-                + "；".join(f"{c.message.split(' / ')[0]}（{c.clause}）" for c in missing)
-                + " / Cannot move to implementing; missing: "
-                + "; ".join(f"{c.message.split(' / ')[-1]} ({c.clause})" for c in missing),
+                + "；".join(f"{c.message_zh.rstrip('。')}（{c.clause}）" for c in missing)
+                + "。/ Cannot move to implementing; missing: "
+                + "; ".join(f"{c.message_en.rstrip('.')} ({c.clause})" for c in missing)
+                + ".",
                 code="conditions_missing",
                 field="to",
             )

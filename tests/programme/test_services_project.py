@@ -198,3 +198,14 @@ def test_publication_of_an_older_version_does_not_count(accounts, communities, v
             actor=officer, project=project, to="implementing", now=now + dt.timedelta(days=30)
         )
     assert [m["code"] for m in exc.value.missing] == ["publication.finished"]
+
+
+def test_refusal_message_is_one_chinese_then_one_english_sentence(accounts, communities, votes, now):
+    officer = accounts["shangcheng"]
+    project = services.project_create(actor=officer, community_ids=[communities["qingbo"].pk])
+    services.project_move(actor=officer, project=project, to="planning")
+    with pytest.raises(StateError) as exc:
+        services.project_move(actor=officer, project=project, to="implementing", now=now)
+    zh, en = exc.value.message.split("/ ", 1)
+    assert "no renovation consent vote" not in zh and "尚无改造意愿表决" in zh
+    assert "尚无" not in en and "no renovation consent vote yet (民法典 第278条)" in en
