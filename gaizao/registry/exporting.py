@@ -46,9 +46,19 @@ class ExportFilters:
     status: str = ""
     sample: str = ""
 
+    #: extra list-page parameters passed through to the registry's own filters (built_from, built_to)
+    extra: tuple[tuple[str, str], ...] = ()
+
     @classmethod
     def from_params(cls, params: Any) -> ExportFilters:
-        return cls(**{k: (params.get(k) or "").strip() for k in ("q", "district", "street", "status", "sample")})
+        names = ("q", "district", "street", "status", "sample")
+        extra = tuple((k, str(params.get(k) or "")) for k in ("built_from", "built_to") if params.get(k))
+        return cls(**{k: (params.get(k) or "").strip() for k in names}, extra=extra)
+
+    def as_params(self) -> dict[str, str]:
+        params = {k: getattr(self, k) for k in ("q", "district", "street", "status", "sample")}
+        params.update(dict(self.extra))
+        return params
 
 
 def export_format(value: str | None, *, filename: str | None = None) -> str:
@@ -95,10 +105,17 @@ def export_queryset(kind: str, *, user: Any = None, filters: ExportFilters | Non
     """The rows to export: the viewer's scope (everything when ``user`` is None, for the command line) and filters."""
     from gaizao.accounts.access import scoped
 
+    f = filters or ExportFilters()
+    if kind == "communities" and user is not None:
+        try:  # the list page's own selector and filters, so the export is exactly the filtered list
+            from gaizao.registry.selectors import CommunityFilters, community_list
+        except ImportError:
+            pass
+        else:
+            return community_list(user, CommunityFilters.from_params(f.as_params())).select_related("division")
     qs = base_queryset(kind)
     if user is not None:
         qs = scoped(qs, user, field=DIVISION_PATH[kind])
-    f = filters or ExportFilters()
     if f.district:
         qs = qs.filter(_division_filter(kind, f.district))
     if f.street:
@@ -110,9 +127,9 @@ def export_queryset(kind: str, *, user: Any = None, filters: ExportFilters | Non
             qs = qs.filter(scope_status=f.status)
     elif f.q and kind in {"facilities", "stock_sites"}:
         qs = qs.filter(Q(name__icontains=f.q) | Q(code__icontains=f.q))
-    if f.sample in {"1", "true", "yes"} and kind != "units":
+    if f.sample in {"1", "true", "yes", "sample"} and kind != "units":
         qs = qs.filter(is_sample=True)
-    elif f.sample in {"0", "false", "no"} and kind != "units":
+    elif f.sample in {"0", "false", "no", "real"} and kind != "units":
         qs = qs.filter(is_sample=False)
     return qs
 

@@ -254,7 +254,7 @@ def write_buildings(validated: Validated, outcome: Outcome) -> None:
 
 
 def write_units(validated: Validated, outcome: Outcome, owners_outcome: Outcome) -> None:
-    from gaizao.accounts.access import mask_name, mask_phone
+    from gaizao.accounts.access import mask_name
 
     fields = [f for f in validated.fields if f in {"stairwell", "number", "area_registered_m2", "area_surveyed_m2", "area_contract_m2", "developer_held"}]
     records = validated.records
@@ -302,7 +302,7 @@ def write_units(validated: Validated, outcome: Outcome, owners_outcome: Outcome)
             by_digest[digest] = owner
         if name and "*" not in name:
             owner.name = name
-        if phone and not (owner.phone and phone == mask_phone(owner.phone)):
+        if phone and "*" not in phone:
             owner.phone = phone
         owner_for[rec.row] = owner
     Owner.objects.bulk_create(new_owners, batch_size=BATCH)
