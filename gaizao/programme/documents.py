@@ -97,9 +97,9 @@ EXCEL_HEADERS = [
     "建成年份",
     "楼栋数",
     "户数",
-    "建筑面积(m²)",
+    "建筑面积",
     "改造内容",
-    "总投资(元)",
+    "总投资",
 ]
 
 
@@ -122,11 +122,16 @@ def annual_plan_xlsx(annual_plan: AnnualPlan) -> bytes:
     else:
         rows, status = annual_plan_rows(annual_plan), "（草稿）"
     sources = rules.funding_sources()
-    headers = EXCEL_HEADERS + [f"资金来源：{s.name_zh}" for s in sources] + ["市级补助(元)"]
+    headers = EXCEL_HEADERS + [f"资金来源：{s.name_zh}" for s in sources] + ["市级补助"]
     wb = Workbook()
     ws = wb.active
     ws.title = f"{annual_plan.plan_year}年度计划"
-    ws.append([f"{annual_plan.district.name}{annual_plan.plan_year}年度城镇老旧小区改造计划{status}"])
+    ws.append(
+        [
+            f"{annual_plan.district.name}{annual_plan.plan_year}年度城镇老旧小区改造计划{status}"
+            "（面积单位：平方米；金额单位：元）"
+        ]
+    )
     ws.merge_cells(start_row=1, start_column=1, end_row=1, end_column=len(headers))
     ws["A1"].font = Font(bold=True, size=14)
     ws["A1"].alignment = Alignment(horizontal="center")

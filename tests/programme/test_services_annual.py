@@ -123,8 +123,8 @@ def test_excel_export_opens_and_contains_the_projects(accounts, annual, implemen
     ws = load_workbook(io.BytesIO(documents.annual_plan_xlsx(annual))).active
     assert "已批准" in ws["A1"].value
     headers = [c.value for c in ws[2]]
-    assert headers[:8] == ["序号", "区县", "街道", "小区名称", "建成年份", "楼栋数", "户数", "建筑面积(m²)"]
-    assert headers[8:10] == ["改造内容", "总投资(元)"] and headers[-1] == "市级补助(元)"
+    assert headers[:8] == ["序号", "区县", "街道", "小区名称", "建成年份", "楼栋数", "户数", "建筑面积"]
+    assert headers[8:10] == ["改造内容", "总投资"] and headers[-1] == "市级补助"
     assert any(h.startswith("资金来源：") for h in headers)
     row = [c.value for c in ws[3]]
     assert row[:5] == [1, "上城区", "清波街道", "清波小区", 1995]

@@ -81,3 +81,19 @@ def test_public_page_needs_no_login_and_masks_commenters(accounts, communities, 
     staff = client_for(accounts["qingbo"]).get(f"/programme/publications/{publication.pk}/").content.decode()
     assert "王小明" in staff
     assert client_for(accounts["xihu"]).get(f"/programme/publications/{publication.pk}/").status_code == 404
+
+
+def test_shangcheng_officer_gets_404_on_a_xihu_project(accounts, communities):
+    project = services.project_create(actor=accounts["xihu"], community_ids=[communities["xihu"].pk])
+    sc = client_for(accounts["shangcheng"])
+    for url in (
+        f"/programme/projects/{project.pk}/",
+        f"/programme/projects/{project.pk}/plan/",
+        f"/api/v1/programme/projects/{project.pk}",
+        f"/history/programme.project/{project.pk}/",
+    ):
+        assert sc.get(url).status_code == 404, url
+    assert sc.post(f"/programme/projects/{project.pk}/move/", {"to": "planning"}).status_code == 404
+    project.refresh_from_db()
+    assert project.state == "reserve"
+    assert client_for(accounts["xihu"]).get(f"/programme/projects/{project.pk}/").status_code == 200
