@@ -199,3 +199,7 @@ LOGGING = {
 OTP_SENDER = os.environ.get("GAIZAO_OTP_SENDER", "gaizao.accounts.otp.ConsoleSender")
 
 LABEL_SAMPLE_DATA = _("示例数据 / sample data")
+
+if "pytest" in sys.modules:
+    # Tests create many accounts; a slow hash only costs time there.
+    PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
