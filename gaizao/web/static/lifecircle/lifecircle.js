@@ -65,6 +65,7 @@
         if (!fitted && fc.features.length) { map.fitBounds(layer.getBounds(), { padding: [20, 20] }); fitted = true; }
         el.dataset.loaded = String(fc.features.length);
         el.dataset.gaps = String(gaps);
+        el.dataset.shown = category;
       }).catch(function () { el.dataset.loaded = "error"; });
     }
     var select = document.getElementById("category");
