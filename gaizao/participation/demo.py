@@ -107,13 +107,21 @@ def _load(community: Community, organiser: User) -> dict[str, int]:
         for n, owner in enumerate(owners):
             rng = random.Random(f"needs-{n}")
             NeedsResponse.objects.create(survey=survey, owner=owner, ranking=rng.sample(items[:12], 5))
-        counts["needs_surveys"] += 1
+        past = services.needs_survey_create(actor=organiser, community_id=community.pk, item_ids=items[:8],
+                                            title=f"{community.name} 往期需求调查（示例）", max_choices=3, is_sample=True)
+        services.needs_survey_close(actor=organiser, survey_id=past.pk)
+        counts["needs_surveys"] += 2
     if not SupervisionReport.objects.filter(community=community, is_sample=True).exists():
         report = services.report_create(actor=organiser, community_id=community.pk, category="safety",
                                         description="脚手架下方未设置安全通道（示例）", location_text="1幢东侧",
                                         project_ref="DEMO-PRJ-1", is_sample=True)
         services.report_respond(actor=organiser, report_id=report.pk, response="已通知施工单位两日内整改（示例）")
-        counts["reports"] += 1
+        done = services.report_create(actor=organiser, community_id=community.pk, category="nuisance",
+                                      description="夜间施工噪声扰民（示例）", location_text="2幢北侧",
+                                      project_ref="DEMO-PRJ-1", is_sample=True)
+        services.report_respond(actor=organiser, report_id=done.pk, response="已调整施工时间（示例）")
+        services.report_close(actor=organiser, report_id=done.pk, note="居民确认（示例）")
+        counts["reports"] += 2
     if not EvaluationSurvey.objects.filter(community=community, is_sample=True).exists():
         survey = services.evaluation_create(actor=organiser, community_id=community.pk, project_ref="DEMO-PRJ-1",
                                             title=f"{community.name} 改造满意度评价（示例）", is_sample=True)
@@ -121,5 +129,11 @@ def _load(community: Community, organiser: User) -> dict[str, int]:
         for n, owner in enumerate(owners[:20]):
             rng = random.Random(f"eval-{n}")
             EvaluationResponse.objects.create(survey=survey, owner=owner, scores={g: rng.randint(3, 5) for g in goals})
-        counts["evaluations"] += 1
+        past = services.evaluation_create(actor=organiser, community_id=community.pk, project_ref="DEMO-PRJ-0",
+                                          title=f"{community.name} 往期满意度评价（示例）", is_sample=True)
+        for n, owner in enumerate(owners[:10]):
+            rng = random.Random(f"eval-past-{n}")
+            EvaluationResponse.objects.create(survey=past, owner=owner, scores={g: rng.randint(2, 5) for g in goals})
+        services.evaluation_close(actor=organiser, survey_id=past.pk)
+        counts["evaluations"] += 2
     return counts

@@ -26,15 +26,15 @@ def client_for(user) -> Client:
 def test_demo_is_idempotent_and_published(demo):
     assert Ballot.objects.filter(is_sample=True).count() == 1
     assert demo.status == BallotStatus.PUBLISHED and demo.result["reasons"]
-    assert NeedsSurvey.objects.count() == 1 and SupervisionReport.objects.count() == 1
-    assert EvaluationSurvey.objects.count() == 1
+    assert NeedsSurvey.objects.count() == 2 and SupervisionReport.objects.count() == 2
+    assert EvaluationSurvey.objects.count() == 2
 
 
 def test_pages_render_for_organiser(demo, accounts):
     c = client_for(accounts["qingbomen"])
-    survey = NeedsSurvey.objects.get()
-    report = SupervisionReport.objects.get()
-    evaluation = EvaluationSurvey.objects.get()
+    survey = NeedsSurvey.objects.filter(status='open').get()
+    report = SupervisionReport.objects.first()
+    evaluation = EvaluationSurvey.objects.filter(status='open').get()
     for url in ["/participation/", "/participation/ballots/new/", f"/participation/ballots/{demo.pk}/",
                 f"/participation/ballots/{demo.pk}/tally/", f"/participation/ballots/{demo.pk}/roll/",
                 "/participation/needs/new/", f"/participation/needs/{survey.pk}/", "/participation/reports/",
@@ -98,7 +98,7 @@ def test_api_needs_reports_evaluations(demo, accounts):
     owner = services.owner_of(resident)
     assert owner is not None
     c = client_for(resident)
-    survey = NeedsSurvey.objects.get()
+    survey = NeedsSurvey.objects.filter(status='open').get()
     r = c.post(f"/api/v1/participation/needs-surveys/{survey.pk}/responses",
                {"ranking": survey.item_ids[:3]}, content_type="application/json")
     assert r.status_code == 201, r.content
@@ -117,7 +117,7 @@ def test_api_needs_reports_evaluations(demo, accounts):
     assert staff.post(f"/api/v1/participation/reports/{rid}/respond", {"response": "已安排修补"},
                       content_type="application/json").json()["status"] == "responded"
     assert client_for(accounts["xihu"]).get(f"/api/v1/participation/reports/{rid}").status_code == 404
-    evaluation = EvaluationSurvey.objects.get()
+    evaluation = EvaluationSurvey.objects.filter(status='open').get()
     r = c.post(f"/api/v1/participation/evaluations/{evaluation.pk}/responses",
                {"scores": {"complete_facilities": 5}}, content_type="application/json")
     assert r.status_code == 201
