@@ -9,6 +9,7 @@ from typing import Any
 from django.http import HttpRequest, HttpResponse
 from ninja import File, Form, Router, Schema
 from ninja.files import UploadedFile
+from ninja.responses import Status
 
 from gaizao.accounts.access import READER_ROLES, require_role
 from gaizao.accounts.models import WRITER_ROLES
@@ -93,7 +94,7 @@ def import_create(
     file: File[UploadedFile],
     crs: Form[str] = "wgs84",
     only_valid: Form[bool] = False,
-) -> tuple[int, ImportOut]:
+) -> Status[ImportOut]:
     """Validate (and, when every row is valid or ``only_valid``, write) the rows of ``file``. Files over
     2,000 rows run in the background: the answer is 202 with the job id to poll."""
     require_role(request.user, *WRITER_ROLES)
@@ -108,10 +109,10 @@ def import_create(
     if rows > BACKGROUND_ROWS:
         job = import_start(kind=kind, data=data, filename=name, actor=request.user, crs=crs, only_valid=only_valid)
         job.refresh_from_db()
-        return 202, _out(job)
+        return Status(202, _out(job))
     report = import_file(kind=kind, data=data, filename=name, actor=request.user, crs=crs, only_valid=only_valid)
     job = import_record(report=report, actor=request.user)
-    return 200, _out(job)
+    return Status(200, _out(job))
 
 
 @router.get("/templates/{kind}", summary="The import template of a kind (xlsx)")
