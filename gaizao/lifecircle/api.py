@@ -157,6 +157,12 @@ def run_gaps_geojson(request: HttpRequest, run_id: int, category: str = Query("e
     return selectors.gaps_geojson(run, category)
 
 
+@router.get("/runs/{run_id}/roads.geojson", summary="The run's road network around its communities")
+def run_roads(request: HttpRequest, run_id: int) -> dict[str, Any]:
+    _staff(request)
+    return views_data.run_roads(selectors.get_run_for(request.user, run_id))
+
+
 @router.get("/runs/{run_id}/units", summary="Proposed renovation units (连片) of a run")
 def run_units(request: HttpRequest, run_id: int) -> list[dict[str, Any]]:
     _staff(request)

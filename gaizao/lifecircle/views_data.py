@@ -56,12 +56,39 @@ def roads_near(network: Any, lon: float, lat: float, radius_m: float = ROADS_RAD
     """The network's segments in a box around (lon, lat), as one GeoJSON MultiLineString."""
     dlat = radius_m / 111_320
     dlon = radius_m / (111_320 * max(0.1, np.cos(np.radians(lat))))
+    return roads_in_box(network, (lon - dlon, lat - dlat, lon + dlon, lat + dlat))
+
+
+def roads_in_box(network: Any, box: tuple[float, float, float, float]) -> dict[str, Any]:
+    """The network's segments with an end inside ``box`` (min lon, min lat, max lon, max lat) as a MultiLineString
+    (coordinates rounded to 6 decimals, about 0.1 m)."""
     ll = network.node_lonlat
-    inside = (np.abs(ll[:, 0] - lon) <= dlon) & (np.abs(ll[:, 1] - lat) <= dlat)
+    inside = (ll[:, 0] >= box[0]) & (ll[:, 0] <= box[2]) & (ll[:, 1] >= box[1]) & (ll[:, 1] <= box[3])
     keep = inside[network.edge_u] | inside[network.edge_v]
-    u, v = network.edge_u[keep], network.edge_v[keep]
-    lines = [[[round(float(a[0]), 6), round(float(a[1]), 6)], [round(float(b[0]), 6), round(float(b[1]), 6)]] for a, b in zip(ll[u], ll[v], strict=True)]
-    return {"type": "Feature", "properties": {"kind": "roads"}, "geometry": {"type": "MultiLineString", "coordinates": lines}}
+    a = np.round(ll[network.edge_u[keep]], 6).tolist()
+    b = np.round(ll[network.edge_v[keep]], 6).tolist()
+    return {
+        "type": "Feature",
+        "properties": {"kind": "roads", "segments": len(a)},
+        "geometry": {"type": "MultiLineString", "coordinates": [[p, q] for p, q in zip(a, b, strict=True)]},
+    }
+
+
+def run_roads(run: Any, margin_m: float = 500.0) -> dict[str, Any]:
+    """The run's network around its communities (the box of their locations plus ``margin_m``)."""
+    from django.db.models import Max, Min
+
+    box = selectors.run_results(run).aggregate(
+        x0=Min("community__lon"), y0=Min("community__lat"), x1=Max("community__lon"), y1=Max("community__lat")
+    )
+    net = engine.network_for(run.network, run.walking_speed_m_per_min)
+    if box["x0"] is None:
+        return roads_in_box(net, (0.0, 0.0, 0.0, 0.0))
+    dlat = margin_m / 111_320
+    dlon = margin_m / (111_320 * max(0.1, np.cos(np.radians(box["y0"]))))
+    feature = roads_in_box(net, (box["x0"] - dlon, box["y0"] - dlat, box["x1"] + dlon, box["y1"] + dlat))
+    feature["properties"]["attribution"] = run.network.attribution
+    return feature
 
 
 def community_payload(user: Any, community: Community) -> dict[str, Any]:

@@ -139,6 +139,7 @@ CASES: list[Case] = [
         api_for(RUN_READERS),
         pattern="api/v1/lifecircle/runs/{run_id}/gaps.geojson",
     ),
+    Case("api run roads", lambda: f"{API}/runs/{_run_pk()}/roads.geojson", api_for(RUN_READERS), pattern="api/v1/lifecircle/runs/{run_id}/roads.geojson"),
     Case("api units", lambda: f"{API}/runs/{_run_pk()}/units", api_for(RUN_READERS), pattern="api/v1/lifecircle/runs/{run_id}/units"),
     Case(
         "api community access 清波新村",

@@ -96,6 +96,9 @@ def test_api_gaps_geojson_and_community_access(client, run, world):
     assert len(rows) == 4
     units = c.get(f"/api/v1/lifecircle/runs/{run.pk}/units").json()
     assert len(units) == 1
+    roads = c.get(f"/api/v1/lifecircle/runs/{run.pk}/roads.geojson").json()
+    assert roads["properties"]["segments"] == 5  # every segment of the tiny network is near a community
+    assert roads["geometry"]["type"] == "MultiLineString"
 
 
 def test_api_siting_propose_and_save(client, run, world):

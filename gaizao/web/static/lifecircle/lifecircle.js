@@ -14,6 +14,15 @@
     return map;
   }
 
+  // The run's roads under the markers (grey), drawn once.
+  function drawRoads(map, el) {
+    if (!el.dataset.roads) { return; }
+    getJSON(el.dataset.roads).then(function (f) {
+      L.geoJSON(f, { style: { color: "#9aa5b1", weight: 1.5, opacity: 0.8 }, interactive: false }).addTo(map).bringToBack();
+      el.dataset.roadsLoaded = String(f.properties.segments);
+    }).catch(function () { el.dataset.roadsLoaded = "error"; });
+  }
+
   function getJSON(url) {
     return fetch(url, { credentials: "same-origin", headers: { Accept: "application/json" } }).then(function (r) {
       if (!r.ok) { throw new Error(String(r.status)); }
@@ -38,6 +47,7 @@
   // --- a run: communities by distance to a category -------------------------------------------------------
   function runMap(el) {
     var map = baseMap(el);
+    drawRoads(map, el);
     var layer = null;
     var fitted = false;
     function load(category) {
@@ -133,6 +143,7 @@
   // --- a siting result ------------------------------------------------------------------------------------
   function sitingMap(el) {
     var map = baseMap(el);
+    drawRoads(map, el);
     var limit = parseFloat(el.dataset.distance);
     Promise.all([getJSON(el.dataset.proposal), getJSON(el.dataset.geojson)]).then(function (both) {
       var p = both[0];
