@@ -241,6 +241,24 @@ CASES: list[Case] = [
         pattern="programme/annual/<int:pk>/export.xlsx",
     ),
     Case("unit rates", "/programme/unit-rates/", page_for(STAFF), pattern="programme/unit-rates/"),
+    Case(
+        "project A history",
+        lambda: f"/history/programme.project/{_a().pk}/",
+        page_for(A_READERS),
+        pattern="history/<str:label>/<str:pk>/",
+    ),
+    Case(
+        "consultation A history",
+        lambda: f"/history/programme.consultation/{_consultation().pk}/",
+        page_for(A_READERS),
+        pattern="history/<str:label>/<str:pk>/",
+    ),
+    Case(
+        "annual draft history",
+        lambda: f"/history/programme.annualplan/{_annual().pk}/",
+        page_for(("shangcheng",)),
+        pattern="history/<str:label>/<str:pk>/",
+    ),
     # --- API ---
     Case("api projects", f"{API}/projects", ALL_API, pattern="api/v1/programme/projects"),
     Case(
