@@ -497,6 +497,25 @@ def unit_rates(request: HttpRequest) -> list[dict[str, Any]]:
     ]
 
 
+class UnitRateIn(Schema):
+    item_id: str
+    rate: str
+
+
+@router.post(
+    "/unit-rates", summary="Set a unit rate: the city default (city) or my district's own (district)"
+)
+def set_unit_rate(request: HttpRequest, payload: UnitRateIn) -> dict[str, Any]:
+    from gaizao.accounts.access import require_role
+    from gaizao.accounts.models import Role
+
+    require_role(request.user, Role.CITY_COORDINATOR, Role.DISTRICT_OFFICER)
+    row = services.unit_rate_set(
+        actor=request.user, division=request.user.division, item_id=payload.item_id, rate=payload.rate
+    )
+    return {"division": row.division.name, "item_id": row.item_id, "rate": str(row.rate), "unit": row.unit}
+
+
 @router.get("/dashboard", summary="Projects per pool, overall and per district")
 def dashboard(request: HttpRequest) -> dict[str, Any]:
     return {

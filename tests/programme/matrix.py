@@ -467,5 +467,14 @@ CASES: list[Case] = [
         pattern="api/v1/programme/annual-plans/{plan_id}/export",
     ),
     Case("api unit rates", f"{API}/unit-rates", ALL_API, pattern="api/v1/programme/unit-rates"),
+    Case(
+        "api set an unknown item's rate",
+        f"{API}/unit-rates",
+        statuses(403, city=400, shangcheng=400, xihu=400, anonymous=401),
+        method="post",
+        data={"item_id": "moon_base", "rate": "1"},
+        json=True,
+        pattern="api/v1/programme/unit-rates",
+    ),
     Case("api dashboard", f"{API}/dashboard", ALL_API, pattern="api/v1/programme/dashboard"),
 ]

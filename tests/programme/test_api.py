@@ -174,3 +174,28 @@ def test_plan_consultation_publication_and_annual_over_the_api(accounts, communi
     assert client_for(accounts["xihu"]).get(f"{API}/annual-plans/{aid}").status_code == 404
     assert sc.get(f"{API}/dashboard").json()["counts"]["implementing"] == 1
     assert sc.get(f"{API}/unit-rates").status_code == 200
+
+
+def test_unit_rates_set_by_city_and_district(accounts, divs):
+    city = client_for(accounts["city"])
+    r = city.post(
+        f"{API}/unit-rates", {"item_id": "greening", "rate": "95.5"}, content_type="application/json"
+    )
+    assert r.status_code == 200 and r.json()["division"] == "杭州市" and r.json()["rate"] == "95.50"
+    xihu = client_for(accounts["xihu"])
+    r = xihu.post(
+        f"{API}/unit-rates", {"item_id": "greening", "rate": "110"}, content_type="application/json"
+    )
+    assert r.json()["division"] == "西湖区"
+    rates = {
+        (row["division_code"], row["item_id"]): row["rate"] for row in xihu.get(f"{API}/unit-rates").json()
+    }
+    assert rates == {("330100", "greening"): "95.50", ("330106", "greening"): "110.00"}
+    sc_rates = client_for(accounts["shangcheng"]).get(f"{API}/unit-rates").json()
+    assert [row["division_code"] for row in sc_rates] == ["330100"], "another district's rates are not shown"
+    r = client_for(accounts["ndrc"]).post(
+        f"{API}/unit-rates", {"item_id": "greening", "rate": "1"}, content_type="application/json"
+    )
+    assert r.status_code == 403
+    r = city.post(f"{API}/unit-rates", {"item_id": "greening", "rate": "-1"}, content_type="application/json")
+    assert r.status_code == 400 and "rate" in r.json()["message"]

@@ -31,6 +31,7 @@ def _run_case(case, clients) -> list[str]:
     return failures
 
 
+@pytest.mark.slow
 def test_demo_world_and_access_matrix():
     from gaizao.web.demo import demo_load
 
