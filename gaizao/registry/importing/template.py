@@ -10,6 +10,8 @@ from __future__ import annotations
 import io
 import re
 
+from django.db import DatabaseError
+
 from gaizao.registry.importing.columns import Column, KindSpec, get_kind
 
 TYPE_LABELS = {
@@ -59,7 +61,10 @@ def template_workbook(spec: KindSpec) -> bytes:
     ws.title = spec.sheet
     required_fill = PatternFill("solid", fgColor="FFE9C7")
     header_fill = PatternFill("solid", fgColor="E8F0FB")
-    district_names = [d.name for d in districts()]
+    try:
+        district_names = [d.name for d in districts()]
+    except DatabaseError:  # a template written before the database is set up has no district list
+        district_names = []
     for i, col in enumerate(spec.columns, start=1):
         zh = ws.cell(row=1, column=i, value=col.zh + ("*" if col.required else ""))
         zh.font = Font(bold=True)
