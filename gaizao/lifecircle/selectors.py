@@ -156,17 +156,8 @@ def run_visible_to(user: Any, run: AnalysisRun) -> bool:
 
 
 def community_catchments(access: CommunityAccess) -> dict[str, Any]:
-    """The community's 5/10/15-minute catchments: from ``access``'s run, or (a city run draws none) from the
-    latest run that drew them."""
+    """The community's 5/10/15-minute catchments of ``access``'s run (see ``services.catchments_fill``)."""
     rows = Catchment.objects.filter(run_id=access.run_id, community_id=access.community_id)
-    if not rows.exists():
-        latest = (
-            Catchment.objects.filter(community_id=access.community_id, run__status=RunStatus.SUCCEEDED)
-            .order_by("-run__finished_at", "-run_id")
-            .values_list("run_id", flat=True)
-            .first()
-        )
-        rows = Catchment.objects.filter(run_id=latest, community_id=access.community_id)
     return {
         "type": "FeatureCollection",
         "features": [

@@ -244,8 +244,15 @@ def analysis_run_start(
     return run
 
 
-def analysis_run_execute(*, run: AnalysisRun, job: Job | None = None) -> dict[str, Any]:
-    """Compute and store everything of ``run`` (called by the job). Progress goes to ``job`` step by step."""
+def analysis_run_execute(
+    *, run: AnalysisRun, job: Job | None = None, draw_catchments: bool | None = None
+) -> dict[str, Any]:
+    """Compute and store everything of ``run`` (called by the job). Progress goes to ``job`` step by step.
+
+    ``draw_catchments``: draw every community's 5/10/15-minute catchments now (default: for runs of up to
+    ``CATCHMENT_MAX_COMMUNITIES`` communities, i.e. a district). Those not drawn are drawn on first view of the
+    community page (``catchments_fill``).
+    """
     from gaizao.spatial import (
         SpatialError,
         distances_between,
@@ -345,20 +352,11 @@ def analysis_run_execute(*, run: AnalysisRun, job: Job | None = None) -> dict[st
         timings["gaps_s"] = time.perf_counter() - t0
 
         t0 = time.perf_counter()
-        draw = len(origins.community_ids) <= CATCHMENT_MAX_COMMUNITIES
-        progress(4, "绘制 5/10/15 分钟生活圈范围 / drawing 5/10/15-minute catchments" if draw else "全市分析不绘制范围 / no catchments for a city run")
+        draw = len(origins.community_ids) <= CATCHMENT_MAX_COMMUNITIES if draw_catchments is None else draw_catchments
+        progress(4, "绘制 5/10/15 分钟生活圈范围 / drawing 5/10/15-minute catchments" if draw else "生活圈范围在查看小区时绘制 / catchments are drawn when a community is viewed")
         catchment_rows: list[Catchment] = []
         if draw and origins.community_ids:
-            for area in engine.community_catchments(net, origins, std.catchment_levels, run.snap_tolerance_m):
-                geometry = engine.simplified_geojson(area["geometry"])
-                if geometry is None:
-                    continue
-                catchment_rows.append(
-                    Catchment(
-                        run=run, community_id=area["community_id"], level=area["level"],
-                        distance_m=area["distance_m"], area_m2=round(area["area_m2"], 1), geometry=geometry,
-                    )
-                )
+            catchment_rows = _catchment_rows(run, net, origins, std.catchment_levels)
         timings["catchments_s"] = time.perf_counter() - t0
 
         t0 = time.perf_counter()
@@ -444,6 +442,38 @@ def analysis_run_execute(*, run: AnalysisRun, job: Job | None = None) -> dict[st
         raise
     progress(steps, f"完成：{run.community_count} 个小区，{run.gap_count} 个缺口 / done: {run.community_count} communities, {run.gap_count} gaps")
     return {"url": f"/lifecircle/runs/{run.pk}/", "run": run.pk, "communities": run.community_count, "gaps": run.gap_count}
+
+
+def _catchment_rows(run: AnalysisRun, net: Any, origins: engine.Origins, levels: tuple[Any, ...]) -> list[Catchment]:
+    rows = []
+    for area in engine.community_catchments(net, origins, levels, run.snap_tolerance_m):
+        geometry = engine.simplified_geojson(area["geometry"])
+        if geometry is None:
+            continue
+        rows.append(
+            Catchment(
+                run=run, community_id=area["community_id"], level=area["level"], distance_m=area["distance_m"],
+                area_m2=round(area["area_m2"], 1), geometry=geometry,
+            )
+        )
+    return rows
+
+
+def catchments_fill(*, run: AnalysisRun, community: Community) -> int:
+    """Draw and keep one community's catchments for ``run`` when the run did not draw them (a city run).
+
+    Derived data, a cache of ``gaizao.spatial`` output for the run's own inputs: no audit event. Returns the
+    number of polygons stored (0 when the community has no location or does not join the network).
+    """
+    if run.status != RunStatus.SUCCEEDED or Catchment.objects.filter(run=run, community=community).exists():
+        return 0
+    net = engine.network_for(run.network, run.walking_speed_m_per_min)
+    origins = engine.community_origins([community], mode=run.origin_mode)
+    if not origins.community_ids:
+        return 0
+    rows = _catchment_rows(run, net, origins, engine.standards().catchment_levels)
+    Catchment.objects.bulk_create(rows, ignore_conflicts=True)
+    return len(rows)
 
 
 def _run_failed(run: AnalysisRun, message: str) -> None:

@@ -116,6 +116,9 @@ def community_payload(user: Any, community: Community) -> dict[str, Any]:
     }
     if access is None:
         return payload
+    from gaizao.lifecircle.services import catchments_fill
+
+    catchments_fill(run=access.run, community=community)
     visible = selectors.run_visible_to(user, access.run)
     payload["run"] = {
         "id": access.run_id,

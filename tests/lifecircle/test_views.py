@@ -107,18 +107,23 @@ def test_networks_page_uploads(client, world, data_dir):
     assert "zip" in bad.content.decode()
 
 
-def test_a_city_run_keeps_the_district_catchments_on_the_community_page(client, run, world, django_capture_on_commit_callbacks, monkeypatch):
+def test_a_run_without_catchments_draws_them_on_first_view(client, world, django_capture_on_commit_callbacks, monkeypatch):
     from gaizao.lifecircle import services
+    from gaizao.lifecircle.models import Catchment
 
-    monkeypatch.setattr(services, "CATCHMENT_MAX_COMMUNITIES", 2)  # the city run draws none
+    monkeypatch.setattr(services, "CATCHMENT_MAX_COMMUNITIES", 2)  # the city run draws none up front
     with django_capture_on_commit_callbacks(execute=True):
         city_run = services.analysis_run_start(actor=world["accounts"]["city"])
     city_run.refresh_from_db()
     assert city_run.summary["catchments"] == 0
     client.force_login(world["accounts"]["city"])
-    data = client.get(f"/api/v1/lifecircle/communities/{world['communities']['C2'].pk}/access").json()
+    c2 = world["communities"]["C2"]
+    data = client.get(f"/api/v1/lifecircle/communities/{c2.pk}/access").json()
     assert data["run"]["id"] == city_run.pk
-    assert {f["properties"]["run"] for f in data["catchments"]["features"]} == {run.pk}
+    assert {f["properties"]["level"] for f in data["catchments"]["features"]} == {"5min", "10min", "15min"}
+    assert Catchment.objects.filter(run=city_run, community=c2).count() == 3
+    client.get(f"/api/v1/lifecircle/communities/{c2.pk}/access")
+    assert Catchment.objects.filter(run=city_run, community=c2).count() == 3  # kept, not drawn twice
 
 
 def test_readers_may_not_upload_or_site(client, run, world):
