@@ -39,11 +39,13 @@ def test_demo_load_is_fast_idempotent_and_complete(accounts):
     assert Facility.objects.exclude(category="bus_stop").values("category").distinct().count() >= 5
     assert StockSite.objects.count() > 50 and not StockSite.objects.filter(is_sample=False).exists()
 
+    _check_placement()
+    _check_vote_community()
 
-def test_demo_places_compounds_in_their_district_and_box(accounts):
+
+def _check_placement() -> None:
     from shapely.geometry import Point, shape
 
-    load_demo(lambda _: None)
     # 板块 → district: old names go to today's districts.
     assert Community.objects.get(name="朝晖一区").district_code == "330105"  # 下城 → 拱墅区
     assert MARKET_AREAS["江干"].district == "330102"  # 江干 → 上城区
@@ -58,8 +60,7 @@ def test_demo_places_compounds_in_their_district_and_box(accounts):
             assert x0 <= c.lon <= x1 and y0 <= c.lat <= y1, c.name
 
 
-def test_demo_vote_community_in_qingbomen(accounts):
-    load_demo(lambda _: None)
+def _check_vote_community() -> None:
     c = Community.objects.get(name="清波新村")
     assert c.division.code == "330102001051"
     units = Unit.objects.filter(building__community=c)
