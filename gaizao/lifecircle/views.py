@@ -12,7 +12,9 @@ from django.shortcuts import render
 from django.views.decorators.http import require_POST
 
 from gaizao.accounts.access import READER_ROLES, can_write
+from gaizao.accounts.models import Role
 from gaizao.audit.history import history_url
+from gaizao.divisions.models import Division, DivisionLevel
 from gaizao.errors import ApplicationError, PermissionError_
 from gaizao.lifecircle import engine, selectors, services, views_data
 from gaizao.lifecircle.models import OriginMode, RunStatus
@@ -48,6 +50,11 @@ def index(request: HttpRequest) -> HttpResponse:
         {
             "runs": runs,
             "may_run": _may_run(request.user),
+            "districts": (
+                Division.objects.filter(level=DivisionLevel.DISTRICT).order_by("code")
+                if getattr(request.user, "role", None) == Role.CITY_COORDINATOR
+                else []
+            ),
             "network": selectors.default_network_for(request.user),
             "proposals": selectors.proposals_for(request.user).filter(saved=True)[:20],
             "levels": views_data.level_names(),
@@ -59,9 +66,15 @@ def index(request: HttpRequest) -> HttpResponse:
 @require_POST
 def run_start(request: HttpRequest) -> HttpResponse:
     _require_staff(request)
+    division = None
+    code = request.POST.get("division", "")
+    if code:
+        division = Division.objects.filter(code=code).first()
+        if division is None:
+            raise Http404
     try:
         run = services.analysis_run_start(
-            actor=request.user, origin_mode=request.POST.get("origin_mode") or OriginMode.ENTRANCES
+            actor=request.user, division=division, origin_mode=request.POST.get("origin_mode") or OriginMode.ENTRANCES
         )
     except ApplicationError as exc:
         messages.error(request, exc.message)

@@ -157,3 +157,29 @@ def test_residents_get_404_and_anonymous_401(client, run, world):
     assert client.get("/api/v1/lifecircle/runs").status_code == 401
     assert client.get("/lifecircle/").status_code == 302
 
+
+
+def test_api_upload_accepts_a_zipped_shapefile(client, world, data_dir, tmp_path):
+    import zipfile
+
+    import pyogrio
+    import shapely
+
+    folder = tmp_path / "shp"
+    folder.mkdir()
+    lines = shapely.from_geojson([json.dumps(f["geometry"]) for f in tiny_geojson()["features"]])
+    pyogrio.raw.write(
+        str(folder / "roads.shp"), shapely.to_wkb(lines), [], [], geometry_type="LineString", crs="EPSG:4326",
+        driver="ESRI Shapefile",
+    )
+    archive = tmp_path / "roads.zip"
+    with zipfile.ZipFile(archive, "w") as zf:
+        for part in folder.iterdir():
+            zf.write(part, part.name)
+    c = _client(client, world["accounts"]["xihu"])
+    upload = SimpleUploadedFile("roads.zip", archive.read_bytes(), content_type="application/zip")
+    resp = c.post("/api/v1/lifecircle/networks", data={"name": "西湖区 SHP", "file": upload})
+    assert resp.status_code == 201, resp.content
+    body = resp.json()
+    assert body["file_format"] == "Shapefile (zip)"
+    assert (body["node_count"], body["component_count"]) == (6, 1)

@@ -139,3 +139,15 @@ def test_bad_origin_mode_starts_nothing(client, world):
     resp = client.post("/lifecircle/runs/start/", {"origin_mode": "bad"}, follow=True)
     assert "起点方式无效" in resp.content.decode()
     assert AnalysisRun.objects.count() == 0
+
+
+def test_city_coordinator_chooses_a_district(client, world, django_capture_on_commit_callbacks):
+    client.force_login(world["accounts"]["city"])
+    assert 'id="run-division"' in client.get("/lifecircle/").content.decode()
+    with django_capture_on_commit_callbacks(execute=True):
+        resp = client.post("/lifecircle/runs/start/", {"division": "330106"})
+    assert resp.status_code == 302
+    run = AnalysisRun.objects.get()
+    assert run.division.code == "330106"
+    assert run.community_count == 1  # C3
+    assert client.post("/lifecircle/runs/start/", {"division": "nope"}).status_code == 404
