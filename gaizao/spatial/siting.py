@@ -250,11 +250,14 @@ def maximal_covering(
     elif use_milp:
         x, objective, dual, optimal = _highs(a, wu, k_eff, integer=True, time_limit_s=time_limit_s)
         milp_pick = [int(j) for j in np.flatnonzero(x > 0.5)]
+        solver = f"HiGHS {_highs_version()} MILP"
         if objective >= greedy_value - 1e-9:
             pick, value = milp_pick, objective
+        else:  # stopped at the time limit with an incumbent worse than greedy
+            solver += " (time limit; greedy choice kept)"
         bound = min(dual, greedy_value / factor)
         optimal = optimal or value >= bound - 1e-9
-        chosen_method, solver = "milp", f"HiGHS {_highs_version()} MILP"
+        chosen_method = "milp"
     else:
         bound = greedy_value / factor
         solver = "greedy"
