@@ -120,3 +120,26 @@ def test_rescreen_job(client, accounts, world, django_capture_on_commit_callback
     # A street implementer may not start it.
     _login(client, accounts, "qingbo")
     assert client.post(reverse("registry:rescreen")).status_code == 404
+
+
+def test_list_links_export_with_the_same_filters(client, accounts, world):
+    from django.urls import NoReverseMatch
+
+    try:
+        export = reverse("registry:export")
+    except NoReverseMatch:
+        pytest.skip("export view not installed")
+    _login(client, accounts, "shangcheng")
+    html = client.get(
+        reverse("registry:list"), {"q": "清波", "status": "priority", "page": "1"}
+    ).content.decode()
+    assert f'href="{export}?q=%E6%B8%85%E6%B3%A2&amp;status=priority"' in html
+
+
+def test_pages_in_english(client, accounts, world):
+    _login(client, accounts, "shangcheng")
+    client.cookies["django_language"] = "en"
+    html = client.get(
+        reverse("registry:detail", args=[world["a"].pk]), HTTP_ACCEPT_LANGUAGE="en"
+    ).content.decode()
+    assert "Scope screening" in html and "Priority: built by" in html
