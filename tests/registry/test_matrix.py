@@ -11,7 +11,13 @@ from gaizao.accounts.models import User
 from tests.matrix_types import ACCOUNTS
 from tests.registry.matrix import CASES
 
-pytestmark = pytest.mark.django_db
+pytestmark = [
+    pytest.mark.django_db,
+    pytest.mark.skipif(
+        (Path(__file__).parents[1] / "test_access_matrix.py").exists(),
+        reason="the project-wide tests/test_access_matrix.py runs these cases",
+    ),
+]
 
 
 @pytest.fixture
@@ -22,8 +28,6 @@ def demo_world(accounts):
 
 
 def test_registry_matrix(client, demo_world, django_capture_on_commit_callbacks):
-    if (Path(__file__).parents[1] / "test_access_matrix.py").exists():
-        pytest.skip("the project-wide tests/test_access_matrix.py runs these cases")
     failures = []
     users = {u.username: u for u in User.objects.all()}
     for case in CASES:
