@@ -237,8 +237,8 @@ def renovation_unit_proposals(*, run_id: int) -> list[dict[str, Any]]:
     return [
         {
             "community_ids": [int(c) for c in u["community_ids"]],
-            "shared_gaps": [g[0] for g in u.get("shared_gaps", [])],
-            "common_gaps": [g[0] for g in u.get("common_gaps", [])],
+            "shared_gaps": list(dict.fromkeys(g[0] for g in u.get("shared_gaps", []))),
+            "common_gaps": list(dict.fromkeys(g[0] for g in u.get("common_gaps", []))),
             "residents": int(u.get("residents", 0)),
         }
         for u in run.units

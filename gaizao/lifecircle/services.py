@@ -6,6 +6,7 @@ with the standards of ``gaizao.policy``; see ``gaizao.lifecircle.engine`` for th
 
 from __future__ import annotations
 
+import datetime as dt
 import time
 from pathlib import Path
 from typing import Any
@@ -44,6 +45,8 @@ RUN_ROLES = frozenset({Role.DISTRICT_OFFICER, Role.CITY_COORDINATOR})
 NETWORK_ROLES = RUN_ROLES
 NETWORK_EXTENSIONS = {".geojson": "GeoJSON", ".json": "GeoJSON", ".gpkg": "GeoPackage", ".zip": "Shapefile (zip)"}
 MAX_SITING_K = 20
+#: A queued or running run older than this no longer blocks a new one (its worker is presumed gone).
+RUN_STALE_AFTER = dt.timedelta(minutes=30)
 #: Catchments are drawn for district-sized runs only (a city run keeps its size modest without them).
 CATCHMENT_MAX_COMMUNITIES = 400
 #: Neighbours for renovation units (连片): communities within this walking distance of each other.
@@ -214,6 +217,17 @@ def analysis_run_start(
         raise ApplicationError("步行速度须在 20–200 米/分之间。/ The walking speed must be 20–200 m/min.", field="walking_speed_m_per_min")
     if not (0 < snap_tolerance_m <= 2000):
         raise ApplicationError("接入容差须在 0–2000 米之间。/ The snap tolerance must be 0–2000 m.", field="snap_tolerance_m")
+    busy = AnalysisRun.objects.filter(
+        division=target,
+        status__in=[RunStatus.QUEUED, RunStatus.RUNNING],
+        created_at__gte=timezone.now() - RUN_STALE_AFTER,
+    ).first()
+    if busy is not None:
+        raise StateError(
+            f"{target.name}的分析 #{busy.pk} 正在进行，请等待其完成。/ "
+            f"The analysis #{busy.pk} of {target.name} is still running; wait for it to finish.",
+            field="division",
+        )
     std = engine.standards()
     max_level = max(lv.walk_distance_m for lv in std.levels)
     run = AnalysisRun.objects.create(

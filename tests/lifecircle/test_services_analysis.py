@@ -154,3 +154,14 @@ def test_unreadable_network_fails_the_run_and_the_job(world, data_dir, django_ca
     run.job.refresh_from_db()
     assert run.job.status == JobStatus.FAILED
     assert "/" in run.job.error  # the bilingual sentence
+
+
+def test_a_second_run_waits_for_the_first(world):
+    from gaizao.errors import StateError
+
+    first = analysis_run_start(actor=world["accounts"]["shangcheng"])  # queued: no commit, no worker
+    assert first.status == RunStatus.QUEUED
+    with pytest.raises(StateError) as err:
+        analysis_run_start(actor=world["accounts"]["shangcheng"])
+    assert f"#{first.pk}" in err.value.message
+    analysis_run_start(actor=world["accounts"]["city"])  # another division is not blocked
