@@ -40,10 +40,18 @@ class NetworkOut(Schema):
 
 def _network(n: RoadNetwork) -> NetworkOut:
     return NetworkOut(
-        id=n.pk, name=n.name, source=n.source, attribution=n.attribution, file_format=n.file_format,
-        division_code=n.division.code, node_count=n.node_count, edge_count=n.edge_count,
-        component_count=n.component_count, largest_component_nodes=n.largest_component_nodes,
-        is_default=n.is_default, loaded_at=n.loaded_at,
+        id=n.pk,
+        name=n.name,
+        source=n.source,
+        attribution=n.attribution,
+        file_format=n.file_format,
+        division_code=n.division.code,
+        node_count=n.node_count,
+        edge_count=n.edge_count,
+        component_count=n.component_count,
+        largest_component_nodes=n.largest_component_nodes,
+        is_default=n.is_default,
+        loaded_at=n.loaded_at,
     )
 
 
@@ -76,14 +84,29 @@ class RunOut(Schema):
 
 def _run(r: AnalysisRun, *, summary: bool = False) -> RunOut:
     return RunOut(
-        id=r.pk, status=r.status, division_code=r.division.code, division_name=r.division.name,
-        network_id=r.network_id, network_name=r.network.name, origin_mode=r.origin_mode,
-        walking_speed_m_per_min=r.walking_speed_m_per_min, snap_tolerance_m=r.snap_tolerance_m,
-        max_distance_m=r.max_distance_m, standards_version=r.standards_version,
-        community_count=r.community_count, joined_count=r.joined_count, facility_count=r.facility_count,
-        category_count=r.category_count, gap_count=r.gap_count, duration_s=r.duration_s, message=r.message,
-        job_id=str(r.job_id) if r.job_id else None, job_url=f"/jobs/{r.job_id}/" if r.job_id else None,
-        url=f"/lifecircle/runs/{r.pk}/", created_at=r.created_at, finished_at=r.finished_at,
+        id=r.pk,
+        status=r.status,
+        division_code=r.division.code,
+        division_name=r.division.name,
+        network_id=r.network_id,
+        network_name=r.network.name,
+        origin_mode=r.origin_mode,
+        walking_speed_m_per_min=r.walking_speed_m_per_min,
+        snap_tolerance_m=r.snap_tolerance_m,
+        max_distance_m=r.max_distance_m,
+        standards_version=r.standards_version,
+        community_count=r.community_count,
+        joined_count=r.joined_count,
+        facility_count=r.facility_count,
+        category_count=r.category_count,
+        gap_count=r.gap_count,
+        duration_s=r.duration_s,
+        message=r.message,
+        job_id=str(r.job_id) if r.job_id else None,
+        job_url=f"/jobs/{r.job_id}/" if r.job_id else None,
+        url=f"/lifecircle/runs/{r.pk}/",
+        created_at=r.created_at,
+        finished_at=r.finished_at,
         summary=r.summary if summary else {},
     )
 
@@ -101,7 +124,9 @@ def network_list(request: HttpRequest) -> list[NetworkOut]:
     return [_network(n) for n in selectors.networks_for(request.user)]
 
 
-@router.post("/networks", response={201: NetworkOut}, summary="Upload a network (GeoJSON, GeoPackage, zipped SHP)")
+@router.post(
+    "/networks", response={201: NetworkOut}, summary="Upload a network (GeoJSON, GeoPackage, zipped SHP)"
+)
 def network_upload(
     request: HttpRequest, name: Form[str], file: File[UploadedFile], source: Form[str] = ""
 ) -> Status:
@@ -130,7 +155,10 @@ def run_start(request: HttpRequest, payload: RunStartIn) -> Status:
             )
     network = selectors.get_network_for(request.user, payload.network_id) if payload.network_id else None
     run = services.analysis_run_start(
-        actor=request.user, division=division, network=network, origin_mode=payload.origin_mode,
+        actor=request.user,
+        division=division,
+        network=network,
+        origin_mode=payload.origin_mode,
         walking_speed_m_per_min=payload.walking_speed_m_per_min,
     )
     run.refresh_from_db()
@@ -150,8 +178,12 @@ def run_communities(request: HttpRequest, run_id: int) -> list[dict[str, Any]]:
     return [views_data.access_row(a) for a in selectors.run_results(run)]
 
 
-@router.get("/runs/{run_id}/gaps.geojson", summary="Communities coloured by distance to a category and its gaps")
-def run_gaps_geojson(request: HttpRequest, run_id: int, category: str = Query("elderly_day_care")) -> dict[str, Any]:
+@router.get(
+    "/runs/{run_id}/gaps.geojson", summary="Communities coloured by distance to a category and its gaps"
+)
+def run_gaps_geojson(
+    request: HttpRequest, run_id: int, category: str = Query("elderly_day_care")
+) -> dict[str, Any]:
     _staff(request)
     run = selectors.get_run_for(request.user, run_id)
     return selectors.gaps_geojson(run, category)
@@ -187,7 +219,9 @@ class SaveIn(Schema):
     note: str = ""
 
 
-@router.post("/runs/{run_id}/siting", response={201: dict[str, Any]}, summary="Propose k stock sites for a category")
+@router.post(
+    "/runs/{run_id}/siting", response={201: dict[str, Any]}, summary="Propose k stock sites for a category"
+)
 def siting_propose(request: HttpRequest, run_id: int, payload: SitingIn) -> Status:
     _staff(request)
     run = selectors.get_run_for(request.user, run_id)
@@ -207,5 +241,6 @@ def siting_detail(request: HttpRequest, proposal_id: int) -> dict[str, Any]:
 def siting_save(request: HttpRequest, proposal_id: int, payload: SaveIn) -> dict[str, Any]:
     _staff(request)
     proposal: SitingProposal = selectors.get_proposal_for(request.user, proposal_id)
-    return views_data.proposal_payload(services.siting_save(actor=request.user, proposal=proposal, note=payload.note))
-
+    return views_data.proposal_payload(
+        services.siting_save(actor=request.user, proposal=proposal, note=payload.note)
+    )

@@ -65,7 +65,9 @@ def load_spatial_network(path: Path, *, sha256: str, walking_speed_m_per_min: fl
 
 def network_for(network: RoadNetwork, walking_speed_m_per_min: float | None = None) -> Any:
     speed = walking_speed_m_per_min or network.walking_speed_m_per_min
-    return load_spatial_network(network_file(network), sha256=network.file_sha256, walking_speed_m_per_min=speed)
+    return load_spatial_network(
+        network_file(network), sha256=network.file_sha256, walking_speed_m_per_min=speed
+    )
 
 
 def clear_network_cache() -> None:
@@ -146,7 +148,11 @@ def community_origins(communities: Iterable[Any], *, mode: str = "entrances") ->
             lat.append(y)
             owner.append(c.pk)
     points = Points.from_arrays(ids, lon, lat, name="origins")
-    return Origins(points=points, community_of=np.asarray(owner, dtype=np.int64), community_ids=tuple(dict.fromkeys(owner)))
+    return Origins(
+        points=points,
+        community_of=np.asarray(owner, dtype=np.int64),
+        community_ids=tuple(dict.fromkeys(owner)),
+    )
 
 
 def facility_points(facilities: Iterable[Any]) -> Any:
@@ -154,8 +160,11 @@ def facility_points(facilities: Iterable[Any]) -> Any:
 
     rows = list(facilities)
     return Points.from_arrays(
-        [f.pk for f in rows], [f.lon for f in rows], [f.lat for f in rows],
-        categories=[f.category for f in rows], name="facilities",
+        [f.pk for f in rows],
+        [f.lon for f in rows],
+        [f.lat for f in rows],
+        categories=[f.category for f in rows],
+        name="facilities",
     )
 
 
@@ -180,7 +189,9 @@ def community_catchments(
 
     level_of = {float(lv.walk_distance_m): lv.id for lv in levels}
     counts = np.bincount(np.unique(origins.community_of, return_inverse=True)[1])
-    single_pks = {pk for pk, n in zip(np.unique(origins.community_of).tolist(), counts.tolist(), strict=True) if n == 1}
+    single_pks = {
+        pk for pk, n in zip(np.unique(origins.community_of).tolist(), counts.tolist(), strict=True) if n == 1
+    }
     single = np.asarray([int(pk) in single_pks for pk in origins.community_of.tolist()], dtype=bool)
     out: list[dict[str, Any]] = []
     if single.any():
@@ -189,20 +200,33 @@ def community_catchments(
         owner_of = dict(zip(pts.ids, owners.tolist(), strict=True))
         for c in isochrones(network, pts, distances_m=sorted(level_of), snap_tolerance_m=snap_tolerance_m):
             out.append(
-                {"community_id": owner_of[c.id], "level": level_of[c.distance_m], "distance_m": c.distance_m,
-                 "area_m2": c.area_m2, "geometry": c.geometry}
+                {
+                    "community_id": owner_of[c.id],
+                    "level": level_of[c.distance_m],
+                    "distance_m": c.distance_m,
+                    "area_m2": c.area_m2,
+                    "geometry": c.geometry,
+                }
             )
     if (~single).any():
         pts = origins.points.subset(~single)
         multi = Points.from_arrays(
-            pts.ids, pts.lon, pts.lat, categories=[str(pk) for pk in origins.community_of[~single].tolist()],
+            pts.ids,
+            pts.lon,
+            pts.lat,
+            categories=[str(pk) for pk in origins.community_of[~single].tolist()],
             name="entrances",
         )
         for dist, lid in level_of.items():
             for c in service_areas(network, multi, distance_m=dist, snap_tolerance_m=snap_tolerance_m):
                 out.append(
-                    {"community_id": int(c.id), "level": lid, "distance_m": c.distance_m, "area_m2": c.area_m2,
-                     "geometry": c.geometry}
+                    {
+                        "community_id": int(c.id),
+                        "level": lid,
+                        "distance_m": c.distance_m,
+                        "area_m2": c.area_m2,
+                        "geometry": c.geometry,
+                    }
                 )
     return out
 
@@ -235,13 +259,19 @@ def siting(
     net = network_for(run.network, run.walking_speed_m_per_min)
     communities = [r.community for r in results]
     origins = community_origins(communities, mode=run.origin_mode)
-    site_points = Points.from_arrays([s.pk for s in sites], [s.lon for s in sites], [s.lat for s in sites], name="stock_sites")
+    site_points = Points.from_arrays(
+        [s.pk for s in sites], [s.lon for s in sites], [s.lat for s in sites], name="stock_sites"
+    )
     pairs = distances_between(
         net, origins.points, site_points, max_distance_m=distance_m, snap_tolerance_m=run.snap_tolerance_m
     )
     row_of = {pk: i for i, pk in enumerate(r.community_id for r in results)}
-    demand_rows = np.asarray([row_of[int(pk)] for pk in origins.community_of[pairs.source_index]], dtype=np.int64)
-    coverage = np.column_stack([demand_rows, pairs.target_index]) if len(demand_rows) else np.zeros((0, 2), np.int64)
+    demand_rows = np.asarray(
+        [row_of[int(pk)] for pk in origins.community_of[pairs.source_index]], dtype=np.int64
+    )
+    coverage = (
+        np.column_stack([demand_rows, pairs.target_index]) if len(demand_rows) else np.zeros((0, 2), np.int64)
+    )
     weights = [float(r.population or 0) for r in results]
     covered = []
     for r in results:

@@ -69,11 +69,15 @@ class OriginMode(models.TextChoices):
 class AnalysisRun(models.Model):
     """One life-circle analysis of the communities of a division on a network."""
 
-    network = models.ForeignKey(RoadNetwork, verbose_name=_("路网 / network"), on_delete=models.PROTECT, related_name="runs")
+    network = models.ForeignKey(
+        RoadNetwork, verbose_name=_("路网 / network"), on_delete=models.PROTECT, related_name="runs"
+    )
     division = models.ForeignKey(
         "divisions.Division", verbose_name=_("分析范围 / scope"), on_delete=models.PROTECT, related_name="+"
     )
-    status = models.CharField(_("状态 / status"), max_length=16, choices=RunStatus.choices, default=RunStatus.QUEUED)
+    status = models.CharField(
+        _("状态 / status"), max_length=16, choices=RunStatus.choices, default=RunStatus.QUEUED
+    )
     walking_speed_m_per_min = models.FloatField(_("步行速度(米/分) / walking speed (m/min)"), default=80.0)
     snap_tolerance_m = models.FloatField(_("接入容差(米) / snap tolerance (m)"), default=500.0)
     max_distance_m = models.FloatField(_("最远计算距离(米) / distance cut-off (m)"), default=2000.0)

@@ -41,9 +41,11 @@ def networks_for(user: Any) -> QuerySet[RoadNetwork]:
     path = scope_path(user)
     if path is None:
         return RoadNetwork.objects.none()
-    ancestors = [path[: i] for i in range(len(path)) if path[i] == "/"] + [path]
+    ancestors = [path[:i] for i in range(len(path)) if path[i] == "/"] + [path]
     return (
-        RoadNetwork.objects.filter(division_scope_q(path) | _paths_q(ancestors)).select_related("division").distinct()
+        RoadNetwork.objects.filter(division_scope_q(path) | _paths_q(ancestors))
+        .select_related("division")
+        .distinct()
     )
 
 
@@ -72,7 +74,9 @@ def runs_for(user: Any) -> QuerySet[AnalysisRun]:
 
 
 def get_run_for(user: Any, pk: Any) -> AnalysisRun:
-    return get_scoped(AnalysisRun.objects.select_related("division", "network", "job"), user, pk=_int_or_404(pk))
+    return get_scoped(
+        AnalysisRun.objects.select_related("division", "network", "job"), user, pk=_int_or_404(pk)
+    )
 
 
 def latest_run_for(user: Any, division: Division | None = None) -> AnalysisRun | None:
@@ -93,7 +97,12 @@ def run_categories(run: AnalysisRun) -> list[dict[str, Any]]:
     counts = run.summary.get("gaps_by_facility", {}) if isinstance(run.summary, dict) else {}
     cats = run.summary.get("categories", []) if isinstance(run.summary, dict) else []
     return [
-        {"id": c, "name_zh": names.get(c, (c, c))[0], "name_en": names.get(c, (c, c))[1], "gaps": counts.get(c, 0)}
+        {
+            "id": c,
+            "name_zh": names.get(c, (c, c))[0],
+            "name_en": names.get(c, (c, c))[1],
+            "gaps": counts.get(c, 0),
+        }
         for c in cats
     ]
 
@@ -131,7 +140,11 @@ def gaps_geojson(run: AnalysisRun, category: str) -> dict[str, Any]:
                 },
             }
         )
-    return {"type": "FeatureCollection", "features": features, "properties": {"run": run.pk, "category": category}}
+    return {
+        "type": "FeatureCollection",
+        "features": features,
+        "properties": {"run": run.pk, "category": category},
+    }
 
 
 # --- communities ---------------------------------------------------------------------------------------------
@@ -164,7 +177,12 @@ def community_catchments(access: CommunityAccess) -> dict[str, Any]:
             {
                 "type": "Feature",
                 "geometry": r.geometry,
-                "properties": {"level": r.level, "distance_m": r.distance_m, "area_m2": r.area_m2, "run": r.run_id},
+                "properties": {
+                    "level": r.level,
+                    "distance_m": r.distance_m,
+                    "area_m2": r.area_m2,
+                    "run": r.run_id,
+                },
             }
             for r in rows
         ],
@@ -192,7 +210,9 @@ def facilities_near(community: Community, radius_m: float = 1200) -> QuerySet[Fa
 
 
 def proposals_for(user: Any) -> QuerySet[SitingProposal]:
-    return scoped(SitingProposal.objects.select_related("run", "run__division"), user, field="run__division__path")
+    return scoped(
+        SitingProposal.objects.select_related("run", "run__division"), user, field="run__division__path"
+    )
 
 
 def get_proposal_for(user: Any, pk: Any) -> SitingProposal:

@@ -43,7 +43,12 @@ JOB_KIND = "lifecircle.analysis"
 RUN_ROLES = frozenset({Role.DISTRICT_OFFICER, Role.CITY_COORDINATOR})
 #: Who may upload a network: the same roles.
 NETWORK_ROLES = RUN_ROLES
-NETWORK_EXTENSIONS = {".geojson": "GeoJSON", ".json": "GeoJSON", ".gpkg": "GeoPackage", ".zip": "Shapefile (zip)"}
+NETWORK_EXTENSIONS = {
+    ".geojson": "GeoJSON",
+    ".json": "GeoJSON",
+    ".gpkg": "GeoPackage",
+    ".zip": "Shapefile (zip)",
+}
 MAX_SITING_K = 20
 #: A queued or running run older than this no longer blocks a new one (its worker is presumed gone).
 RUN_STALE_AFTER = dt.timedelta(minutes=30)
@@ -53,7 +58,9 @@ CATCHMENT_MAX_COMMUNITIES = 400
 UNIT_NEIGHBOUR_M = 500.0
 
 
-def _spatial_error(exc: Exception, field: str = "network", *, shown: dict[str, str] | None = None) -> ApplicationError:
+def _spatial_error(
+    exc: Exception, field: str = "network", *, shown: dict[str, str] | None = None
+) -> ApplicationError:
     """The core's error as an application error; server paths in ``shown`` are replaced by the names users know."""
     message = getattr(exc, "message", str(exc))
     for path, name in (shown or {}).items():
@@ -101,7 +108,9 @@ def network_register(
     probe = RoadNetwork(file_path=file_path)
     path = engine.network_file(probe)
     if not path.exists():
-        raise ApplicationError(f"路网文件不存在：{file_path}。/ The network file {file_path} does not exist.", field="file")
+        raise ApplicationError(
+            f"路网文件不存在：{file_path}。/ The network file {file_path} does not exist.", field="file"
+        )
     sha = engine.file_sha256(path)
     stats = _network_stats(path, sha, walking_speed_m_per_min, display_name or file_path)
     suffix = path.suffix.lower()
@@ -121,8 +130,12 @@ def network_register(
         },
     )
     if is_default:
-        RoadNetwork.objects.filter(division=division, is_default=True).exclude(pk=network.pk).update(is_default=False)
-    audit_record(actor=actor, action="network_register" if created else "network_reload", obj=network, changes=stats)
+        RoadNetwork.objects.filter(division=division, is_default=True).exclude(pk=network.pk).update(
+            is_default=False
+        )
+    audit_record(
+        actor=actor, action="network_register" if created else "network_reload", obj=network, changes=stats
+    )
     return network
 
 
@@ -130,7 +143,9 @@ def network_upload(*, actor: Any, name: str, upload: UploadedFile, source: str =
     """Store an uploaded GeoJSON, GeoPackage or zipped Shapefile under DATA_DIR and register it in the
     uploader's scope."""
     if getattr(actor, "role", None) not in NETWORK_ROLES or actor.division_id is None:
-        raise PermissionError_("只有区县住建和市级统筹可以上传路网。/ Only district officers and the city coordinator may upload networks.")
+        raise PermissionError_(
+            "只有区县住建和市级统筹可以上传路网。/ Only district officers and the city coordinator may upload networks."
+        )
     if not name.strip():
         raise ApplicationError("请填写路网名称。/ The network name is required.", field="name")
     suffix = Path(upload.name or "").suffix.lower()
@@ -155,7 +170,11 @@ def network_upload(*, actor: Any, name: str, upload: UploadedFile, source: str =
     relative = str(final.relative_to(Path(settings.DATA_DIR)))
     try:
         return network_register(
-            actor=actor, name=name.strip()[:150], file_path=relative, division=actor.division, source=source[:255],
+            actor=actor,
+            name=name.strip()[:150],
+            file_path=relative,
+            division=actor.division,
+            source=source[:255],
             display_name=Path(upload.name or "").name,
         )
     except ApplicationError:
@@ -182,12 +201,16 @@ def network_register_packaged_osm(*, actor: Any = None) -> RoadNetwork:
 
 def _run_division_for(actor: Any, division: Division | None) -> Division:
     if actor is None or not getattr(actor, "is_authenticated", False) or actor.role not in RUN_ROLES:
-        raise PermissionError_("只有区县住建和市级统筹可以运行生活圈分析。/ Only district officers and the city coordinator may run the analysis.")
+        raise PermissionError_(
+            "只有区县住建和市级统筹可以运行生活圈分析。/ Only district officers and the city coordinator may run the analysis."
+        )
     target = division or actor.division
     if target is None:
         raise ApplicationError("请选择分析范围。/ Choose the division to analyse.", field="division")
     if target.level not in {DivisionLevel.CITY, DivisionLevel.DISTRICT}:
-        raise ApplicationError("分析范围须为区县或全市。/ The scope must be a district or the city.", field="division")
+        raise ApplicationError(
+            "分析范围须为区县或全市。/ The scope must be a district or the city.", field="division"
+        )
     require_write(actor, target)
     return target
 
@@ -209,14 +232,22 @@ def analysis_run_start(
 
         network = default_network_for(actor)
     if network is None:
-        raise ApplicationError("尚未登记路网，请先上传路网。/ No road network is registered yet; upload one first.", field="network")
+        raise ApplicationError(
+            "尚未登记路网，请先上传路网。/ No road network is registered yet; upload one first.",
+            field="network",
+        )
     if origin_mode not in OriginMode.values:
         raise ApplicationError("起点方式无效。/ The origin mode is invalid.", field="origin_mode")
     speed = float(walking_speed_m_per_min or network.walking_speed_m_per_min)
     if not (20 <= speed <= 200):
-        raise ApplicationError("步行速度须在 20–200 米/分之间。/ The walking speed must be 20–200 m/min.", field="walking_speed_m_per_min")
+        raise ApplicationError(
+            "步行速度须在 20–200 米/分之间。/ The walking speed must be 20–200 m/min.",
+            field="walking_speed_m_per_min",
+        )
     if not (0 < snap_tolerance_m <= 2000):
-        raise ApplicationError("接入容差须在 0–2000 米之间。/ The snap tolerance must be 0–2000 m.", field="snap_tolerance_m")
+        raise ApplicationError(
+            "接入容差须在 0–2000 米之间。/ The snap tolerance must be 0–2000 m.", field="snap_tolerance_m"
+        )
     busy = AnalysisRun.objects.filter(
         division=target,
         status__in=[RunStatus.QUEUED, RunStatus.RUNNING],
@@ -253,7 +284,12 @@ def analysis_run_start(
         actor=actor,
         action="analysis_start",
         obj=run,
-        changes={"network": network.pk, "division": target.code, "origin_mode": origin_mode, "walking_speed": speed},
+        changes={
+            "network": network.pk,
+            "division": target.code,
+            "origin_mode": origin_mode,
+            "walking_speed": speed,
+        },
     )
     return run
 
@@ -299,13 +335,17 @@ def analysis_run_execute(
             .only("pk", "lon", "lat", "entrances", "population", "name")
         )
         origins = engine.community_origins(communities, mode=run.origin_mode)
-        facilities = list(Facility.objects.filter(archived_at__isnull=True).only("pk", "lon", "lat", "category"))
+        facilities = list(
+            Facility.objects.filter(archived_at__isnull=True).only("pk", "lon", "lat", "category")
+        )
         fac_points = engine.facility_points(facilities)
         categories = tuple(sorted({f.id for f in std.facilities} | set(fac_points.category_names())))
         timings["read_s"] = time.perf_counter() - t0
 
         t0 = time.perf_counter()
-        progress(2, f"计算 {len(categories)} 类设施的步行距离 / walking distances for {len(categories)} categories")
+        progress(
+            2, f"计算 {len(categories)} 类设施的步行距离 / walking distances for {len(categories)} categories"
+        )
         access = nearest_facilities(
             net,
             origins.points,
@@ -323,7 +363,10 @@ def analysis_run_execute(
                 c = float(access.origins.connector_m[k])
                 connector[pk] = min(connector.get(pk, c), c)
         distances = {
-            str(pk): {cat: (None if np.isnan(v) else round(float(v), 1)) for cat, v in zip(categories, row, strict=True)}
+            str(pk): {
+                cat: (None if np.isnan(v) else round(float(v), 1))
+                for cat, v in zip(categories, row, strict=True)
+            }
             for pk, row in per_community.items()
         }
         timings["distances_s"] = time.perf_counter() - t0
@@ -366,8 +409,17 @@ def analysis_run_execute(
         timings["gaps_s"] = time.perf_counter() - t0
 
         t0 = time.perf_counter()
-        draw = len(origins.community_ids) <= CATCHMENT_MAX_COMMUNITIES if draw_catchments is None else draw_catchments
-        progress(4, "绘制 5/10/15 分钟生活圈范围 / drawing 5/10/15-minute catchments" if draw else "生活圈范围在查看小区时绘制 / catchments are drawn when a community is viewed")
+        draw = (
+            len(origins.community_ids) <= CATCHMENT_MAX_COMMUNITIES
+            if draw_catchments is None
+            else draw_catchments
+        )
+        progress(
+            4,
+            "绘制 5/10/15 分钟生活圈范围 / drawing 5/10/15-minute catchments"
+            if draw
+            else "生活圈范围在查看小区时绘制 / catchments are drawn when a community is viewed",
+        )
         catchment_rows: list[Catchment] = []
         if draw and origins.community_ids:
             catchment_rows = _catchment_rows(run, net, origins, std.catchment_levels)
@@ -379,12 +431,19 @@ def analysis_run_execute(
 
         located = [c for c in communities if c.pk in joined_by]
         centroids = Points.from_arrays(
-            [c.pk for c in located], [c.lon for c in located], [c.lat for c in located],
-            weights=[c.population or 0 for c in located], name="communities",
+            [c.pk for c in located],
+            [c.lon for c in located],
+            [c.lat for c in located],
+            weights=[c.population or 0 for c in located],
+            name="communities",
         )
-        pairs = distances_between(net, centroids, centroids, max_distance_m=UNIT_NEIGHBOUR_M, snap_tolerance_m=run.snap_tolerance_m)
+        pairs = distances_between(
+            net, centroids, centroids, max_distance_m=UNIT_NEIGHBOUR_M, snap_tolerance_m=run.snap_tolerance_m
+        )
         units = renovation_units(
-            pairs, reports, max_distance_m=UNIT_NEIGHBOUR_M,
+            pairs,
+            reports,
+            max_distance_m=UNIT_NEIGHBOUR_M,
             weights={str(c.pk): float(c.population or 0) for c in located},
         )
         unit_rows = [
@@ -454,11 +513,21 @@ def analysis_run_execute(
     except Exception as exc:
         _run_failed(run, str(exc) or exc.__class__.__name__)
         raise
-    progress(steps, f"完成：{run.community_count} 个小区，{run.gap_count} 个缺口 / done: {run.community_count} communities, {run.gap_count} gaps")
-    return {"url": f"/lifecircle/runs/{run.pk}/", "run": run.pk, "communities": run.community_count, "gaps": run.gap_count}
+    progress(
+        steps,
+        f"完成：{run.community_count} 个小区，{run.gap_count} 个缺口 / done: {run.community_count} communities, {run.gap_count} gaps",
+    )
+    return {
+        "url": f"/lifecircle/runs/{run.pk}/",
+        "run": run.pk,
+        "communities": run.community_count,
+        "gaps": run.gap_count,
+    }
 
 
-def _catchment_rows(run: AnalysisRun, net: Any, origins: engine.Origins, levels: tuple[Any, ...]) -> list[Catchment]:
+def _catchment_rows(
+    run: AnalysisRun, net: Any, origins: engine.Origins, levels: tuple[Any, ...]
+) -> list[Catchment]:
     rows = []
     for area in engine.community_catchments(net, origins, levels, run.snap_tolerance_m):
         geometry = engine.simplified_geojson(area["geometry"])
@@ -466,8 +535,12 @@ def _catchment_rows(run: AnalysisRun, net: Any, origins: engine.Origins, levels:
             continue
         rows.append(
             Catchment(
-                run=run, community_id=area["community_id"], level=area["level"], distance_m=area["distance_m"],
-                area_m2=round(area["area_m2"], 1), geometry=geometry,
+                run=run,
+                community_id=area["community_id"],
+                level=area["level"],
+                distance_m=area["distance_m"],
+                area_m2=round(area["area_m2"], 1),
+                geometry=geometry,
             )
         )
     return rows
@@ -501,23 +574,31 @@ def _run_failed(run: AnalysisRun, message: str) -> None:
 
 def _require_run_writer(actor: Any, run: AnalysisRun) -> None:
     if actor is None or not getattr(actor, "is_authenticated", False) or actor.role not in RUN_ROLES:
-        raise PermissionError_("只有区县住建和市级统筹可以做选址分析。/ Only district officers and the city coordinator may run siting.")
+        raise PermissionError_(
+            "只有区县住建和市级统筹可以做选址分析。/ Only district officers and the city coordinator may run siting."
+        )
     require_write(actor, run.division)
 
 
 @transaction.atomic
-def siting_propose(*, actor: Any, run: AnalysisRun, category: str, k: int, level: str | None = None) -> SitingProposal:
+def siting_propose(
+    *, actor: Any, run: AnalysisRun, category: str, k: int, level: str | None = None
+) -> SitingProposal:
     """Choose ``k`` stock sites of the run's scope that cover the most residents not yet within ``level``'s
     walking distance of a ``category`` facility (maximal covering, ``gaizao.spatial``). Stored unsaved."""
     from gaizao.spatial import SpatialError
 
     _require_run_writer(actor, run)
     if run.status != RunStatus.SUCCEEDED:
-        raise StateError("分析尚未完成，不能选址。/ The analysis has not finished; siting needs its results.", field="run")
+        raise StateError(
+            "分析尚未完成，不能选址。/ The analysis has not finished; siting needs its results.", field="run"
+        )
     std = engine.standards()
     levels_of = [f.level for f in std.facilities if f.id == category]
     if not levels_of:
-        raise ApplicationError(f"未知的设施类别 {category!r}。/ Unknown facility category {category!r}.", field="category")
+        raise ApplicationError(
+            f"未知的设施类别 {category!r}。/ Unknown facility category {category!r}.", field="category"
+        )
     if level is None or level == "":
         level = sorted(levels_of, key=lambda lid: std.level(lid).walk_distance_m)[0]
     lv = std.level(level)
@@ -526,15 +607,26 @@ def siting_propose(*, actor: Any, run: AnalysisRun, category: str, k: int, level
     except (TypeError, ValueError):
         raise ApplicationError("选址数量须为整数。/ k must be a whole number.", field="k") from None
     if not (1 <= k <= MAX_SITING_K):
-        raise ApplicationError(f"选址数量须在 1–{MAX_SITING_K} 之间。/ k must be 1–{MAX_SITING_K}.", field="k")
+        raise ApplicationError(
+            f"选址数量须在 1–{MAX_SITING_K} 之间。/ k must be 1–{MAX_SITING_K}.", field="k"
+        )
     from gaizao.lifecircle.selectors import run_results, stock_sites_in
 
     sites = list(stock_sites_in(run))
     if not sites:
-        raise ApplicationError("范围内没有存量空间可供选址。/ There are no stock sites in this scope.", field="run")
+        raise ApplicationError(
+            "范围内没有存量空间可供选址。/ There are no stock sites in this scope.", field="run"
+        )
     results = list(run_results(run))
     try:
-        outcome = engine.siting(run=run, results=results, sites=sites, category=category, distance_m=float(lv.walk_distance_m), k=k)
+        outcome = engine.siting(
+            run=run,
+            results=results,
+            sites=sites,
+            category=category,
+            distance_m=float(lv.walk_distance_m),
+            k=k,
+        )
     except SpatialError as exc:
         raise _spatial_error(exc, "k") from exc
     proposal = SitingProposal.objects.create(
@@ -546,7 +638,12 @@ def siting_propose(*, actor: Any, run: AnalysisRun, category: str, k: int, level
         created_by=actor,
         **outcome,
     )
-    audit_record(actor=actor, action="siting_propose", obj=proposal, changes={"category": category, "k": k, "level": level})
+    audit_record(
+        actor=actor,
+        action="siting_propose",
+        obj=proposal,
+        changes={"category": category, "k": k, "level": level},
+    )
     return proposal
 
 

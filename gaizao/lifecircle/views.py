@@ -20,7 +20,13 @@ from gaizao.lifecircle import engine, selectors, services, views_data
 from gaizao.lifecircle.models import OriginMode, RunStatus
 
 #: Categories offered first on the maps and the siting form (those stock spaces typically host, 三(五)).
-FEATURED_CATEGORIES = ("elderly_day_care", "nursery", "community_canteen", "outdoor_fitness_ground", "resident_motor_parking")
+FEATURED_CATEGORIES = (
+    "elderly_day_care",
+    "nursery",
+    "community_canteen",
+    "outdoor_fitness_ground",
+    "resident_motor_parking",
+)
 
 
 def _require_staff(request: HttpRequest) -> None:
@@ -29,15 +35,33 @@ def _require_staff(request: HttpRequest) -> None:
 
 
 def _may_run(user: Any) -> bool:
-    return getattr(user, "role", None) in services.RUN_ROLES and user.division_id is not None and can_write(user, user.division)
+    return (
+        getattr(user, "role", None) in services.RUN_ROLES
+        and user.division_id is not None
+        and can_write(user, user.division)
+    )
 
 
 def _category_choices(run: Any | None = None) -> list[dict[str, Any]]:
     names = selectors.facility_names()
     ids = list(run.summary.get("categories", [])) if run is not None else sorted(names)
-    ids.sort(key=lambda c: (c not in FEATURED_CATEGORIES, FEATURED_CATEGORIES.index(c) if c in FEATURED_CATEGORIES else 0, c))
+    ids.sort(
+        key=lambda c: (
+            c not in FEATURED_CATEGORIES,
+            FEATURED_CATEGORIES.index(c) if c in FEATURED_CATEGORIES else 0,
+            c,
+        )
+    )
     gaps = run.summary.get("gaps_by_facility", {}) if run is not None else {}
-    return [{"id": c, "name_zh": names.get(c, (c, c))[0], "name_en": names.get(c, (c, c))[1], "gaps": gaps.get(c, 0)} for c in ids]
+    return [
+        {
+            "id": c,
+            "name_zh": names.get(c, (c, c))[0],
+            "name_en": names.get(c, (c, c))[1],
+            "gaps": gaps.get(c, 0),
+        }
+        for c in ids
+    ]
 
 
 @login_required
@@ -74,7 +98,9 @@ def run_start(request: HttpRequest) -> HttpResponse:
             raise Http404
     try:
         run = services.analysis_run_start(
-            actor=request.user, division=division, origin_mode=request.POST.get("origin_mode") or OriginMode.ENTRANCES
+            actor=request.user,
+            division=division,
+            origin_mode=request.POST.get("origin_mode") or OriginMode.ENTRANCES,
         )
     except ApplicationError as exc:
         messages.error(request, exc.message)
@@ -98,7 +124,9 @@ def run_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "page_obj": page,
             "categories": categories,
             "category": chosen,
-            "may_site": run.status == RunStatus.SUCCEEDED and _may_run(request.user) and can_write(request.user, run.division),
+            "may_site": run.status == RunStatus.SUCCEEDED
+            and _may_run(request.user)
+            and can_write(request.user, run.division),
             "history_url": history_url(run),
             "units": run.units[:10],
             "unit_count": len(run.units),
@@ -168,7 +196,9 @@ def siting(request: HttpRequest, pk: int) -> HttpResponse:
             "error": error,
             "may_site": _may_run(request.user) and can_write(request.user, run.division),
             "stock_count": selectors.stock_sites_in(run).count(),
-            "values": request.POST if request.method == "POST" else {"category": "elderly_day_care", "k": "2"},
+            "values": request.POST
+            if request.method == "POST"
+            else {"category": "elderly_day_care", "k": "2"},
         },
         status=status,
     )
@@ -185,7 +215,9 @@ def proposal(request: HttpRequest, pk: int) -> HttpResponse:
         {
             "proposal": obj,
             "p": payload,
-            "may_save": not obj.saved and _may_run(request.user) and can_write(request.user, obj.run.division),
+            "may_save": not obj.saved
+            and _may_run(request.user)
+            and can_write(request.user, obj.run.division),
             "history_url": history_url(obj),
             "uncovered": max(0, obj.residents_total - obj.covered_after),
         },
@@ -216,11 +248,16 @@ def networks(request: HttpRequest) -> HttpResponse:
         upload = request.FILES.get("file")
         try:
             if not may_upload:
-                raise PermissionError_("只有区县住建和市级统筹可以上传路网。/ Only district officers and the city coordinator may upload networks.")
+                raise PermissionError_(
+                    "只有区县住建和市级统筹可以上传路网。/ Only district officers and the city coordinator may upload networks."
+                )
             if upload is None:
                 raise ApplicationError("请选择路网文件。/ Choose a network file.", field="file")
             network = services.network_upload(
-                actor=request.user, name=request.POST.get("name", ""), upload=upload, source=request.POST.get("source", "")
+                actor=request.user,
+                name=request.POST.get("name", ""),
+                upload=upload,
+                source=request.POST.get("source", ""),
             )
         except ApplicationError as exc:
             error, status = exc.message, exc.status

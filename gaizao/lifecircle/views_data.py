@@ -16,7 +16,12 @@ ROADS_RADIUS_M = 1400.0
 
 def level_names() -> dict[str, dict[str, Any]]:
     return {
-        lv.id: {"name_zh": lv.name_zh, "name_en": lv.name_en, "distance_m": lv.walk_distance_m, "minutes": lv.walk_minutes}
+        lv.id: {
+            "name_zh": lv.name_zh,
+            "name_en": lv.name_en,
+            "distance_m": lv.walk_distance_m,
+            "minutes": lv.walk_minutes,
+        }
         for lv in engine.standards().levels
     }
 
@@ -48,7 +53,15 @@ def gaps_by_level(access: CommunityAccess) -> list[dict[str, Any]]:
     for lid in order:
         checks = access.reachable.get(lid, {})
         gaps = [g for g in access.gaps if g["level"] == lid]
-        out.append({"id": lid, **names[lid], "required": len(checks), "met": sum(1 for v in checks.values() if v), "gaps": gaps})
+        out.append(
+            {
+                "id": lid,
+                **names[lid],
+                "required": len(checks),
+                "met": sum(1 for v in checks.values() if v),
+                "gaps": gaps,
+            }
+        )
     return out
 
 
@@ -98,14 +111,24 @@ def community_payload(user: Any, community: Community) -> dict[str, Any]:
         {
             "type": "Feature",
             "geometry": {"type": "Point", "coordinates": [f.lon, f.lat]},
-            "properties": {"id": f.pk, "name": f.name, "category": f.category, "category_name": names.get(f.category, (f.category,))[0]},
+            "properties": {
+                "id": f.pk,
+                "name": f.name,
+                "category": f.category,
+                "category_name": names.get(f.category, (f.category,))[0],
+            },
         }
         for f in selectors.facilities_near(community)
     ]
     payload: dict[str, Any] = {
         "community": {
-            "id": community.pk, "code": community.code, "name": community.name, "lon": community.lon,
-            "lat": community.lat, "entrances": community.entrances, "population": community.population,
+            "id": community.pk,
+            "code": community.code,
+            "name": community.name,
+            "lon": community.lon,
+            "lat": community.lat,
+            "entrances": community.entrances,
+            "population": community.population,
         },
         "facilities": {"type": "FeatureCollection", "features": facilities},
         "run": None,

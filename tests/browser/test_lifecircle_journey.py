@@ -82,8 +82,22 @@ def page(live_server):
         errors: list[str] = []
         pg.on("pageerror", lambda exc: errors.append(str(exc)))
         # Failed requests are recorded by URL below (the browser's own /favicon.ico probe is not ours).
-        pg.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" and "Failed to load resource" not in msg.text else None)
-        pg.on("response", lambda r: errors.append(f"{r.status} {r.url}") if r.status >= 400 and not r.url.endswith("/favicon.ico") else None)
+        pg.on(
+            "console",
+            lambda msg: (
+                errors.append(msg.text)
+                if msg.type == "error" and "Failed to load resource" not in msg.text
+                else None
+            ),
+        )
+        pg.on(
+            "response",
+            lambda r: (
+                errors.append(f"{r.status} {r.url}")
+                if r.status >= 400 and not r.url.endswith("/favicon.ico")
+                else None
+            ),
+        )
         pg.js_errors = errors  # type: ignore[attr-defined]
         yield pg
         browser.close()

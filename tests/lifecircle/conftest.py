@@ -51,8 +51,16 @@ def tiny_geojson() -> dict:
     return {
         "type": "FeatureCollection",
         "features": [
-            {"type": "Feature", "properties": {"name": "A"}, "geometry": {"type": "LineString", "coordinates": [at(x) for x in (0, 300, 600, 900, 1200)]}},
-            {"type": "Feature", "properties": {"name": "B"}, "geometry": {"type": "LineString", "coordinates": [at(600), at(600, 400)]}},
+            {
+                "type": "Feature",
+                "properties": {"name": "A"},
+                "geometry": {"type": "LineString", "coordinates": [at(x) for x in (0, 300, 600, 900, 1200)]},
+            },
+            {
+                "type": "Feature",
+                "properties": {"name": "B"},
+                "geometry": {"type": "LineString", "coordinates": [at(600), at(600, 400)]},
+            },
         ],
     }
 
@@ -96,7 +104,9 @@ def network(accounts, data_dir: Path) -> RoadNetwork:
     path = data_dir / "tiny.geojson"
     path.write_text(json.dumps(tiny_geojson()))
     city = Division.objects.get(code="330100")
-    return network_register(actor=accounts["city"], name="tiny / tiny", file_path="tiny.geojson", division=city, is_default=True)
+    return network_register(
+        actor=accounts["city"], name="tiny / tiny", file_path="tiny.geojson", division=city, is_default=True
+    )
 
 
 @pytest.fixture
@@ -104,9 +114,16 @@ def world(network, accounts) -> dict:
     qingbomen = Division.objects.get(code="330102001051")
     xihu_street = Division.objects.get(code="330106001")
 
-    def community(code: str, spot: list[float], population: int, division: Division, entrance: bool = True) -> Community:
+    def community(
+        code: str, spot: list[float], population: int, division: Division, entrance: bool = True
+    ) -> Community:
         return Community.objects.create(
-            code=code, name=f"小区{code}", division=division, lon=spot[0], lat=spot[1], population=population,
+            code=code,
+            name=f"小区{code}",
+            division=division,
+            lon=spot[0],
+            lat=spot[1],
+            population=population,
             entrances=[spot] if entrance else [],
         )
 
@@ -117,12 +134,40 @@ def world(network, accounts) -> dict:
         "C4": community("C4", at(600, 400), 500, qingbomen, entrance=False),
         "C3": community("C3", at(1200), 800, xihu_street),
     }
-    f1 = Facility.objects.create(code="F1", category="elderly_day_care", name="日间照料中心", division=qingbomen, lon=at(250)[0], lat=at(250)[1])
-    f2 = Facility.objects.create(code="F2", category="bus_stop", name="公交站", division=qingbomen, lon=at(900, -10)[0], lat=at(900, -10)[1])
+    f1 = Facility.objects.create(
+        code="F1",
+        category="elderly_day_care",
+        name="日间照料中心",
+        division=qingbomen,
+        lon=at(250)[0],
+        lat=at(250)[1],
+    )
+    f2 = Facility.objects.create(
+        code="F2",
+        category="bus_stop",
+        name="公交站",
+        division=qingbomen,
+        lon=at(900, -10)[0],
+        lat=at(900, -10)[1],
+    )
     sites = {}
     for code, spot in {"S1": at(900, 20), "S2": at(600, 380), "S3": at(450), "S4": at(750)}.items():
-        sites[code] = StockSite.objects.create(code=code, kind="idle_building", name=f"存量{code}", division=qingbomen, area_m2=200, lon=spot[0], lat=spot[1])
-    return {"communities": c, "facilities": {"F1": f1, "F2": f2}, "sites": sites, "network": network, "accounts": accounts}
+        sites[code] = StockSite.objects.create(
+            code=code,
+            kind="idle_building",
+            name=f"存量{code}",
+            division=qingbomen,
+            area_m2=200,
+            lon=spot[0],
+            lat=spot[1],
+        )
+    return {
+        "communities": c,
+        "facilities": {"F1": f1, "F2": f2},
+        "sites": sites,
+        "network": network,
+        "accounts": accounts,
+    }
 
 
 @pytest.fixture(autouse=True)

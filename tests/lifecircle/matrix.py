@@ -50,7 +50,9 @@ def _xihu_pk() -> int:
     return Community.objects.filter(district_code="330106").order_by("code").first().pk  # type: ignore[union-attr]
 
 
-def _write(ok: int, writers: tuple[str, ...], readers: tuple[str, ...], *, reader: int = 403, anonymous: int = 401) -> dict[str, int]:
+def _write(
+    ok: int, writers: tuple[str, ...], readers: tuple[str, ...], *, reader: int = 403, anonymous: int = 401
+) -> dict[str, int]:
     """``writers`` get ``ok``, other ``readers`` get ``reader``, everybody else 404."""
     out = {a: 404 for a in ACCOUNTS}
     for a in readers:
@@ -82,15 +84,30 @@ CASES: list[Case] = [
         data={"origin_mode": "bad"},
         pattern="lifecircle/runs/start/",
     ),
-    Case("run 上城区", lambda: f"/lifecircle/runs/{_run_pk()}/", page_for(RUN_READERS), pattern="lifecircle/runs/<int:pk>/"),
+    Case(
+        "run 上城区",
+        lambda: f"/lifecircle/runs/{_run_pk()}/",
+        page_for(RUN_READERS),
+        pattern="lifecircle/runs/<int:pk>/",
+    ),
     Case(
         "run 上城区 by category",
         lambda: f"/lifecircle/runs/{_run_pk()}/?category=nursery",
         page_for(RUN_READERS),
         pattern="lifecircle/runs/<int:pk>/",
     ),
-    Case("run history", lambda: f"/history/lifecircle.analysisrun/{_run_pk()}/", page_for(RUN_READERS), pattern="history/<str:label>/<str:pk>/"),
-    Case("siting form", lambda: f"/lifecircle/runs/{_run_pk()}/siting/", page_for(RUN_READERS), pattern="lifecircle/runs/<int:pk>/siting/"),
+    Case(
+        "run history",
+        lambda: f"/history/lifecircle.analysisrun/{_run_pk()}/",
+        page_for(RUN_READERS),
+        pattern="history/<str:label>/<str:pk>/",
+    ),
+    Case(
+        "siting form",
+        lambda: f"/lifecircle/runs/{_run_pk()}/siting/",
+        page_for(RUN_READERS),
+        pattern="lifecircle/runs/<int:pk>/siting/",
+    ),
     Case(
         "siting with k=0",
         lambda: f"/lifecircle/runs/{_run_pk()}/siting/",
@@ -99,7 +116,12 @@ CASES: list[Case] = [
         data={"category": "elderly_day_care", "k": "0"},
         pattern="lifecircle/runs/<int:pk>/siting/",
     ),
-    Case("saved proposal", lambda: f"/lifecircle/siting/{_proposal_pk()}/", page_for(RUN_READERS), pattern="lifecircle/siting/<int:pk>/"),
+    Case(
+        "saved proposal",
+        lambda: f"/lifecircle/siting/{_proposal_pk()}/",
+        page_for(RUN_READERS),
+        pattern="lifecircle/siting/<int:pk>/",
+    ),
     Case(
         "save an already saved proposal",
         lambda: f"/lifecircle/siting/{_proposal_pk()}/save/",
@@ -108,9 +130,24 @@ CASES: list[Case] = [
         data={"note": "again"},
         pattern="lifecircle/siting/<int:pk>/save/",
     ),
-    Case("proposal history", lambda: f"/history/lifecircle.sitingproposal/{_proposal_pk()}/", page_for(RUN_READERS), pattern="history/<str:label>/<str:pk>/"),
-    Case("community life circle 清波新村", lambda: f"/lifecircle/communities/{_qingbo_pk()}/", page_for(QINGBO_READERS), pattern="lifecircle/communities/<int:pk>/"),
-    Case("community life circle 西湖区", lambda: f"/lifecircle/communities/{_xihu_pk()}/", page_for(XIHU_READERS), pattern="lifecircle/communities/<int:pk>/"),
+    Case(
+        "proposal history",
+        lambda: f"/history/lifecircle.sitingproposal/{_proposal_pk()}/",
+        page_for(RUN_READERS),
+        pattern="history/<str:label>/<str:pk>/",
+    ),
+    Case(
+        "community life circle 清波新村",
+        lambda: f"/lifecircle/communities/{_qingbo_pk()}/",
+        page_for(QINGBO_READERS),
+        pattern="lifecircle/communities/<int:pk>/",
+    ),
+    Case(
+        "community life circle 西湖区",
+        lambda: f"/lifecircle/communities/{_xihu_pk()}/",
+        page_for(XIHU_READERS),
+        pattern="lifecircle/communities/<int:pk>/",
+    ),
     Case("networks", "/lifecircle/networks/", page_for(STAFF), pattern="lifecircle/networks/"),
     Case(
         "upload a bad network file",
@@ -131,16 +168,36 @@ CASES: list[Case] = [
         json=True,
         pattern="api/v1/lifecircle/runs",
     ),
-    Case("api run", lambda: f"{API}/runs/{_run_pk()}", api_for(RUN_READERS), pattern="api/v1/lifecircle/runs/{run_id}"),
-    Case("api run communities", lambda: f"{API}/runs/{_run_pk()}/communities", api_for(RUN_READERS), pattern="api/v1/lifecircle/runs/{run_id}/communities"),
+    Case(
+        "api run",
+        lambda: f"{API}/runs/{_run_pk()}",
+        api_for(RUN_READERS),
+        pattern="api/v1/lifecircle/runs/{run_id}",
+    ),
+    Case(
+        "api run communities",
+        lambda: f"{API}/runs/{_run_pk()}/communities",
+        api_for(RUN_READERS),
+        pattern="api/v1/lifecircle/runs/{run_id}/communities",
+    ),
     Case(
         "api gaps geojson",
         lambda: f"{API}/runs/{_run_pk()}/gaps.geojson?category=elderly_day_care",
         api_for(RUN_READERS),
         pattern="api/v1/lifecircle/runs/{run_id}/gaps.geojson",
     ),
-    Case("api run roads", lambda: f"{API}/runs/{_run_pk()}/roads.geojson", api_for(RUN_READERS), pattern="api/v1/lifecircle/runs/{run_id}/roads.geojson"),
-    Case("api units", lambda: f"{API}/runs/{_run_pk()}/units", api_for(RUN_READERS), pattern="api/v1/lifecircle/runs/{run_id}/units"),
+    Case(
+        "api run roads",
+        lambda: f"{API}/runs/{_run_pk()}/roads.geojson",
+        api_for(RUN_READERS),
+        pattern="api/v1/lifecircle/runs/{run_id}/roads.geojson",
+    ),
+    Case(
+        "api units",
+        lambda: f"{API}/runs/{_run_pk()}/units",
+        api_for(RUN_READERS),
+        pattern="api/v1/lifecircle/runs/{run_id}/units",
+    ),
     Case(
         "api community access 清波新村",
         lambda: f"{API}/communities/{_qingbo_pk()}/access",
@@ -162,7 +219,12 @@ CASES: list[Case] = [
         json=True,
         pattern="api/v1/lifecircle/runs/{run_id}/siting",
     ),
-    Case("api proposal", lambda: f"{API}/siting/{_proposal_pk()}", api_for(RUN_READERS), pattern="api/v1/lifecircle/siting/{proposal_id}"),
+    Case(
+        "api proposal",
+        lambda: f"{API}/siting/{_proposal_pk()}",
+        api_for(RUN_READERS),
+        pattern="api/v1/lifecircle/siting/{proposal_id}",
+    ),
     Case(
         "api save an already saved proposal",
         lambda: f"{API}/siting/{_proposal_pk()}/save",

@@ -24,7 +24,9 @@ def test_run_distances_equal_the_cli(run, world, tmp_path):
         w = csv.writer(fh)
         w.writerow(["id", "lon", "lat"])
         for a in rows:  # one entrance or the centroid each, as the run used
-            lon, lat = (a.community.entrances[0] if a.community.entrances else (a.community.lon, a.community.lat))
+            lon, lat = (
+                a.community.entrances[0] if a.community.entrances else (a.community.lon, a.community.lat)
+            )
             w.writerow([a.community_id, lon, lat])
     with facilities.open("w", newline="") as fh:
         w = csv.writer(fh)
@@ -32,8 +34,18 @@ def test_run_distances_equal_the_cli(run, world, tmp_path):
         for f in Facility.objects.all():
             w.writerow([f.pk, f.category, f.lon, f.lat])
     code = main(
-        ["--network", str(network_file(run.network)), "--facilities", str(facilities), "--origins", str(origins),
-         "--max-distance", str(run.max_distance_m), "--out", str(out)]
+        [
+            "--network",
+            str(network_file(run.network)),
+            "--facilities",
+            str(facilities),
+            "--origins",
+            str(origins),
+            "--max-distance",
+            str(run.max_distance_m),
+            "--out",
+            str(out),
+        ]
     )
     assert code == 0
     cli = {(r["origin_id"], r["category"]): r["distance_m"] for r in csv.DictReader(out.open())}

@@ -72,7 +72,9 @@ def test_api_refuses_to_start_for_another_district(client, world):
     resp = c.post("/api/v1/lifecircle/runs", data={"division": "330106"}, content_type="application/json")
     assert resp.status_code == 403
     assert resp.json()["code"] == "forbidden"
-    resp = _client(client, world["accounts"]["qingbo"]).post("/api/v1/lifecircle/runs", data={}, content_type="application/json")
+    resp = _client(client, world["accounts"]["qingbo"]).post(
+        "/api/v1/lifecircle/runs", data={}, content_type="application/json"
+    )
     assert resp.status_code == 403
 
 
@@ -89,7 +91,10 @@ def test_api_gaps_geojson_and_community_access(client, run, world):
     assert data["run"]["id"] == run.pk
     assert {f["properties"]["level"] for f in data["catchments"]["features"]} == {"5min", "10min", "15min"}
     assert data["roads"]["geometry"]["type"] == "MultiLineString"
-    assert {f["properties"]["category"] for f in data["facilities"]["features"]} == {"elderly_day_care", "bus_stop"}
+    assert {f["properties"]["category"] for f in data["facilities"]["features"]} == {
+        "elderly_day_care",
+        "bus_stop",
+    }
     five = next(lv for lv in data["levels"] if lv["id"] == "5min")
     assert "elderly_day_care" in [g["facility"] for g in five["gaps"]]
     rows = c.get(f"/api/v1/lifecircle/runs/{run.pk}/communities").json()
@@ -103,17 +108,27 @@ def test_api_gaps_geojson_and_community_access(client, run, world):
 
 def test_api_siting_propose_and_save(client, run, world):
     c = _client(client, world["accounts"]["shangcheng"])
-    resp = c.post(f"/api/v1/lifecircle/runs/{run.pk}/siting", data={"category": "elderly_day_care", "k": 2}, content_type="application/json")
+    resp = c.post(
+        f"/api/v1/lifecircle/runs/{run.pk}/siting",
+        data={"category": "elderly_day_care", "k": 2},
+        content_type="application/json",
+    )
     assert resp.status_code == 201
     body = resp.json()
     assert (body["covered_before"], body["covered_after"]) == (1000, 4700)
     assert body["saved"] is False
-    saved = c.post(f"/api/v1/lifecircle/siting/{body['id']}/save", data={"note": "ok"}, content_type="application/json")
+    saved = c.post(
+        f"/api/v1/lifecircle/siting/{body['id']}/save", data={"note": "ok"}, content_type="application/json"
+    )
     assert saved.status_code == 200
     assert saved.json()["saved"] is True
     again = c.post(f"/api/v1/lifecircle/siting/{body['id']}/save", data={}, content_type="application/json")
     assert again.status_code == 409
-    bad = c.post(f"/api/v1/lifecircle/runs/{run.pk}/siting", data={"category": "elderly_day_care", "k": 0}, content_type="application/json")
+    bad = c.post(
+        f"/api/v1/lifecircle/runs/{run.pk}/siting",
+        data={"category": "elderly_day_care", "k": 0},
+        content_type="application/json",
+    )
     assert bad.status_code == 400
     assert "k" in bad.json()["message"]
     xihu = _client(client, world["accounts"]["xihu"])
@@ -124,7 +139,9 @@ def test_api_networks_list_and_upload(client, world, data_dir):
     c = _client(client, world["accounts"]["shangcheng"])
     listed = c.get("/api/v1/lifecircle/networks").json()
     assert [n["name"] for n in listed] == ["tiny / tiny"]  # the city's network is usable by the district
-    upload = SimpleUploadedFile("roads.geojson", json.dumps(tiny_geojson()).encode(), content_type="application/geo+json")
+    upload = SimpleUploadedFile(
+        "roads.geojson", json.dumps(tiny_geojson()).encode(), content_type="application/geo+json"
+    )
     resp = c.post("/api/v1/lifecircle/networks", data={"name": "上城区步行网", "file": upload})
     assert resp.status_code == 201, resp.content
     body = resp.json()
@@ -139,11 +156,17 @@ def test_api_networks_list_and_upload(client, world, data_dir):
 
 @pytest.mark.parametrize(
     ("name", "content", "field_text"),
-    [("roads.txt", b"x", "GeoJSON"), ("roads.geojson", b"{broken", "roads"), ("roads.geojson", json.dumps({"type": "FeatureCollection", "features": []}).encode(), "features")],
+    [
+        ("roads.txt", b"x", "GeoJSON"),
+        ("roads.geojson", b"{broken", "roads"),
+        ("roads.geojson", json.dumps({"type": "FeatureCollection", "features": []}).encode(), "features"),
+    ],
 )
 def test_api_upload_rejects_bad_files(client, world, data_dir, name, content, field_text):
     c = _client(client, world["accounts"]["shangcheng"])
-    resp = c.post("/api/v1/lifecircle/networks", data={"name": "x", "file": SimpleUploadedFile(name, content)})
+    resp = c.post(
+        "/api/v1/lifecircle/networks", data={"name": "x", "file": SimpleUploadedFile(name, content)}
+    )
     assert resp.status_code == 400
     assert field_text in resp.json()["message"]
     assert RoadNetwork.objects.count() == 1
@@ -158,7 +181,6 @@ def test_residents_get_404_and_anonymous_401(client, run, world):
     assert client.get("/lifecircle/").status_code == 302
 
 
-
 def test_api_upload_accepts_a_zipped_shapefile(client, world, data_dir, tmp_path):
     import zipfile
 
@@ -169,7 +191,12 @@ def test_api_upload_accepts_a_zipped_shapefile(client, world, data_dir, tmp_path
     folder.mkdir()
     lines = shapely.from_geojson([json.dumps(f["geometry"]) for f in tiny_geojson()["features"]])
     pyogrio.raw.write(
-        str(folder / "roads.shp"), shapely.to_wkb(lines), [], [], geometry_type="LineString", crs="EPSG:4326",
+        str(folder / "roads.shp"),
+        shapely.to_wkb(lines),
+        [],
+        [],
+        geometry_type="LineString",
+        crs="EPSG:4326",
         driver="ESRI Shapefile",
     )
     archive = tmp_path / "roads.zip"

@@ -92,7 +92,11 @@ def test_job_progress_recorded_step_by_step(run):
     assert "4" in job.message
     assert job.result["url"] == f"/lifecircle/runs/{run.pk}/"
     assert job.owner.username == "shangcheng"
-    actions = set(AuditEvent.objects.filter(object_id=str(run.pk), content_type__model="analysisrun").values_list("action", flat=True))
+    actions = set(
+        AuditEvent.objects.filter(object_id=str(run.pk), content_type__model="analysisrun").values_list(
+            "action", flat=True
+        )
+    )
     assert {"analysis_start", "analysis_finish"} <= actions
 
 

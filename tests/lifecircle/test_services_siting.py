@@ -41,7 +41,9 @@ def test_k1_takes_the_larger_group(run, world):
 
 
 def test_a_wider_level_changes_the_service_distance(run, world):
-    p = siting_propose(actor=world["accounts"]["shangcheng"], run=run, category="elderly_day_care", k=1, level="10min")
+    p = siting_propose(
+        actor=world["accounts"]["shangcheng"], run=run, category="elderly_day_care", k=1, level="10min"
+    )
     assert p.distance_m == 500
     assert p.covered_before == 1000  # 650 m and 750 m are still beyond 500 m
 
@@ -59,7 +61,15 @@ def test_save_is_audited_and_only_once(run, world):
         siting_save(actor=officer, proposal=p)
 
 
-@pytest.mark.parametrize(("category", "k", "field"), [("elderly_day_care", 0, "k"), ("elderly_day_care", 21, "k"), ("no_such", 2, "category"), ("elderly_day_care", "x", "k")])
+@pytest.mark.parametrize(
+    ("category", "k", "field"),
+    [
+        ("elderly_day_care", 0, "k"),
+        ("elderly_day_care", 21, "k"),
+        ("no_such", 2, "category"),
+        ("elderly_day_care", "x", "k"),
+    ],
+)
 def test_bad_input_names_the_field(run, world, category, k, field):
     with pytest.raises(ApplicationError) as err:
         siting_propose(actor=world["accounts"]["shangcheng"], run=run, category=category, k=k)

@@ -38,7 +38,9 @@ def test_start_button_leads_to_the_job_then_the_result(client, world, django_cap
     assert 'id="lc-run-map"' in page
     assert "小区C2" in page
     assert "elderly_care" in page
-    assert "© OpenStreetMap contributors" in page  # the footer; the tiny network carries no attribution itself
+    assert (
+        "© OpenStreetMap contributors" in page
+    )  # the footer; the tiny network carries no attribution itself
     assert "<script>" not in page  # CSP: no inline script
 
 
@@ -98,7 +100,9 @@ def test_siting_form_shows_errors(client, run, world):
 
 def test_networks_page_uploads(client, world, data_dir):
     client.force_login(world["accounts"]["shangcheng"])
-    assert "tiny / tiny" not in client.get("/lifecircle/networks/").content.decode()  # name shown per language
+    assert (
+        "tiny / tiny" not in client.get("/lifecircle/networks/").content.decode()
+    )  # name shown per language
     upload = SimpleUploadedFile("walk.geojson", json.dumps(tiny_geojson()).encode())
     resp = client.post("/lifecircle/networks/", {"name": "步行网", "file": upload}, follow=True)
     assert "6 个节点" in resp.content.decode() or "6 nodes" in resp.content.decode()
@@ -107,7 +111,9 @@ def test_networks_page_uploads(client, world, data_dir):
     assert "zip" in bad.content.decode()
 
 
-def test_a_run_without_catchments_draws_them_on_first_view(client, world, django_capture_on_commit_callbacks, monkeypatch):
+def test_a_run_without_catchments_draws_them_on_first_view(
+    client, world, django_capture_on_commit_callbacks, monkeypatch
+):
     from gaizao.lifecircle import services
     from gaizao.lifecircle.models import Catchment
 
