@@ -95,6 +95,9 @@ class ApiToken(models.Model):
     class Meta:
         verbose_name = _("API 令牌 / API token")
 
+    def __str__(self) -> str:
+        return f"{self.name} ({self.prefix}…)"
+
     @staticmethod
     def digest_of(raw: str) -> str:
         return hashlib.sha256(raw.encode()).hexdigest()
