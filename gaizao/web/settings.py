@@ -196,7 +196,7 @@ LOGGING = {
 }
 
 # One-time codes for owners' login go through a pluggable sender (participation).
-OTP_SENDER = os.environ.get("GAIZAO_OTP_SENDER", "gaizao.accounts.otp.ConsoleSender")
+OTP_SENDER = os.environ.get("GAIZAO_OTP_SENDER", "gaizao.participation.otp.ConsoleSender")
 
 LABEL_SAMPLE_DATA = _("示例数据 / sample data")
 
