@@ -170,6 +170,26 @@ def communities_rescreen(
     return {status: counts.get(status, 0) for status in ScopeStatus.values}
 
 
+def id_number_digest(value: str) -> str:
+    """The salted digest under which an owner's ID number is stored (DESIGN.md: never in clear).
+
+    HMAC-SHA256 keyed with the deployment's SECRET_KEY, of the number stripped and upper-cased, so the same number
+    always gives the same digest within one deployment (re-imports match owners) and cannot be looked up elsewhere.
+    """
+    import hashlib
+    import hmac
+
+    from django.conf import settings
+
+    key = ("gaizao.owner.id_number:" + settings.SECRET_KEY).encode()
+    return hmac.new(key, value.strip().upper().encode(), hashlib.sha256).hexdigest()
+
+
+def id_number_last4(value: str) -> str:
+    """The last four characters of an ID number, the only part kept for people to recognise a record."""
+    return value.strip().upper()[-4:]
+
+
 def _validate(community: Community) -> None:
     try:
         community.full_clean()

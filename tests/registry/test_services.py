@@ -115,3 +115,13 @@ def test_update_refuses_screening_output(accounts, qingbomen):
     with pytest.raises(ApplicationError) as err:
         community_update(actor=accounts["shangcheng"], community=c, scope_status="priority")
     assert err.value.field == "scope_status"
+
+
+def test_id_number_digest_is_stable_salted_and_not_clear():
+    from gaizao.registry.services import id_number_digest, id_number_last4
+
+    number = "11010519491231002X"
+    digest = id_number_digest(number)
+    assert digest == id_number_digest(" 11010519491231002x ")
+    assert number not in digest and len(digest) == 64
+    assert id_number_last4(number) == "002X"
