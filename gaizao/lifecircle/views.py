@@ -146,10 +146,24 @@ def community(request: HttpRequest, pk: int) -> HttpResponse:
             "community": obj,
             "access": access,
             "run_visible": access is not None and selectors.run_visible_to(request.user, access.run),
-            "levels": views_data.gaps_by_level(access) if access else [],
+            "levels": _with_item_names(views_data.gaps_by_level(access)) if access else [],
             "items": _item_names(access.gap_items) if access else [],
         },
     )
+
+
+def _kind_label(kind: str) -> str:
+    from gaizao.registry.models import StockSiteKind
+
+    return str(StockSiteKind(kind).label) if kind in StockSiteKind.values else kind
+
+
+def _with_item_names(levels: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Each gap's catalogue items with their names (``item_names``), for the page."""
+    for level in levels:
+        for gap in level["gaps"]:
+            gap["item_names"] = _item_names(gap.get("items", []))
+    return levels
 
 
 def _item_names(ids: list[str]) -> list[dict[str, str]]:
@@ -220,6 +234,7 @@ def proposal(request: HttpRequest, pk: int) -> HttpResponse:
             and can_write(request.user, obj.run.division),
             "history_url": history_url(obj),
             "uncovered": max(0, obj.residents_total - obj.covered_after),
+            "sites": [{**c, "kind_label": _kind_label(c.get("kind", ""))} for c in obj.chosen],
         },
     )
 
