@@ -26,6 +26,7 @@ def rescreen_scope(job: Job, *, user_id: int) -> dict[str, Any]:
         communities=communities,
         actor=user,
         batch_size=200,
+        audit=True,
         progress=lambda done, total: job_progress(job, done=done, total=total, message=f"{done}/{total}"),
     )
     return {"counts": counts, "total": len(communities), "url": reverse("registry:screening")}

@@ -147,10 +147,12 @@ def communities_rescreen(
     on: dt.date | None = None,
     batch_size: int = 500,
     progress: Any = None,
+    audit: bool = False,
 ) -> dict[str, int]:
     """Re-screen many communities in bulk; returns the number of communities per status.
 
     ``progress(done, total)``, when given, is called after each batch (the background job reports with it).
+    ``audit=True`` records a ``screen`` event (old and new status) for each community whose status changed.
     """
     if isinstance(communities, QuerySet):
         items = list(communities)
@@ -161,10 +163,24 @@ def communities_rescreen(
     total = len(items)
     for start in range(0, total, batch_size):
         batch = items[start : start + batch_size]
+        changed = []
         for community in batch:
+            previous = community.scope_status
             _apply_screening(community, on, now)
             counts[community.scope_status] += 1
-        Community.objects.bulk_update(batch, list(_SCREENING_OUTPUT))
+            if previous != community.scope_status:
+                changed.append((community, previous))
+        with transaction.atomic():
+            Community.objects.bulk_update(batch, list(_SCREENING_OUTPUT))
+            if audit:
+                for community, previous in changed:
+                    audit_record(
+                        actor=actor,
+                        action="screen",
+                        obj=community,
+                        changes={"scope_status": [previous, community.scope_status]},
+                        reason="重新筛查 / re-screen",
+                    )
         if progress is not None:
             progress(min(start + batch_size, total), total)
     return {status: counts.get(status, 0) for status in ScopeStatus.values}

@@ -117,6 +117,9 @@ def test_rescreen_job(client, accounts, world, django_capture_on_commit_callback
     assert job.status == "succeeded", job.error
     assert job.result["counts"]["priority"] == 1 and job.result["total"] == 1
     assert Community.objects.get(pk=world["a"].pk).scope_status == "priority"
+    event = AuditEvent.objects.get(action="screen", object_id=str(world["a"].pk))
+    assert event.changes == {"scope_status": ["unscreened", "priority"]}
+    assert event.actor == accounts["shangcheng"]
     # A street implementer may not start it.
     _login(client, accounts, "qingbo")
     assert client.post(reverse("registry:rescreen")).status_code == 404
