@@ -452,6 +452,13 @@ def roll_entry_correct(
     return entry
 
 
+def _require_open(ballot: Ballot) -> None:
+    if ballot.status != BallotStatus.OPEN:
+        raise StateError("表决未在进行中，选票不予接受。/ The ballot is not open; the paper is refused.", field="status")
+    if ballot.closes_at and timezone.now() > ballot.closes_at:
+        raise StateError("表决已过截止时间。/ The voting period has ended.", field="closes_at")
+
+
 # --- papers ---------------------------------------------------------------------------------------------------------
 
 
@@ -476,7 +483,11 @@ def _cast_once(
     proxy_authorisation: UploadedFile | None,
 ) -> CastResult:
     with transaction.atomic():
-        ballot = _locked_ballot(ballot_id)
+        # Everything that does not need the ballot's lock happens first, so the lock is held only for the few
+        # statements that extend the hash chain (the lock serialises the chain and the race with closing).
+        ballot = Ballot.objects.select_related("community__division").filter(pk=ballot_id).first()
+        if ballot is None:
+            raise NotFoundError("表决不存在。/ Ballot not found.")
         if channel != Channel.ONLINE:
             require_write(actor, ballot.community.division)
         entry = RollEntry.objects.filter(ballot=ballot, owner_id=owner_id).only("owner_key").first()
@@ -484,38 +495,60 @@ def _cast_once(
             if channel == Channel.ONLINE:
                 raise NotFoundError("您不在本次表决名册上。/ You are not on the roll of this ballot.")
             raise ApplicationError("该业主不在本次表决名册上。/ owner_id: the owner is not on this roll.", field="owner_id")
-        if ballot.status != BallotStatus.OPEN:
-            raise StateError(
-                "表决未在进行中，选票不予接受。/ The ballot is not open; the paper is refused.", field="status"
-            )
-        now = timezone.now()
-        if ballot.closes_at and now > ballot.closes_at:
-            raise StateError("表决已过截止时间。/ The voting period has ended.", field="closes_at")
+        _require_open(ballot)
         owner_key = entry.owner_key
-        previous = Vote.objects.filter(ballot=ballot, owner_key=owner_key, is_current=True).first()
+        # The previous paper's row lock serialises two devices of one owner; when neither has a paper yet, the
+        # "one current paper per owner" constraint refuses the second and vote_cast retries it.
+        previous = (
+            Vote.objects.select_for_update(of=("self",))
+            .filter(ballot=ballot, owner_key=owner_key, is_current=True)
+            .only("pk", "seq", "is_current")
+            .first()
+        )
         if previous is not None:
             previous.is_current = False
             previous.save(update_fields=["is_current"])
-        seq = ballot.vote_seq + 1
         receipt = new_receipt_code()
         digest = receipt_digest(receipt)
-        prev_hash = ballot.chain_head or genesis_hash(ballot.pk)
         vote = Vote(
             ballot=ballot,
-            seq=seq,
             owner_id=owner_id,
             owner_key=owner_key,
             choice=choice,
             channel=channel,
-            cast_at=now,
             recorded_by=actor,
             serial_number=serial_number,
             witness_name=witness_name,
             proxy_name=proxy_name,
             replaces=previous,
             receipt_digest=digest,
-            prev_hash=prev_hash,
         )
+        tag = secrets.token_hex(4)
+        if scan is not None:
+            vote.scan.save(f"ballot{ballot.pk}-{tag}-{scan.name}", scan, save=False)
+        if proxy_authorisation is not None:
+            vote.proxy_authorisation.save(
+                f"ballot{ballot.pk}-{tag}-{proxy_authorisation.name}", proxy_authorisation, save=False
+            )
+        audit_record(
+            actor=actor,
+            action="vote_record",
+            obj=ballot,
+            # the choice stays out of the audit trail: organisers must not learn it while the vote is secret
+            changes={"channel": [None, channel], "replaces": [None, previous.seq if previous else None]},
+        )
+        locked = (
+            Ballot.objects.select_for_update(of=("self",))
+            .only("status", "closes_at", "vote_seq", "chain_head")
+            .get(pk=ballot.pk)
+        )
+        _require_open(locked)
+        now = timezone.now()
+        seq = locked.vote_seq + 1
+        prev_hash = locked.chain_head or genesis_hash(ballot.pk)
+        vote.seq = seq
+        vote.cast_at = now
+        vote.prev_hash = prev_hash
         vote.hash = vote_hash(
             ballot_id=ballot.pk,
             seq=seq,
@@ -527,21 +560,8 @@ def _cast_once(
             replaces_seq=previous.seq if previous else None,
             prev_hash=prev_hash,
         )
-        if scan is not None:
-            vote.scan.save(f"ballot{ballot.pk}-{seq}-{scan.name}", scan, save=False)
-        if proxy_authorisation is not None:
-            vote.proxy_authorisation.save(
-                f"ballot{ballot.pk}-{seq}-{proxy_authorisation.name}", proxy_authorisation, save=False
-            )
         vote.save()
         Ballot.objects.filter(pk=ballot.pk).update(vote_seq=seq, chain_head=vote.hash)
-        audit_record(
-            actor=actor,
-            action="vote_record",
-            obj=ballot,
-            # the choice stays out of the audit trail: organisers must not learn it while the vote is secret
-            changes={"seq": [None, seq], "channel": [None, channel], "replaces": [None, previous.seq if previous else None]},
-        )
         return CastResult(vote=vote, receipt=receipt, replaced=previous is not None)
 
 
