@@ -79,6 +79,16 @@ def cached_network_count() -> int:
     return len(_NETWORKS)
 
 
+def network_box(network: Any, margin_m: float) -> tuple[float, float, float, float]:
+    """The network's lon/lat bounding box widened by ``margin_m`` (points beyond it cannot join)."""
+    ll = network.node_lonlat
+    x0, y0 = float(ll[:, 0].min()), float(ll[:, 1].min())
+    x1, y1 = float(ll[:, 0].max()), float(ll[:, 1].max())
+    dlat = margin_m / 111_320
+    dlon = margin_m / (111_320 * max(0.1, float(np.cos(np.radians(max(abs(y0), abs(y1)))))))
+    return (x0 - dlon, y0 - dlat, x1 + dlon, y1 + dlat)
+
+
 # --- standards -----------------------------------------------------------------------------------------------
 
 

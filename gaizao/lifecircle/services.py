@@ -335,8 +335,12 @@ def analysis_run_execute(
             .only("pk", "lon", "lat", "entrances", "population", "name")
         )
         origins = engine.community_origins(communities, mode=run.origin_mode)
+        # Every facility that can join the network, whatever its district: residents walk across district lines.
+        box = engine.network_box(net, run.snap_tolerance_m)
         facilities = list(
-            Facility.objects.filter(archived_at__isnull=True).only("pk", "lon", "lat", "category")
+            Facility.objects.filter(
+                archived_at__isnull=True, lon__range=(box[0], box[2]), lat__range=(box[1], box[3])
+            ).only("pk", "lon", "lat", "category")
         )
         fac_points = engine.facility_points(facilities)
         categories = tuple(sorted({f.id for f in std.facilities} | set(fac_points.category_names())))
