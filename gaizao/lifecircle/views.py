@@ -128,7 +128,7 @@ def run_detail(request: HttpRequest, pk: int) -> HttpResponse:
             and _may_run(request.user)
             and can_write(request.user, run.division),
             "history_url": history_url(run),
-            "units": run.units[:10],
+            "units": _units_with_names(run.units[:10]),
             "unit_count": len(run.units),
         },
     )
@@ -150,6 +150,24 @@ def community(request: HttpRequest, pk: int) -> HttpResponse:
             "items": _item_names(access.gap_items) if access else [],
         },
     )
+
+
+def _units_with_names(units: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    from gaizao.registry.models import Community
+
+    ids = {int(i) for u in units for i in u["community_ids"]}
+    names = dict(Community.objects.filter(pk__in=ids).values_list("pk", "name"))
+    names_of = selectors.facility_names()
+    return [
+        {
+            **u,
+            "communities": [{"id": int(i), "name": names.get(int(i), str(i))} for i in u["community_ids"]],
+            "common_names": list(
+                dict.fromkeys(names_of.get(g[0], (g[0],))[0] for g in u.get("common_gaps", []))
+            )[:6],
+        }
+        for u in units
+    ]
 
 
 def _kind_label(kind: str) -> str:

@@ -42,6 +42,8 @@ def test_start_button_leads_to_the_job_then_the_result(client, world, django_cap
         "© OpenStreetMap contributors" in page
     )  # the footer; the tiny network carries no attribution itself
     assert "<script>" not in page  # CSP: no inline script
+    units = page.split('id="units"')[1]
+    assert "小区C2" in units and "小区C5" in units
 
 
 def test_street_implementer_cannot_start(client, world):
