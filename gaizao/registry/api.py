@@ -3,7 +3,6 @@
 Imports and exports (another module) are mounted at ``/api/v1/registry/imports/``.
 """
 
-
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
@@ -13,7 +12,7 @@ from ninja import Query, Router, Schema
 from ninja.pagination import LimitOffsetPagination, paginate
 
 from gaizao.accounts.access import READER_ROLES, can_write
-from gaizao.errors import PermissionError_
+from gaizao.errors import ApplicationError, PermissionError_
 from gaizao.registry import selectors
 from gaizao.registry.models import REQUIRED_SURVEY_FIELDS, SURVEY_CLAUSE, Community
 
@@ -139,9 +138,20 @@ def list_communities(request: HttpRequest, filters: Query[FiltersIn]) -> Any:
 @router.get(
     "/communities.geojson", summary="Communities in scope as GeoJSON points, with scope status (WGS84)"
 )
-def communities_geojson(request: HttpRequest, filters: Query[FiltersIn]) -> dict[str, Any]:
+def communities_geojson(request: HttpRequest, filters: Query[FiltersIn], bbox: str = "") -> dict[str, Any]:
+    """``bbox=minlon,minlat,maxlon,maxlat`` limits the points to a map view."""
     _staff(request)
-    return selectors.communities_geojson(request.user, filters.to_filters())
+    box = None
+    if bbox:
+        try:
+            x0, y0, x1, y1 = (float(v) for v in bbox.split(","))
+        except ValueError:
+            raise ApplicationError(
+                "bbox 应为 最小经度,最小纬度,最大经度,最大纬度。/ bbox must be minlon,minlat,maxlon,maxlat.",
+                field="bbox",
+            ) from None
+        box = (x0, y0, x1, y1)
+    return selectors.communities_geojson(request.user, filters.to_filters(), box)
 
 
 @router.get(

@@ -469,9 +469,16 @@ def communities_missing(user: Any, filters: CommunityFilters | None = None) -> Q
 # --- map ------------------------------------------------------------------------------------------------------------
 
 
-def communities_geojson(user: Any, filters: CommunityFilters | None = None) -> dict[str, Any]:
-    """Communities in scope with a location, as a GeoJSON FeatureCollection of points (WGS84)."""
+def communities_geojson(
+    user: Any, filters: CommunityFilters | None = None, bbox: tuple[float, float, float, float] | None = None
+) -> dict[str, Any]:
+    """Communities in scope with a location, as a GeoJSON FeatureCollection of points (WGS84).
+
+    ``bbox`` (min lon, min lat, max lon, max lat) limits the points to the map's view, for large registries."""
     qs = community_list(user, filters).filter(lon__isnull=False, lat__isnull=False)
+    if bbox is not None:
+        x0, y0, x1, y1 = bbox
+        qs = qs.filter(lon__gte=x0, lon__lte=x1, lat__gte=y0, lat__lte=y1)
     features = [
         {
             "type": "Feature",

@@ -148,6 +148,10 @@ def test_geojson_completeness_screening(client, accounts, world):
     assert [f["properties"]["code"] for f in fc["features"]] == ["A"]
     assert fc["features"][0]["properties"]["status"] == "priority"
     assert fc["features"][0]["geometry"]["coordinates"] == [120.165, 30.245]
+    fc = _get(client, accounts, "city", f"{API}/communities.geojson", bbox="120.15,30.2,120.2,30.3").json()
+    assert [f["properties"]["code"] for f in fc["features"]] == ["A"]
+    r = _get(client, accounts, "city", f"{API}/communities.geojson", bbox="east")
+    assert r.status_code == 400 and "bbox" in r.json()["message"]
     comp = _get(client, accounts, "city", f"{API}/completeness").json()
     assert comp["clause"] == "杭政办函〔2022〕10号 三(一)"
     assert {d["code"] for d in comp["districts"]} == {"330102", "330106"}
