@@ -132,3 +132,33 @@ def test_screening_counts(world, accounts):
     assert rows["330102"]["priority"] == 2 and rows["330102"]["total"] == 2
     assert rows["330106"]["out_of_scope"] == 1
     assert rows["330102"]["district"] == "上城区"
+
+
+def test_nearest_facility_per_category(world, accounts, qingbomen, xihu_street):
+    from gaizao.registry.models import Facility
+    from gaizao.registry.selectors import nearest_facility_per_category
+
+    a = world["a"]  # at 120.16, 30.24
+    Facility.objects.create(
+        code="K1", category="kindergarten", name="近", division=qingbomen, lon=120.161, lat=30.24
+    )
+    Facility.objects.create(
+        code="K2", category="kindergarten", name="远", division=qingbomen, lon=120.163, lat=30.24
+    )
+    Facility.objects.create(
+        code="B1", category="bus_stop", name="站", division=qingbomen, lon=120.16, lat=30.2405
+    )
+    Facility.objects.create(
+        code="X1", category="bus_stop", name="外", division=qingbomen, lon=120.19, lat=30.24
+    )
+    Facility.objects.create(
+        code="W1", category="fresh_market", name="西湖", division=xihu_street, lon=120.1601, lat=30.24
+    )
+    rows = nearest_facility_per_category(accounts["shangcheng"], a, 1000)
+    assert [(r["category"], r["facility"].code, r["count"]) for r in rows] == [
+        ("bus_stop", "B1", 1),
+        ("kindergarten", "K1", 2),
+    ]
+    assert rows[0]["distance_m"] == 56 and rows[1]["label"].startswith("幼儿园")
+    # The city sees the 西湖区 facility too (scope applies to facilities, not to the community's district).
+    assert "fresh_market" in [r["category"] for r in nearest_facility_per_category(accounts["city"], a, 1000)]
