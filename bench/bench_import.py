@@ -24,7 +24,19 @@ import tempfile
 import time
 from pathlib import Path
 
-HEADERS = ["小区编码", "小区名称", "区县", "街道", "建成年份", "建筑面积(m²)", "户数", "供水", "保障性安居工程", "经度", "纬度"]
+HEADERS = [
+    "小区编码",
+    "小区名称",
+    "区县",
+    "街道",
+    "建成年份",
+    "建筑面积(m²)",
+    "户数",
+    "供水",
+    "保障性安居工程",
+    "经度",
+    "纬度",
+]
 STREETS = [("上城区", "清波街道"), ("上城区", "湖滨街道"), ("西湖区", "西溪街道"), ("拱墅区", "米市巷街道")]
 WATER = ["良好", "一般", "较差", "缺失"]
 
@@ -37,10 +49,21 @@ def make_xlsx(path: Path, rows: int) -> None:
     ws.append(HEADERS)
     for i in range(rows):
         district, street = STREETS[i % len(STREETS)]
-        ws.append([
-            f"BENCH{i:07d}", f"基准小区{i}", district, street, 1975 + i % 45, 5000 + (i % 997) * 13.5, 80 + i % 400,
-            WATER[i % 4], "是" if i % 7 == 0 else "否", 120.16 + (i % 50) * 0.0004, 30.25 + (i % 40) * 0.0004,
-        ])
+        ws.append(
+            [
+                f"BENCH{i:07d}",
+                f"基准小区{i}",
+                district,
+                street,
+                1975 + i % 45,
+                5000 + (i % 997) * 13.5,
+                80 + i % 400,
+                WATER[i % 4],
+                "是" if i % 7 == 0 else "否",
+                120.16 + (i % 50) * 0.0004,
+                30.25 + (i % 40) * 0.0004,
+            ]
+        )
     wb.save(path)
 
 
@@ -81,10 +104,17 @@ def worker_gaizao(path: str, data_dir: str) -> dict[str, object]:
 
     actor = User.objects.select_related("division").get(username="city")
     started = time.perf_counter()
-    report = import_file(kind="communities", data=Path(path).read_bytes(), filename=Path(path).name, actor=actor)
+    report = import_file(
+        kind="communities", data=Path(path).read_bytes(), filename=Path(path).name, actor=actor
+    )
     seconds = time.perf_counter() - started
     assert report.ok, report.errors[:5]
-    return {"seconds": seconds, "rows": Community.objects.count(), "maxrss_mb": _maxrss_mb(), "errors": len(report.errors)}
+    return {
+        "seconds": seconds,
+        "rows": Community.objects.count(),
+        "maxrss_mb": _maxrss_mb(),
+        "errors": len(report.errors),
+    }
 
 
 def worker_import_export(path: str, data_dir: str) -> dict[str, object]:
@@ -125,18 +155,34 @@ def worker_import_export(path: str, data_dir: str) -> dict[str, object]:
     class CommunityResource(resources.ModelResource):
         code = fields.Field(attribute="code", column_name="小区编码")
         name = fields.Field(attribute="name", column_name="小区名称")
-        built_year = fields.Field(attribute="built_year", column_name="建成年份", widget=widgets.IntegerWidget())
-        building_area_m2 = fields.Field(attribute="building_area_m2", column_name="建筑面积(m²)", widget=widgets.DecimalWidget())
+        built_year = fields.Field(
+            attribute="built_year", column_name="建成年份", widget=widgets.IntegerWidget()
+        )
+        building_area_m2 = fields.Field(
+            attribute="building_area_m2", column_name="建筑面积(m²)", widget=widgets.DecimalWidget()
+        )
         households = fields.Field(attribute="households", column_name="户数", widget=widgets.IntegerWidget())
         water_supply = fields.Field(attribute="water_supply", column_name="供水", widget=ChoiceWidget())
-        affordable_housing = fields.Field(attribute="affordable_housing", column_name="保障性安居工程", widget=YesNoWidget())
+        affordable_housing = fields.Field(
+            attribute="affordable_housing", column_name="保障性安居工程", widget=YesNoWidget()
+        )
         lon = fields.Field(attribute="lon", column_name="经度", widget=widgets.FloatWidget())
         lat = fields.Field(attribute="lat", column_name="纬度", widget=widgets.FloatWidget())
 
         class Meta:
             model = Community
             import_id_fields = ("code",)
-            fields = ("code", "name", "built_year", "building_area_m2", "households", "water_supply", "affordable_housing", "lon", "lat")
+            fields = (
+                "code",
+                "name",
+                "built_year",
+                "building_area_m2",
+                "households",
+                "water_supply",
+                "affordable_housing",
+                "lon",
+                "lat",
+            )
             skip_unchanged = True
             use_bulk = False
 
@@ -170,7 +216,9 @@ def worker_import_export(path: str, data_dir: str) -> dict[str, object]:
     started = time.perf_counter()
     with open(path, "rb") as f:
         dataset = tablib.Dataset().load(f.read(), format="xlsx")
-    result = CommunityResource().import_data(dataset, dry_run=False, use_transactions=True, raise_errors=False)
+    result = CommunityResource().import_data(
+        dataset, dry_run=False, use_transactions=True, raise_errors=False
+    )
     assert not result.has_errors() and not result.has_validation_errors(), (
         [e.error for e in result.base_errors[:3]],
         [r.validation_error for r in result.invalid_rows[:3]],
@@ -189,7 +237,10 @@ def _run_worker(side: str, path: Path, tmp: Path) -> dict[str, object]:
     env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parent.parent)}
     result = subprocess.run(
         [sys.executable, "-m", "bench.bench_import", "--worker", side, str(path), str(data_dir)],
-        capture_output=True, text=True, env=env, timeout=7200,
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=7200,
     )
     if result.returncode != 0:
         raise RuntimeError(f"{side} worker failed:\n{result.stderr[-3000:]}")
@@ -207,7 +258,10 @@ def run() -> None:
             files[n] = tmp / f"communities-{n}.xlsx"
             t = time.perf_counter()
             make_xlsx(files[n], n)
-            print(f"generated {n:,}-row xlsx ({files[n].stat().st_size / 1e6:.1f} MB) in {time.perf_counter() - t:.1f} s", flush=True)
+            print(
+                f"generated {n:,}-row xlsx ({files[n].stat().st_size / 1e6:.1f} MB) in {time.perf_counter() - t:.1f} s",
+                flush=True,
+            )
         results = {}
         for n in sorted({small, big}):
             results[("gaizao", n)] = _run_worker("gaizao", files[n], tmp)

@@ -63,8 +63,14 @@ def _out(job: Any, *, limit: int = 1000) -> ImportOut:
     report = report_of(job)
     params = job.params or {}
     out = ImportOut(
-        id=job.pk, status=job.status, kind=params.get("kind", ""), filename=params.get("filename", ""),
-        done=job.done, total=job.total, percent=job.percent, job_url=f"/api/v1/jobs/{job.pk}",
+        id=job.pk,
+        status=job.status,
+        kind=params.get("kind", ""),
+        filename=params.get("filename", ""),
+        done=job.done,
+        total=job.total,
+        percent=job.percent,
+        job_url=f"/api/v1/jobs/{job.pk}",
         summary=job.message or "",
     )
     if report is not None:
@@ -73,7 +79,10 @@ def _out(job: Any, *, limit: int = 1000) -> ImportOut:
         out.error_rows = report.error_row_count
         out.summary = report.summary()
         out.errors_total = len(report.errors)
-        out.errors = [RowErrorOut(row=e.row, column=e.column, message=e.message, value=e.value) for e in report.errors[:limit]]
+        out.errors = [
+            RowErrorOut(row=e.row, column=e.column, message=e.message, value=e.value)
+            for e in report.errors[:limit]
+        ]
         if report.errors:
             out.report_url = f"/api/v1/registry/imports/{job.pk}/report.xlsx"
     elif job.error:
@@ -107,10 +116,14 @@ def import_create(
     except ImportFileError:
         rows = 0
     if rows > BACKGROUND_ROWS:
-        job = import_start(kind=kind, data=data, filename=name, actor=request.user, crs=crs, only_valid=only_valid)
+        job = import_start(
+            kind=kind, data=data, filename=name, actor=request.user, crs=crs, only_valid=only_valid
+        )
         job.refresh_from_db()
         return Status(202, _out(job))
-    report = import_file(kind=kind, data=data, filename=name, actor=request.user, crs=crs, only_valid=only_valid)
+    report = import_file(
+        kind=kind, data=data, filename=name, actor=request.user, crs=crs, only_valid=only_valid
+    )
     job = import_record(report=report, actor=request.user)
     return Status(200, _out(job))
 
@@ -139,7 +152,9 @@ def export_get(
         raise NotFoundError(f"未知的导出类型“{kind}”。/ Unknown kind {kind!r}.")
     fmt = export_format(format)
     filters = ExportFilters(q=q, district=district, street=street, status=status, sample=sample)
-    return _download(export_bytes(kind, fmt, user=request.user, filters=filters), export_filename(kind, fmt), FORMATS[fmt])
+    return _download(
+        export_bytes(kind, fmt, user=request.user, filters=filters), export_filename(kind, fmt), FORMATS[fmt]
+    )
 
 
 @router.get("/{uuid:import_id}", response=ImportOut, summary="An import's status and validation report")

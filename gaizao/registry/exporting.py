@@ -112,7 +112,9 @@ def export_queryset(kind: str, *, user: Any = None, filters: ExportFilters | Non
         except ImportError:
             pass
         else:
-            return community_list(user, CommunityFilters.from_params(f.as_params())).select_related("division")
+            return community_list(user, CommunityFilters.from_params(f.as_params())).select_related(
+                "division"
+            )
     qs = base_queryset(kind)
     if user is not None:
         qs = scoped(qs, user, field=DIVISION_PATH[kind])
@@ -138,7 +140,9 @@ class _Divisions:
     def __init__(self) -> None:
         from gaizao.divisions.models import Division
 
-        self.by_id = {d.pk: d for d in Division.objects.only("id", "code", "name", "level", "parent_id", "path")}
+        self.by_id = {
+            d.pk: d for d in Division.objects.only("id", "code", "name", "level", "parent_id", "path")
+        }
 
     def names(self, division_id: int | None) -> tuple[str, str, str]:
         """(district, street, 社区) names of a division (社区 empty when it is a street)."""
@@ -232,7 +236,9 @@ def write_csv(spec: KindSpec, rows: Iterator[tuple[list[Any], Any]]) -> bytes:
 def write_geojson(spec: KindSpec, rows: Iterator[tuple[list[Any], Any]]) -> bytes:
     features = []
     for row, obj in rows:
-        props = {c.zh: (str(v) if isinstance(v, Decimal) else v) for c, v in zip(spec.columns, row, strict=True)}
+        props = {
+            c.zh: (str(v) if isinstance(v, Decimal) else v) for c, v in zip(spec.columns, row, strict=True)
+        }
         geometry = None
         boundary = getattr(obj, "boundary", None)
         if boundary:
@@ -247,7 +253,14 @@ def write_geojson(spec: KindSpec, rows: Iterator[tuple[list[Any], Any]]) -> byte
 WRITERS = {"xlsx": write_xlsx, "csv": write_csv, "geojson": write_geojson}
 
 
-def export_bytes(kind: str, fmt: str, *, user: Any = None, filters: ExportFilters | None = None, personal: bool | None = None) -> bytes:
+def export_bytes(
+    kind: str,
+    fmt: str,
+    *,
+    user: Any = None,
+    filters: ExportFilters | None = None,
+    personal: bool | None = None,
+) -> bytes:
     """The export file of ``kind`` in ``fmt`` for ``user`` (None: the command line, everything)."""
     from gaizao.accounts.access import sees_personal_data
 

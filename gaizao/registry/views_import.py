@@ -55,7 +55,11 @@ def _kinds() -> list[dict[str, str]]:
 @login_required
 def import_page(request: HttpRequest) -> HttpResponse:
     _require_writer(request)
-    form: dict[str, Any] = {"kind": request.GET.get("kind", "communities"), "crs": "wgs84", "only_valid": False}
+    form: dict[str, Any] = {
+        "kind": request.GET.get("kind", "communities"),
+        "crs": "wgs84",
+        "only_valid": False,
+    }
     if request.method == "POST":
         form = {
             "kind": request.POST.get("kind", ""),
@@ -77,12 +81,20 @@ def import_page(request: HttpRequest) -> HttpResponse:
                 rows = 0
             if rows > BACKGROUND_ROWS:
                 job = import_start(
-                    kind=form["kind"], data=data, filename=name, actor=request.user, crs=crs,
+                    kind=form["kind"],
+                    data=data,
+                    filename=name,
+                    actor=request.user,
+                    crs=crs,
                     only_valid=form["only_valid"],
                 )
                 return HttpResponseRedirect(reverse("web:job", args=[job.pk]))
             report = import_file(
-                kind=form["kind"], data=data, filename=name, actor=request.user, crs=crs,
+                kind=form["kind"],
+                data=data,
+                filename=name,
+                actor=request.user,
+                crs=crs,
                 only_valid=form["only_valid"],
             )
             job = import_record(report=report, actor=request.user)

@@ -22,7 +22,9 @@ def _import_id() -> str:
     from gaizao.registry.importing import ImportReport
     from gaizao.registry.importing.jobs import import_record
 
-    job = Job.objects.filter(kind="registry.import", owner__username="shangcheng", title__contains="matrix").first()
+    job = Job.objects.filter(
+        kind="registry.import", owner__username="shangcheng", title__contains="matrix"
+    ).first()
     if job is None:
         report = ImportReport(kind="communities", filename="matrix.xlsx", total=1)
         report.add(2, "建成年份", "应填四位年份。/ Expected a year.", "x")
@@ -54,7 +56,12 @@ CASES = [
         data=_bad_upload,
         pattern="registry/import/",
     ),
-    Case("import result page", lambda: f"/registry/import/{_import_id()}/", _owner_only(), pattern="registry/import/<uuid:job_id>/"),
+    Case(
+        "import result page",
+        lambda: f"/registry/import/{_import_id()}/",
+        _owner_only(),
+        pattern="registry/import/<uuid:job_id>/",
+    ),
     Case(
         "import report xlsx",
         lambda: f"/registry/import/{_import_id()}/report.xlsx",
@@ -70,7 +77,12 @@ CASES = [
         data=_bad_upload,
         pattern="api/v1/registry/imports/",
     ),
-    Case("api import report", lambda: f"{API}/{_import_id()}", _owner_only(anonymous=401), pattern="api/v1/registry/imports/{id}"),
+    Case(
+        "api import report",
+        lambda: f"{API}/{_import_id()}",
+        _owner_only(anonymous=401),
+        pattern="api/v1/registry/imports/{id}",
+    ),
     Case(
         "api import report xlsx",
         lambda: f"{API}/{_import_id()}/report.xlsx",

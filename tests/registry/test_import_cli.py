@@ -24,7 +24,9 @@ def test_import_prints_row_errors_and_fails(accounts, tmp_path):
     path.write_bytes(xlsx_bytes(HEADERS, [community_row(1), community_row(2, 街道="不存在街道")]))
     out, err = io.StringIO(), io.StringIO()
     with pytest.raises(CommandError, match="nothing was imported"):
-        call_command("import", "communities", str(path), "--report", str(tmp_path / "r.xlsx"), stdout=out, stderr=err)
+        call_command(
+            "import", "communities", str(path), "--report", str(tmp_path / "r.xlsx"), stdout=out, stderr=err
+        )
     text = out.getvalue()
     assert "3\t街道\t街道“不存在街道”不在上城区" in text
     assert (tmp_path / "r.xlsx").read_bytes()[:2] == b"PK"
@@ -63,13 +65,23 @@ def test_gaizao_entry_point(tmp_path):
     env.pop("DATABASE_URL", None)
     gaizao = Path(sys.executable).with_name("gaizao")
     out = tmp_path / "t.xlsx"
-    result = subprocess.run([str(gaizao), "template", "communities", str(out)], env=env, capture_output=True, text=True, timeout=120)
+    result = subprocess.run(
+        [str(gaizao), "template", "communities", str(out)],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert result.returncode == 0, result.stderr
     assert out.read_bytes()[:2] == b"PK"
     empty = tmp_path / "empty.csv"
     empty.write_bytes(b"")
     result = subprocess.run(
-        [str(gaizao), "import", "communities", str(empty), "--no-progress"], env=env, capture_output=True, text=True, timeout=120
+        [str(gaizao), "import", "communities", str(empty), "--no-progress"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     assert result.returncode != 0
     assert "空的（0 字节）" in result.stdout and "Traceback" not in result.stderr

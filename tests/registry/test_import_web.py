@@ -23,7 +23,10 @@ def upload(data: bytes, name: str = "c.xlsx") -> SimpleUploadedFile:
 def test_urls_are_in_the_registry_namespace():
     assert reverse("registry:import") == "/registry/import/"
     assert reverse("registry:export") == "/registry/export/"
-    assert reverse("registry:import_template", args=["communities"]) == "/registry/import/templates/communities.xlsx"
+    assert (
+        reverse("registry:import_template", args=["communities"])
+        == "/registry/import/templates/communities.xlsx"
+    )
 
 
 def test_page_shows_form_and_template_links(client, accounts):
@@ -31,10 +34,16 @@ def test_page_shows_form_and_template_links(client, accounts):
     page = client.get("/registry/import/")
     assert page.status_code == 200
     html = page.content.decode()
-    assert 'name="only_valid"' in html and 'name="crs"' in html and "/registry/import/templates/units.xlsx" in html
+    assert (
+        'name="only_valid"' in html
+        and 'name="crs"' in html
+        and "/registry/import/templates/units.xlsx" in html
+    )
 
 
-@pytest.mark.parametrize("username,status", [("xihu", 200), ("qingbomen", 200), ("ndrc", 404), ("water", 404), ("resident", 404)])
+@pytest.mark.parametrize(
+    "username,status", [("xihu", 200), ("qingbomen", 200), ("ndrc", 404), ("water", 404), ("resident", 404)]
+)
 def test_only_writers_get_the_page(client, accounts, username, status):
     client.force_login(accounts[username])
     assert client.get("/registry/import/").status_code == status
@@ -43,8 +52,15 @@ def test_only_writers_get_the_page(client, accounts, username, status):
 def test_bad_file_shows_row_errors_and_writes_nothing(client, accounts):
     client.force_login(accounts["shangcheng"])
     before = db_state()
-    rows = [community_row(1), community_row(2, 建成年份="九五"), community_row(3, 区县="西湖区", 街道="西溪街道", 社区="")]
-    response = client.post("/registry/import/", {"kind": "communities", "crs": "wgs84", "file": upload(xlsx_bytes(HEADERS, rows))})
+    rows = [
+        community_row(1),
+        community_row(2, 建成年份="九五"),
+        community_row(3, 区县="西湖区", 街道="西溪街道", 社区=""),
+    ]
+    response = client.post(
+        "/registry/import/",
+        {"kind": "communities", "crs": "wgs84", "file": upload(xlsx_bytes(HEADERS, rows))},
+    )
     assert response.status_code == 302
     page = client.get(response["Location"])
     html = page.content.decode()
@@ -65,7 +81,12 @@ def test_good_file_and_only_valid_rows(client, accounts):
     client.force_login(accounts["shangcheng"])
     rows = [community_row(1), community_row(2, 建成年份="九五")]
     response = client.post(
-        "/registry/import/", {"kind": "communities", "only_valid": "1", "file": upload(csv_bytes(HEADERS, rows, encoding="gbk"), "c.csv")}
+        "/registry/import/",
+        {
+            "kind": "communities",
+            "only_valid": "1",
+            "file": upload(csv_bytes(HEADERS, rows, encoding="gbk"), "c.csv"),
+        },
     )
     html = client.get(response["Location"]).content.decode()
     assert 'data-written="true"' in html and Community.objects.filter(code="SC00001").exists()
@@ -79,12 +100,16 @@ def test_empty_upload_message(client, accounts):
     assert "空的（0 字节）" in html
 
 
-def test_big_file_runs_as_a_job_with_progress(client, accounts, django_capture_on_commit_callbacks, settings, tmp_path):
+def test_big_file_runs_as_a_job_with_progress(
+    client, accounts, django_capture_on_commit_callbacks, settings, tmp_path
+):
     settings.DATA_DIR = tmp_path
     client.force_login(accounts["shangcheng"])
     rows = [community_row(i) for i in range(2100)]
     with django_capture_on_commit_callbacks(execute=True):
-        response = client.post("/registry/import/", {"kind": "communities", "file": upload(csv_bytes(HEADERS, rows), "big.csv")})
+        response = client.post(
+            "/registry/import/", {"kind": "communities", "file": upload(csv_bytes(HEADERS, rows), "big.csv")}
+        )
     assert response.status_code == 302 and response["Location"].startswith("/jobs/")
     job = Job.objects.get()
     assert job.status == JobStatus.SUCCEEDED and job.total == 2100, job.error
@@ -107,7 +132,10 @@ def test_templates_download(client, accounts):
 
 def test_export_view_takes_the_list_filters(client, accounts):
     client.force_login(accounts["shangcheng"])
-    client.post("/registry/import/", {"kind": "communities", "file": upload(xlsx_bytes(HEADERS, [community_row(i) for i in range(3)]))})
+    client.post(
+        "/registry/import/",
+        {"kind": "communities", "file": upload(xlsx_bytes(HEADERS, [community_row(i) for i in range(3)]))},
+    )
     response = client.get("/registry/export/", {"format": "csv", "q": "测试小区2"})
     assert response.status_code == 200 and "attachment" in response["Content-Disposition"]
     text = response.content.decode("utf-8-sig")
@@ -132,30 +160,44 @@ def test_api_import_report_and_download(client, accounts):
     assert response.status_code == 200, response.content
     body = response.json()
     assert body["ok"] is False and body["written"] is False
-    assert body["errors"] == [{"row": 2, "column": "户数", "message": body["errors"][0]["message"], "value": "很多"}]
+    assert body["errors"] == [
+        {"row": 2, "column": "户数", "message": body["errors"][0]["message"], "value": "很多"}
+    ]
     detail = client.get(f"{API}{body['id']}")
     assert detail.status_code == 200 and detail.json()["errors_total"] == 1
     report = client.get(body["report_url"])
     assert report.status_code == 200 and report.content[:2] == b"PK"
 
-    good = client.post(API, {"kind": "communities", "crs": "wgs84", "file": upload(xlsx_bytes(HEADERS, [community_row(1)]))}).json()
+    good = client.post(
+        API, {"kind": "communities", "crs": "wgs84", "file": upload(xlsx_bytes(HEADERS, [community_row(1)]))}
+    ).json()
     assert good["ok"] and good["created"] == 1
 
 
 def test_api_refuses_readers_and_unknown_kinds(client, accounts):
     client.force_login(accounts["ndrc"])
-    response = client.post(API, {"kind": "communities", "file": upload(xlsx_bytes(HEADERS, [community_row(1)]))})
+    response = client.post(
+        API, {"kind": "communities", "file": upload(xlsx_bytes(HEADERS, [community_row(1)]))}
+    )
     assert response.status_code == 403 and response.json()["code"] == "forbidden"
     client.force_login(accounts["shangcheng"])
     response = client.post(API, {"kind": "bridges", "file": upload(b"x")})
     assert response.status_code == 400 and "未知的导入类型" in response.json()["message"]
 
 
-def test_api_big_file_answers_202_with_a_job(client, accounts, django_capture_on_commit_callbacks, settings, tmp_path):
+def test_api_big_file_answers_202_with_a_job(
+    client, accounts, django_capture_on_commit_callbacks, settings, tmp_path
+):
     settings.DATA_DIR = tmp_path
     client.force_login(accounts["shangcheng"])
     with django_capture_on_commit_callbacks(execute=True):
-        response = client.post(API, {"kind": "communities", "file": upload(csv_bytes(HEADERS, [community_row(i) for i in range(2500)]), "b.csv")})
+        response = client.post(
+            API,
+            {
+                "kind": "communities",
+                "file": upload(csv_bytes(HEADERS, [community_row(i) for i in range(2500)]), "b.csv"),
+            },
+        )
     assert response.status_code == 202
     job_id = response.json()["id"]
     detail = client.get(f"{API}{job_id}").json()

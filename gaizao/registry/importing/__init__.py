@@ -70,7 +70,13 @@ def import_file(
     gc.disable()  # 100,000 rows make millions of small objects; collections mid-import cost more than they free
     try:
         return _import(
-            kind=kind, data=data, filename=filename, actor=actor, crs=crs, only_valid=only_valid, dry_run=dry_run,
+            kind=kind,
+            data=data,
+            filename=filename,
+            actor=actor,
+            crs=crs,
+            only_valid=only_valid,
+            dry_run=dry_run,
             progress=progress,
         )
     finally:
@@ -79,7 +85,14 @@ def import_file(
 
 
 def _import(
-    *, kind: str, data: bytes, filename: str, actor: Any, crs: str, only_valid: bool, dry_run: bool,
+    *,
+    kind: str,
+    data: bytes,
+    filename: str,
+    actor: Any,
+    crs: str,
+    only_valid: bool,
+    dry_run: bool,
     progress: Progress | None,
 ) -> ImportReport:
     from gaizao.registry.importing.validation import validate

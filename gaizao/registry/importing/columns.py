@@ -27,7 +27,21 @@ from gaizao.registry.models import (
 
 #: Column types understood by the parser (``gaizao.registry.importing.parsing``).
 TYPES = frozenset(
-    {"str", "int", "year", "decimal", "share", "lon", "lat", "bool", "choice", "division", "crs", "points", "ref"}
+    {
+        "str",
+        "int",
+        "year",
+        "decimal",
+        "share",
+        "lon",
+        "lat",
+        "bool",
+        "choice",
+        "division",
+        "crs",
+        "points",
+        "ref",
+    }
 )
 
 #: The coordinate systems a file may declare, with the spellings accepted for each.
@@ -175,16 +189,46 @@ def from_field(
 YEAR_MIN, YEAR_MAX = Decimal(1900), Decimal(2100)
 
 DIVISION_COLUMNS = (
-    Column("district", "区县", "District", type="division", required=True, help="区县(市)名称或行政区划代码，如 上城区 或 330102"),
-    Column("street", "街道", "Street", type="division", required=True, help="街道、乡镇名称或代码，须属于所填区县"),
-    Column("community_division", "社区", "Neighbourhood (社区)", type="division", help="社区、村名称或代码（可空），须属于所填街道"),
+    Column(
+        "district",
+        "区县",
+        "District",
+        type="division",
+        required=True,
+        help="区县(市)名称或行政区划代码，如 上城区 或 330102",
+    ),
+    Column(
+        "street",
+        "街道",
+        "Street",
+        type="division",
+        required=True,
+        help="街道、乡镇名称或代码，须属于所填区县",
+    ),
+    Column(
+        "community_division",
+        "社区",
+        "Neighbourhood (社区)",
+        type="division",
+        help="社区、村名称或代码（可空），须属于所填街道",
+    ),
 )
 
 
 def _point_columns(*, required: bool) -> tuple[Column, ...]:
     return (
-        Column("lon", "经度", "Longitude", type="lon", required=required, field="lon", help="十进制度，如 120.1655"),
-        Column("lat", "纬度", "Latitude", type="lat", required=required, field="lat", help="十进制度，如 30.2390"),
+        Column(
+            "lon",
+            "经度",
+            "Longitude",
+            type="lon",
+            required=required,
+            field="lon",
+            help="十进制度，如 120.1655",
+        ),
+        Column(
+            "lat", "纬度", "Latitude", type="lat", required=required, field="lat", help="十进制度，如 30.2390"
+        ),
         Column(
             "crs",
             "坐标系",
@@ -270,7 +314,14 @@ def _b(name: str, **kw: object) -> Column:
     return from_field(Building, name, **kw)  # type: ignore[arg-type]
 
 
-COMMUNITY_REF = Column("community_code", "小区编码", "Community code", type="ref", required=True, help="所属小区的编码，小区须已导入")
+COMMUNITY_REF = Column(
+    "community_code",
+    "小区编码",
+    "Community code",
+    type="ref",
+    required=True,
+    help="所属小区的编码，小区须已导入",
+)
 
 BUILDINGS = KindSpec(
     kind="buildings",
@@ -308,9 +359,19 @@ UNITS = KindSpec(
         Column("building_code", "楼栋号", "Building", type="ref", required=True, help="楼栋须已导入"),
         _u("stairwell", help="单元号，可空"),
         _u("number", required=True),
-        _u("area_registered_m2", zh="登记面积(m²)", en="Registered area (m²)", help="不动产登记的专有部分面积"),
+        _u(
+            "area_registered_m2",
+            zh="登记面积(m²)",
+            en="Registered area (m²)",
+            help="不动产登记的专有部分面积",
+        ),
         _u("area_surveyed_m2", zh="测绘面积(m²)", en="Surveyed area (m²)", help="无登记面积时按测绘面积"),
-        _u("area_contract_m2", zh="合同面积(m²)", en="Contract area (m²)", help="无登记和测绘面积时按合同面积"),
+        _u(
+            "area_contract_m2",
+            zh="合同面积(m²)",
+            en="Contract area (m²)",
+            help="无登记和测绘面积时按合同面积",
+        ),
         _u("developer_held"),
         Column("owner_name", "业主姓名", "Owner name", max_length=100, help="个人信息，仅授权角色可见"),
         Column("owner_phone", "业主手机号", "Owner phone", max_length=20, help="个人信息，仅授权角色可见"),
@@ -372,7 +433,9 @@ STOCK_SITES = KindSpec(
     ),
 )
 
-KINDS: dict[str, KindSpec] = {spec.kind: spec for spec in (COMMUNITIES, BUILDINGS, UNITS, FACILITIES, STOCK_SITES)}
+KINDS: dict[str, KindSpec] = {
+    spec.kind: spec for spec in (COMMUNITIES, BUILDINGS, UNITS, FACILITIES, STOCK_SITES)
+}
 
 # Keep the enums imported for readers of this module: the choices above come from them.
 _ = (Condition, PropertyManagement, Structure, StockSiteKind)

@@ -94,7 +94,10 @@ def outside_message(lon: float, lat: float, crs: str, *, swapped_inside: bool) -
             f"The point ({lon:g}, {lat:g}) lies outside Hangzhou: longitude and latitude look swapped."
         )
     if abs(lon) > 180 or abs(lat) > 90:
-        hint_zh, hint_en = "数值像投影坐标（米），请换算为经纬度", "the values look like projected metres, not degrees"
+        hint_zh, hint_en = (
+            "数值像投影坐标（米），请换算为经纬度",
+            "the values look like projected metres, not degrees",
+        )
     else:
         hint_zh = f"请检查坐标系（按 {crs_label} 读取）：高德、腾讯为 GCJ-02，百度为 BD-09，GPS 为 WGS84"
         hint_en = f"check the coordinate system (read as {crs_label}; Amap/Tencent use GCJ-02, Baidu BD-09, GPS WGS84)"
@@ -121,5 +124,7 @@ def reproject_to_wgs84(geoms: list[Any], declared: str | None) -> list[Any]:
     arr = np.array(geoms, dtype=object)
     valid = np.array([g is not None for g in geoms])
     if valid.any():
-        arr[valid] = shapely.transform(arr[valid], lambda xy: np.column_stack(transformer.transform(xy[:, 0], xy[:, 1])))
+        arr[valid] = shapely.transform(
+            arr[valid], lambda xy: np.column_stack(transformer.transform(xy[:, 0], xy[:, 1]))
+        )
     return list(arr)

@@ -35,7 +35,13 @@ def _title(kind: str, filename: str) -> str:
 
 @register_job(JOB_KIND)
 def run_import_job(
-    job: Job, *, kind: str, path: str, filename: str, crs: str = "wgs84", only_valid: bool = False,
+    job: Job,
+    *,
+    kind: str,
+    path: str,
+    filename: str,
+    crs: str = "wgs84",
+    only_valid: bool = False,
     actor_id: int | None = None,
 ) -> dict[str, Any]:
     from gaizao.accounts.models import User
@@ -48,7 +54,13 @@ def run_import_job(
         job_progress(job, done=done, total=total, message=message)
 
     report = import_file(
-        kind=kind, data=data, filename=filename, actor=actor, crs=crs, only_valid=only_valid, progress=progress
+        kind=kind,
+        data=data,
+        filename=filename,
+        actor=actor,
+        crs=crs,
+        only_valid=only_valid,
+        progress=progress,
     )
     file.unlink(missing_ok=True)
     job_progress(job, done=report.total, total=report.total, message=report.summary())
@@ -76,7 +88,11 @@ def import_start(
         title=_title(spec.kind, filename),
         owner=actor,
         params={
-            "kind": spec.kind, "path": str(path), "filename": filename, "crs": crs, "only_valid": only_valid,
+            "kind": spec.kind,
+            "path": str(path),
+            "filename": filename,
+            "crs": crs,
+            "only_valid": only_valid,
             "actor_id": getattr(actor, "pk", None),
         },
         division_path=getattr(division, "path", "") or "",
@@ -96,7 +112,12 @@ def import_record(*, report: ImportReport, actor: Any) -> Job:
         done=report.total,
         total=report.total,
         message=report.summary()[:500],
-        params={"kind": report.kind, "filename": report.filename, "crs": report.crs, "only_valid": report.only_valid},
+        params={
+            "kind": report.kind,
+            "filename": report.filename,
+            "crs": report.crs,
+            "only_valid": report.only_valid,
+        },
         started_at=now,
         finished_at=now,
     )

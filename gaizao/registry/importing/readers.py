@@ -53,7 +53,9 @@ def sniff_format(data: bytes, filename: str) -> str:
     name = filename or "file"
     suffix = Path(name).suffix.lower()
     if not data:
-        raise ImportFileError(f"文件“{name}”是空的（0 字节）。/ The file {name!r} is empty (0 bytes).", field="file")
+        raise ImportFileError(
+            f"文件“{name}”是空的（0 字节）。/ The file {name!r} is empty (0 bytes).", field="file"
+        )
     if data[:4] == b"PK\x03\x04":
         try:
             with zipfile.ZipFile(io.BytesIO(data)) as zf:
@@ -289,9 +291,13 @@ def estimate_rows(data: bytes, *, filename: str) -> int:
             from python_calamine import CalamineWorkbook
 
             wb = CalamineWorkbook.from_filelike(io.BytesIO(data))
-            return max((m.total_height if hasattr(m, "total_height") else 0) for m in [
-                wb.get_sheet_by_index(i) for i in range(len(wb.sheet_names))
-            ]) - 1
+            return (
+                max(
+                    (m.total_height if hasattr(m, "total_height") else 0)
+                    for m in [wb.get_sheet_by_index(i) for i in range(len(wb.sheet_names))]
+                )
+                - 1
+            )
         except Exception:
             return len(data) // 200
     return len(data) // 500

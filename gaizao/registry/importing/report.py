@@ -119,7 +119,12 @@ class ImportReport:
         ):
             info.append([label, value])
         if self.truncated:
-            info.append(["注意 / note", f"仅列出前 {MAX_ERRORS} 个问题。/ Only the first {MAX_ERRORS} problems are listed."])
+            info.append(
+                [
+                    "注意 / note",
+                    f"仅列出前 {MAX_ERRORS} 个问题。/ Only the first {MAX_ERRORS} problems are listed.",
+                ]
+            )
         info.column_dimensions["A"].width = 28
         info.column_dimensions["B"].width = 100
         buf = io.BytesIO()

@@ -71,7 +71,10 @@ def template_workbook(spec: KindSpec) -> bytes:
         zh.fill = required_fill if col.required else header_fill
         zh.alignment = Alignment(horizontal="center")
         note = col.help or TYPE_LABELS.get(col.type, "")
-        zh.comment = Comment(f"{col.zh} / {english_header(col)}\n{'必填 / required' if col.required else '选填 / optional'}\n{note}", "Gaizao")
+        zh.comment = Comment(
+            f"{col.zh} / {english_header(col)}\n{'必填 / required' if col.required else '选填 / optional'}\n{note}",
+            "Gaizao",
+        )
         en = ws.cell(row=2, column=i, value=english_header(col))
         en.font = Font(italic=True, color="666666")
         ws.column_dimensions[_column_letter(i)].width = max(10, min(30, len(col.zh) * 2 + 4))
@@ -97,31 +100,44 @@ def template_workbook(spec: KindSpec) -> bytes:
     info = wb.create_sheet("说明")
     info.append([f"{spec.zh}导入模板 / {spec.en} import template"])
     info["A1"].font = Font(bold=True, size=14)
-    info.append([
-        f"在“{spec.sheet}”工作表第 3 行起逐行填写；第 1 行中文表头不可修改，第 2 行为英文表头和单位。"
-        "带 * 的列为必填。可保存为 xlsx，或另存为 CSV（UTF-8 或 GBK 均可）。"
-    ])
-    info.append([
-        f"Fill the {spec.sheet!r} sheet from row 3; keep the Chinese headers of row 1 (row 2 is English with units). "
-        "Columns marked * are required. Save as xlsx, or as CSV in UTF-8 or GBK."
-    ])
+    info.append(
+        [
+            f"在“{spec.sheet}”工作表第 3 行起逐行填写；第 1 行中文表头不可修改，第 2 行为英文表头和单位。"
+            "带 * 的列为必填。可保存为 xlsx，或另存为 CSV（UTF-8 或 GBK 均可）。"
+        ]
+    )
+    info.append(
+        [
+            f"Fill the {spec.sheet!r} sheet from row 3; keep the Chinese headers of row 1 (row 2 is English with units). "
+            "Columns marked * are required. Save as xlsx, or as CSV in UTF-8 or GBK."
+        ]
+    )
     for note in spec.notes:
         info.append([note])
     info.append([])
-    head = ["列 / Column", "英文 / English", "必填 / Required", "类型 / Type", "可选值 / Choices", "说明 / Notes"]
+    head = [
+        "列 / Column",
+        "英文 / English",
+        "必填 / Required",
+        "类型 / Type",
+        "可选值 / Choices",
+        "说明 / Notes",
+    ]
     info.append(head)
     for cell in info[info.max_row]:
         cell.font = Font(bold=True)
         cell.fill = header_fill
     for col in spec.columns:
-        info.append([
-            col.zh,
-            english_header(col),
-            "是" if col.required else "否",
-            TYPE_LABELS.get(col.type, col.type),
-            "、".join(col.choice_labels()),
-            col.help,
-        ])
+        info.append(
+            [
+                col.zh,
+                english_header(col),
+                "是" if col.required else "否",
+                TYPE_LABELS.get(col.type, col.type),
+                "、".join(col.choice_labels()),
+                col.help,
+            ]
+        )
     for letter, width in zip("ABCDEF", (24, 30, 10, 22, 36, 70), strict=True):
         info.column_dimensions[letter].width = width
     buf = io.BytesIO()

@@ -97,9 +97,13 @@ def _number(value: Any) -> Decimal:
 
 def _range(col: Column, number: Decimal) -> None:
     if col.min_value is not None and number < col.min_value:
-        raise CellError(f"不能小于 {col.min_value}，实际为 {number}。/ Must be at least {col.min_value}, got {number}.")
+        raise CellError(
+            f"不能小于 {col.min_value}，实际为 {number}。/ Must be at least {col.min_value}, got {number}."
+        )
     if col.max_value is not None and number > col.max_value:
-        raise CellError(f"不能大于 {col.max_value}，实际为 {number}。/ Must be at most {col.max_value}, got {number}.")
+        raise CellError(
+            f"不能大于 {col.max_value}，实际为 {number}。/ Must be at most {col.max_value}, got {number}."
+        )
 
 
 def parse_str(col: Column, value: Any) -> str:
@@ -123,7 +127,9 @@ def parse_year(col: Column, value: Any) -> int:
     try:
         number = _number(value)
     except CellError:
-        raise CellError(f"应填四位年份，如 1995，实际为“{_text(value)}”。/ Expected a year such as 1995, got {_text(value)!r}.") from None
+        raise CellError(
+            f"应填四位年份，如 1995，实际为“{_text(value)}”。/ Expected a year such as 1995, got {_text(value)!r}."
+        ) from None
     if number != number.to_integral_value() or not (Decimal(1900) <= number <= Decimal(2100)):
         raise CellError(
             f"应填 1900–2100 之间的四位年份，实际为“{_text(value)}”。/ Expected a year between 1900 and 2100, "
@@ -150,7 +156,9 @@ def parse_share(col: Column, value: Any) -> Decimal:
     else:
         number = _number(value)
     if not Decimal(0) <= number <= Decimal(1):
-        raise CellError(f"应填 0 到 1 之间的比例或百分数，实际为“{text}”。/ Expected a share between 0 and 1 or a percentage, got {text!r}.")
+        raise CellError(
+            f"应填 0 到 1 之间的比例或百分数，实际为“{text}”。/ Expected a share between 0 and 1 or a percentage, got {text!r}."
+        )
     return number.quantize(Decimal("0.0001"))
 
 
@@ -166,7 +174,9 @@ def parse_bool(col: Column, value: Any) -> bool:
         return True
     if text in BOOL_FALSE:
         return False
-    raise CellError(f"应填“是”或“否”，实际为“{_text(value)}”。/ Expected 是 (yes) or 否 (no), got {_text(value)!r}.")
+    raise CellError(
+        f"应填“是”或“否”，实际为“{_text(value)}”。/ Expected 是 (yes) or 否 (no), got {_text(value)!r}."
+    )
 
 
 def _choice_lookup(col: Column) -> dict[str, str]:
@@ -314,7 +324,9 @@ class DivisionIndex:
 def resolve_division(
     values: dict[str, Any], index: DivisionIndex, spec: KindSpec, report: ImportReport, row: int
 ) -> Division | None:
-    district_col, street_col, comm_col = (spec.column(k) for k in ("district", "street", "community_division"))
+    district_col, street_col, comm_col = (
+        spec.column(k) for k in ("district", "street", "community_division")
+    )
     district_value, street_value = values.get("district", ""), values.get("street", "")
     comm_value = values.get("community_division", "")
     if not district_value:
@@ -382,7 +394,9 @@ def check_id_number(text: str) -> str:
     """Validate a resident ID number (GB 11643: 18 characters with its check digit); return it upper-cased."""
     value = text.strip().upper()
     if not re.fullmatch(r"\d{17}[\dX]", value):
-        raise CellError("身份证号应为 18 位（末位可为 X）。/ An ID number has 18 characters (the last may be X).")
+        raise CellError(
+            "身份证号应为 18 位（末位可为 X）。/ An ID number has 18 characters (the last may be X)."
+        )
     total = sum(int(c) * w for c, w in zip(value[:17], _ID_WEIGHTS, strict=True))
     if _ID_CHECK[total % 11] != value[17]:
         raise CellError("身份证号校验位不正确，请核对。/ The ID number's check digit is wrong; check it.")
@@ -404,7 +418,9 @@ def id_number_digest(value: str) -> str:
 
 def check_phone(text: str) -> str:
     value = re.sub(r"[\s-]", "", text)
-    if re.fullmatch(r"\d{3}\*+\d{4}", value):  # masked, as exported to a role without personal data: kept as is
+    if re.fullmatch(
+        r"\d{3}\*+\d{4}", value
+    ):  # masked, as exported to a role without personal data: kept as is
         return value
     if not re.fullmatch(r"\+?\d{7,15}", value):
         raise CellError(f"手机号“{text}”格式不正确。/ The phone number {text!r} is not valid.")
@@ -463,7 +479,9 @@ def validate(
                     value = choice_tables[col.key].get(text.lower())
                     if value is None:
                         options = "、".join(col.choice_labels())
-                        raise CellError(f"“{text}”不是可选值（{options}）。/ {text!r} is not one of the choices ({options}).")
+                        raise CellError(
+                            f"“{text}”不是可选值（{options}）。/ {text!r} is not one of the choices ({options})."
+                        )
                     values[col.key] = value
                 else:
                     values[col.key] = parser(col, cell)  # type: ignore[misc]
@@ -555,7 +573,11 @@ def _check_coordinates(
         if (v.get("lon") is None) != (v.get("lat") is None):
             missing = lat_col if v.get("lat") is None else lon_col
             bad_rows.add(rec.row)
-            report.add(rec.row, missing.zh, f"经度和纬度须同时填写。/ Give both longitude and latitude ({missing.en} is empty).")
+            report.add(
+                rec.row,
+                missing.zh,
+                f"经度和纬度须同时填写。/ Give both longitude and latitude ({missing.en} is empty).",
+            )
             continue
         if lon_col.required and v.get("lon") is None:
             continue  # already reported as required
@@ -565,7 +587,9 @@ def _check_coordinates(
     for row_crs, recs in groups.items():
         pts = [r for r in recs if r.values.get("lon") is not None]
         if pts:
-            lons, lats = convert_to_wgs84([r.values["lon"] for r in pts], [r.values["lat"] for r in pts], row_crs)
+            lons, lats = convert_to_wgs84(
+                [r.values["lon"] for r in pts], [r.values["lat"] for r in pts], row_crs
+            )
             raw_lons = np.array([r.values["lon"] for r in pts], dtype=float)
             raw_lats = np.array([r.values["lat"] for r in pts], dtype=float)
             inside = inside_hangzhou(lons, lats)
@@ -598,16 +622,23 @@ def _check_coordinates(
                         outside_message(float(arr[0, 0]), float(arr[0, 1]), row_crs, swapped_inside=False),
                     )
                     continue
-                rec.values["entrances"] = [[round(float(a), 7), round(float(b), 7)] for a, b in zip(ex, ey, strict=True)]
+                rec.values["entrances"] = [
+                    [round(float(a), 7), round(float(b), 7)] for a, b in zip(ex, ey, strict=True)
+                ]
             polygon = rec.extra.get("polygon")
             if polygon is not None:
                 if row_crs != "wgs84":
                     polygon = shapely.transform(
-                        polygon, lambda xy, c=row_crs: np.column_stack(convert_to_wgs84(xy[:, 0], xy[:, 1], c))
+                        polygon,
+                        lambda xy, c=row_crs: np.column_stack(convert_to_wgs84(xy[:, 0], xy[:, 1], c)),
                     )
                 rec.values["boundary"] = json.loads(shapely.to_geojson(polygon))
     for rec in records:
-        if rec.extra.get("geometry") is not None and "boundary" not in rec.values and spec.kind == "communities":
+        if (
+            rec.extra.get("geometry") is not None
+            and "boundary" not in rec.values
+            and spec.kind == "communities"
+        ):
             rec.values["boundary"] = None
         rec.values.pop("crs", None)
     return records
@@ -667,10 +698,14 @@ def _check_existing(
             elif not may_write(actor, community.division):
                 bad_rows.add(rec.row)
                 report.add(rec.row, col.zh, scope_message(actor, community.division), code)
-            elif spec.kind == "stock_sites" and rec.division is not None and not (
-                community.division.path == rec.division.path
-                or community.division.path.startswith(rec.division.path + "/")
-                or rec.division.path.startswith(community.division.path + "/")
+            elif (
+                spec.kind == "stock_sites"
+                and rec.division is not None
+                and not (
+                    community.division.path == rec.division.path
+                    or community.division.path.startswith(rec.division.path + "/")
+                    or rec.division.path.startswith(community.division.path + "/")
+                )
             ):
                 bad_rows.add(rec.row)
                 report.add(

@@ -30,7 +30,12 @@ def _prep(field: models.Field, connection: Any) -> Callable[[Any], Any] | None:
     return None
 
 
-def _rows(objs: list[models.Model], names: list[str], preps: list[Callable[[Any], Any] | None], tail: Callable[[models.Model], list[Any]] | None = None) -> list[list[Any]]:
+def _rows(
+    objs: list[models.Model],
+    names: list[str],
+    preps: list[Callable[[Any], Any] | None],
+    tail: Callable[[models.Model], list[Any]] | None = None,
+) -> list[list[Any]]:
     getter = attrgetter(*names)
     conv = [(i, p) for i, p in enumerate(preps) if p is not None]
     rows = []
@@ -57,7 +62,9 @@ def sql_insert(model: type[models.Model], objs: list[models.Model]) -> None:
     preps = [_prep(f, connection) for f in fields]
     quote = connection.ops.quote_name
     sql = "INSERT INTO {} ({}) VALUES ({})".format(
-        quote(model._meta.db_table), ", ".join(quote(f.column) for f in fields), ", ".join(["%s"] * len(fields))
+        quote(model._meta.db_table),
+        ", ".join(quote(f.column) for f in fields),
+        ", ".join(["%s"] * len(fields)),
     )
     with connection.cursor() as cursor:
         for start in range(0, len(objs), BATCH):
@@ -79,7 +86,9 @@ def sql_update(model: type[models.Model], objs: list[models.Model], names: list[
     )
     with connection.cursor() as cursor:
         for start in range(0, len(objs), BATCH):
-            cursor.executemany(sql, _rows(objs[start : start + BATCH], attnames, preps, tail=lambda o: [o.pk]))
+            cursor.executemany(
+                sql, _rows(objs[start : start + BATCH], attnames, preps, tail=lambda o: [o.pk])
+            )
 
 
 class Outcome:
@@ -117,7 +126,9 @@ def _assign_pks(model: type[models.Model], objs: list[models.Model], key_fields:
     wanted = sorted({getattr(o, first) for o in objs})
     found: dict[tuple[Any, ...], Any] = {}
     for start in range(0, len(wanted), 1000):
-        rows = model.objects.filter(**{f"{first}__in": wanted[start : start + 1000]}).values_list(*key_fields, "pk")
+        rows = model.objects.filter(**{f"{first}__in": wanted[start : start + 1000]}).values_list(
+            *key_fields, "pk"
+        )
         for row in rows:
             found[tuple(row[:-1])] = row[-1]
     for o in objs:
@@ -188,8 +199,13 @@ def write_communities(validated: Validated, outcome: Outcome) -> None:
         return data
 
     _write_keyed(
-        validated, outcome, lambda r: r.values["code"], build, lambda r: r.division.path if r.division else "",
-        key_fields=("code",), before_save=screen_before_save,
+        validated,
+        outcome,
+        lambda r: r.values["code"],
+        build,
+        lambda r: r.division.path if r.division else "",
+        key_fields=("code",),
+        before_save=screen_before_save,
     )
 
 
@@ -226,7 +242,11 @@ def write_coded(validated: Validated, outcome: Outcome) -> None:
         return data
 
     _write_keyed(
-        validated, outcome, lambda r: r.values["code"], build, lambda r: r.division.path if r.division else "",
+        validated,
+        outcome,
+        lambda r: r.values["code"],
+        build,
+        lambda r: r.division.path if r.division else "",
         key_fields=("code",),
     )
 
@@ -244,7 +264,11 @@ def write_buildings(validated: Validated, outcome: Outcome) -> None:
         return (communities[rec.values["community_code"]].pk, rec.values["code"])
 
     _write_keyed(
-        validated, outcome, key, build, lambda r: communities[r.values["community_code"]].division.path,
+        validated,
+        outcome,
+        key,
+        build,
+        lambda r: communities[r.values["community_code"]].division.path,
         key_fields=("community_id", "code"),
     )
     by_id = {c.pk: c for c in communities.values()}
@@ -256,9 +280,25 @@ def write_buildings(validated: Validated, outcome: Outcome) -> None:
 def write_units(validated: Validated, outcome: Outcome, owners_outcome: Outcome) -> None:
     from gaizao.accounts.access import mask_name
 
-    fields = [f for f in validated.fields if f in {"stairwell", "number", "area_registered_m2", "area_surveyed_m2", "area_contract_m2", "developer_held"}]
+    fields = [
+        f
+        for f in validated.fields
+        if f
+        in {
+            "stairwell",
+            "number",
+            "area_registered_m2",
+            "area_surveyed_m2",
+            "area_contract_m2",
+            "developer_held",
+        }
+    ]
     records = validated.records
-    digests = {r.row: id_number_digest(r.values["owner_id_number"]) for r in records if r.values.get("owner_id_number")}
+    digests = {
+        r.row: id_number_digest(r.values["owner_id_number"])
+        for r in records
+        if r.values.get("owner_id_number")
+    }
     by_digest: dict[str, Owner] = {}
     digest_list = sorted(set(digests.values()))
     for i in range(0, len(digest_list), 2000):
@@ -312,7 +352,9 @@ def write_units(validated: Validated, outcome: Outcome, owners_outcome: Outcome)
     # Changed names or phones of existing owners are saved with their units below.
     existing_changed = [o for o in {id(o): o for o in owner_for.values() if o is not None and o.pk}.values()]
     if existing_changed:
-        Owner.objects.bulk_update(existing_changed, ["name", "phone", "id_number_digest", "id_number_last4"], batch_size=BATCH)
+        Owner.objects.bulk_update(
+            existing_changed, ["name", "phone", "id_number_digest", "id_number_last4"], batch_size=BATCH
+        )
 
     def build(rec: Record) -> dict[str, Any]:
         data = _fields_data(rec, fields)
@@ -326,7 +368,11 @@ def write_units(validated: Validated, outcome: Outcome, owners_outcome: Outcome)
 
     by_key = {key(r): r for r in records}
     _write_keyed(
-        validated, outcome, key, build, lambda r: r.extra["building"].community.division.path,
+        validated,
+        outcome,
+        key,
+        build,
+        lambda r: r.extra["building"].community.division.path,
         key_fields=("building_id", "stairwell", "number"),
     )
     for obj in outcome.created + [o for o, _ in outcome.updated]:
@@ -349,7 +395,13 @@ def _light(value: Any) -> Any:
 
 
 def _audit(
-    outcome: Outcome, model: type[models.Model], *, actor: Any, reason: str, fields: list[str], personal: bool = False
+    outcome: Outcome,
+    model: type[models.Model],
+    *,
+    actor: Any,
+    reason: str,
+    fields: list[str],
+    personal: bool = False,
 ) -> int:
     """One audit event per created or updated object, inserted in bulk. A created object's entry lists the
     fields the file gave it (personal data never: owners are recorded as created, without name or phone)."""
@@ -371,22 +423,54 @@ def _audit(
                 value = getattr(obj, name)
                 if value not in (None, "", [], False):
                     changes[name] = [None, _light(value)]
-        rows.append([
-            at, actor_id, label, "create", ct.pk, str(obj.pk), str(obj)[:255], outcome.paths.get(id(obj), ""),
-            to_json.get_db_prep_save(changes, connection), reason,
-        ])
+        rows.append(
+            [
+                at,
+                actor_id,
+                label,
+                "create",
+                ct.pk,
+                str(obj.pk),
+                str(obj)[:255],
+                outcome.paths.get(id(obj), ""),
+                to_json.get_db_prep_save(changes, connection),
+                reason,
+            ]
+        )
     for obj, diff in outcome.updated:
-        rows.append([
-            at, actor_id, label, "update", ct.pk, str(obj.pk), str(obj)[:255], outcome.paths.get(id(obj), ""),
-            to_json.get_db_prep_save(diff, connection), reason,
-        ])
-    names = ["at", "actor_id", "actor_label", "action", "content_type_id", "object_id", "object_repr",
-             "division_path", "changes", "reason"]
+        rows.append(
+            [
+                at,
+                actor_id,
+                label,
+                "update",
+                ct.pk,
+                str(obj.pk),
+                str(obj)[:255],
+                outcome.paths.get(id(obj), ""),
+                to_json.get_db_prep_save(diff, connection),
+                reason,
+            ]
+        )
+    names = [
+        "at",
+        "actor_id",
+        "actor_label",
+        "action",
+        "content_type_id",
+        "object_id",
+        "object_repr",
+        "division_path",
+        "changes",
+        "reason",
+    ]
     quote = connection.ops.quote_name
     by_attname = {f.attname: f.column for f in AuditEvent._meta.concrete_fields}
     columns = [by_attname[n] for n in names]
     sql = "INSERT INTO {} ({}) VALUES ({})".format(
-        quote(AuditEvent._meta.db_table), ", ".join(quote(c) for c in columns), ", ".join(["%s"] * len(columns))
+        quote(AuditEvent._meta.db_table),
+        ", ".join(quote(c) for c in columns),
+        ", ".join(["%s"] * len(columns)),
     )
     with connection.cursor() as cursor:
         for start in range(0, len(rows), BATCH):

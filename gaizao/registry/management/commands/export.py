@@ -19,9 +19,13 @@ class Command(BaseCommand):
         parser.add_argument("kind", choices=sorted(KINDS))
         parser.add_argument("out", help="OUT.xlsx, OUT.csv or OUT.geojson")
         parser.add_argument("--district", default="", help="only this district (code or name)")
-        parser.add_argument("--user", help="export as this account: its scope and personal-data masking apply")
         parser.add_argument(
-            "--with-personal-data", action="store_true", help="units: owners' names and phones unmasked (never ID numbers)"
+            "--user", help="export as this account: its scope and personal-data masking apply"
+        )
+        parser.add_argument(
+            "--with-personal-data",
+            action="store_true",
+            help="units: owners' names and phones unmasked (never ID numbers)",
         )
 
     def handle(self, *args: Any, **opts: Any) -> None:
