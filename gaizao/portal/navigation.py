@@ -1,0 +1,3 @@
+from gaizao.web.navigation import NavItem
+
+NAV = [NavItem("portal:index", "公众门户", "Public portal", order=5, anonymous=True)]
