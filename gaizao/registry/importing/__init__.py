@@ -107,6 +107,7 @@ def _import(
         if progress:
             progress(0, len(table), "校验中 / validating")
         validated = validate(table, spec, actor=actor, crs=crs, report=report, progress=progress)
+        del table, data  # the raw cells are no longer needed: free them before writing
     except ImportFileError as exc:
         report.add(None, exc.field or "", exc.message)
         report.seconds = time.perf_counter() - started
