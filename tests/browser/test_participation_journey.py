@@ -22,10 +22,14 @@ ARGS = [
 
 
 @pytest.fixture
-def demo_world(db, settings, tmp_path):
+def demo_world(db, settings, tmp_path, monkeypatch):
+    from django.db import connection
+
     from gaizao.accounts.demo import demo_accounts_load
     from gaizao.divisions.services import divisions_load_hangzhou
 
+    # the live server's request threads must not keep connections open past the test (PostgreSQL teardown)
+    monkeypatch.setitem(connection.settings_dict, "CONN_MAX_AGE", 0)
     settings.DEBUG = True  # the one-time code is shown in the development banner
     settings.OTP_SENDER = "gaizao.participation.otp.SilentSender"
     settings.MEDIA_ROOT = tmp_path / "media"
@@ -51,6 +55,11 @@ def browser(live_server):
         chromium = p.chromium.launch(executable_path="/usr/bin/chromium", args=ARGS)
         yield chromium
         chromium.close()
+        # ORM calls made while Playwright's event loop runs get their own connection (asgiref's context-local
+        # storage); close them here, inside that context, so PostgreSQL can drop the test database.
+        from django.db import connections
+
+        connections.close_all()
 
 
 def _page(browser, *, phone: bool = False):
@@ -176,3 +185,4 @@ def test_consent_vote_from_opening_to_verified_receipt(demo_world, live_server, 
     assert "已计入表决结果" in public.inner_text(".pz-receipt-result")
     for page in (organiser, resident, public):
         assert page.js_errors == []
+

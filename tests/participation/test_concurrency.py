@@ -52,8 +52,13 @@ def _get(url: str, token: str) -> dict:
 
 
 @pytest.fixture
-def server(live_server):
-    """The live server; on in-memory SQLite its threads share one connection, so requests go one at a time."""
+def server(live_server, monkeypatch):
+    """The live server; on in-memory SQLite its threads share one connection, so requests go one at a time.
+
+    Each request runs in a new thread: persistent connections (CONN_MAX_AGE) would outlive their threads and keep
+    the test database busy at teardown, so they are closed at the end of every request here.
+    """
+    monkeypatch.setitem(connection.settings_dict, "CONN_MAX_AGE", 0)
     httpd = live_server.thread.httpd
     httpd.socket.listen(512)  # the default backlog of 5 resets connections when 40 clients arrive at once
     if connection.vendor == "sqlite" and connection.is_in_memory_db():
