@@ -79,6 +79,18 @@ def test_district_officer_finds_community_reasons_and_map(demo_world, live_serve
     assert "杭政办函〔2022〕10号" in reasons.first.inner_text()
     assert page.locator("#buildings table").count() >= 1
 
+    # Edit: a comprehensive renovation last year takes the community out of the priority scope, with the reason
+    from django.utils import timezone
+
+    last_year = str(timezone.localdate().year - 1)
+    page.click("#edit summary")
+    page.fill("#edit input[name=last_comprehensive_renovation_year]", last_year)
+    page.fill("#edit input[name=reason]", f"补录{last_year}年综合改造")
+    page.click("#edit button[type=submit]")
+    page.wait_for_selector(".msg")
+    assert page.locator("[data-testid=scope-reasons] li[data-code='scope.recent_renovation']").count() == 1
+    assert page.locator("#screening .scope-badge").get_attribute("data-status") == "out_of_scope"
+
     # A 西湖区 community is not reachable by id
     from gaizao.registry.models import Community
 
