@@ -455,7 +455,10 @@ def roll_entry_correct(
 def _require_open(ballot: Ballot) -> None:
     if ballot.status != BallotStatus.OPEN:
         raise StateError("表决未在进行中，选票不予接受。/ The ballot is not open; the paper is refused.", field="status")
-    if ballot.closes_at and timezone.now() > ballot.closes_at:
+    now = timezone.now()
+    if ballot.opens_at and now < ballot.opens_at:
+        raise StateError("表决尚未开始。/ The voting period has not started yet.", field="opens_at")
+    if ballot.closes_at and now > ballot.closes_at:
         raise StateError("表决已过截止时间。/ The voting period has ended.", field="closes_at")
 
 
@@ -539,7 +542,7 @@ def _cast_once(
         )
         locked = (
             Ballot.objects.select_for_update(of=("self",))
-            .only("status", "closes_at", "vote_seq", "chain_head")
+            .only("status", "opens_at", "closes_at", "vote_seq", "chain_head")
             .get(pk=ballot.pk)
         )
         _require_open(locked)

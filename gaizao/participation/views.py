@@ -264,7 +264,11 @@ def ballot_roll(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def public_list(request: HttpRequest) -> HttpResponse:
-    return render(request, "participation/public_list.html", {"ballots": selectors.public_ballots()[:200]})
+    ballots = selectors.public_ballots()
+    community = request.GET.get("community", "")
+    if community.isdigit():
+        ballots = ballots.filter(community_id=int(community))
+    return render(request, "participation/public_list.html", {"ballots": ballots[:200]})
 
 
 def public_ballot(request: HttpRequest, pk: int) -> HttpResponse:

@@ -185,3 +185,34 @@ def test_outstanding_list_masks_names(world, accounts):
 
 def test_ballot_status_values():
     assert set(services.TRANSITIONS) == set(BallotStatus.values)
+
+
+def test_papers_only_inside_the_voting_period(world, accounts):
+    import datetime as dt
+
+    from django.utils import timezone
+
+    organiser = accounts["qingbomen"]
+    ballot = open_ballot(world, organiser, opens_at=timezone.now() + dt.timedelta(hours=1),
+                         closes_at=timezone.now() + dt.timedelta(days=7))
+    with pytest.raises(StateError, match="not started"):
+        services.vote_cast(actor=world.residents[0], ballot_id=ballot.pk, choice="yes")
+    ballot.opens_at = timezone.now() - dt.timedelta(days=8)
+    ballot.closes_at = timezone.now() - dt.timedelta(days=1)
+    ballot.save()
+    with pytest.raises(StateError, match="has ended"):
+        services.vote_cast(actor=world.residents[0], ballot_id=ballot.pk, choice="yes")
+
+
+def test_stairwell_roll_counts_one_buyer_once(world, accounts):
+    # given the owner of unit 1 also owns unit 2 of the same stairwell
+    unit = world.units[1]
+    unit.owner = world.owners[0]
+    unit.save()
+    ballot = services.ballot_create(actor=accounts["qingbomen"], community_id=world.community.pk, purpose="elevator",
+                                    question="加装电梯？", scope_kind="stairwell", building_id=world.building.pk,
+                                    stairwell="1")
+    ballot = services.ballot_open(actor=accounts["qingbomen"], ballot_id=ballot.pk)
+    tally = services.ballot_tally(ballot)
+    assert tally.unit_count == 6 and tally.total_owners == 5
+    assert any("合并 1" in r.message for r in tally.reasons)
