@@ -15,6 +15,8 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from gaizao.divisions.models import Division
+
 
 class Purpose(models.TextChoices):
     RENOVATION_CONSENT = "renovation_consent", _("改造意愿/同意 / renovation consent")
@@ -103,7 +105,7 @@ class Ballot(models.Model):
         return f"{self.community.name} · {self.question[:40]}"
 
     @property
-    def division(self):
+    def division(self) -> Division:
         return self.community.division
 
     @property
@@ -243,7 +245,7 @@ class NeedsSurvey(models.Model):
         return self.title
 
     @property
-    def division(self):
+    def division(self) -> Division:
         return self.community.division
 
 
@@ -308,7 +310,7 @@ class SupervisionReport(models.Model):
         return f"{self.get_category_display()} #{self.pk}"
 
     @property
-    def division(self):
+    def division(self) -> Division:
         return self.community.division
 
 
@@ -333,7 +335,7 @@ class EvaluationSurvey(models.Model):
         return self.title
 
     @property
-    def division(self):
+    def division(self) -> Division:
         return self.community.division
 
 

@@ -12,7 +12,7 @@ from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils.dateparse import parse_datetime
-from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.views.decorators.http import require_POST
 
 from gaizao.accounts.access import READER_ROLES
@@ -79,7 +79,7 @@ def owner_login(request: HttpRequest) -> HttpResponse:
                 request.session["otp_dev_code"] = code if shows_dev_code() else None
                 messages.success(request, "如该手机号为登记业主，验证码已发送，5 分钟内有效。/ If the phone is an owner's, "
                                           "a code was sent (valid 5 minutes).")
-                return HttpResponseRedirect(reverse("participation:login") + f"?next={next_url}")
+                return HttpResponseRedirect(reverse("participation:login") + "?" + urlencode({"next": next_url}))
             user = services.otp_verify(phone=request.POST.get("phone", phone), code=request.POST.get("code", ""))
             login(request, user, backend="django.contrib.auth.backends.ModelBackend")
             request.session.pop("otp_dev_code", None)
@@ -131,7 +131,10 @@ def ballot_new(request: HttpRequest) -> HttpResponse:
                 open_vote=request.POST.get("open_vote") == "on",
             )
             if request.POST.get("open_now") == "on":
-                services.ballot_open(actor=request.user, ballot_id=ballot.pk)
+                try:
+                    services.ballot_open(actor=request.user, ballot_id=ballot.pk)
+                except ApplicationError as exc:  # the draft stays; the organiser sees why it did not open
+                    _error(request, exc)
             return _redirect("ballot", ballot.pk)
         except (ApplicationError, ValueError) as exc:
             _error(request, exc if isinstance(exc, ApplicationError) else ApplicationError(str(exc)))
