@@ -8,7 +8,7 @@ class ParticipationConfig(AppConfig):
 
     def ready(self) -> None:
         from gaizao.audit.history import register_history
-        from gaizao.participation import selectors
+        from gaizao.participation import jobs, selectors  # noqa: F401 (jobs registers its handler)
 
         register_history("participation.ballot", lambda user, pk: selectors.get_ballot(user, pk))
         register_history("participation.needssurvey", lambda user, pk: selectors.get_needs_survey(user, pk))

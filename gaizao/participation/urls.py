@@ -7,6 +7,7 @@ urlpatterns = [
     path("", views.index, name="index"),
     path("login/", views.owner_login, name="login"),
     path("ballots/new/", views.ballot_new, name="ballot_new"),
+    path("ballots/close-due/", views.ballots_close_due, name="ballots_close_due"),
     path("ballots/<int:pk>/", views.ballot_detail, name="ballot"),
     path("ballots/<int:pk>/tally/", views.ballot_tally, name="ballot_tally"),
     path("ballots/<int:pk>/transition/", views.ballot_transition, name="ballot_transition"),

@@ -18,6 +18,7 @@ from django.views.decorators.http import require_POST
 from gaizao.accounts.access import READER_ROLES
 from gaizao.errors import ApplicationError
 from gaizao.participation import selectors, services
+from gaizao.participation.jobs import due_ballots
 from gaizao.participation.models import (
     BallotStatus,
     Channel,
@@ -58,6 +59,7 @@ def index(request: HttpRequest) -> HttpResponse:
         "evaluations": selectors.evaluations_for(user)[:50],
         "report_counts": selectors.report_counts(user)[:50],
         "can_create": bool(owner is None and selectors.writable_communities(user)),
+        "due": due_ballots(user).count() if owner is None else 0,
         "is_staff": getattr(user, "role", None) in READER_ROLES,
     }
     return render(request, "participation/index.html", context)
@@ -152,6 +154,21 @@ def ballot_new(request: HttpRequest) -> HttpResponse:
             "selected": request.GET.get("community") or request.POST.get("community_id") or "",
         },
     )
+
+
+@login_required
+@require_POST
+def ballots_close_due(request: HttpRequest) -> HttpResponse:
+    """Close, in the background, every open ballot in the organiser's scope whose closing time has passed."""
+    from gaizao.jobs.services import job_start
+    from gaizao.participation.jobs import JOB_KIND
+
+    if services.owner_of(request.user) is not None or not selectors.writable_communities(request.user):
+        raise Http404
+    job = job_start(kind=JOB_KIND, title="到期表决截止计票 / Close ballots past their closing time",
+                    owner=request.user, params={"user_id": request.user.pk},
+                    division_path=request.user.division.path)
+    return HttpResponseRedirect(reverse("web:job", args=[job.pk]))
 
 
 def _detail_context(request: HttpRequest, ballot: Any) -> dict[str, Any]:

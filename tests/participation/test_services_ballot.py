@@ -216,3 +216,24 @@ def test_stairwell_roll_counts_one_buyer_once(world, accounts):
     tally = services.ballot_tally(ballot)
     assert tally.unit_count == 6 and tally.total_owners == 5
     assert any("合并 1" in r.message for r in tally.reasons)
+
+
+def test_job_closes_ballots_past_their_closing_time(world, accounts, django_capture_on_commit_callbacks):
+    import datetime as dt
+
+    from django.test import Client
+    from django.utils import timezone
+
+    organiser = accounts["qingbomen"]
+    due = open_ballot(world, organiser)
+    Ballot = type(due)
+    Ballot.objects.filter(pk=due.pk).update(closes_at=timezone.now() - dt.timedelta(minutes=1))
+    client = Client()
+    client.force_login(organiser)
+    assert "(1)" in client.get("/participation/").content.decode()
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post("/participation/ballots/close-due/")
+    assert response.status_code == 302 and "/jobs/" in response["Location"]
+    due.refresh_from_db()
+    assert due.status == BallotStatus.CLOSED and due.result["reasons"]
+    assert client.get(response["Location"]).status_code == 200
