@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import csv
 import json
+import os
 import resource
 import subprocess
 import sys
@@ -331,14 +332,28 @@ def _worker_networkx(d: Path) -> dict[str, Any]:
 WORKERS = {"gaizao": _worker_gaizao, "pandana": _worker_pandana, "networkx": _worker_networkx}
 
 
+#: wall-clock limit of one tool's run (seconds); a tool that exceeds it is reported as a lower bound
+TOOL_TIMEOUT_S = float(os.environ.get("BENCH_TOOL_TIMEOUT_S", "1200"))
+
+
 def _spawn(tool: str, d: Path) -> dict[str, Any] | None:
-    done = subprocess.run(
-        [sys.executable, "-m", "bench.bench_access", "--worker", tool, str(d)],
-        cwd=REPO,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    started = time.perf_counter()
+    try:
+        done = subprocess.run(
+            [sys.executable, "-m", "bench.bench_access", "--worker", tool, str(d)],
+            cwd=REPO,
+            capture_output=True,
+            text=True,
+            check=False,
+            timeout=TOOL_TIMEOUT_S,
+        )
+    except subprocess.TimeoutExpired:
+        print(
+            f"  {tool} did not finish within {TOOL_TIMEOUT_S:.0f} s (BENCH_TOOL_TIMEOUT_S); its end-to-end time is "
+            f"> {time.perf_counter() - started:.0f} s, a lower bound",
+            flush=True,
+        )
+        return None
     if done.returncode != 0:
         print(f"  {tool} failed:\n{done.stderr.strip()[-2000:]}", flush=True)
         return None
