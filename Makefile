@@ -3,6 +3,8 @@ PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
+# pytest-xdist workers; each gets its own test database. Modules stay on one worker (--dist loadfile).
+TEST_WORKERS ?= 2
 
 .PHONY: demo test lint bench venv clean
 
@@ -23,7 +25,7 @@ test: $(STAMP)
 	$(BIN)/python -m django makemigrations --check --dry-run --settings=gaizao.web.settings
 	$(BIN)/ruff check .
 	$(BIN)/mypy
-	$(BIN)/python -m pytest -q -p no:cacheprovider $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -q -p no:cacheprovider -n $(TEST_WORKERS) --dist loadfile $(PYTEST_ARGS)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
