@@ -12,6 +12,7 @@ class RegistryConfig(AppConfig):
             jobs,  # noqa: F401  (registers the job handlers)
             selectors,
         )
+        from gaizao.registry.importing import jobs as import_jobs  # noqa: F401  (registers "registry.import")
 
         register_history("registry.community", selectors.get_community_for)
         register_history("registry.facility", selectors.get_facility_for)
