@@ -141,5 +141,14 @@ def test_district_officer_imports_from_the_template(live_server, browser, tmp_pa
     assert Community.objects.exclude(scope_status=ScopeStatus.UNSCREENED).count() == 3
     page.goto(f"{live_server.url}/registry/?q=旅程")
     assert "旅程一号小区" in page.content()
+
+    # 4. The imported communities on the map, coloured by their scope status.
+    page.goto(f"{live_server.url}/registry/map/?q=旅程")
+    page.wait_for_selector("#registry-map[data-loaded]", state="attached", timeout=20000)
+    # the third row gave no coordinates, so two of the three can be placed
+    located = Community.objects.filter(code__startswith="JOURNEY", lon__isnull=False).count()
+    assert located == 2 and page.get_attribute("#registry-map", "data-loaded") == str(located)
+    page.wait_for_selector(".marker-cluster, path.leaflet-interactive", timeout=10000)
+    assert page.locator(".marker-cluster").count() + page.locator("path.leaflet-interactive").count() > 0
     assert not errors, errors
     context.close()
