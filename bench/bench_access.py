@@ -336,6 +336,10 @@ WORKERS = {"gaizao": _worker_gaizao, "pandana": _worker_pandana, "networkx": _wo
 TOOL_TIMEOUT_S = float(os.environ.get("BENCH_TOOL_TIMEOUT_S", "1200"))
 
 
+#: tool → seconds it ran before it was stopped at TOOL_TIMEOUT_S
+TIMED_OUT: dict[str, float] = {}
+
+
 def _spawn(tool: str, d: Path) -> dict[str, Any] | None:
     started = time.perf_counter()
     try:
@@ -348,6 +352,7 @@ def _spawn(tool: str, d: Path) -> dict[str, Any] | None:
             timeout=TOOL_TIMEOUT_S,
         )
     except subprocess.TimeoutExpired:
+        TIMED_OUT[tool] = time.perf_counter() - started
         print(
             f"  {tool} did not finish within {TOOL_TIMEOUT_S:.0f} s (BENCH_TOOL_TIMEOUT_S); its end-to-end time is "
             f"> {time.perf_counter() - started:.0f} s, a lower bound",
@@ -433,6 +438,12 @@ def run(side: int = SIDE) -> None:
                         f"{g['peak_rss_mb'] / o['peak_rss_mb']:.2f}× of {other}'s",
                         flush=True,
                     )
+            for other, elapsed in TIMED_OUT.items():
+                print(
+                    f"  gaizao vs {other}: > {elapsed / g['total_s']:.0f}× faster end to end "
+                    f"(lower bound: {other} was stopped after {elapsed:.0f} s)",
+                    flush=True,
+                )
             print(
                 f"  whole city, every category: {CITY_ORIGINS:,} origins × {N_CATEGORIES} categories on the loaded "
                 f"network in {g['city_analysis_s']:.2f} s ({N_ORIGINS:,} origins: {g['analysis_s']:.2f} s)",
