@@ -224,13 +224,11 @@ class SurveyStatus(models.TextChoices):
     CLOSED = "closed", _("已结束 / closed")
 
 
-class NeedsSurvey(models.Model):
-    """问需: residents rank renovation catalogue items before planning."""
+class CommunitySurvey(models.Model):
+    """What the needs survey and the evaluation share: a titled, closable questionnaire for one community."""
 
     community = models.ForeignKey("registry.Community", on_delete=models.PROTECT, related_name="+")
     title = models.CharField(_("标题 / title"), max_length=200)
-    item_ids = models.JSONField(_("备选改造内容 / catalogue items"), default=list)
-    max_choices = models.PositiveSmallIntegerField(_("最多选择 / max choices"), default=5)
     status = models.CharField(max_length=10, choices=SurveyStatus.choices, default=SurveyStatus.OPEN)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
@@ -238,8 +236,8 @@ class NeedsSurvey(models.Model):
     is_sample = models.BooleanField(default=False)
 
     class Meta:
+        abstract = True
         ordering = ["-created_at", "-id"]
-        verbose_name = _("需求调查 / needs survey")
 
     def __str__(self) -> str:
         return self.title
@@ -249,19 +247,37 @@ class NeedsSurvey(models.Model):
         return self.community.division
 
 
-class NeedsResponse(models.Model):
-    survey = models.ForeignKey(NeedsSurvey, on_delete=models.CASCADE, related_name="responses")
+class SurveyResponse(models.Model):
+    """One owner's answer to a survey; a later answer replaces the earlier one (unique per survey and owner)."""
+
     owner = models.ForeignKey("registry.Owner", on_delete=models.PROTECT, related_name="+")
-    #: chosen catalogue item ids, most wanted first
-    ranking = models.JSONField(default=list)
     comment = models.TextField(blank=True)
     submitted_at = models.DateTimeField(auto_now=True)
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["survey", "owner"], name="participation_needs_once")]
+        abstract = True
 
     def __str__(self) -> str:
-        return f"{self.survey_id}/{self.owner_id}"
+        return f"{self.survey_id}/{self.owner_id}"  # type: ignore[attr-defined]
+
+
+class NeedsSurvey(CommunitySurvey):
+    """问需: residents rank renovation catalogue items before planning."""
+
+    item_ids = models.JSONField(_("备选改造内容 / catalogue items"), default=list)
+    max_choices = models.PositiveSmallIntegerField(_("最多选择 / max choices"), default=5)
+
+    class Meta(CommunitySurvey.Meta):
+        verbose_name = _("需求调查 / needs survey")
+
+
+class NeedsResponse(SurveyResponse):
+    survey = models.ForeignKey(NeedsSurvey, on_delete=models.CASCADE, related_name="responses")
+    #: chosen catalogue item ids, most wanted first
+    ranking = models.JSONField(default=list)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["survey", "owner"], name="participation_needs_once")]
 
 
 class ReportStatus(models.TextChoices):
@@ -314,41 +330,20 @@ class SupervisionReport(models.Model):
         return self.community.division
 
 
-class EvaluationSurvey(models.Model):
+class EvaluationSurvey(CommunitySurvey):
     """Satisfaction after completion against the 六有 goals; ``results`` are stored at closing."""
 
-    community = models.ForeignKey("registry.Community", on_delete=models.PROTECT, related_name="+")
     project_ref = models.CharField(_("项目编号 / project"), max_length=60, blank=True)
-    title = models.CharField(_("标题 / title"), max_length=200)
-    status = models.CharField(max_length=10, choices=SurveyStatus.choices, default=SurveyStatus.OPEN)
     results = models.JSONField(null=True, blank=True)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
-    created_at = models.DateTimeField(auto_now_add=True)
-    closed_at = models.DateTimeField(null=True, blank=True)
-    is_sample = models.BooleanField(default=False)
 
-    class Meta:
-        ordering = ["-created_at", "-id"]
+    class Meta(CommunitySurvey.Meta):
         verbose_name = _("满意度评价 / satisfaction evaluation")
 
-    def __str__(self) -> str:
-        return self.title
 
-    @property
-    def division(self) -> Division:
-        return self.community.division
-
-
-class EvaluationResponse(models.Model):
+class EvaluationResponse(SurveyResponse):
     survey = models.ForeignKey(EvaluationSurvey, on_delete=models.CASCADE, related_name="responses")
-    owner = models.ForeignKey("registry.Owner", on_delete=models.PROTECT, related_name="+")
     #: {liuyou goal id: 1..5}
     scores = models.JSONField(default=dict)
-    comment = models.TextField(blank=True)
-    submitted_at = models.DateTimeField(auto_now=True)
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["survey", "owner"], name="participation_evaluation_once")]
-
-    def __str__(self) -> str:
-        return f"{self.survey_id}/{self.owner_id}"
