@@ -12,7 +12,7 @@ from typing import Any, TypeVar
 from django.db.models import Model, QuerySet
 from django.http import Http404
 
-from gaizao.accounts.models import PERSONAL_DATA_ROLES, WRITER_ROLES, Role, User
+from gaizao.accounts.models import PERSONAL_DATA_ROLES, WRITER_ROLES, Role
 from gaizao.divisions.models import Division
 from gaizao.divisions.selectors import division_scope_q
 from gaizao.errors import PermissionError_
@@ -99,7 +99,3 @@ def mask_phone(phone: str) -> str:
     if len(phone) < 7:
         return "*" * len(phone)
     return phone[:3] + "*" * (len(phone) - 7) + phone[-4:]
-
-
-def users_in_scope(user: User) -> QuerySet[User]:
-    return scoped(User.objects.all(), user)

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.db import transaction
 from django.utils import timezone
 
@@ -32,7 +30,3 @@ def api_token_revoke(*, user: User, token_id: int) -> None:
     token.revoked_at = timezone.now()
     token.save(update_fields=["revoked_at"])
     audit_record(actor=user, action="token_revoke", obj=token)
-
-
-def user_label(user: Any) -> str:
-    return str(user) if user is not None and user.is_authenticated else "anonymous"

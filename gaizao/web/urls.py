@@ -8,19 +8,24 @@ from django.urls import include, path
 from gaizao.api.api import api
 from gaizao.web import views
 
+#: app → URL prefix; each app's urls.py is mounted when the app provides one
+APP_PREFIXES = {
+    "accounts": "accounts/",
+    "registry": "registry/",
+    "lifecircle": "lifecircle/",
+    "participation": "participation/",
+    "programme": "programme/",
+    "portal": "public/",
+}
+
 app_urls = []
-for app in ["accounts", "registry", "lifecircle", "participation", "programme", "portal"]:
+for app, prefix in APP_PREFIXES.items():
     try:
         importlib.import_module(f"gaizao.{app}.urls")
     except ModuleNotFoundError as exc:
         if exc.name not in {f"gaizao.{app}.urls", f"gaizao.{app}"}:
             raise
         continue
-    prefix = "" if app in {"accounts", "portal"} else f"{app}/"
-    if app == "accounts":
-        prefix = "accounts/"
-    if app == "portal":
-        prefix = "public/"
     app_urls.append(path(prefix, include(f"gaizao.{app}.urls")))
 
 web_patterns = (

@@ -79,3 +79,20 @@ def test_failed_job_records_the_message(accounts):
     assert job.status == JobStatus.FAILED
     assert job.error == "第 2 步失败。/ Step 2 failed."
     assert job.done == 1
+
+
+@pytest.mark.django_db
+def test_archiving_keeps_the_row_and_records_why(accounts):
+    from gaizao.audit.services import record_archive
+    from gaizao.divisions.models import Division
+    from gaizao.registry.models import Community
+
+    community = Community.objects.create(code="ARC-1", name="归档测试", division=Division.objects.get(code="330102001"))
+    with pytest.raises(ApplicationError) as err:
+        record_archive(actor=accounts["shangcheng"], obj=community, reason="  ")
+    assert err.value.field == "reason"
+    record_archive(actor=accounts["shangcheng"], obj=community, reason="已拆除重建")
+    community.refresh_from_db()
+    assert community.is_archived and community.archive_reason == "已拆除重建"
+    event = history_of(community).get()
+    assert (event.action, event.reason, event.division_path) == ("archive", "已拆除重建", "330100/330102/330102001")

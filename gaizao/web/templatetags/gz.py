@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from django import template
 from django.utils.html import format_html
-from django.utils.safestring import SafeString, mark_safe
 
 from gaizao.web.i18n import is_english, tr
 
@@ -27,11 +25,6 @@ def bi(value: Any) -> str:
         return text
     zh, en = text.split(" / ", 1)
     return en if is_english() else zh
-
-
-@register.filter
-def json_script_safe(value: Any) -> SafeString:
-    return mark_safe(json.dumps(value, ensure_ascii=False).replace("<", "\\u003c"))
 
 
 @register.simple_tag
