@@ -21,6 +21,11 @@ class Role(models.TextChoices):
     STREET_IMPLEMENTER = "street_implementer", _("街道乡镇 / Street implementer")
     COMMUNITY_ORGANISER = "community_organiser", _("社区 / Community organiser")
     UTILITY = "utility", _("管线单位 / Utility")
+    DEPARTMENT = "department", _("职能部门 / Department")
+    CONTRACTOR = "contractor", _("施工单位 / Contractor")
+    SUPERVISOR = "supervisor", _("监理单位 / Supervisor")
+    DESIGNER = "designer", _("设计·EPC·全过程咨询·代建单位 / Designer, EPC, consultant or agent")
+    PROPERTY_SERVICE = "property_service", _("物业服务企业 / Property service company")
     RESIDENT = "resident", _("居民业主 / Resident")
     PUBLIC = "public", _("公众 / Public")
 
@@ -43,6 +48,8 @@ class UtilityKind(models.TextChoices):
 
 #: Roles whose scope is the whole city.
 CITYWIDE_ROLES = frozenset({Role.CITY_COORDINATOR, Role.MUNICIPAL_REVIEWER})
+#: Parties to delivery contracts: they see only the projects of their own contracts (``gaizao.delivery``).
+CONTRACT_PARTY_ROLES = frozenset({Role.CONTRACTOR, Role.SUPERVISOR, Role.DESIGNER})
 #: Roles that may change programme data inside their scope.
 WRITER_ROLES = frozenset(
     {Role.CITY_COORDINATOR, Role.DISTRICT_OFFICER, Role.STREET_IMPLEMENTER, Role.COMMUNITY_ORGANISER}
@@ -63,6 +70,9 @@ class User(AbstractUser):
     )
     bureau = models.CharField(_("所属部门 / bureau"), max_length=32, choices=Bureau.choices, blank=True)
     utility_kind = models.CharField(_("管线类型 / utility"), max_length=16, choices=UtilityKind.choices, blank=True)
+    #: For ``Role.DEPARTMENT`` (and utilities): the consultation department id from the rule set
+    #: (``gaizao.policy.consultation_departments``) whose opinion this account records.
+    department = models.CharField(_("所属部门（会商） / department"), max_length=60, blank=True)
     phone = models.CharField(_("手机号 / phone"), max_length=20, blank=True, db_index=True)
     display_name = models.CharField(_("姓名 / display name"), max_length=100, blank=True)
 

@@ -21,6 +21,7 @@ from django.utils import timezone
 from gaizao.accounts.access import require_write
 from gaizao.accounts.models import Role, User
 from gaizao.audit.services import audit_record
+from gaizao.audit.transitions import StateMachine
 from gaizao.errors import ApplicationError, NotFoundError, PermissionError_, StateError
 from gaizao.participation.chain import (
     ChainCheck,
@@ -69,6 +70,14 @@ TRANSITIONS: dict[str, frozenset[str]] = {
     BallotStatus.CLOSED: frozenset({BallotStatus.PUBLISHED}),
     BallotStatus.PUBLISHED: frozenset(),
 }
+BALLOT_MACHINE = StateMachine(
+    "ballot",
+    BallotStatus,
+    TRANSITIONS,
+    field="status",
+    actions={BallotStatus.OPEN: "ballot_open", BallotStatus.CLOSED: "ballot_close",
+             BallotStatus.PUBLISHED: "ballot_publish"},
+)
 #: Default Art. 278 item per purpose: a renovation, its plan and an added elevator alter the building (item 7).
 DEFAULT_MATTER = {
     Purpose.RENOVATION_CONSENT: 7,
@@ -137,15 +146,8 @@ def _locked_ballot(ballot_id: int) -> Ballot:
 
 
 def _move(ballot: Ballot, to: str) -> str:
-    if to not in TRANSITIONS[ballot.status]:
-        raise StateError(
-            f"表决状态为“{BallotStatus(ballot.status).label.split(' / ')[0]}”，不能改为“"
-            f"{BallotStatus(to).label.split(' / ')[0]}”。/ A ballot that is {ballot.status} cannot move to {to}.",
-            field="status",
-        )
-    before = ballot.status
-    ballot.status = to
-    return before
+    """Check and set the ballot's next status; the caller saves it with its other fields and audits once."""
+    return BALLOT_MACHINE.move(ballot, to=to, actor=None, save=False, audit=False)
 
 
 def _scope_key(community: Community, kind: str, building: Building | None, stairwell: str) -> str:
@@ -313,7 +315,7 @@ def ballot_open(*, actor: User, ballot_id: int) -> Ballot:
         ) from None
     audit_record(
         actor=actor,
-        action="ballot_open",
+        action=BALLOT_MACHINE.action(BallotStatus.OPEN),
         obj=ballot,
         changes={"status": [before, ballot.status], "roll_units": [None, len(rows)]},
     )
@@ -355,7 +357,7 @@ def ballot_close(*, actor: User, ballot_id: int) -> Ballot:
     ballot.save(update_fields=["status", "closed_at", "result", "approved", "quorum_met"])
     audit_record(
         actor=actor,
-        action="ballot_close",
+        action=BALLOT_MACHINE.action(BallotStatus.CLOSED),
         obj=ballot,
         changes={"status": [before, ballot.status], "approved": [None, tally.approved]},
         reason="；".join(r.message for r in tally.reasons),
@@ -378,7 +380,7 @@ def ballot_publish(*, actor: User, ballot_id: int) -> Ballot:
     ballot.published_at = timezone.now()
     ballot.save(update_fields=["status", "published_at"])
     audit_record(
-        actor=actor, action="ballot_publish", obj=ballot, changes={"status": [before, ballot.status]}
+        actor=actor, action=BALLOT_MACHINE.action(BallotStatus.PUBLISHED), obj=ballot, changes={"status": [before, ballot.status]}
     )
     return ballot
 

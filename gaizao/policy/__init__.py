@@ -38,6 +38,7 @@ from gaizao.policy.life_circles import (
     life_circle_facilities,
     life_circle_levels,
 )
+from gaizao.policy.money import split_largest_remainder, to_fen
 from gaizao.policy.programme import (
     consultation_departments,
     delivery_modes,
@@ -118,6 +119,8 @@ __all__ = [
     "plan_submission_deadline",
     "project_pools",
     "renovation_modes",
+    "split_largest_remainder",
+    "to_fen",
     "resolve_district",
     "reviewing_bureaus",
     "tally_owner_vote",

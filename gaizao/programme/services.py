@@ -1,8 +1,8 @@
 """Writes of the programme workflow. Each is one transaction that checks the move and writes its audit record.
 
 State machines (STYLE.md §5): ``PROJECT_TRANSITIONS``, ``PLAN_TRANSITIONS``, ``CONSULTATION_TRANSITIONS``,
-``PUBLICATION_TRANSITIONS`` and ``ANNUAL_PLAN_TRANSITIONS`` name every legal move; ``_move`` refuses any other with
-:class:`gaizao.errors.StateError` and audits the ones it makes. Services take an explicit ``now`` so tests can
+``PUBLICATION_TRANSITIONS`` and ``ANNUAL_PLAN_TRANSITIONS`` name every legal move; each is a
+:class:`gaizao.audit.transitions.StateMachine` that refuses any other move and audits the ones it makes. Services take an explicit ``now`` so tests can
 place them in time (default ``timezone.now()``).
 """
 
@@ -20,6 +20,7 @@ from django.utils import timezone
 from gaizao.accounts.access import require_role, require_write
 from gaizao.accounts.models import Bureau, Role
 from gaizao.audit.services import audit_record
+from gaizao.audit.transitions import StateMachine
 from gaizao.divisions.models import Division, DivisionLevel
 from gaizao.errors import ApplicationError, PermissionError_, StateError
 from gaizao.programme import rules, selectors
@@ -79,6 +80,12 @@ ANNUAL_PLAN_TRANSITIONS: dict[str, frozenset[str]] = {
     AnnualPlanState.APPROVED: frozenset(),
 }
 
+PROJECT_MACHINE = StateMachine("project", ProjectState, PROJECT_TRANSITIONS)
+PLAN_MACHINE = StateMachine("plan", PlanState, PLAN_TRANSITIONS)
+CONSULTATION_MACHINE = StateMachine("consultation", ConsultationState, CONSULTATION_TRANSITIONS)
+PUBLICATION_MACHINE = StateMachine("publication", PublicationState, PUBLICATION_TRANSITIONS)
+ANNUAL_PLAN_MACHINE = StateMachine("annual_plan", AnnualPlanState, ANNUAL_PLAN_TRANSITIONS)
+
 #: The reviewing bureau (policy id) each municipal account's bureau stands for.
 BUREAU_OF_ACCOUNT = {
     Bureau.CONSTRUCTION: "city_construction_committee",
@@ -96,36 +103,6 @@ def _label(choices: Any, value: str) -> str:
         return str(choices(value).label)
     except ValueError:
         return value
-
-
-def _move(
-    obj: Any,
-    *,
-    table: dict[str, frozenset[str]],
-    to: str,
-    actor: Any,
-    kind: str,
-    labels: Any,
-    reason: str = "",
-    changes: dict[str, Any] | None = None,
-) -> None:
-    """Move ``obj.state`` to ``to`` if the table allows it; audit the move as ``<kind>.<to>``."""
-    current = obj.state
-    if to not in table.get(current, frozenset()):
-        raise StateError(
-            f"不能从“{_label(labels, current).split(' / ')[0]}”转为“{_label(labels, to).split(' / ')[0]}”。/ "
-            f"{kind}: cannot move from {current} to {to}.",
-            code="illegal_transition",
-        )
-    obj.state = to
-    obj.save()
-    audit_record(
-        actor=actor,
-        action=f"{kind}.{to}",
-        obj=obj,
-        changes={"state": [current, to], **(changes or {})},
-        reason=reason,
-    )
 
 
 def _decimal(value: Any, field: str) -> Decimal:
@@ -369,24 +346,18 @@ def project_move(
             error.missing = [c.to_dict() for c in missing]  # type: ignore[attr-defined]
             raise error
         plan = Plan.objects.get(project=project)
-        _move(
+        PLAN_MACHINE.move(
             plan,
-            table=PLAN_TRANSITIONS,
             to=PlanState.FROZEN,
             actor=actor,
-            kind="plan",
-            labels=PlanState,
             reason="项目转入实施一批 / project implementing",
         )
         changes["conditions"] = [c.code for c in implementation_conditions(project, now=now)]
     project.state_changed_at = now
-    _move(
+    PROJECT_MACHINE.move(
         project,
-        table=PROJECT_TRANSITIONS,
         to=to,
         actor=actor,
-        kind="project",
-        labels=ProjectState,
         reason=reason,
         changes=changes,
     )
@@ -590,13 +561,10 @@ def plan_finalise(*, actor: Any, project: Project) -> Plan:
                 field="funding",
                 code="funding_unbalanced",
             )
-    _move(
+    PLAN_MACHINE.move(
         plan,
-        table=PLAN_TRANSITIONS,
         to=PlanState.FINALISED,
         actor=actor,
-        kind="plan",
-        labels=PlanState,
         changes={"version": version.number if version else None},
     )
     return plan
@@ -606,13 +574,10 @@ def plan_finalise(*, actor: Any, project: Project) -> Plan:
 def plan_reopen(*, actor: Any, project: Project, reason: str = "") -> Plan:
     plan = Plan.objects.select_for_update().get(project=project)
     _require_officer(actor, project.division)
-    _move(
+    PLAN_MACHINE.move(
         plan,
-        table=PLAN_TRANSITIONS,
         to=PlanState.DRAFT,
         actor=actor,
-        kind="plan",
-        labels=PlanState,
         reason=reason,
     )
     return plan
@@ -731,13 +696,10 @@ def consultation_complete(
         )
     consultation.completed_at = now
     consultation.summary = summary.strip()
-    _move(
+    CONSULTATION_MACHINE.move(
         consultation,
-        table=CONSULTATION_TRANSITIONS,
         to=ConsultationState.COMPLETED,
         actor=actor,
-        kind="consultation",
-        labels=ConsultationState,
     )
     return consultation
 
@@ -745,13 +707,10 @@ def consultation_complete(
 @transaction.atomic
 def consultation_cancel(*, actor: Any, consultation: Consultation, reason: str = "") -> Consultation:
     _require_officer(actor, consultation.project.division, Role.DISTRICT_OFFICER, Role.CITY_COORDINATOR)
-    _move(
+    CONSULTATION_MACHINE.move(
         consultation,
-        table=CONSULTATION_TRANSITIONS,
         to=ConsultationState.CANCELLED,
         actor=actor,
-        kind="consultation",
-        labels=ConsultationState,
         reason=reason,
     )
     return consultation
@@ -848,13 +807,10 @@ def publication_finish(
     now = _now(now)
     if not publication.is_finished(now):
         raise StateError("公示期未满。/ publication: the period has not ended yet.")
-    _move(
+    PUBLICATION_MACHINE.move(
         publication,
-        table=PUBLICATION_TRANSITIONS,
         to=PublicationState.FINISHED,
         actor=actor,
-        kind="publication",
-        labels=PublicationState,
     )
     return publication
 
@@ -862,13 +818,10 @@ def publication_finish(
 @transaction.atomic
 def publication_withdraw(*, actor: Any, publication: Publication, reason: str = "") -> Publication:
     _require_officer(actor, publication.project.division)
-    _move(
+    PUBLICATION_MACHINE.move(
         publication,
-        table=PUBLICATION_TRANSITIONS,
         to=PublicationState.WITHDRAWN,
         actor=actor,
-        kind="publication",
-        labels=PublicationState,
         reason=reason,
     )
     return publication
@@ -960,13 +913,10 @@ def annual_plan_submit(*, actor: Any, annual_plan: AnnualPlan, now: dt.datetime 
     if plan.version == 1:
         plan.is_late = late  # the deadline applies to the district's submission; resubmissions keep that flag
     plan.deadline = rules.submission_deadline(plan.plan_year)
-    _move(
+    ANNUAL_PLAN_MACHINE.move(
         plan,
-        table=ANNUAL_PLAN_TRANSITIONS,
         to=AnnualPlanState.SUBMITTED,
         actor=actor,
-        kind="annual_plan",
-        labels=AnnualPlanState,
         changes={"version": plan.version, "late": late},
         reason=f"逾期报送（截止 {plan.deadline}）/ late (deadline {plan.deadline})" if late else "",
     )
@@ -1022,13 +972,10 @@ def annual_plan_review(
         reason=comments,
     )
     if decision == ReviewDecision.RETURN:
-        _move(
+        ANNUAL_PLAN_MACHINE.move(
             plan,
-            table=ANNUAL_PLAN_TRANSITIONS,
             to=AnnualPlanState.RETURNED,
             actor=actor,
-            kind="annual_plan",
-            labels=AnnualPlanState,
             reason=comments,
         )
     else:
@@ -1039,13 +986,10 @@ def annual_plan_review(
             )
         )
         if needed <= passed:
-            _move(
+            ANNUAL_PLAN_MACHINE.move(
                 plan,
-                table=ANNUAL_PLAN_TRANSITIONS,
                 to=AnnualPlanState.REVIEWED,
                 actor=actor,
-                kind="annual_plan",
-                labels=AnnualPlanState,
                 reason="三部门联审通过 / all three bureaus passed",
             )
     return review
@@ -1062,13 +1006,10 @@ def annual_plan_approve(
     plan.approved_at = now
     plan.approved_by = actor
     plan.approval_note = note.strip()
-    _move(
+    ANNUAL_PLAN_MACHINE.move(
         plan,
-        table=ANNUAL_PLAN_TRANSITIONS,
         to=AnnualPlanState.APPROVED,
         actor=actor,
-        kind="annual_plan",
-        labels=AnnualPlanState,
         reason=note,
     )
     AnnualPlanVersion.objects.create(
