@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed
 # pytest-xdist workers; each gets its own test database. Modules stay on one worker (--dist loadfile).
 TEST_WORKERS ?= 2
 
-.PHONY: demo test lint bench venv clean
+.PHONY: demo test check lint bench venv clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -26,6 +26,13 @@ test: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/mypy
 	$(BIN)/python -m pytest -q -p no:cacheprovider -n $(TEST_WORKERS) --dist loadfile $(PYTEST_ARGS)
+
+## check: the fast tier (lint, format, types, the layer rule, the pure cores) — run it before every commit
+check: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+	$(BIN)/python -m pytest -q -p no:cacheprovider -n $(TEST_WORKERS) tests/test_layers.py tests/policy tests/spatial
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

@@ -7,14 +7,14 @@ from pathlib import Path
 
 import numpy as np
 import pyproj
-import pytest
 
 from gaizao.spatial import Network, Points, network_from_lines
 
-SHARED = Path(__file__).resolve().parents[2] / ".." / "shared"
-HANGZHOU = SHARED / "data" / "hangzhou"
-ROADS = HANGZHOU / "network" / "central_main_roads_osm.geojson"
-BUS_STOPS = HANGZHOU / "facilities" / "central_bus_stops_osm.csv"
+#: The Hangzhou network and bus stops bundled in the package (copies of ../shared/data/hangzhou), so these tests
+#: never depend on a folder outside the repository.
+PACKAGE = Path(__file__).resolve().parents[2] / "gaizao"
+ROADS = PACKAGE / "lifecircle" / "data" / "central_main_roads_osm.geojson"
+BUS_STOPS = PACKAGE / "registry" / "data" / "central_bus_stops_osm.csv"
 
 _LOCAL = pyproj.Transformer.from_crs(
     "+proj=aeqd +lat_0=30.25 +lon_0=120.15 +datum=WGS84 +units=m", "EPSG:4326", always_xy=True
@@ -45,8 +45,3 @@ def pts(
         list(xy), [p[0] for p in ll], [p[1] for p in ll], categories=categories, weights=weights
     )
 
-
-def require(path: Path) -> Path:
-    if not path.exists():
-        pytest.skip(f"shared data file {path} is absent (the repo expects ../shared next to it)")
-    return path

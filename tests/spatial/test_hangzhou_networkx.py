@@ -17,7 +17,7 @@ import pyproj
 import pytest
 
 from gaizao.spatial import Points, load_network, nearest_facilities
-from tests.spatial.conftest import BUS_STOPS, ROADS, require
+from tests.spatial.conftest import BUS_STOPS, ROADS
 
 CUTOFF_M = 1500.0
 SNAP_M = 500.0
@@ -107,7 +107,7 @@ def _reference_distances(roads: Path, origins: Points, facilities: Points) -> di
 
 @pytest.fixture(scope="module")
 def hangzhou_points() -> tuple[Points, Points]:
-    rows = list(csv.DictReader(require(BUS_STOPS).open(encoding="utf-8")))
+    rows = list(csv.DictReader(BUS_STOPS.open(encoding="utf-8")))
     facilities = Points.from_arrays(
         [r["osm_id"] for r in rows],
         [float(r["lon"]) for r in rows],
@@ -128,7 +128,7 @@ def hangzhou_points() -> tuple[Points, Points]:
 
 
 def test_real_network_matches_readme_counts() -> None:
-    network = load_network(require(ROADS))
+    network = load_network(ROADS)
     assert network.n_nodes == 5283
     assert int(network.component_sizes[0]) == 5128
 
@@ -137,7 +137,7 @@ def test_distances_agree_with_networkx_on_the_same_joining_rule(
     hangzhou_points: tuple[Points, Points],
 ) -> None:
     origins, facilities = hangzhou_points
-    network = load_network(require(ROADS))
+    network = load_network(ROADS)
     result = nearest_facilities(
         network, origins, facilities, max_distance_m=CUTOFF_M, snap_tolerance_m=SNAP_M
     )
