@@ -5,3 +5,9 @@ class DeliveryConfig(AppConfig):
     name = "gaizao.delivery"
     label = "delivery"
     verbose_name = "项目实施 / Delivery"
+
+    def ready(self) -> None:
+        from gaizao.audit.history import register_history
+        from gaizao.delivery import selectors
+
+        register_history("delivery.delivery", lambda user, pk: selectors.get_delivery(user, pk))
