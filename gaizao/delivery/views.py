@@ -17,7 +17,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from gaizao.accounts.access import sees_personal_data
+from gaizao.accounts.access import READER_ROLES, sees_personal_data
 from gaizao.accounts.models import CONTRACT_PARTY_ROLES, Role, User
 from gaizao.delivery import documents, selectors, services
 from gaizao.delivery.models import (
@@ -60,9 +60,9 @@ STAGE_COLOURS = {
 
 
 def _reader(request: HttpRequest) -> None:
-    """Staff and contract parties reach delivery pages; residents and the public do not."""
+    """Staff readers and contract parties reach delivery pages; residents, the public and others do not."""
     role = getattr(request.user, "role", None)
-    if role in (Role.RESIDENT, Role.PUBLIC, None):
+    if role not in READER_ROLES and role not in CONTRACT_PARTY_ROLES:
         raise Http404
 
 
