@@ -1088,10 +1088,11 @@ def order_review(
 
 
 @transaction.atomic
-def orders_escalate(*, today: dt.date | None = None) -> int:
+def orders_escalate(*, today: dt.date | None = None, user: Any = None) -> int:
     """Escalate to the district every order past its deadline (plus the rule set's grace) and not closed.
 
-    Run daily by a job; returns how many orders it escalated. Each escalation is audited (actor: system).
+    Run by the ``delivery.escalate_overdue`` job (for ``user``'s scope) or for the whole city with ``user=None``;
+    returns how many orders it escalated. Each escalation is audited (actor: system).
     """
     today = today or timezone.localdate()
     grace = rules.rectification_rules(today).escalate_after_days
@@ -1100,6 +1101,8 @@ def orders_escalate(*, today: dt.date | None = None) -> int:
         .exclude(state=OrderState.CLOSED)
         .filter(escalated_at__isnull=True, deadline__lt=today - dt.timedelta(days=grace))
     )
+    if user is not None:
+        due = due.filter(pk__in=selectors.orders_for(user).values("pk"))
     n = 0
     for order in due:
         order.escalated_at = timezone.now()

@@ -46,6 +46,14 @@ CASES: list[Case] = [
         data={"project_id": NONE},
         pattern="delivery/open/",
     ),
+    Case(
+        "delivery escalate",
+        "/delivery/escalate/",
+        page_for(("city", "shangcheng", "xihu"), ok=302),
+        method="post",
+        data={},
+        pattern="delivery/escalate/",
+    ),
     Case("delivery detail (none)", f"/delivery/{NONE}/", _nobody_page(), pattern="delivery/<int:pk>/"),
     Case(
         "delivery inspect (none)",
