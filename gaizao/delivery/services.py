@@ -566,8 +566,11 @@ def approval_record(
 
 def consultation_simplifications(consultation: Consultation) -> str:
     """What the consultation's opinions say about simplified approvals, department by department."""
+    from gaizao.programme.rules import department_names
+
+    names = department_names()
     parts = [
-        f"{o.department}：{o.simplified_approvals.strip()}"
+        f"{names.get(o.department, o.department)}：{o.simplified_approvals.strip()}"
         for o in consultation.opinions.all()
         if o.simplified_approvals.strip()
     ]
