@@ -102,6 +102,14 @@ class LedgerEntry(models.Model):
         related_name="payments",
         limit_choices_to={"kind": EntryKind.COMMITMENT},
     )
+    contract = models.ForeignKey(
+        "delivery.Contract",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="ledger_entries",
+        verbose_name=_("合同 / contract"),
+    )
     reverses = models.OneToOneField(
         "self", null=True, blank=True, on_delete=models.PROTECT, related_name="reversed_by"
     )

@@ -24,6 +24,7 @@ from django.utils import timezone
 
 from gaizao.audit.services import audit_record
 from gaizao.audit.transitions import StateMachine
+from gaizao.delivery.models import Contract
 from gaizao.errors import ApplicationError, PermissionError_
 from gaizao.money import access
 from gaizao.money.models import (
@@ -212,6 +213,20 @@ def source_available(project: Project, source: str) -> Decimal:
     return received - _net(entries.filter(kind=EntryKind.PAYMENT))
 
 
+def contract_figures(contract: Contract) -> dict[str, Decimal]:
+    """What is committed and paid under ``contract`` (net of reversals) and what of its amount is left to pay."""
+    entries = LedgerEntry.objects.filter(contract=contract)
+    committed = _net(entries.filter(kind=EntryKind.COMMITMENT))
+    paid = _net(entries.filter(kind=EntryKind.PAYMENT))
+    return {
+        "amount": contract.amount,
+        "committed": committed,
+        "paid": paid,
+        "unpaid": contract.amount - paid,
+        "uncommitted": contract.amount - committed,
+    }
+
+
 def commitment_outstanding(commitment: LedgerEntry) -> Decimal:
     """The commitment (net of its reversal) less the payments made against it (net of theirs)."""
     committed = commitment.amount + _net(LedgerEntry.objects.filter(reverses=commitment))
@@ -232,6 +247,7 @@ def _append(
     attachment: UploadedFile | None = None,
     note: str = "",
     commitment: LedgerEntry | None = None,
+    contract: Contract | None = None,
     reverses: LedgerEntry | None = None,
     reason: str = "",
     application: FundingApplication | None = None,
@@ -251,6 +267,7 @@ def _append(
         document_number=document_number,
         note=note[:255],
         commitment=commitment,
+        contract=contract,
         reverses=reverses,
         reason=reason,
         application=application,
@@ -264,7 +281,13 @@ def _append(
         actor=actor,
         action="money.entry_reverse" if reverses else f"money.entry.{kind}",
         obj=entry,
-        changes={"source": source, "kind": kind, "amount": amount, "document_number": document_number},
+        changes={
+            "source": source,
+            "kind": kind,
+            "amount": amount,
+            "document_number": document_number,
+            "contract": contract.number if contract else None,
+        },
         reason=reason,
     )
     return entry
@@ -295,12 +318,15 @@ def entry_record(
     attachment: UploadedFile | None = None,
     note: str = "",
     commitment_id: Any = None,
+    contract_id: Any = None,
     is_sample: bool = False,
 ) -> LedgerEntry:
     """Append one entry to ``project``'s ledger.
 
     A payment may not exceed the received funds of its source still unpaid, nor (when it pays a commitment) what is
-    outstanding on that commitment; a refund may not exceed the funds on hand. Received funds of an application
+    outstanding on that commitment, nor (under a contract) the contract amount less what was paid under it; a
+    commitment under a contract may not exceed what of the contract is not yet committed; a refund may not exceed
+    the funds on hand. Received funds of an application
     go through :func:`application_receive`; reversals through :func:`entry_reverse`.
     """
     _require(access.can_keep_ledger(actor, project))
@@ -330,6 +356,37 @@ def entry_record(
         if commitment is None:
             raise ApplicationError(
                 "本项目没有该合同承诺。/ commitment: no such commitment on this project.", field="commitment"
+            )
+    contract = None
+    if contract_id not in (None, ""):
+        if kind not in (EntryKind.COMMITMENT, EntryKind.PAYMENT):
+            raise ApplicationError(
+                "只有合同承诺和支付可以对应合同。/ contract: only commitments and payments are made under a contract.",
+                field="contract",
+            )
+        contract = Contract.objects.select_for_update().filter(pk=contract_id, project=project).first()
+        if contract is None:
+            raise ApplicationError(
+                "本项目没有该合同。/ contract: no such contract on this project.", field="contract"
+            )
+    if commitment is not None and commitment.contract_id is not None:
+        if contract is not None and contract.pk != commitment.contract_id:
+            raise ApplicationError(
+                "支付的合同与承诺的合同不一致。/ contract: the payment's contract differs from its commitment's.",
+                field="contract",
+            )
+        contract = Contract.objects.select_for_update().get(pk=commitment.contract_id)
+    if contract is not None:
+        figures = contract_figures(contract)
+        limit = figures["unpaid"] if kind == EntryKind.PAYMENT else figures["uncommitted"]
+        if value > limit:
+            what = "支付" if kind == EntryKind.PAYMENT else "承诺"
+            raise ApplicationError(
+                f"{what}金额 {value} 元超过合同 {contract.number} 金额 {contract.amount} 元的未{what}余额 {limit} 元。"
+                f"/ amount: {value} yuan exceeds the {limit} yuan of contract {contract.number} "
+                f"({contract.amount} yuan) not yet {'paid' if kind == EntryKind.PAYMENT else 'committed'}.",
+                field="amount",
+                code="above_contract",
             )
     if kind in (EntryKind.PAYMENT, EntryKind.REFUND):
         available = source_available(project, source)
@@ -362,6 +419,7 @@ def entry_record(
         attachment=attachment,
         note=note,
         commitment=commitment,
+        contract=contract,
         is_sample=is_sample,
     )
 
@@ -402,6 +460,7 @@ def entry_reverse(*, actor: Any, entry: LedgerEntry, reason: str, date: Any = No
         community=entry.community,
         note=f"冲销 / reversal of #{entry.pk}",
         commitment=entry.commitment,
+        contract=entry.contract,
         reverses=entry,
         reason=reason,
         application=entry.application,

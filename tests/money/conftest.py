@@ -127,3 +127,21 @@ def approved_final_accounts(actor, project, *, lines, adjustments=()):
         adjustments=list(adjustments),
     )
     return services.final_accounts_approve(actor=actor, final_accounts=fa)
+
+
+def make_contract(project, *, number="HT-2026-001", amount="1000000.00", kind="construction"):
+    from gaizao.delivery.models import Contract, Organisation
+
+    party, _ = Organisation.objects.get_or_create(
+        credit_code="91330100MA2XXXXX1A", defaults={"name": "杭州某建设有限公司", "kind": "contractor"}
+    )
+    return Contract.objects.create(
+        project=project,
+        kind=kind,
+        number=number,
+        party=party,
+        amount=Decimal(amount),
+        signed_on=TODAY,
+        starts_on=TODAY,
+        ends_on=dt.date(2026, 12, 31),
+    )
