@@ -152,7 +152,12 @@ BALANCE_AGGREGATES = {
 }
 
 
+FEN = Decimal("0.01")
+
+
 def _finish(row: dict[str, Any]) -> dict[str, Any]:
+    for key in BALANCE_AGGREGATES:
+        row[key] = Decimal(row[key] or 0).quantize(FEN)
     row["received"] = row.pop("received_gross") - row.pop("refunded")
     row["remaining"] = row["budgeted"] - row["paid"]
     row["available"] = row["received"] - row["paid"]

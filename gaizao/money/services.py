@@ -203,7 +203,8 @@ def _lock_account(project: Project) -> ProjectAccount:
 
 
 def _net(qs: Any) -> Decimal:
-    return qs.aggregate(total=Sum("amount"))["total"] or ZERO
+    """Sum of ``amount`` over ``qs`` to the fen (SQLite returns sums without their scale)."""
+    return Decimal(qs.aggregate(total=Sum("amount"))["total"] or 0).quantize(FEN)
 
 
 def source_available(project: Project, source: str) -> Decimal:
@@ -959,7 +960,7 @@ def settlement_approve(*, actor: Any, settlement: Settlement) -> Settlement:
 
 
 def disbursed_total(settlement: Settlement) -> Decimal:
-    return settlement.disbursements.aggregate(t=Sum("amount"))["t"] or ZERO
+    return _net(settlement.disbursements.all())
 
 
 @transaction.atomic
@@ -1119,7 +1120,7 @@ def contribution_allocate(
 
 
 def share_paid(share: HouseholdShare) -> Decimal:
-    return share.payments.aggregate(t=Sum("amount"))["t"] or ZERO
+    return _net(share.payments.all())
 
 
 @transaction.atomic
