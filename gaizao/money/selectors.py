@@ -279,6 +279,51 @@ def channel_totals(contribution: ResidentContribution) -> list[dict[str, Any]]:
 OUTLIER_FACTOR = Decimal("1.5")
 
 
+#: Payments running this far ahead of the works (share of milestones completed) are flagged.
+AHEAD_MARGIN = Decimal("0.20")
+
+
+def milestone_progress(project_ids: list[int]) -> dict[int, dict[str, Any]]:
+    """``{project_id: {"milestones", "done", "contracts"}}`` from the delivery records (milestones completed, the
+    total of the project's contracts)."""
+    from gaizao.delivery.models import Contract, Milestone
+
+    out: dict[int, dict[str, Any]] = {}
+    rows = (
+        Milestone.objects.filter(delivery__project_id__in=project_ids)
+        .values("delivery__project_id")
+        .annotate(n=Count("id"), done=Count("id", filter=Q(actual_end__isnull=False)))
+    )
+    for r in rows:
+        out[r["delivery__project_id"]] = {"milestones": r["n"], "done": r["done"], "contracts": ZERO}
+    for project_id, total in (
+        Contract.objects.filter(project_id__in=project_ids)
+        .values_list("project_id")
+        .annotate(t=Sum("amount"))
+    ):
+        out.setdefault(project_id, {"milestones": 0, "done": 0, "contracts": ZERO})["contracts"] = total
+    return out
+
+
+def _payment_against_milestones(
+    balance: dict[str, Any] | None, progress: dict[str, Any] | None
+) -> dict[str, Any]:
+    """Payment progress (paid ÷ contract total, else ÷ budget) beside works progress (milestones done ÷ all)."""
+    paid = balance["paid"] if balance else ZERO
+    basis = (progress or {}).get("contracts") or (balance["budgeted"] if balance else ZERO)
+    payment = (paid / basis) if basis else None
+    works = (
+        (Decimal(progress["done"]) / progress["milestones"]) if progress and progress["milestones"] else None
+    )
+    ahead = bool(payment is not None and works is not None and payment > works + AHEAD_MARGIN)
+    return {
+        "payment_progress": payment.quantize(Decimal("0.0001")) if payment is not None else None,
+        "milestone_progress": works.quantize(Decimal("0.0001")) if works is not None else None,
+        "milestones": progress["milestones"] if progress else 0,
+        "paying_ahead": ahead,
+    }
+
+
 def performance(user: Any) -> list[dict[str, Any]]:
     """Budget performance (三(三)3) per project: execution rate, cost per m² and per household against the district
     and city medians, flagged when outside ×1.5 of the district median. Cost is the approved final accounts when
@@ -297,6 +342,7 @@ def performance(user: Any) -> list[dict[str, Any]]:
             project__in=[p.pk for p in projects], state=FinalAccountsState.APPROVED
         ).values_list("project_id", "audited_total")
     )
+    progress = milestone_progress([p.pk for p in projects])
     rows = []
     for p in projects:
         b = bal.get(p.pk)
@@ -316,6 +362,7 @@ def performance(user: Any) -> list[dict[str, Any]]:
                 "per_household": (cost / households).quantize(Decimal("0.01"))
                 if households and cost
                 else None,
+                **_payment_against_milestones(b, progress.get(p.pk)),
             }
         )
     per_district: dict[str, list[Decimal]] = defaultdict(list)

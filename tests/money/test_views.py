@@ -12,7 +12,7 @@ from openpyxl import load_workbook
 from gaizao.money import services
 from gaizao.money.models import FinalAccounts, LedgerEntry, Settlement
 
-from .conftest import approved_final_accounts, make_contract, record
+from .conftest import TODAY, approved_final_accounts, make_contract, record
 
 D = Decimal
 
@@ -243,3 +243,44 @@ def test_exports_open_and_totals_reconcile(accounts, funded, xihu_project):
         == 1 + LedgerEntry.objects.filter(project=funded).count()
     )
     assert _client(accounts["xihu"]).get(f"/money/projects/{funded.pk}/statement.xlsx").status_code == 404
+
+
+def test_performance_flags_payments_ahead_of_milestones_and_cost_outliers(accounts, funded, communities):
+    import datetime as dt
+
+    from gaizao.delivery.models import Delivery, Milestone
+    from gaizao.money import selectors
+    from gaizao.programme import services as programme_services
+
+    officer = accounts["shangcheng"]
+    make_contract(funded, amount="1000000.00")
+    record(officer, funded, "payment", "district_funds", "600000.00")
+    delivery = Delivery.objects.create(project=funded)
+    for i, done in enumerate([True, False, False, False]):
+        Milestone.objects.create(
+            delivery=delivery,
+            name=f"节点{i}",
+            planned_start=TODAY,
+            planned_end=TODAY,
+            actual_end=TODAY if done else None,
+            order=i,
+        )
+    cheap = programme_services.project_create(actor=officer, community_ids=[communities["laodong"].pk])
+    also = programme_services.project_create(actor=officer, community_ids=[communities["yanan"].pk])
+    record(officer, cheap, "budget", "district_funds", "10000.00")
+    record(officer, cheap, "received", "district_funds", "10000.00")
+    record(officer, cheap, "payment", "district_funds", "10000.00", date=dt.date(2026, 6, 2))
+    record(officer, also, "budget", "district_funds", "10000.00")
+    record(officer, also, "received", "district_funds", "10000.00")
+    record(officer, also, "payment", "district_funds", "5000.00")
+    rows = {r["project"].pk: r for r in selectors.performance(officer)}
+    row = rows[funded.pk]
+    assert (row["payment_progress"], row["milestone_progress"], row["paying_ahead"]) == (
+        D("0.6000"),
+        D("0.2500"),
+        True,
+    )
+    assert row["per_m2"] == D("30.00") and row["outlier"]  # 30 vs a district median of 1 yuan/m²
+    assert not rows[cheap.pk]["paying_ahead"]
+    html = _client(officer).get("/money/").content.decode()
+    assert "支付快于进度" in html
