@@ -1,5 +1,5 @@
 """Ledger balances for a city — 3,000 projects × 50 entries — computed in the database (one ``GROUP BY`` with
-conditional sums, ``gaizao.money.selectors.balances``) side by side with loading the entries and summing them in
+filtered sums, ``gaizao.money.selectors.balances``) side by side with loading the entries and summing them in
 Python (``gaizao.policy.settlement.ledger_balances``, what a spreadsheet-minded tool would do), as a ratio.
 
 Runs on PostgreSQL when it is reachable (a throwaway database on ``GAIZAO_BENCH_PG``, default
@@ -112,7 +112,7 @@ def _measure(env: dict[str, str]) -> dict[str, float] | None:
 
 def _report(label: str, r: dict[str, float]) -> None:
     print(f"{label}: {int(r['entries']):,} entries, {int(r['pairs']):,} project × source balances")
-    print(f"  in the database (GROUP BY, SUM(CASE …)) : {r['db_s'] * 1000:8.0f} ms")
+    print(f"  in the database (GROUP BY, filtered SUM) : {r['db_s'] * 1000:8.0f} ms")
     print(f"  load entries, sum in Python            : {r['py_s'] * 1000:8.0f} ms")
     print(f"  ratio Python / database                : {r['py_s'] / r['db_s']:8.1f} ×")
     print(f"  city total in the database             : {r['city_s'] * 1000:8.0f} ms")

@@ -1,6 +1,6 @@
 """Reads of the money app, scoped through ``gaizao.accounts.access`` (out of scope → 404).
 
-Balances are computed by the database: one ``GROUP BY`` with conditional sums (``SUM(CASE …)``) over the ledger,
+Balances are computed by the database: one ``GROUP BY`` with filtered sums (``SUM … FILTER``) over the ledger,
 grouped by project × source, or rolled up by street, district and the city. ``gaizao.policy.settlement`` holds the
 same arithmetic on plain data and the tests check both agree.
 """
@@ -12,7 +12,7 @@ from decimal import Decimal
 from statistics import median
 from typing import Any
 
-from django.db.models import Case, Count, DecimalField, F, Q, QuerySet, Sum, Value, When
+from django.db.models import Count, DecimalField, F, Q, QuerySet, Sum, Value
 from django.db.models.functions import Coalesce
 from django.http import Http404
 
@@ -134,13 +134,9 @@ def get_share(user: Any, pk: Any) -> HouseholdShare:
 # --- balances -------------------------------------------------------------------------------------------------------
 
 
-def _sum_when(q: Q, sign: int = 1) -> Any:
-    amount = F("amount") if sign > 0 else -F("amount")
-    return Coalesce(
-        Sum(Case(When(q, then=amount), default=Value(ZERO), output_field=_DEC)),
-        Value(ZERO),
-        output_field=_DEC,
-    )
+def _sum_when(q: Q) -> Any:
+    """``SUM(amount) FILTER (WHERE q)`` on PostgreSQL, ``SUM(CASE WHEN q …)`` on SQLite; zero when nothing matches."""
+    return Sum("amount", filter=q, default=Value(ZERO), output_field=_DEC)
 
 
 BALANCE_AGGREGATES = {

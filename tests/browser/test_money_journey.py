@@ -21,8 +21,14 @@ import pytest
 os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
 
 PASSWORD = "gaizao-demo"
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update", "--no-first-run"]
+ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+]
 D = Decimal
 
 
@@ -40,10 +46,20 @@ def _world():
     add_households(community, ["60.50", "75.25", "88.00", "102.10", "55.55"])
     officer = User.objects.get(username="shangcheng")
     project = programme.project_create(actor=officer, community_ids=[community.pk])
-    for source, amount in (("district_funds", "4000000.00"), ("central_provincial", "1500000.00"),
-                           ("utilities", "300000.00")):
-        services.entry_record(actor=officer, project=project, kind="budget", source=source, amount=amount,
-                              date=dt.date(2026, 1, 5), document_number=f"YS-{source}")
+    for source, amount in (
+        ("district_funds", "4000000.00"),
+        ("central_provincial", "1500000.00"),
+        ("utilities", "300000.00"),
+    ):
+        services.entry_record(
+            actor=officer,
+            project=project,
+            kind="budget",
+            source=source,
+            amount=amount,
+            date=dt.date(2026, 1, 5),
+            document_number=f"YS-{source}",
+        )
     contract = make_contract(project, number="HT-EPC-1", amount="5600000.00", kind="epc")
     return project, contract
 
@@ -86,8 +102,10 @@ def test_money_journey(live_server, settings, tmp_path):
             page.select_option("#entry-contract", contract_id)
             page.select_option("#entry-commitment", commitment)
             if attach:
-                page.set_input_files("#entry-attachment", {"name": f"{doc}.pdf", "mimeType": "application/pdf",
-                                                           "buffer": b"%PDF-1.4 voucher"})
+                page.set_input_files(
+                    "#entry-attachment",
+                    {"name": f"{doc}.pdf", "mimeType": "application/pdf", "buffer": b"%PDF-1.4 voucher"},
+                )
             page.click("#entry-submit")
             no_error(page)
 
@@ -95,13 +113,19 @@ def test_money_journey(live_server, settings, tmp_path):
         officer = login("shangcheng")
         officer.click("nav.mainnav >> text=资金台账")
         officer.click(f"text={project.code} {project.name}")
-        for source, amount in (("district_funds", "3800000.00"), ("central_provincial", "1500000.00"),
-                               ("utilities", "300000.00")):
+        for source, amount in (
+            ("district_funds", "3800000.00"),
+            ("central_provincial", "1500000.00"),
+            ("utilities", "300000.00"),
+        ):
             entry(officer, "received", source, amount, f"DW-{source}", attach=True)
         entry(officer, "commitment", "district_funds", "5600000.00", "HT-EPC-1", contract_id=str(contract.pk))
         commitment_id = officer.locator("#entry-commitment option").nth(1).get_attribute("value")
-        for source, amount in (("district_funds", "3800000.00"), ("central_provincial", "1500000.00"),
-                               ("utilities", "300000.00")):
+        for source, amount in (
+            ("district_funds", "3800000.00"),
+            ("central_provincial", "1500000.00"),
+            ("utilities", "300000.00"),
+        ):
             entry(officer, "payment", source, amount, f"ZF-{source}", commitment=commitment_id)
         # a payment above the contract is refused with its rule, nothing written
         entry_count = officer.locator("#ledger tbody tr").count()
@@ -148,10 +172,16 @@ def test_money_journey(live_server, settings, tmp_path):
         officer.click("#settle")
         no_error(officer)
         officer.click("#settlement-link")
-        expected = municipal_subsidy(district="上城区", built_year=1992, affordable_housing=False,
-                                     final_accounts=D("5513579.63"), elevator_cost=D("1000000.00"),
-                                     secondary_water_cost=D("0.00"), building_area_m2=D("18000"),
-                                     on=dt.date.today())
+        expected = municipal_subsidy(
+            district="上城区",
+            built_year=1992,
+            affordable_housing=False,
+            final_accounts=D("5513579.63"),
+            elevator_cost=D("1000000.00"),
+            secondary_water_cost=D("0.00"),
+            building_area_m2=D("18000"),
+            on=dt.date.today(),
+        )
         expect(officer.locator("#subsidy-total")).to_have_text(str(expected.amount))
         assert officer.locator("#settlement-approve").count() == 0
 
@@ -196,7 +226,9 @@ def test_money_journey(live_server, settings, tmp_path):
         paid = sum(D(str(r[5])) for r in rows)
         assert paid == D("5600000.00")
         levels: dict[str, Decimal] = {}
-        for level, _name, _budgeted, received, *_ in wb["汇总 Roll-up"].iter_rows(min_row=2, values_only=True):
+        for level, _name, _budgeted, received, *_ in wb["汇总 Roll-up"].iter_rows(
+            min_row=2, values_only=True
+        ):
             levels[level] = levels.get(level, D(0)) + D(str(received))
         assert len(set(levels.values())) == 1
         finance.goto(f"{base}/money/settlements/{settlement.pk}/")
