@@ -101,6 +101,7 @@ ROUTERS = [
     ("/participation", "gaizao.participation.api:router"),
     ("/programme", "gaizao.programme.api:router"),
     ("/delivery", "gaizao.delivery.api:router"),
+    ("/money", "gaizao.money.api:router"),
     ("/policy", "gaizao.policy_api:router"),
 ]
 

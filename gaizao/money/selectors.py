@@ -1,0 +1,380 @@
+"""Reads of the money app, scoped through ``gaizao.accounts.access`` (out of scope → 404).
+
+Balances are computed by the database: one ``GROUP BY`` with filtered sums (``SUM … FILTER``) over the ledger,
+grouped by project × source, or rolled up by street, district and the city. ``gaizao.policy.settlement`` holds the
+same arithmetic on plain data and the tests check both agree.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from decimal import Decimal
+from statistics import median
+from typing import Any
+
+from django.db.models import Count, DecimalField, F, Q, QuerySet, Sum, Value
+from django.db.models.functions import Coalesce
+from django.http import Http404
+
+from gaizao.accounts.access import mask_name, scoped, sees_personal_data
+from gaizao.money.models import (
+    EntryKind,
+    FinalAccounts,
+    FinalAccountsState,
+    FundingApplication,
+    HouseholdShare,
+    LedgerEntry,
+    ProjectAccount,
+    ResidentContribution,
+    Settlement,
+)
+from gaizao.policy import funding_sources
+from gaizao.programme import selectors as programme_selectors
+from gaizao.programme.models import Project
+
+ZERO = Decimal("0.00")
+VIA_PROJECT = "project__division__path"
+_DEC = DecimalField(max_digits=18, decimal_places=2)
+
+
+def _not_found() -> Http404:
+    return Http404("不存在或无权查看 / not found")
+
+
+def projects_for(user: Any) -> QuerySet[Project]:
+    return programme_selectors.projects_for(user)
+
+
+def get_project(user: Any, pk: Any) -> Project:
+    return programme_selectors.get_project(user, pk)
+
+
+def get_account(user: Any, pk: Any) -> ProjectAccount:
+    obj = ProjectAccount.objects.filter(pk=pk, project__in=projects_for(user)).first()
+    if obj is None:
+        raise _not_found()
+    return obj
+
+
+def entries_for(user: Any) -> QuerySet[LedgerEntry]:
+    return scoped(LedgerEntry.objects.all(), user, field="division__path")
+
+
+def get_entry(user: Any, pk: Any) -> LedgerEntry:
+    obj = entries_for(user).select_related("project").filter(pk=pk).first()
+    if obj is None:
+        raise _not_found()
+    return obj
+
+
+def project_entries(project: Project) -> QuerySet[LedgerEntry]:
+    return (
+        LedgerEntry.objects.filter(project=project)
+        .select_related("community", "reverses", "commitment")
+        .annotate(reversed_by_id=F("reversed_by__id"))
+        .order_by("date", "id")
+    )
+
+
+def applications_for(user: Any) -> QuerySet[FundingApplication]:
+    return scoped(FundingApplication.objects.select_related("project"), user, field=VIA_PROJECT)
+
+
+def get_application(user: Any, pk: Any) -> FundingApplication:
+    obj = applications_for(user).filter(pk=pk).first()
+    if obj is None:
+        raise _not_found()
+    return obj
+
+
+def get_final_accounts(user: Any, pk: Any) -> FinalAccounts:
+    obj = (
+        scoped(FinalAccounts.objects.select_related("project"), user, field=VIA_PROJECT).filter(pk=pk).first()
+    )
+    if obj is None:
+        raise _not_found()
+    return obj
+
+
+def settlements_for(user: Any) -> QuerySet[Settlement]:
+    return scoped(Settlement.objects.select_related("project", "project__district"), user, field=VIA_PROJECT)
+
+
+def get_settlement(user: Any, pk: Any) -> Settlement:
+    obj = settlements_for(user).filter(pk=pk).first()
+    if obj is None:
+        raise _not_found()
+    return obj
+
+
+def get_contribution(user: Any, pk: Any) -> ResidentContribution:
+    qs = scoped(
+        ResidentContribution.objects.select_related("project", "community"),
+        user,
+        field="community__division__path",
+    )
+    obj = qs.filter(pk=pk).first()
+    if obj is None:
+        raise _not_found()
+    return obj
+
+
+def get_share(user: Any, pk: Any) -> HouseholdShare:
+    qs = scoped(
+        HouseholdShare.objects.select_related("contribution__community", "contribution__project"),
+        user,
+        field="contribution__community__division__path",
+    )
+    obj = qs.filter(pk=pk).first()
+    if obj is None:
+        raise _not_found()
+    return obj
+
+
+# --- balances -------------------------------------------------------------------------------------------------------
+
+
+def _sum_when(q: Q) -> Any:
+    """``SUM(amount) FILTER (WHERE q)`` on PostgreSQL, ``SUM(CASE WHEN q …)`` on SQLite; zero when nothing matches."""
+    return Sum("amount", filter=q, default=Value(ZERO), output_field=_DEC)
+
+
+BALANCE_AGGREGATES = {
+    "budgeted": lambda: _sum_when(Q(kind__in=[EntryKind.BUDGET, EntryKind.ADJUSTMENT])),
+    "received_gross": lambda: _sum_when(Q(kind=EntryKind.RECEIVED)),
+    "refunded": lambda: _sum_when(Q(kind=EntryKind.REFUND)),
+    "committed": lambda: _sum_when(Q(kind=EntryKind.COMMITMENT)),
+    "paid": lambda: _sum_when(Q(kind=EntryKind.PAYMENT)),
+}
+
+
+FEN = Decimal("0.01")
+
+
+def _finish(row: dict[str, Any]) -> dict[str, Any]:
+    for key in BALANCE_AGGREGATES:
+        row[key] = Decimal(row[key] or 0).quantize(FEN)
+    row["received"] = row.pop("received_gross") - row.pop("refunded")
+    row["remaining"] = row["budgeted"] - row["paid"]
+    row["available"] = row["received"] - row["paid"]
+    row["uncommitted"] = row["budgeted"] - row["committed"]
+    row["execution_rate"] = (row["paid"] / row["budgeted"]) if row["budgeted"] > 0 else None
+    return row
+
+
+def balances(qs: QuerySet[LedgerEntry], *group: str) -> list[dict[str, Any]]:
+    """Balances of ``qs`` grouped by ``group`` fields (none = one total row), summed in the database."""
+    aggregates = {name: make() for name, make in BALANCE_AGGREGATES.items()}
+    if not group:
+        return [_finish(dict(qs.aggregate(**aggregates)))]
+    rows = qs.values(*group).annotate(**aggregates, entries=Count("id")).order_by(*group)
+    return [_finish(dict(r)) for r in rows]
+
+
+def source_labels() -> dict[str, str]:
+    return {c.id: c.name_zh for c in funding_sources()}
+
+
+def project_balances(project: Project) -> dict[str, Any]:
+    """Balances of one project by source, with a total row."""
+    qs = LedgerEntry.objects.filter(project=project)
+    labels = source_labels()
+    rows = balances(qs, "source")
+    for row in rows:
+        row["label"] = labels.get(row["source"], row["source"])
+    return {"sources": rows, "total": balances(qs)[0]}
+
+
+ROLLUP_LEVELS = {
+    "project": ("project_id", "project__name"),
+    "street": ("street_id", "street__name"),
+    "district": ("district_id", "district__name"),
+}
+
+
+def rollup(user: Any, level: str) -> list[dict[str, Any]]:
+    """Balances of everything ``user`` may read, grouped by ``level``: project, street, district or city."""
+    qs = entries_for(user)
+    if level == "city":
+        return [{"id": None, "name": "全市 / city", **balances(qs)[0]}]
+    if level not in ROLLUP_LEVELS:
+        raise Http404
+    key, name = ROLLUP_LEVELS[level]
+    return [{"id": r.pop(key), "name": r.pop(name), **r} for r in balances(qs, key, name)]
+
+
+def python_balances(qs: QuerySet[LedgerEntry]) -> dict[tuple[int, str], Any]:
+    """The same balances by loading entries and summing in Python (the benchmark's comparison)."""
+    from gaizao.policy.settlement import LedgerLine, ledger_balances
+
+    lines: dict[int, list[LedgerLine]] = defaultdict(list)
+    for project_id, source, kind, amount in qs.values_list("project_id", "source", "kind", "amount").iterator(
+        chunk_size=20_000
+    ):
+        lines[project_id].append(LedgerLine(source, kind, amount))
+    return {(p, s): b for p, ls in lines.items() for s, b in ledger_balances(ls).items()}
+
+
+def commitments(project: Project) -> list[dict[str, Any]]:
+    from gaizao.money.services import commitment_outstanding
+
+    out = []
+    for c in LedgerEntry.objects.filter(
+        project=project, kind=EntryKind.COMMITMENT, reverses__isnull=True, reversed_by__isnull=True
+    ):
+        out.append({"entry": c, "outstanding": commitment_outstanding(c)})
+    return out
+
+
+# --- residents' shares ----------------------------------------------------------------------------------------------
+
+
+def household_rows(user: Any, contribution: ResidentContribution) -> list[dict[str, Any]]:
+    """Households of a contribution with what each owes and has paid; owner names masked unless the role needs them."""
+    unmasked = sees_personal_data(user)
+    shares = (
+        HouseholdShare.objects.filter(contribution=contribution)
+        .select_related("owner")
+        .annotate(paid=Coalesce(Sum("payments__amount"), Value(ZERO), output_field=_DEC))
+        .order_by("unit_label")
+    )
+    rows = []
+    for s in shares:
+        name = s.owner.name if s.owner else ""
+        rows.append(
+            {
+                "id": s.pk,
+                "unit": s.unit_label,
+                "owner": (name if unmasked else mask_name(name)) if name else "",
+                "area_m2": s.area_m2,
+                "area_source": s.area_source,
+                "amount": s.amount,
+                "paid": s.paid,
+                "due": s.amount - s.paid,
+                "settled": s.paid >= s.amount,
+            }
+        )
+    return rows
+
+
+def channel_totals(contribution: ResidentContribution) -> list[dict[str, Any]]:
+    from gaizao.money.models import HouseholdPayment, PaymentChannel
+
+    sums = dict(
+        HouseholdPayment.objects.filter(share__contribution=contribution)
+        .values_list("channel")
+        .annotate(t=Sum("amount"))
+        .values_list("channel", "t")
+    )
+    return [{"channel": c.value, "label": c.label, "amount": sums.get(c.value, ZERO)} for c in PaymentChannel]
+
+
+# --- budget performance ---------------------------------------------------------------------------------------------
+
+#: A project whose cost per m² is outside [1/OUTLIER_FACTOR, OUTLIER_FACTOR] × its district's median is flagged.
+OUTLIER_FACTOR = Decimal("1.5")
+
+
+#: Payments running this far ahead of the works (share of milestones completed) are flagged.
+AHEAD_MARGIN = Decimal("0.20")
+
+
+def milestone_progress(project_ids: list[int]) -> dict[int, dict[str, Any]]:
+    """``{project_id: {"milestones", "done", "contracts"}}`` from the delivery records (milestones completed, the
+    total of the project's contracts)."""
+    from gaizao.delivery.models import Contract, Milestone
+
+    out: dict[int, dict[str, Any]] = {}
+    rows = (
+        Milestone.objects.filter(delivery__project_id__in=project_ids)
+        .values("delivery__project_id")
+        .annotate(n=Count("id"), done=Count("id", filter=Q(actual_end__isnull=False)))
+    )
+    for r in rows:
+        out[r["delivery__project_id"]] = {"milestones": r["n"], "done": r["done"], "contracts": ZERO}
+    for project_id, total in (
+        Contract.objects.filter(project_id__in=project_ids)
+        .values_list("project_id")
+        .annotate(t=Sum("amount"))
+    ):
+        out.setdefault(project_id, {"milestones": 0, "done": 0, "contracts": ZERO})["contracts"] = total
+    return out
+
+
+def _payment_against_milestones(
+    balance: dict[str, Any] | None, progress: dict[str, Any] | None
+) -> dict[str, Any]:
+    """Payment progress (paid ÷ contract total, else ÷ budget) beside works progress (milestones done ÷ all)."""
+    paid = balance["paid"] if balance else ZERO
+    basis = (progress or {}).get("contracts") or (balance["budgeted"] if balance else ZERO)
+    payment = (paid / basis) if basis else None
+    works = (
+        (Decimal(progress["done"]) / progress["milestones"]) if progress and progress["milestones"] else None
+    )
+    ahead = bool(payment is not None and works is not None and payment > works + AHEAD_MARGIN)
+    return {
+        "payment_progress": payment.quantize(Decimal("0.0001")) if payment is not None else None,
+        "milestone_progress": works.quantize(Decimal("0.0001")) if works is not None else None,
+        "milestones": progress["milestones"] if progress else 0,
+        "paying_ahead": ahead,
+    }
+
+
+def performance(user: Any) -> list[dict[str, Any]]:
+    """Budget performance (三(三)3) per project: execution rate, cost per m² and per household against the district
+    and city medians, flagged when outside ×1.5 of the district median. Cost is the approved final accounts when
+    there are some, else what has been paid."""
+    projects = list(
+        projects_for(user)
+        .annotate(
+            area=Sum("communities__building_area_m2"),
+            households=Sum("communities__households"),
+        )
+        .select_related("district")
+    )
+    bal = {r["project_id"]: r for r in balances(entries_for(user), "project_id")}
+    approved = dict(
+        FinalAccounts.objects.filter(
+            project__in=[p.pk for p in projects], state=FinalAccountsState.APPROVED
+        ).values_list("project_id", "audited_total")
+    )
+    progress = milestone_progress([p.pk for p in projects])
+    rows = []
+    for p in projects:
+        b = bal.get(p.pk)
+        cost = approved.get(p.pk) or (b["paid"] if b else ZERO)
+        area = p.area or Decimal(0)
+        households = p.households or 0
+        rows.append(
+            {
+                "project": p,
+                "district": p.district.name,
+                "budgeted": b["budgeted"] if b else ZERO,
+                "paid": b["paid"] if b else ZERO,
+                "execution_rate": b["execution_rate"] if b else None,
+                "cost": cost,
+                "cost_basis": "final_accounts" if p.pk in approved else "paid",
+                "per_m2": (cost / area).quantize(Decimal("0.01")) if area and cost else None,
+                "per_household": (cost / households).quantize(Decimal("0.01"))
+                if households and cost
+                else None,
+                **_payment_against_milestones(b, progress.get(p.pk)),
+            }
+        )
+    per_district: dict[str, list[Decimal]] = defaultdict(list)
+    for r in rows:
+        if r["per_m2"] is not None:
+            per_district[r["district"]].append(r["per_m2"])
+    all_values = [v for vs in per_district.values() for v in vs]
+    city_median = median(all_values) if all_values else None
+    for r in rows:
+        values = per_district.get(r["district"]) or []
+        r["district_median_per_m2"] = median(values) if values else None
+        r["city_median_per_m2"] = city_median
+        ref = r["district_median_per_m2"]
+        r["outlier"] = bool(
+            r["per_m2"] is not None
+            and ref
+            and (r["per_m2"] > ref * OUTLIER_FACTOR or r["per_m2"] < ref / OUTLIER_FACTOR)
+        )
+    return rows
