@@ -101,6 +101,7 @@ ROUTERS = [
     ("/participation", "gaizao.participation.api:router"),
     ("/programme", "gaizao.programme.api:router"),
     ("/delivery", "gaizao.delivery.api:router"),
+    ("/stewardship", "gaizao.stewardship.api:router"),
     ("/policy", "gaizao.policy_api:router"),
 ]
 

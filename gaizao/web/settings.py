@@ -57,6 +57,7 @@ INSTALLED_APPS = [
     "gaizao.participation",
     "gaizao.programme",
     "gaizao.delivery",
+    "gaizao.stewardship",
     "gaizao.portal",
     "gaizao.web",
 ]

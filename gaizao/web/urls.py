@@ -16,6 +16,7 @@ APP_PREFIXES = {
     "participation": "participation/",
     "programme": "programme/",
     "delivery": "delivery/",
+    "stewardship": "stewardship/",
     "portal": "public/",
 }
 
