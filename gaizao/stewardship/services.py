@@ -64,6 +64,13 @@ KEEPER_ROLES = OFFICER_ROLES | {Role.COMMUNITY_ORGANISER}
 MAX_FEE = Decimal("9999.99")
 #: Which owners' decision each fund entry kind needs.
 FUND_DECISION = {FundEntryKind.TOP_UP: "fund_top_up", FundEntryKind.USE: "fund_use"}
+#: Chinese names of the owners' decisions, for messages.
+DECISION_NAMES = {
+    "fee": "物业服务费标准",
+    "fund_top_up": "维修资金续筹",
+    "fund_use": "维修资金使用",
+    "management_rules": "管理规约",
+}
 
 
 def _text(value: Any, field: str, label: str, *, max_length: int = 4000, required: bool = True) -> str:
@@ -191,7 +198,7 @@ def ballot_problems(ballot: Ballot | None, *, community: Community, decision: st
     ballot), the scope (the whole community), that counting is over and that the Civil Code result is approval.
     """
     rule = rules.matter_rule(decision)
-    label = Decision(decision).label if decision in Decision.values else decision
+    label = DECISION_NAMES[decision]
     if ballot is None:
         return [f"尚无{label}的业主表决。/ No owners' ballot for {decision} yet ({rule.clause})."]
     out = []
