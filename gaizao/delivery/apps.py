@@ -8,6 +8,6 @@ class DeliveryConfig(AppConfig):
 
     def ready(self) -> None:
         from gaizao.audit.history import register_history
-        from gaizao.delivery import selectors
+        from gaizao.delivery import jobs, selectors  # noqa: F401 (jobs registers its handler)
 
         register_history("delivery.delivery", lambda user, pk: selectors.get_delivery(user, pk))

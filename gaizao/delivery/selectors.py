@@ -21,7 +21,7 @@ from django.db.models import Count, F, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
-from gaizao.accounts.access import scope_path, scoped
+from gaizao.accounts.access import scope_path
 from gaizao.accounts.models import CONTRACT_PARTY_ROLES
 from gaizao.audit.models import AuditEvent
 from gaizao.delivery.models import (
@@ -37,9 +37,7 @@ from gaizao.delivery.models import (
     RectificationOrder,
     Stage,
 )
-
-VIA_PROJECT = "project__division__path"
-VIA_DELIVERY = "delivery__project__division__path"
+from gaizao.programme.selectors import projects_for
 
 #: The audited stage moves the dashboards count.
 STARTED_ACTION = "delivery.stage.started"
@@ -79,7 +77,8 @@ def deliveries_for(user: Any) -> QuerySet[Delivery]:
         if organisation is None:
             return qs.none()
         return qs.filter(project__contracts__party=organisation).distinct()
-    return scoped(qs, user, field=VIA_PROJECT)
+    # Officers, reviewers and utilities: exactly the projects the programme lets them read.
+    return qs.filter(project__in=projects_for(user))
 
 
 def get_delivery(user: Any, pk: Any) -> Delivery:
@@ -104,7 +103,7 @@ def contracts_for(user: Any) -> QuerySet[Contract]:
         if organisation is None:
             return qs.none()
         return qs.filter(party=organisation)
-    return scoped(qs, user, field=VIA_PROJECT)
+    return qs.filter(project__in=projects_for(user))
 
 
 def get_contract(user: Any, pk: Any) -> Contract:
@@ -176,7 +175,7 @@ def orders_for(user: Any) -> QuerySet[RectificationOrder]:
         if organisation is None:
             return qs.none()
         return qs.filter(party=organisation)
-    return scoped(qs, user, field=VIA_DELIVERY)
+    return qs.filter(delivery__in=deliveries_for(user))
 
 
 def get_order(user: Any, pk: Any) -> RectificationOrder:

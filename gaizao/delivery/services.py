@@ -566,8 +566,11 @@ def approval_record(
 
 def consultation_simplifications(consultation: Consultation) -> str:
     """What the consultation's opinions say about simplified approvals, department by department."""
+    from gaizao.programme.rules import department_names
+
+    names = department_names()
     parts = [
-        f"{o.department}：{o.simplified_approvals.strip()}"
+        f"{names.get(o.department, o.department)}：{o.simplified_approvals.strip()}"
         for o in consultation.opinions.all()
         if o.simplified_approvals.strip()
     ]
@@ -1088,10 +1091,11 @@ def order_review(
 
 
 @transaction.atomic
-def orders_escalate(*, today: dt.date | None = None) -> int:
+def orders_escalate(*, today: dt.date | None = None, user: Any = None) -> int:
     """Escalate to the district every order past its deadline (plus the rule set's grace) and not closed.
 
-    Run daily by a job; returns how many orders it escalated. Each escalation is audited (actor: system).
+    Run by the ``delivery.escalate_overdue`` job (for ``user``'s scope) or for the whole city with ``user=None``;
+    returns how many orders it escalated. Each escalation is audited (actor: system).
     """
     today = today or timezone.localdate()
     grace = rules.rectification_rules(today).escalate_after_days
@@ -1100,6 +1104,8 @@ def orders_escalate(*, today: dt.date | None = None) -> int:
         .exclude(state=OrderState.CLOSED)
         .filter(escalated_at__isnull=True, deadline__lt=today - dt.timedelta(days=grace))
     )
+    if user is not None:
+        due = due.filter(pk__in=selectors.orders_for(user).values("pk"))
     n = 0
     for order in due:
         order.escalated_at = timezone.now()

@@ -8,6 +8,7 @@ urlpatterns = [
     path("map.json", views.map_data, name="map"),
     path("export.xlsx", views.export, name="export"),
     path("open/", views.open_delivery, name="open"),
+    path("escalate/", views.escalate, name="escalate"),
     path("organisations/", views.organisations, name="organisations"),
     path("<int:pk>/", views.detail, name="detail"),
     path("<int:pk>/move/", views.move, name="move"),

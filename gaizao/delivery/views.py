@@ -17,7 +17,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from gaizao.accounts.access import sees_personal_data
+from gaizao.accounts.access import READER_ROLES, sees_personal_data
 from gaizao.accounts.models import CONTRACT_PARTY_ROLES, Role, User
 from gaizao.delivery import documents, selectors, services
 from gaizao.delivery.models import (
@@ -60,9 +60,9 @@ STAGE_COLOURS = {
 
 
 def _reader(request: HttpRequest) -> None:
-    """Staff and contract parties reach delivery pages; residents and the public do not."""
+    """Staff readers and contract parties reach delivery pages; residents, the public and others do not."""
     role = getattr(request.user, "role", None)
-    if role in (Role.RESIDENT, Role.PUBLIC, None):
+    if role not in READER_ROLES and role not in CONTRACT_PARTY_ROLES:
         raise Http404
 
 
@@ -127,6 +127,7 @@ def home(request: HttpRequest) -> HttpResponse:
             "map_url": reverse("delivery:map"),
             "legend": [(s, STAGE_COLOURS[s]) for s in Stage],
             "is_party": user.role in CONTRACT_PARTY_ROLES,
+            "can_escalate": user.role in (Role.CITY_COORDINATOR, Role.DISTRICT_OFFICER),
         },
     )
 
@@ -150,6 +151,26 @@ def export(request: HttpRequest) -> HttpResponse:
     )
     response["Content-Disposition"] = 'attachment; filename="delivery.xlsx"'
     return response
+
+
+@login_required
+@require_POST
+def escalate(request: HttpRequest) -> HttpResponse:
+    """Escalate, in the background, the overdue rectification orders in the officer's scope to the district."""
+    from gaizao.delivery.jobs import JOB_KIND
+    from gaizao.jobs.services import job_start
+
+    user = request.user
+    if user.role not in (Role.CITY_COORDINATOR, Role.DISTRICT_OFFICER) or user.division_id is None:
+        raise Http404
+    job = job_start(
+        kind=JOB_KIND,
+        title="逾期整改上报区县 / Escalate overdue rectification orders",
+        owner=user,
+        params={"user_id": user.pk},
+        division_path=user.division.path,
+    )
+    return HttpResponseRedirect(reverse("web:job", args=[job.pk]))
 
 
 @login_required

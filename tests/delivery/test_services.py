@@ -504,3 +504,43 @@ def test_milestones_dates_in_order_and_late_flag(delivery, accounts):
     assert list(selectors.late_milestones(officer)) == []
     chart = selectors.gantt_chart(delivery)
     assert [r["name"] for r in chart["rows"]] == ["雨污管网", "外立面"]
+
+
+# --- dashboard counts from the audited stage events -----------------------------------------------------------------
+
+
+def test_started_and_completed_counts_come_from_audited_events(started, accounts, divs):
+    officer = accounts["shangcheng"]
+    last_year = dt.date(TODAY().year - 1, 12, 30)
+    rows = selectors.stage_event_counts(accounts["city"])
+    assert rows == [
+        {
+            "district": "上城区",
+            "year": TODAY().year,
+            "started_projects": 1,
+            "started_communities": 1,
+            "completed_projects": 0,
+            "completed_communities": 0,
+        }
+    ]
+    # a suspension and resumption to 开工-stage work does not count a second 开工
+    services.delivery_move(actor=officer, delivery=started, to="suspended", reason="停工")
+    services.delivery_move(actor=officer, delivery=started, to="construction", reason="复工")
+    services.delivery_move(actor=officer, delivery=started, to="completed", on=last_year)
+    rows = {(r["year"], r["district"]): r for r in selectors.stage_event_counts(accounts["city"])}
+    assert rows[(TODAY().year, "上城区")]["started_projects"] == 1
+    assert rows[(last_year.year, "上城区")]["completed_communities"] == 1
+    # other districts' officers see none of it; the counts cannot be typed in (no field holds them)
+    assert selectors.stage_event_counts(accounts["xihu"]) == []
+
+
+def test_escalation_job_runs_in_the_starters_scope(started, accounts, orgs):
+    from gaizao.delivery.jobs import escalate_overdue
+    from gaizao.jobs.models import Job
+
+    order = _inspect_with_order(started, accounts["qingbo"], orgs).findings.get().order
+    RectificationOrder.objects.filter(pk=order.pk).update(deadline=TODAY() - dt.timedelta(days=1))
+    xihu_job = Job.objects.create(kind="delivery.escalate_overdue", title="x", params={})
+    assert escalate_overdue(xihu_job, user_id=accounts["xihu"].pk) == {"escalated": 0, "url": "/delivery/"}
+    job = Job.objects.create(kind="delivery.escalate_overdue", title="x", params={})
+    assert escalate_overdue(job, user_id=accounts["shangcheng"].pk)["escalated"] == 1
