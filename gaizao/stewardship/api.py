@@ -16,7 +16,7 @@ from ninja.files import UploadedFile
 
 from gaizao.delivery.models import Organisation
 from gaizao.divisions.models import Division
-from gaizao.errors import ApplicationError
+from gaizao.errors import ApplicationError, PermissionError_
 from gaizao.stewardship import documents, public, selectors, services
 from gaizao.stewardship.models import (
     Convention,
@@ -292,6 +292,8 @@ def list_contracts(request: HttpRequest) -> list[dict[str, Any]]:
 def link_member(request: HttpRequest, payload: MemberIn) -> dict[str, Any]:
     from gaizao.accounts.models import User
 
+    if not services.can_link_member(request.user):
+        raise PermissionError_("您无权管理物业企业账号。/ You may not link property company accounts.")
     user = User.objects.filter(username=payload.username).first()
     if user is None:
         raise ApplicationError("账号不存在。/ username: no such account.", field="username")
