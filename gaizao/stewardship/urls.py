@@ -15,6 +15,7 @@ urlpatterns = [
     path("communities/<int:pk>/fees/", views.fee_add, name="fee_add"),
     path("conventions/<int:pk>/file/", views.convention_file, name="convention_file"),
     path("deliveries/<int:delivery_pk>/schedule/", views.schedule, name="schedule"),
+    path("deliveries/<int:delivery_pk>/reports/<int:report_pk>/", views.report_take, name="report_take"),
     path("followups/<int:pk>/inspect/", views.inspect, name="inspect"),
     path("projects/<int:project_pk>/plan/", views.plan, name="plan"),
     path("public/communities/<int:pk>/", views.public_community, name="public_community"),

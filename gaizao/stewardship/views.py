@@ -134,8 +134,29 @@ def community(request: HttpRequest, pk: int) -> HttpResponse:
             "inspection_kinds": InspectionKind.choices,
             "severities": Severity.choices,
             "public_url": reverse("stewardship:public_community", args=[c.pk]),
+            "reports": _open_reports(user, c, deliveries),
         },
     )
+
+
+def _open_reports(user: Any, community: Any, deliveries: list[Any]) -> list[dict[str, Any]]:
+    """Residents' 报事 on the community still open, with the handed-over delivery each may be turned over to."""
+    from gaizao.participation.models import ReportStatus
+    from gaizao.participation.selectors import reports_for
+
+    out = []
+    for report in (
+        reports_for(user).filter(community=community, status=ReportStatus.OPEN).order_by("-created_at")[:50]
+    ):
+        takers = [d for d in deliveries if services.can_take_report(user, d, report)]
+        delivery = takers[0] if takers else None
+        parties = (
+            list(Organisation.objects.filter(contracts__project_id=delivery.project_id).distinct())
+            if delivery
+            else []
+        )
+        out.append({"report": report, "delivery": delivery, "parties": parties})
+    return out
 
 
 def _back(pk: int, anchor: str = "") -> str:
@@ -314,6 +335,32 @@ def inspect(request: HttpRequest, pk: int) -> HttpResponse:
         ),
         "回访检查已记录。/ Follow-up inspection recorded.",
         _back(community_id or 0, "followups"),
+    )
+
+
+@login_required
+@require_POST
+def report_take(request: HttpRequest, delivery_pk: int, report_pk: int) -> HttpResponse:
+    """Turn a resident's 报事 after handover into a follow-up finding (and an order to the responsible party)."""
+    from gaizao.delivery.selectors import get_delivery
+    from gaizao.participation.selectors import get_report
+
+    _reader(request)
+    delivery = get_delivery(request.user, delivery_pk)
+    report = get_report(request.user, report_pk)
+    p = request.POST
+    return _attempt(
+        request,
+        lambda: services.followup_from_report(
+            actor=request.user,
+            delivery=delivery,
+            report=report,
+            severity=p.get("severity", "minor"),
+            party=_company(p.get("party")),
+            requirement=p.get("requirement", ""),
+        ),
+        "报事已转为回访问题。/ Report turned into a follow-up finding.",
+        _back(report.community_id, "reports"),
     )
 
 

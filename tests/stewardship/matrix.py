@@ -91,6 +91,11 @@ CASES: list[Case] = [
                 "stewardship/deliveries/<int:delivery_pk>/schedule/",
             ),
             ("inspect", f"/stewardship/followups/{NONE}/inspect/", "stewardship/followups/<int:pk>/inspect/"),
+            (
+                "report",
+                f"/stewardship/deliveries/{NONE}/reports/{NONE}/",
+                "stewardship/deliveries/<int:delivery_pk>/reports/<int:report_pk>/",
+            ),
         )
     ],
     # --- public pages: no login; only stewarded communities exist there ---

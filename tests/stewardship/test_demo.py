@@ -31,3 +31,18 @@ def test_demo_on_a_handed_over_delivery(handed_over, project, community, owners,
     assert list(selectors.communities_for(User.objects.get(username="wuye"))) == [community]
     assert demo.load_demo(lambda line: None) == {"plans": 1}
     assert ManagementPlan.objects.count() == 1
+
+
+def test_demo_on_the_demo_world():
+    """On top of the whole demo world and delivery's demo (which hands one project over)."""
+    from gaizao.delivery.demo import load_demo as delivery_demo
+    from gaizao.web.demo import demo_load
+
+    demo_load(out=lambda line: None)
+    delivery_demo(out=lambda line: None)
+    lines: list[str] = []
+    counts = demo.load_demo(lines.append)
+    assert counts["plans"] == 1 and counts["followups"] == 3, lines
+    assert counts["findings_closed"] == 1
+    plan = ManagementPlan.objects.get()
+    assert all(c.met for c in selectors.management_plan_conditions(plan.project))

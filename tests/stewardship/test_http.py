@@ -348,3 +348,35 @@ def test_pages_post_forms(handed_over, project, community, owners, company, acco
     page = officer.get(f"{base}/").content.decode()
     assert 'data-months="12"' in page
     assert officer.get("/stewardship/").status_code == 200
+
+
+def test_report_after_handover_from_the_community_page(handed_over, community, owners, accounts, orgs):
+    from gaizao.participation.models import ReportStatus, SupervisionReport
+
+    resident = accounts["resident"]
+    owners[0].user = resident
+    owners[0].save(update_fields=["user"])
+    # the resident files a 报事 through participation's API, after handover
+    r = client_for(resident).post(
+        "/api/v1/participation/reports",
+        {"community_id": community.pk, "category": "quality", "description": "单元门禁损坏"},
+    )
+    assert r.status_code == 201, r.content
+    report = SupervisionReport.objects.get(description="单元门禁损坏")
+    officer = client_for(accounts["shangcheng"])
+    page = officer.get(f"/stewardship/communities/{community.pk}/").content.decode()
+    assert f'data-report="{report.pk}"' in page and "转为回访问题" in page
+    r = officer.post(
+        f"/stewardship/deliveries/{handed_over.pk}/reports/{report.pk}/",
+        {"severity": "minor", "party": orgs["builder"].pk},
+    )
+    assert r.status_code == 302
+    report.refresh_from_db()
+    assert report.status == ReportStatus.RESPONDED
+    followup = report.stewardship_followup
+    assert followup.months is None and followup.inspection.findings.get().order.party == orgs["builder"]
+    # a second time is refused with a message, not an error page
+    r = officer.post(
+        f"/stewardship/deliveries/{handed_over.pk}/reports/{report.pk}/", {"severity": "minor"}, follow=True
+    )
+    assert "已转为检查问题" in r.content.decode()
