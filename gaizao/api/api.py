@@ -102,6 +102,7 @@ ROUTERS = [
     ("/programme", "gaizao.programme.api:router"),
     ("/delivery", "gaizao.delivery.api:router"),
     ("/money", "gaizao.money.api:router"),
+    ("/stewardship", "gaizao.stewardship.api:router"),
     ("/policy", "gaizao.policy_api:router"),
 ]
 

@@ -511,6 +511,7 @@ def _parse(raw: Mapping[str, Any], path: Path) -> RuleSet:
     verified_default = top.flag("verified")
     top.verified_default = verified_default
     top.used.add("delivery")  # read by gaizao.policy.delivery
+    top.used.add("stewardship")  # read by gaizao.policy.stewardship
     ruleset_id = top.text("id")
     if ruleset_id != path.stem:
         raise top.fail("id", f"{ruleset_id!r} does not match the file name {path.name}")

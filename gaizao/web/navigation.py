@@ -45,7 +45,7 @@ NAV: list[NavItem] = [
     NavItem("web:tokens", "API 令牌", "API tokens", roles=STAFF_ROLES, order=900),
 ]
 
-APPS = ["registry", "lifecircle", "participation", "programme", "delivery", "money", "portal"]
+APPS = ["registry", "lifecircle", "participation", "programme", "delivery", "money", "stewardship", "portal"]
 
 
 @cache

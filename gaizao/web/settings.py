@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "gaizao.programme",
     "gaizao.delivery",
     "gaizao.money",
+    "gaizao.stewardship",
     "gaizao.portal",
     "gaizao.web",
 ]

@@ -17,6 +17,7 @@ APP_PREFIXES = {
     "programme": "programme/",
     "delivery": "delivery/",
     "money": "money/",
+    "stewardship": "stewardship/",
     "portal": "public/",
 }
 

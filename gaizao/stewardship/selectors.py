@@ -1,0 +1,520 @@
+"""Reads of long-term management, scoped (STYLE.md §3).
+
+Officers and community organisers read the communities of their division (``gaizao.accounts.access.scoped``).
+A property service company's account (Role.PROPERTY_SERVICE) reads ONLY the communities where its company holds or
+held a property contract — :func:`communities_for` is the one place that decides. Out of scope answers 404.
+
+A community is *stewarded* once a project covering it has been handed over, or once it has a property contract.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from typing import Any
+
+from django.db.models import Q, QuerySet
+from django.http import Http404
+from django.utils import timezone
+
+from gaizao.accounts.access import scoped
+from gaizao.accounts.models import Role
+from gaizao.delivery.models import Delivery, Finding, OrderState, RectificationOrder, Stage
+from gaizao.divisions.models import Division, DivisionLevel
+from gaizao.participation.models import EvaluationSurvey, ReportStatus, SupervisionReport, SurveyStatus
+from gaizao.policy import stewardship as rules
+from gaizao.policy.catalogue import liuyou_goals
+from gaizao.programme.models import Project
+from gaizao.programme.services import Condition
+from gaizao.registry.models import Community
+from gaizao.stewardship import services
+from gaizao.stewardship.models import (
+    PROFESSIONAL_MODES,
+    Convention,
+    ConventionKind,
+    Decision,
+    FeeCollection,
+    FollowUp,
+    FundDisclosure,
+    FundEntry,
+    ManagementPlan,
+    PropertyContract,
+)
+
+STAFF_READERS = frozenset(
+    {
+        Role.CITY_COORDINATOR,
+        Role.MUNICIPAL_REVIEWER,
+        Role.DISTRICT_OFFICER,
+        Role.STREET_IMPLEMENTER,
+        Role.COMMUNITY_ORGANISER,
+    }
+)
+
+
+def _not_found() -> Http404:
+    return Http404("不存在或无权查看 / not found")
+
+
+def stewarded_q() -> Q:
+    return Q(programme_projects__delivery__stage=Stage.HANDED_OVER) | Q(property_contracts__isnull=False)
+
+
+# --- communities ----------------------------------------------------------------------------------------------------
+
+
+def communities_for(user: Any) -> QuerySet[Community]:
+    """Stewarded communities ``user`` may read."""
+    qs = Community.objects.filter(stewarded_q()).select_related("division").distinct()
+    if user is None or not user.is_authenticated:
+        return qs.none()
+    if user.role == Role.PROPERTY_SERVICE:
+        company = services.company_of(user)
+        if company is None:
+            return qs.none()
+        return qs.filter(property_contracts__company=company).distinct()
+    if user.role not in STAFF_READERS:
+        return qs.none()
+    return scoped(qs, user, field="division__path")
+
+
+def get_community(user: Any, pk: Any) -> Community:
+    obj = communities_for(user).filter(pk=pk).first()
+    if obj is None:
+        raise _not_found()
+    return obj
+
+
+def public_community(pk: Any) -> Community:
+    """A stewarded community for the public page (no login)."""
+    obj = Community.objects.filter(stewarded_q()).filter(pk=pk).distinct().first()
+    if obj is None:
+        raise _not_found()
+    return obj
+
+
+def handed_over_deliveries(community: Community) -> QuerySet[Delivery]:
+    return Delivery.objects.filter(project__communities=community, stage=Stage.HANDED_OVER).select_related(
+        "project"
+    )
+
+
+# --- management plans -----------------------------------------------------------------------------------------------
+
+
+def plans_for(user: Any) -> QuerySet[ManagementPlan]:
+    if user is None or not user.is_authenticated or user.role not in STAFF_READERS:
+        return ManagementPlan.objects.none()
+    return scoped(ManagementPlan.objects.select_related("project"), user, field="project__division__path")
+
+
+def project_for_plan(user: Any, project_id: Any) -> Project:
+    from gaizao.programme.selectors import get_project
+
+    project = get_project(user, project_id)
+    if user.role not in STAFF_READERS:
+        raise _not_found()
+    return project
+
+
+def plan_of(project: Project) -> ManagementPlan | None:
+    return ManagementPlan.objects.filter(project=project).first()
+
+
+def management_plan_conditions(project: Project) -> list[Condition]:
+    """The long-term management conditions of a project (四(四)), met or not, in programme's shape
+    (``Condition(code, met, message, clause, community)``): a plan is agreed, and each owners' decision it needs is
+    taken by a ballot that the gate accepts (its community, matter, purpose and result)."""
+    section = rules.section_clause()
+    plan = plan_of(project)
+    if plan is None:
+        return [
+            Condition(
+                "stewardship.plan",
+                False,
+                "尚未制定长效管理方案。/ No long-term management plan is agreed.",
+                section,
+            )
+        ]
+    out = [
+        Condition(
+            "stewardship.plan",
+            True,
+            f"长效管理方案已制定（{plan.get_mode_display().split(' / ')[0]}，物业费 {plan.fee_yuan_per_m2_month} 元/㎡·月）。"
+            f"/ A long-term management plan is agreed ({plan.mode}, fee {plan.fee_yuan_per_m2_month} yuan/m²/month).",
+            section,
+        )
+    ]
+    links = {(d.community_id, d.decision): d.ballot for d in plan.decisions.select_related("ballot")}
+    for decision in services.required_decisions(plan):
+        rule = rules.matter_rule(decision)
+        label = str(Decision(decision).label)
+        zh, en = label.split(" / ")[0], label.split(" / ")[-1]
+        for community in project.communities.order_by("code"):
+            ballot = links.get((community.pk, decision))
+            problems = services.ballot_problems(ballot, community=community, decision=decision)
+            if not problems:
+                message = (
+                    f"小区“{community.name}”{zh}已经业主表决通过（表决 #{ballot.pk}）。/ {community.name}: {en} "
+                    f"approved by the owners (ballot #{ballot.pk})."  # type: ignore[union-attr]
+                )
+            else:
+                message = f"小区“{community.name}”{zh}：" + " ".join(problems)
+            out.append(
+                Condition(f"stewardship.{decision}", not problems, message, rule.clause, community.name)
+            )
+    return out
+
+
+# --- contracts and coverage -----------------------------------------------------------------------------------------
+
+
+def contracts_for(user: Any) -> QuerySet[PropertyContract]:
+    qs = PropertyContract.objects.select_related("community", "company")
+    return qs.filter(community__in=communities_for(user))
+
+
+def active_contract(community: Community, on: dt.date | None = None) -> PropertyContract | None:
+    day = on or timezone.localdate()
+    return (
+        PropertyContract.objects.filter(community=community, starts_on__lte=day, ends_on__gte=day)
+        .select_related("company")
+        .first()
+    )
+
+
+def _street_of(division: Division) -> Division | None:
+    node: Division | None = division
+    while node is not None and node.level != DivisionLevel.STREET:
+        node = node.parent
+    return node
+
+
+def coverage(user: Any, *, division: Division | None = None, on: dt.date | None = None) -> dict[str, Any]:
+    """Professional property service coverage (有长效管理) of renovated communities on ``on`` per street.
+
+    The base is the communities of handed-over projects in the user's scope (below ``division`` when given); a
+    community is covered when a contract of a professional company or a community operator is in force that day.
+    """
+    day = on or timezone.localdate()
+    base = communities_for(user).filter(programme_projects__delivery__stage=Stage.HANDED_OVER).distinct()
+    if division is not None:
+        base = base.filter(
+            Q(division__path=division.path) | Q(division__path__startswith=division.path + "/")
+        )
+    covered_ids = set(
+        PropertyContract.objects.filter(
+            community__in=base, starts_on__lte=day, ends_on__gte=day, mode__in=PROFESSIONAL_MODES
+        ).values_list("community_id", flat=True)
+    )
+    rows: dict[int, dict[str, Any]] = {}
+    for community in base.select_related("division__parent__parent"):
+        street = _street_of(community.division) or community.division
+        district = street.district
+        row = rows.setdefault(
+            street.pk,
+            {
+                "street": street.name,
+                "street_code": street.code,
+                "district": district.name if district else "",
+                "communities": 0,
+                "covered": 0,
+            },
+        )
+        row["communities"] += 1
+        row["covered"] += int(community.pk in covered_ids)
+    out = sorted(rows.values(), key=lambda r: r["street_code"])
+    for row in out:
+        row["share"] = round(row["covered"] / row["communities"], 4) if row["communities"] else None
+    total = sum(r["communities"] for r in out)
+    covered = sum(r["covered"] for r in out)
+    return {
+        "on": day.isoformat(),
+        "streets": out,
+        "communities": total,
+        "covered": covered,
+        "share": round(covered / total, 4) if total else None,
+    }
+
+
+def coverage_series(
+    user: Any, *, division: Division | None = None, quarters: int = 8
+) -> list[dict[str, Any]]:
+    """Coverage at the end of each of the last ``quarters`` quarters (and today), oldest first."""
+    today = timezone.localdate()
+    days = []
+    year, quarter = today.year, (today.month - 1) // 3  # the quarter before the current one
+    for _ in range(quarters):
+        if quarter == 0:
+            year, quarter = year - 1, 4
+        end_month = quarter * 3
+        days.append(rules.add_months(dt.date(year, end_month, 1), 1) - dt.timedelta(days=1))
+        quarter -= 1
+    days = sorted(days) + [today]
+    return [
+        {
+            "on": d.isoformat(),
+            **{k: v for k, v in coverage(user, division=division, on=d).items() if k != "on"},
+        }
+        for d in days
+    ]
+
+
+def districts_for(user: Any) -> list[Division]:
+    """Districts the user may pick on the coverage page."""
+    if user.division_id is None:
+        return []
+    division = user.division
+    if division.level == DivisionLevel.DISTRICT:
+        return [division]
+    if division.level == DivisionLevel.CITY:
+        return list(Division.objects.filter(parent=division, level=DivisionLevel.DISTRICT).order_by("code"))
+    return []
+
+
+# --- maintenance fund -----------------------------------------------------------------------------------------------
+
+
+def fund_entries(community: Community) -> QuerySet[FundEntry]:
+    return FundEntry.objects.filter(community=community).select_related("ballot").order_by("on", "id")
+
+
+def disclosures(community: Community) -> QuerySet[FundDisclosure]:
+    return FundDisclosure.objects.filter(community=community).order_by("-period_end", "-id")
+
+
+def conventions(community: Community) -> QuerySet[Convention]:
+    return Convention.objects.filter(community=community).select_related("ballot")
+
+
+def get_convention(user: Any, pk: Any) -> Convention:
+    obj = Convention.objects.filter(pk=pk, community__in=communities_for(user)).first()
+    if obj is None:
+        raise _not_found()
+    return obj
+
+
+def public_convention(pk: Any) -> Convention:
+    obj = Convention.objects.filter(pk=pk).select_related("community").first()
+    if obj is None:
+        raise _not_found()
+    public_community(obj.community_id)
+    return obj
+
+
+def disclosure_due(community: Community, on: dt.date | None = None) -> bool:
+    """Whether the fund's last disclosure is older than the rule set's interval (or there is none)."""
+    day = on or timezone.localdate()
+    last = disclosures(community).first()
+    if last is None:
+        return FundEntry.objects.filter(community=community).exists()
+    return rules.add_months(last.period_end, rules.disclosure_interval_months(day)) < day
+
+
+# --- follow-ups, issues and health ----------------------------------------------------------------------------------
+
+
+def followups_for(user: Any) -> QuerySet[FollowUp]:
+    from gaizao.delivery.selectors import deliveries_for
+
+    return FollowUp.objects.filter(delivery__in=deliveries_for(user)).select_related(
+        "delivery__project", "inspection"
+    )
+
+
+def get_followup(user: Any, pk: Any) -> FollowUp:
+    obj = followups_for(user).filter(pk=pk).first()
+    if obj is None:
+        raise _not_found()
+    return obj
+
+
+def community_followups(community: Community) -> QuerySet[FollowUp]:
+    return (
+        FollowUp.objects.filter(delivery__project__communities=community)
+        .select_related("delivery__project", "inspection", "report")
+        .distinct()
+    )
+
+
+def followup_findings(community: Community) -> QuerySet[Finding]:
+    return (
+        Finding.objects.filter(inspection__followup__in=community_followups(community))
+        .select_related("inspection__followup", "order__party")
+        .order_by("inspection__inspected_at", "id")
+    )
+
+
+def is_closed(finding: Finding) -> bool:
+    order = getattr(finding, "order", None)
+    return order is not None and order.state == OrderState.CLOSED
+
+
+def open_issues(community: Community, at: dt.datetime) -> int:
+    """Residents' reports not closed and follow-up orders not closed at ``at``."""
+    reports = SupervisionReport.objects.filter(community=community, created_at__lte=at).filter(
+        Q(closed_at__isnull=True) | Q(closed_at__gt=at)
+    )
+    orders = RectificationOrder.objects.filter(
+        finding__inspection__followup__delivery__project__communities=community, issued_at__lte=at
+    ).filter(Q(closed_at__isnull=True) | Q(closed_at__gt=at))
+    return reports.count() + orders.distinct().count()
+
+
+def _satisfaction(community: Community, at: dt.datetime) -> float | None:
+    survey = (
+        EvaluationSurvey.objects.filter(community=community, status=SurveyStatus.CLOSED, closed_at__lte=at)
+        .order_by("-closed_at")
+        .first()
+    )
+    if survey is None or not survey.results:
+        return None
+    value = survey.results.get("overall_mean")
+    return float(value) if value is not None else None
+
+
+def _month_starts(first: dt.date, last: dt.date) -> list[dt.date]:
+    out, day = [], first.replace(day=1)
+    while day <= last:
+        out.append(day)
+        day = rules.add_months(day, 1)
+    return out
+
+
+def health_series(community: Community, *, months: int = 24) -> dict[str, Any]:
+    """The community's health month by month since handover (at most ``months``): open issues, fee collection
+    rate, fund balance and residents' satisfaction (mean 1..5 of the latest closed evaluation)."""
+    today = timezone.localdate()
+    starts = [
+        services.handed_over_on(d) for d in handed_over_deliveries(community) if services.handed_over_on(d)
+    ]
+    first = min([d for d in starts if d is not None], default=today)
+    first = max(first, rules.add_months(today.replace(day=1), -(months - 1)))
+    fees = {f.month: f for f in FeeCollection.objects.filter(community=community)}
+    labels, issues, collection, balance, satisfaction = [], [], [], [], []
+    for month in _month_starts(first, today):
+        end = min(rules.add_months(month, 1) - dt.timedelta(days=1), today)
+        at = timezone.make_aware(dt.datetime.combine(end, dt.time.max))
+        labels.append(f"{month:%Y-%m}")
+        issues.append(open_issues(community, at))
+        fee = fees.get(month)
+        collection.append(round(float(fee.collected / fee.billed), 4) if fee else None)
+        balance.append(str(services.fund_balance(community, end)))
+        satisfaction.append(_satisfaction(community, at))
+    return {
+        "months": labels,
+        "open_issues": issues,
+        "fee_collection": collection,
+        "fund_balance": balance,
+        "satisfaction": satisfaction,
+    }
+
+
+# --- the 六有 scorecard ---------------------------------------------------------------------------------------------
+
+
+def _share(part: int, whole: int) -> Decimal | None:
+    return (Decimal(part) / Decimal(whole)).quantize(Decimal("0.0001")) if whole else None
+
+
+def scorecard_facts(community: Community, on: dt.date | None = None) -> dict[str, bool | Decimal | None]:
+    """The recorded facts the 六有 scorecard weighs (booleans or shares 0..1; None: not applicable yet)."""
+    day = on or timezone.localdate()
+    followups = list(community_followups(community).filter(months__isnull=False, due_on__lte=day))
+    window = dt.timedelta(days=rules.followup_rules(day).window_days)
+    on_time = sum(
+        1
+        for f in followups
+        if f.inspection is not None
+        and timezone.localtime(f.inspection.inspected_at).date() <= f.due_on + window
+    )
+    findings = list(followup_findings(community))
+    handed = [services.handed_over_on(d) for d in handed_over_deliveries(community)]
+    since = min([d for d in handed if d is not None], default=None)
+    reports = SupervisionReport.objects.filter(community=community)
+    if since is not None:
+        reports = reports.filter(created_at__date__gte=since)
+    n_reports = reports.count()
+    fees = list(FeeCollection.objects.filter(community=community, month__gte=rules.add_months(day, -12)))
+    billed = sum((f.billed for f in fees), Decimal(0))
+    collected = sum((f.collected for f in fees), Decimal(0))
+    has_fund = FundEntry.objects.filter(community=community).exists()
+    return {
+        "followups_on_time": _share(on_time, len(followups)),
+        "findings_closed": _share(sum(1 for f in findings if is_closed(f)), len(findings)),
+        "reports_closed": _share(reports.filter(status=ReportStatus.CLOSED).count(), n_reports),
+        "reports_answered": _share(reports.exclude(status=ReportStatus.OPEN).count(), n_reports),
+        "property_contract": active_contract(community, day) is not None,
+        "management_rules": Convention.objects.filter(
+            community=community, kind=ConventionKind.MANAGEMENT_RULES
+        ).exists(),
+        "residents_convention": Convention.objects.filter(
+            community=community, kind=ConventionKind.RESIDENTS_CONVENTION
+        ).exists(),
+        "fund_disclosed": (not disclosure_due(community, day)) if has_fund else None,
+        "fee_collection": (collected / billed).quantize(Decimal("0.0001")) if billed else None,
+    }
+
+
+def _evaluation_means(community: Community) -> dict[str, Decimal]:
+    survey = (
+        EvaluationSurvey.objects.filter(community=community, status=SurveyStatus.CLOSED)
+        .order_by("-closed_at")
+        .first()
+    )
+    if survey is None or not survey.results:
+        return {}
+    return {
+        g["goal"]: Decimal(str(g["mean"]))
+        for g in survey.results.get("goals", [])
+        if g.get("mean") is not None
+    }
+
+
+def scorecard(community: Community, on: dt.date | None = None) -> dict[str, Any]:
+    """The 六有 scorecard of a community after handover: per goal the residents' mean (latest closed evaluation),
+    the facts, the weights of the rule set and the score 0..100; the overall score is the mean of scored goals."""
+    day = on or timezone.localdate()
+    table = rules.scorecard_rules(day)
+    weights = {g.goal: g for g in table.goals}
+    facts = scorecard_facts(community, day)
+    means = _evaluation_means(community)
+    goals = []
+    for goal in liuyou_goals():
+        w = weights.get(goal.id)
+        if w is None:
+            continue
+        score = rules.goal_score(w, evaluation_mean=means.get(goal.id), facts=facts)
+        goals.append(
+            {
+                "goal": goal.id,
+                "name_zh": goal.name_zh,
+                "name_en": goal.name_en,
+                "evaluation_mean": str(means[goal.id]) if goal.id in means else None,
+                "evaluation_weight": str(w.evaluation),
+                "facts_weight": str(w.facts),
+                "facts": {f: _fact_out(facts.get(f)) for f in w.fact_ids},
+                "score": str(score) if score is not None else None,
+            }
+        )
+    scored = [Decimal(g["score"]) for g in goals if g["score"] is not None]
+    overall = (sum(scored, Decimal(0)) / len(scored)).quantize(Decimal("0.1")) if scored else None
+    return {
+        "community": community.pk,
+        "community_name": community.name,
+        "on": day.isoformat(),
+        "clause": table.clause,
+        "verified": table.verified,
+        "goals": goals,
+        "overall": str(overall) if overall is not None else None,
+    }
+
+
+def _fact_out(value: bool | Decimal | None) -> bool | str | None:
+    if isinstance(value, Decimal):
+        return str(value)
+    return value
+
+
+def scorecards_for(user: Any) -> list[dict[str, Any]]:
+    return [scorecard(c) for c in communities_for(user).order_by("code")]

@@ -1,0 +1,48 @@
+"""The demo loader on a handed-over delivery: everything the issue's done-when asks for, idempotently."""
+
+from __future__ import annotations
+
+import pytest
+
+from gaizao.stewardship import demo, selectors, services
+from gaizao.stewardship.models import Convention, FundDisclosure, ManagementPlan
+
+pytestmark = pytest.mark.django_db
+
+
+def test_demo_skips_without_a_handed_over_delivery(accounts):
+    lines: list[str] = []
+    assert demo.load_demo(lines.append) == {}
+    assert "skipped" in lines[0]
+
+
+def test_demo_on_a_handed_over_delivery(handed_over, project, community, owners, accounts):
+    counts = demo.load_demo(lambda line: None)
+    assert counts == {"plans": 1, "ballots": 3, "contracts": 1, "followups": 3, "findings_closed": 1}
+    assert all(c.met for c in selectors.management_plan_conditions(project))
+    assert selectors.active_contract(community).company.name.startswith("杭州清波物业")
+    assert str(services.fund_balance(community)) == "420000.00"
+    assert FundDisclosure.objects.filter(community=community).count() == 1
+    assert Convention.objects.filter(community=community, ballot__matter=2).count() == 1
+    twelve = selectors.community_followups(community).get(months=12)
+    assert selectors.is_closed(twelve.inspection.findings.get())
+    from gaizao.accounts.models import User
+
+    assert list(selectors.communities_for(User.objects.get(username="wuye"))) == [community]
+    assert demo.load_demo(lambda line: None) == {"plans": 1}
+    assert ManagementPlan.objects.count() == 1
+
+
+def test_demo_on_the_demo_world():
+    """On top of the whole demo world and delivery's demo (which hands one project over)."""
+    from gaizao.delivery.demo import load_demo as delivery_demo
+    from gaizao.web.demo import demo_load
+
+    demo_load(out=lambda line: None)
+    delivery_demo(out=lambda line: None)
+    lines: list[str] = []
+    counts = demo.load_demo(lines.append)
+    assert counts["plans"] == 1 and counts["followups"] == 3, lines
+    assert counts["findings_closed"] == 1
+    plan = ManagementPlan.objects.get()
+    assert all(c.met for c in selectors.management_plan_conditions(plan.project))
