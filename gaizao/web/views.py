@@ -17,6 +17,8 @@ from gaizao.audit.history import history_fetcher
 from gaizao.audit.selectors import history_of
 from gaizao.errors import ApplicationError
 from gaizao.jobs.selectors import get_job_for
+from gaizao.web.todos import todos_for
+from gaizao.web.workbench import key_figures, recent_activity
 
 
 def require_staff(request: HttpRequest) -> None:
@@ -26,7 +28,15 @@ def require_staff(request: HttpRequest) -> None:
 
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
-    return render(request, "web/home.html", {"widgets": _home_widgets(request)})
+    """The workbench (工作台): what needs me now, the key figures of my scope, recent activity."""
+    user = request.user
+    context = {
+        "todos": todos_for(user),
+        "figures": key_figures(user),
+        "activity": recent_activity(user),
+        "widgets": _home_widgets(request),
+    }
+    return render(request, "web/home.html", context)
 
 
 def _home_widgets(request: HttpRequest) -> list[str]:
