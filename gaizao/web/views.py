@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import render
 from django.utils import translation
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -59,6 +59,15 @@ def _home_widgets(request: HttpRequest) -> list[str]:
 def division_map(request: HttpRequest) -> HttpResponse:
     require_staff(request)
     return render(request, "web/map.html")
+
+
+def basemap(request: HttpRequest) -> HttpResponse:
+    """The offline base layer of the maps (public data only: outlines, main roads, street names)."""
+    from gaizao.web.basemap import basemap as build
+
+    response = JsonResponse(build(), json_dumps_params={"ensure_ascii": False, "separators": (",", ":")})
+    response["Cache-Control"] = "public, max-age=3600"
+    return response
 
 
 @login_required

@@ -62,3 +62,50 @@ def test_api_docs_render_with_the_network_off(live_server, browser):
     assert not blocked, f"requests outside the server: {blocked}"
     assert not errors, errors
     context.close()
+
+
+def log_in(page, base_url: str, username: str) -> None:
+    from gaizao.accounts.demo import DEMO_PASSWORD
+
+    page.goto(f"{base_url}/accounts/login/")
+    page.fill("input[name=username]", username)
+    page.fill("input[name=password]", DEMO_PASSWORD)
+    page.click("main form button[type=submit]")
+    page.wait_for_url(f"{base_url}/")
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_maps_draw_an_offline_base_layer_that_shows_where_you_are(live_server, browser):
+    from gaizao.accounts.demo import demo_accounts_load
+    from gaizao.divisions.models import Division
+    from gaizao.divisions.services import divisions_load_hangzhou
+    from gaizao.registry.models import Community
+
+    divisions_load_hangzhou()
+    demo_accounts_load()
+    Community.objects.create(
+        code="WB-1",
+        name="清波小区",
+        division=Division.objects.get(name="清波门社区"),
+        lon=120.165,
+        lat=30.243,
+    )
+    context, blocked = offline_context(browser, viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    log_in(page, live_server.url, "shangcheng")
+    page.goto(f"{live_server.url}/map/")
+    page.wait_for_selector("#map[data-loaded='13'][data-basemap='ready']", timeout=20000)
+    assert page.locator("#map .basemap-label.district").count() == 13
+    assert page.locator("#map .basemap-label.street").count() == 0  # street names only when zoomed in
+    assert page.locator("#map .basemap-legend").count() == 1
+    page.evaluate("window.gaizaoMap.setView([30.243, 120.165], 14)")
+    page.wait_for_selector("#map .basemap-label.street", timeout=10000)
+    assert "清波街道" in page.locator("#map .basemap-label.street").all_inner_texts()
+    roads = page.locator("#map .leaflet-basemap-pane path").count()
+    assert roads > 13, roads  # district outlines plus main roads
+    assert not blocked, blocked
+    assert not errors, errors
+    context.close()
