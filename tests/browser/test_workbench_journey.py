@@ -109,3 +109,65 @@ def test_maps_draw_an_offline_base_layer_that_shows_where_you_are(live_server, b
     assert not blocked, blocked
     assert not errors, errors
     context.close()
+
+
+PHONE = {"width": 390, "height": 844}
+
+
+def public_and_resident_pages() -> tuple[list[str], list[str]]:
+    """The public pages and the resident's pages of the demo world (ids looked up, not guessed)."""
+    from gaizao.participation.models import Ballot
+    from gaizao.programme.models import Publication
+
+    public = [
+        "/public/",
+        "/participation/public/",
+        "/participation/public/receipt/",
+        "/programme/public/",
+        "/accounts/login/",
+        "/participation/login/",
+    ]
+    published = Ballot.objects.filter(status="published").order_by("pk").first()
+    if published is not None:
+        public.append(f"/participation/public/ballots/{published.pk}/")
+    publication = Publication.objects.exclude(state="withdrawn").order_by("pk").first()
+    if publication is not None:
+        public.append(f"/programme/public/{publication.public_id}/")
+    resident = ["/", "/participation/", "/participation/reports/"]
+    if published is not None:
+        resident.append(f"/participation/ballots/{published.pk}/")
+    return public, resident
+
+
+@pytest.fixture
+def demo_world(transactional_db):
+    from gaizao.web.demo import demo_load
+
+    demo_load(lambda line: None)
+
+
+@pytest.mark.browser
+@pytest.mark.slow
+def test_public_and_resident_pages_fit_a_phone(live_server, browser, demo_world, tmp_path):
+    public, resident = public_and_resident_pages()
+    assert len(public) >= 8, public  # the demo has a published ballot and a publication
+    context, blocked = offline_context(browser, viewport=PHONE, is_mobile=True, has_touch=True)
+    page = context.new_page()
+    wide: dict[str, int] = {}
+
+    def check(url: str, who: str) -> None:
+        page.goto(f"{live_server.url}{url}")
+        page.wait_for_load_state("load")
+        width = page.evaluate("document.documentElement.scrollWidth")
+        page.screenshot(path=str(tmp_path / f"{who}{url.replace('/', '_')}.png"), full_page=True)
+        if width > PHONE["width"]:
+            wide[f"{who} {url}"] = width
+
+    for url in public:
+        check(url, "public")
+    log_in(page, live_server.url, "resident")
+    for url in resident:
+        check(url, "resident")
+    assert not wide, f"pages wider than 390 px: {wide}"
+    assert not blocked, blocked
+    context.close()
