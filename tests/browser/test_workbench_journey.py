@@ -171,3 +171,66 @@ def test_public_and_resident_pages_fit_a_phone(live_server, browser, demo_world,
     assert not wide, f"pages wider than 390 px: {wide}"
     assert not blocked, blocked
     context.close()
+
+
+def open_consent_ballot():
+    """A community-wide consent ballot, opened on the demo community's roll (the owner 'resident' is on it)."""
+    from gaizao.accounts.models import User
+    from gaizao.participation import services
+    from gaizao.participation.models import Ballot
+
+    organiser = User.objects.get(username="qingbomen")
+    demo = Ballot.objects.filter(is_sample=True).order_by("pk").first()
+    ballot = services.ballot_create(
+        actor=organiser,
+        community_id=demo.community_id,
+        purpose="renovation_consent",
+        question="是否同意实施改造？",
+    )
+    return services.ballot_open(actor=organiser, ballot_id=ballot.pk)
+
+
+@pytest.mark.browser
+@pytest.mark.slow
+def test_irreversible_actions_ask_first_with_a_summary(live_server, browser, demo_world):
+    from gaizao.participation.models import Ballot, Vote
+
+    ballot = open_consent_ballot()
+    url = f"{live_server.url}/participation/ballots/{ballot.pk}/"
+    context, blocked = offline_context(browser, viewport=PHONE, is_mobile=True, has_touch=True)
+    owner = context.new_page()
+    log_in(owner, live_server.url, "resident")
+    owner.goto(url)
+    owner.click("button[name=choice][value=yes]")
+    dialog = owner.locator("dialog[data-confirm-dialog][open]")
+    dialog.wait_for()
+    text = dialog.inner_text()
+    assert "确认提交您的投票" in text and "同意" in text and "是否同意实施改造" in text
+    dialog.locator("button[value=cancel]").click()
+    assert owner.locator("dialog[data-confirm-dialog]").count() == 0
+    assert not Vote.objects.filter(ballot=ballot).exists()  # cancelled: nothing recorded
+    owner.click("button[name=choice][value=yes]")
+    owner.locator("dialog[data-confirm-dialog][open] button[value=confirm]").click()
+    owner.wait_for_selector("[data-receipt]")
+    assert Vote.objects.filter(ballot=ballot, choice="yes").count() == 1
+    context.close()
+
+    context, blocked_staff = offline_context(browser, viewport={"width": 1280, "height": 900})
+    organiser = context.new_page()
+    log_in(organiser, live_server.url, "qingbomen")
+    organiser.goto(url)
+    organiser.click("button[value=close]")
+    dialog = organiser.locator("dialog[data-confirm-dialog][open]")
+    dialog.wait_for()
+    assert "截止表决并计票" in dialog.inner_text() and "民法典第278条" in dialog.inner_text()
+    organiser.keyboard.press("Escape")
+    assert Ballot.objects.get(pk=ballot.pk).status == "open"
+    organiser.click("button[value=close]")
+    organiser.locator("dialog[data-confirm-dialog][open] button[value=confirm]").click()
+    organiser.wait_for_selector("[data-status=closed]")
+    assert Ballot.objects.get(pk=ballot.pk).status == "closed"
+    organiser.click("button[value=publish]")
+    organiser.locator("dialog[data-confirm-dialog][open] button[value=confirm]").click()
+    organiser.wait_for_selector("[data-status=published]")
+    assert not blocked and not blocked_staff
+    context.close()
