@@ -234,3 +234,63 @@ def test_irreversible_actions_ask_first_with_a_summary(live_server, browser, dem
     organiser.wait_for_selector("[data-status=published]")
     assert not blocked and not blocked_staff
     context.close()
+
+
+AXE = """() => axe.run(document, {resultTypes: ['violations']}).then(r => r.violations
+    .filter(v => v.impact === 'serious' || v.impact === 'critical')
+    .map(v => v.id + ' (' + v.impact + '): ' + v.nodes.slice(0, 3).map(n => n.target.join(' ')).join(', ')))"""
+
+
+def serious_violations(page) -> list[str]:
+    """axe-core (vendored, served from our own static files, so the CSP allows it) on the page as it stands."""
+    page.add_script_tag(url="/static/vendor/axe-core/axe.min.js")
+    return page.evaluate(AXE)
+
+
+@pytest.mark.browser
+@pytest.mark.slow
+def test_main_pages_have_no_serious_accessibility_violations(live_server, browser, demo_world):
+    from gaizao.lifecircle.models import AnalysisRun
+    from gaizao.participation.models import Ballot
+    from gaizao.programme.models import Project
+
+    public, resident = public_and_resident_pages()
+    ballot = Ballot.objects.order_by("pk").first()
+    run = AnalysisRun.objects.order_by("pk").first()
+    project = Project.objects.order_by("pk").first()
+    staff = [
+        "/",
+        "/registry/",
+        "/registry/screening/",
+        "/registry/survey/",
+        "/registry/map/",
+        "/lifecircle/",
+        f"/lifecircle/runs/{run.pk}/",
+        "/programme/",
+        f"/programme/projects/{project.pk}/",
+        "/programme/consultations/",
+        "/participation/",
+        f"/participation/ballots/{ballot.pk}/",
+        "/map/",
+        f"/history/participation.ballot/{ballot.pk}/",
+    ]
+    found: dict[str, list[str]] = {}
+    for who, urls in (
+        ("", public),
+        ("resident", resident),
+        ("shangcheng", staff),
+        ("city", ["/", "/programme/city/"]),
+    ):
+        context, blocked = offline_context(browser, viewport={"width": 1280, "height": 900})
+        page = context.new_page()
+        if who:
+            log_in(page, live_server.url, who)
+        for url in urls:
+            page.goto(f"{live_server.url}{url}")
+            page.wait_for_load_state("networkidle")
+            violations = serious_violations(page)
+            if violations:
+                found[f"{who or 'public'} {url}"] = violations
+        assert not blocked, blocked
+        context.close()
+    assert not found, found
