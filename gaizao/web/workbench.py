@@ -25,6 +25,13 @@ from gaizao.web.todos import Todo, TodoItem, register_todo
 BALLOT_CLOSING_DAYS = 3
 #: how many items a to-do card lists before its "all" link
 ITEMS_SHOWN = 5
+#: the screening colours of the registry's map and badges, in this order
+SCREENING_COLOURS = {
+    "priority": "#c53030",
+    "may_include": "#f0b429",
+    "out_of_scope": "#9aa5b1",
+    "unscreened": "#3e7cb1",
+}
 #: recent import jobs looked at for errors
 IMPORTS_LOOKED_AT = 20
 
@@ -242,7 +249,15 @@ def key_figures(user: Any) -> dict[str, Any] | None:
         "categories": [label_of(s, "ProjectState") for s in projects],
         "values": list(projects.values()),
         "screening_title": tr("小区筛查", "Screening"),
-        "screening": [{"name": label_of(s, "ScopeStatus"), "value": n} for s, n in sorted(screening.items())],
+        "screening": [
+            {
+                "name": label_of(status, "ScopeStatus"),
+                "value": screening[status],
+                "itemStyle": {"color": colour},
+            }
+            for status, colour in SCREENING_COLOURS.items()
+            if screening.get(status)
+        ],
     }
     return {"figures": figures, "chart": chart}
 

@@ -106,6 +106,12 @@ def test_maps_draw_an_offline_base_layer_that_shows_where_you_are(live_server, b
     assert "清波街道" in page.locator("#map .basemap-label.street").all_inner_texts()
     roads = page.locator("#map .leaflet-basemap-pane path").count()
     assert roads > 13, roads  # district outlines plus main roads
+    # drawn at Leaflet's own size (a page-wide "svg { max-width: 100% }" once squashed every map to nothing)
+    drawn = page.evaluate(
+        """() => Array.from(document.querySelectorAll('#map svg, #map canvas')).map(e =>
+            [Number(e.getAttribute('width')), Math.round(e.getBoundingClientRect().width)])"""
+    )
+    assert drawn and all(abs(attr - shown) <= 1 for attr, shown in drawn), drawn
     assert not blocked, blocked
     assert not errors, errors
     context.close()

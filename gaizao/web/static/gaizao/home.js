@@ -24,7 +24,6 @@
     var b = window.echarts.init(screening, null, { renderer: "svg" });
     b.setOption({
       title: { text: data.screening_title, textStyle: { fontSize: 14 } },
-      color: ["#9b2c2c", "#b7791f", "#5a6b7b", "#2f7d32"],
       tooltip: { trigger: "item" },
       legend: { bottom: 0 },
       series: [{ type: "pie", radius: ["35%", "60%"], data: data.screening, label: { formatter: "{b} {c}" } }]
