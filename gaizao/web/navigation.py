@@ -81,7 +81,7 @@ def group_of(item: NavItem) -> str:
 
 
 NAV: list[NavItem] = [
-    NavItem("web:home", "首页", "Home", order=0),
+    NavItem("web:home", "工作台", "Workbench", order=0),
     NavItem("web:map", "区划地图", "Map", roles=STAFF_ROLES, order=10),
     NavItem("web:tokens", "API 令牌", "API tokens", roles=STAFF_ROLES, order=900),
 ]

@@ -300,3 +300,45 @@ def test_main_pages_have_no_serious_accessibility_violations(live_server, browse
         assert not blocked, blocked
         context.close()
     assert not found, found
+
+
+ROLES = ["city", "ndrc", "shangcheng", "qingbo", "qingbomen", "water", "resident"]
+
+
+@pytest.mark.browser
+@pytest.mark.slow
+def test_each_role_goes_from_login_to_its_first_todo(live_server, browser, demo_world):
+    open_consent_ballot()  # an open ballot: the owner's to-do, and the community's once it nears its close
+    walked: dict[str, str] = {}
+    for username in ROLES:
+        context, blocked = offline_context(browser, viewport={"width": 1280, "height": 900})
+        page = context.new_page()
+        errors: list[str] = []
+        page.on("pageerror", lambda exc, errors=errors: errors.append(str(exc)))
+        log_in(page, live_server.url, username)
+        assert page.locator("#todos").count() == 1, username
+        cards = page.locator("#todos [data-todo]")
+        assert cards.count() >= 1, f"{username} has no to-do list"
+        for i in range(cards.count()):
+            card = cards.nth(i)
+            if int(card.get_attribute("data-count")) == 0:
+                assert card.locator(".empty").count() == 1  # an empty state that says so
+                continue
+            key = card.get_attribute("data-todo")
+            link = card.locator(".todo-items a").first
+            target = link.get_attribute("href")
+            with page.expect_navigation():
+                link.click()
+            assert page.url.endswith(target)
+            assert page.locator("h1").count() >= 1
+            walked[username] = f"{key} → {target}"
+            break
+        if page.locator("#figures").count():
+            page.goto(f"{live_server.url}/")
+            page.wait_for_selector("#figures[data-charts=ready]")
+            assert page.locator("#home-chart-pools svg").count() == 1
+        assert not errors, f"{username}: {errors}"
+        assert not blocked, blocked
+        context.close()
+    assert "resident" in walked, walked  # the open ballot awaits the owner's vote
+    assert {"water", "shangcheng"} & set(walked), walked  # a consultation awaits an opinion
