@@ -71,8 +71,25 @@
       if (z >= ROAD_MIN_ZOOM) { roads.addTo(map); } else { roads.remove(); }
       if (z >= STREET_MIN_ZOOM) { streetNames.addTo(map); } else { streetNames.remove(); }
     }
+    function declutter() {
+      // hide a label that would overlap one already shown (district names first, then streets west to east)
+      var shown = [];
+      [districtNames, streetNames].forEach(function (group) {
+        if (!map.hasLayer(group)) { return; }
+        group.eachLayer(function (marker) {
+          var node = marker.getElement();
+          if (!node) { return; }
+          node.style.visibility = "";
+          var r = node.getBoundingClientRect();
+          var clash = shown.some(function (o) { return r.left < o.right && r.right > o.left && r.top < o.bottom && r.bottom > o.top; });
+          if (clash) { node.style.visibility = "hidden"; } else { shown.push(r); }
+        });
+      });
+    }
     map.on("zoomend", byZoom);
+    map.on("zoomend moveend", declutter);
     byZoom();
+    declutter();
     if (map.attributionControl) { map.attributionControl.addAttribution(data.attribution); }
     legend(map);
     container.dataset.basemap = "ready";
