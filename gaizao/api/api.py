@@ -1,4 +1,5 @@
-"""The HTTP API root at ``/api/v1/`` (django-ninja); OpenAPI docs at ``/api/v1/docs``.
+"""The HTTP API root at ``/api/v1/`` (django-ninja); OpenAPI docs at ``/api/v1/docs`` (Swagger UI from
+the vendored static files, see ``gaizao/api/docs.py``).
 
 Errors are always ``{"code": ..., "message": ...}``. Apps add their routers in ``ROUTERS`` below.
 """
@@ -17,6 +18,7 @@ from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 
 from gaizao.api.auth import AUTH
+from gaizao.api.docs import OfflineSwagger
 from gaizao.errors import ApplicationError
 
 api = NinjaAPI(
@@ -26,6 +28,7 @@ api = NinjaAPI(
     "Authenticate with a session or `Authorization: Bearer <token>`.",
     auth=AUTH,
     urls_namespace="api",
+    docs=OfflineSwagger(),
 )
 
 

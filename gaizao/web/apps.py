@@ -5,3 +5,8 @@ class WebConfig(AppConfig):
     name = "gaizao.web"
     label = "web"
     verbose_name = "界面 / Web"
+
+    def ready(self) -> None:
+        from gaizao.web.workbench import register_builtin_todos
+
+        register_builtin_todos()

@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import re
+
 from django.utils import translation
+
+#: the separator of a "中文 / English" text: " / ", or "/ " right after Chinese text or punctuation ("已撤销。/ Revoked.")
+_SEPARATOR = re.compile(r"\s+/\s+|(?<=[\u3000-\u303f\u4e00-\u9fff\uff00-\uffef])/\s+")
 
 
 def is_english() -> bool:
@@ -11,3 +16,17 @@ def is_english() -> bool:
 
 def tr(zh: str, en: str) -> str:
     return en if is_english() else zh
+
+
+def split_bilingual(text: str) -> tuple[str, str]:
+    """``"令牌已撤销。/ Token revoked."`` → ``("令牌已撤销。", "Token revoked.")``; text without a separator is both."""
+    match = _SEPARATOR.search(text)
+    if match is None:
+        return text, text
+    return text[: match.start()].rstrip(), text[match.end() :].strip()
+
+
+def in_language(text: str) -> str:
+    """The half of a "中文 / English" text in the active language."""
+    zh, en = split_bilingual(text)
+    return tr(zh, en)

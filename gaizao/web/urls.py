@@ -35,6 +35,7 @@ web_patterns = (
     [
         path("", views.home, name="home"),
         path("map/", views.division_map, name="map"),
+        path("map/basemap.json", views.basemap, name="basemap"),
         path("tokens/", views.tokens, name="tokens"),
         path("history/<str:label>/<str:pk>/", views.history, name="history"),
         path("jobs/<uuid:job_id>/", views.job_detail, name="job"),

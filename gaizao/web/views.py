@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import render
 from django.utils import translation
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -17,6 +17,8 @@ from gaizao.audit.history import history_fetcher
 from gaizao.audit.selectors import history_of
 from gaizao.errors import ApplicationError
 from gaizao.jobs.selectors import get_job_for
+from gaizao.web.todos import todos_for
+from gaizao.web.workbench import key_figures, recent_activity
 
 
 def require_staff(request: HttpRequest) -> None:
@@ -26,7 +28,15 @@ def require_staff(request: HttpRequest) -> None:
 
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
-    return render(request, "web/home.html", {"widgets": _home_widgets(request)})
+    """The workbench (工作台): what needs me now, the key figures of my scope, recent activity."""
+    user = request.user
+    context = {
+        "todos": todos_for(user),
+        "figures": key_figures(user),
+        "activity": recent_activity(user),
+        "widgets": _home_widgets(request),
+    }
+    return render(request, "web/home.html", context)
 
 
 def _home_widgets(request: HttpRequest) -> list[str]:
@@ -49,6 +59,15 @@ def _home_widgets(request: HttpRequest) -> list[str]:
 def division_map(request: HttpRequest) -> HttpResponse:
     require_staff(request)
     return render(request, "web/map.html")
+
+
+def basemap(request: HttpRequest) -> HttpResponse:
+    """The offline base layer of the maps (public data only: outlines, main roads, street names)."""
+    from gaizao.web.basemap import basemap as build
+
+    response = JsonResponse(build(), json_dumps_params={"ensure_ascii": False, "separators": (",", ":")})
+    response["Cache-Control"] = "public, max-age=3600"
+    return response
 
 
 @login_required

@@ -126,6 +126,8 @@ def test_consent_vote_from_opening_to_verified_receipt(demo_world, live_server, 
     resident.click("button[name=verify]")
     resident.wait_for_url(f"**/participation/ballots/{ballot.pk}/")
     resident.click("button[value=yes]")
+    # irreversible: confirm in the dialog that summarises the action
+    resident.click("dialog[data-confirm-dialog][open] button[value=confirm]")
     resident.wait_for_selector("[data-receipt]")
     receipt = resident.locator("[data-receipt]").get_attribute("data-receipt")
     assert re.fullmatch(r"[A-Z0-9]{4}(-[A-Z0-9]{4}){3}", receipt)
@@ -160,6 +162,8 @@ def test_consent_vote_from_opening_to_verified_receipt(demo_world, live_server, 
 
     # The vote closes with the Civil Code result and its reasons
     organiser.click("button[value=close]")
+    # irreversible: confirm in the dialog that summarises the action
+    organiser.click("dialog[data-confirm-dialog][open] button[value=confirm]")
     organiser.wait_for_selector("[data-status=closed]")
     organiser.wait_for_selector("#tally li[data-code='vote.quorum_not_met']")
     tally_text = organiser.inner_text("#tally")
@@ -167,6 +171,8 @@ def test_consent_vote_from_opening_to_verified_receipt(demo_world, live_server, 
 
     # Published (公示); the public page shows the outcome, the reasons, masked units and a verified chain
     organiser.click("button[value=publish]")
+    # irreversible: confirm in the dialog that summarises the action
+    organiser.click("dialog[data-confirm-dialog][open] button[value=confirm]")
     organiser.wait_for_selector("[data-status=published]")
     public = _page(browser, phone=True)
     public.goto(f"{base}/participation/public/")

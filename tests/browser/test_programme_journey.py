@@ -248,6 +248,8 @@ def test_programme_journey(live_server, monkeypatch, tmp_path):
         officer.goto(f"{base}/programme/projects/{project.pk}/")
         officer.fill("#publication-days", "5")
         officer.click("#publish")
+        # irreversible: confirm in the dialog that summarises the action
+        officer.click("dialog[data-confirm-dialog][open] button[value=confirm]")
         no_error(officer)
         officer.select_option("#move-to", "implementing")
         officer.click("#move-submit")

@@ -7,7 +7,7 @@ from typing import Any
 from django import template
 from django.utils.html import format_html
 
-from gaizao.web.i18n import is_english, tr
+from gaizao.web.i18n import in_language, tr
 
 register = template.Library()
 
@@ -19,12 +19,8 @@ def t(zh: str, en: str) -> str:
 
 @register.filter
 def bi(value: Any) -> str:
-    """``"小区 / community"`` → the half in the active language."""
-    text = str(value)
-    if " / " not in text:
-        return text
-    zh, en = text.split(" / ", 1)
-    return en if is_english() else zh
+    """``"小区 / community"`` (or ``"已撤销。/ Revoked."``) → the half in the active language."""
+    return in_language(str(value))
 
 
 @register.simple_tag
