@@ -157,7 +157,8 @@ class ProgrammeChoice:
     Attributes
     ----------
     status
-        ``"optimal"``, ``"time_limit"`` (best found, see ``optimality_gap``) or ``"infeasible"``.
+        ``"optimal"`` (proven within the requested ``rel_gap``), ``"time_limit"`` (best found when the time ran
+        out) or ``"infeasible"``; ``optimality_gap`` says how far from proven optimal either is.
     chosen
         Chosen candidate ids, in input order.
     benefit
@@ -538,9 +539,7 @@ def _choice(
         gap = 0.0
     else:
         gap = max(0.0, (bound - objective) / abs(bound))
-    if status == "optimal":
-        gap = 0.0
-        bound = objective
+    bound = max(bound, objective)
     return ProgrammeChoice(
         status=status,
         chosen=tuple(cands[j].id for j in chosen),
@@ -608,7 +607,7 @@ def greedy_by_ratio(problem: ProgrammeProblem) -> list[int]:
 
 
 def optimise_programme(
-    problem: ProgrammeProblem, *, time_limit_s: float = 10.0, rel_gap: float = 1e-6
+    problem: ProgrammeProblem, *, time_limit_s: float = 10.0, rel_gap: float = 0.0
 ) -> ProgrammeChoice:
     """Choose the candidates that maximise the weighted benefit under the budgets, targets and constraints.
 
@@ -620,7 +619,8 @@ def optimise_programme(
         HiGHS time limit (seconds). When reached the best programme found is returned with status
         ``"time_limit"`` and its proven ``optimality_gap``.
     rel_gap
-        Relative gap at which HiGHS stops (default 1e-6: exact up to rounding of the benefit).
+        Relative gap at which HiGHS may stop and call the programme optimal (default 0: exact). A city of 3,000
+        candidates solves in seconds at 1e-4; the gap reached is always reported.
 
     Returns
     -------
