@@ -100,6 +100,7 @@ ROUTERS = [
     ("/lifecircle", "gaizao.lifecircle.api:router"),
     ("/participation", "gaizao.participation.api:router"),
     ("/programme", "gaizao.programme.api:router"),
+    ("/planning", "gaizao.planning.api:router"),
     ("/policy", "gaizao.policy_api:router"),
 ]
 

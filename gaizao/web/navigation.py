@@ -45,7 +45,7 @@ NAV: list[NavItem] = [
     NavItem("web:tokens", "API 令牌", "API tokens", roles=STAFF_ROLES, order=900),
 ]
 
-APPS = ["registry", "lifecircle", "participation", "programme", "portal"]
+APPS = ["registry", "lifecircle", "participation", "programme", "planning", "portal"]
 
 
 @cache

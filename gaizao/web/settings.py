@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "gaizao.lifecircle",
     "gaizao.participation",
     "gaizao.programme",
+    "gaizao.planning",
     "gaizao.portal",
     "gaizao.web",
 ]

@@ -15,6 +15,7 @@ APP_PREFIXES = {
     "lifecircle": "lifecircle/",
     "participation": "participation/",
     "programme": "programme/",
+    "planning": "planning/",
     "portal": "public/",
 }
 
