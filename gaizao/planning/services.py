@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+from collections import Counter
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
 
@@ -741,10 +742,21 @@ def optimiser_run(
     except SpatialError as exc:
         raise ApplicationError(exc.message, field=exc.field, code=exc.code) from exc
     chosen = set(result.chosen)
+    unit_size = Counter(u.code for m, u in units.items() if str(m) in ids)
     out_rows = []
     for r, cand in zip(rows, candidates, strict=True):
-        reasons = [x.message for x in result.reasons.get(cand.id, ())]
-        reasons += r.readiness_notes if cand.id in chosen else []
+        if cand.id in chosen:
+            reasons = [x.message for x in result.reasons.get(cand.id, ())] + r.readiness_notes
+        elif r.unit_code and unit_size.get(r.unit_code, 0) > 1:
+            reasons = [
+                f"须与单元 {r.unit_code} 的其他小区一并实施，整体超出预算或效益不及入选组合。/ Its unit {r.unit_code} "
+                "goes together and, as a whole, does not fit the budget as well as the chosen set."
+            ]
+        else:
+            reasons = [
+                "在预算内不及入选组合的效益（含性价比、街道与目标约束）。/ Within the budget the chosen set gives "
+                "more benefit (value for money, street minimum and targets)."
+            ]
         out_rows.append(
             {
                 "community_id": r.community.pk,

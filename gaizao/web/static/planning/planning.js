@@ -22,9 +22,17 @@
   var planEl = document.getElementById("plan-map");
   if (planEl && window.L) {
     var map = baseMap(planEl);
+    window.gaizaoPlanMap = map;
     var layer = null;
     var picked = [];
     var select = document.getElementById("active-unit");
+    // the page reloads after each edit; it comes back to the same view and the same unit
+    var viewKey = "gaizao.planMap." + window.location.pathname;
+    var unitKey = viewKey + ".unit";
+    if (select && sessionStorage.getItem(unitKey)) {
+      select.value = sessionStorage.getItem(unitKey);
+      sessionStorage.removeItem(unitKey);
+    }
     var message = document.getElementById("map-message");
     var colours = {};
     var next = 0;
@@ -59,7 +67,16 @@
               l.on("click", function () { clicked(p); });
             }
           }).addTo(map);
-          if (first && fc.features.length) { map.fitBounds(layer.getBounds(), { padding: [20, 20] }); }
+          if (first && fc.features.length) {
+            var saved = sessionStorage.getItem(viewKey);
+            sessionStorage.removeItem(viewKey);
+            if (saved) {
+              saved = JSON.parse(saved);
+              map.setView(saved.center, saved.zoom, { animate: false });
+            } else {
+              map.fitBounds(layer.getBounds(), { padding: [20, 20] });
+            }
+          }
           planEl.dataset.loaded = String(fc.features.length);
           planEl.dataset.version = String(Number(planEl.dataset.version || "0") + 1);
         });
@@ -85,6 +102,8 @@
           if (message) { message.textContent = data.message; message.hidden = false; }
           return;
         }
+        sessionStorage.setItem(viewKey, JSON.stringify({ center: map.getCenter(), zoom: map.getZoom() }));
+        sessionStorage.setItem(unitKey, select.value);
         window.location.reload();
       });
     }
