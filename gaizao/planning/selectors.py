@@ -148,6 +148,63 @@ def latest_gaps(community_ids: list[int]) -> dict[int, list[str]]:
     return out
 
 
+def latest_gap_items(community_ids: list[int]) -> dict[int, list[str]]:
+    """Catalogue items the latest life-circle gaps recommend, per community (one query; the bulk form of
+    ``gaizao.lifecircle.selectors.community_gap_items``)."""
+    from gaizao.lifecircle.models import CommunityAccess, RunStatus
+
+    rows = (
+        CommunityAccess.objects.filter(community_id__in=community_ids, run__status=RunStatus.SUCCEEDED)
+        .order_by("community_id", "-run__finished_at", "-run_id")
+        .values_list("community_id", "gap_items")
+    )
+    out: dict[int, list[str]] = {}
+    for community_id, items in rows:
+        if community_id not in out:
+            out[community_id] = list(items or [])
+    return out
+
+
+def residents_evidence(community_ids: list[int]) -> dict[int, dict[str, Any]]:
+    """Per community: the top needs of its latest answered survey and whether its latest closed consent ballot passed.
+
+    Three queries for a whole district (the bulk form of the participation selectors ``needs_priorities`` and
+    ``latest_ballot_outcome``, whose rules it reuses).
+    """
+    from django.db.models import Count
+
+    from gaizao.participation.models import Ballot, NeedsSurvey
+    from gaizao.participation.selectors import CLOSED_STATES, survey_priorities
+
+    out: dict[int, dict[str, Any]] = {cid: {"needs": [], "consent": False} for cid in community_ids}
+    surveys = (
+        NeedsSurvey.objects.filter(community_id__in=community_ids)
+        .annotate(n=Count("responses"))
+        .filter(n__gt=0)
+        .order_by("community_id", "-created_at", "-id")
+    )
+    seen: set[int] = set()
+    for survey in surveys:
+        if survey.community_id in seen:
+            continue
+        seen.add(survey.community_id)
+        out[survey.community_id]["needs"] = survey_priorities(survey)
+    ballots = (
+        Ballot.objects.filter(
+            community_id__in=community_ids, purpose="renovation_consent", status__in=CLOSED_STATES
+        )
+        .order_by("community_id", "-closed_at", "-id")
+        .values_list("community_id", "approved")
+    )
+    seen = set()
+    for community_id, approved in ballots:
+        if community_id in seen:
+            continue
+        seen.add(community_id)
+        out[community_id]["consent"] = bool(approved)
+    return out
+
+
 def facility_names() -> dict[str, tuple[str, str]]:
     from gaizao.lifecircle.selectors import facility_names as names
 
@@ -262,6 +319,8 @@ def optimiser_candidates(
     communities = list(screened_in(district).order_by("code"))
     ids = [c.pk for c in communities]
     gaps = latest_gaps(ids)
+    gap_items = latest_gap_items(ids)
+    evidence = residents_evidence(ids)
     plan = approved_plan(district)
     units = unit_of_community(plan) if plan else {}
     memberships = (
@@ -279,6 +338,7 @@ def optimiser_candidates(
     )
     rows: list[CandidateRow] = []
     excluded: list[dict[str, Any]] = []
+    streets: dict[int, str] = {}
     for c in communities:
         if c.pk in done_before:
             excluded.append(
@@ -303,8 +363,8 @@ def optimiser_candidates(
             source = f"项目方案 v{version.number} / plan version {version.number}"
         else:
             item_ids = list(BASE_ITEMS)
-            item_ids += programme.community_gap_items(community_id=c.pk)
-            item_ids += [i for i, score in programme.needs_priorities(community_id=c.pk)[:3] if score > 0]
+            item_ids += gap_items.get(c.pk, [])
+            item_ids += [i for i, score in evidence[c.pk]["needs"][:3] if score > 0]
             elevator = water = Decimal(0)
             priced = 0
             for item_id in dict.fromkeys(item_ids):
@@ -348,11 +408,10 @@ def optimiser_candidates(
                 subsidy = Decimal(0)
         notes: list[str] = []
         readiness = 0.0
-        if programme.needs_priorities(community_id=c.pk):
+        if evidence[c.pk]["needs"]:
             readiness += 0.4
             notes.append("已完成需求调查 / needs survey answered")
-        consent = programme.ballot_outcome(community_id=c.pk, purpose="renovation_consent")
-        if consent.approved:
+        if evidence[c.pk]["consent"]:
             readiness += 0.6
             notes.append("改造意愿表决已通过 / consent vote passed")
         elif c.residents_willing:
@@ -362,7 +421,9 @@ def optimiser_candidates(
         rows.append(
             CandidateRow(
                 community=c,
-                street=_street_name(c.division),
+                street=streets.setdefault(c.division_id, _street_name(c.division))
+                if c.division_id not in streets
+                else streets[c.division_id],
                 estimate=estimate,
                 subsidy=min(subsidy, estimate),
                 households=int(c.households or 0),

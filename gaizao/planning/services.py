@@ -46,6 +46,9 @@ SPECIAL_PLAN_TRANSITIONS: dict[str, frozenset[str]] = {
 }
 SPECIAL_PLAN_MACHINE = StateMachine("special_plan", SpecialPlanState, SPECIAL_PLAN_TRANSITIONS)
 
+#: Larger budget steps tried when one more million buys nothing (yuan).
+SHADOW_STEPS_YUAN = (2e6, 5e6, 1e7, 2e7, 5e7)
+
 #: Sources the optimiser budgets: the district's own money and the municipal subsidy (三(三)).
 BUDGET_SOURCES = ("district_funds", "municipal_subsidy")
 
@@ -726,19 +729,33 @@ def optimiser_run(
         result = optimise_programme(problem, time_limit_s=time_limit_s)
         shadow: dict[str, Any] = {}
         if result.feasible and candidates:
-            price = budget_shadow_price(problem, result, source="district_funds", time_limit_s=time_limit_s)
             names = {str(r.community.pk): r.community.name for r in rows}
-            shadow = {
-                "source": price.source,
-                "delta_yuan": str(Decimal(str(price.delta_yuan)).quantize(FEN)),
-                "benefit_gain": round(price.benefit_gain, 1),
-                "communities_gain": price.communities_gain,
-                "households_gain": price.households_gain,
-                "gaps_gain": price.gaps_gain,
-                "added": [names[i] for i in price.added],
-                "dropped": [names[i] for i in price.dropped],
-                "exact": price.exact,
-            }
+
+            def priced(delta: float) -> dict[str, Any]:
+                price = budget_shadow_price(
+                    problem, result, source="district_funds", delta_yuan=delta, time_limit_s=time_limit_s
+                )
+                return {
+                    "source": price.source,
+                    "delta_yuan": str(Decimal(str(price.delta_yuan)).quantize(FEN)),
+                    "delta_wan": int(delta / 10_000),
+                    "benefit_gain": round(price.benefit_gain, 1),
+                    "communities_gain": price.communities_gain,
+                    "households_gain": price.households_gain,
+                    "gaps_gain": price.gaps_gain,
+                    "added": [names[i] for i in price.added],
+                    "dropped": [names[i] for i in price.dropped],
+                    "exact": price.exact,
+                }
+
+            shadow = priced(1_000_000.0)
+            if shadow["benefit_gain"] <= 0:
+                # one more million buys nothing: say how much more the next gain needs
+                for delta in SHADOW_STEPS_YUAN:
+                    step = priced(delta)
+                    if step["benefit_gain"] > 0:
+                        shadow["next"] = step
+                        break
     except SpatialError as exc:
         raise ApplicationError(exc.message, field=exc.field, code=exc.code) from exc
     chosen = set(result.chosen)

@@ -563,18 +563,21 @@ def greedy_by_ratio(problem: ProgrammeProblem) -> list[int]:
     """
     cands = problem.candidates
     index = {c.id: j for j, c in enumerate(cands)}
-    blocks: dict[int, list[int]] = {}
-    owner = list(range(len(cands)))
+    parent = list(range(len(cands)))
+
+    def root(j: int) -> int:
+        while parent[j] != j:
+            parent[j] = parent[parent[j]]
+            j = parent[j]
+        return j
+
     for group in problem.groups:
         members = [index[m] for m in dict.fromkeys(group)]
-        root = owner[members[0]]
-        for m in members:
-            old = owner[m]
-            for k, o in enumerate(owner):
-                if o == old:
-                    owner[k] = root
-    for j, o in enumerate(owner):
-        blocks.setdefault(o, []).append(j)
+        for m in members[1:]:
+            parent[root(m)] = root(members[0])
+    blocks: dict[int, list[int]] = {}
+    for j in range(len(cands)):
+        blocks.setdefault(root(j), []).append(j)
     budget = dict(problem.budget_yuan)
     spent = dict.fromkeys(budget, 0.0)
     chosen: list[int] = []
