@@ -106,6 +106,7 @@ ROUTERS = [
     ("/delivery", "gaizao.delivery.api:router"),
     ("/money", "gaizao.money.api:router"),
     ("/stewardship", "gaizao.stewardship.api:router"),
+    ("/planning", "gaizao.planning.api:router"),
     ("/policy", "gaizao.policy_api:router"),
 ]
 

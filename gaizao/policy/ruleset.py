@@ -678,6 +678,7 @@ def _parse(raw: Mapping[str, Any], path: Path) -> RuleSet:
         _district_index=index,
         _retired_index=retired_index,
     )
+    top.used.add("planning")  # the special plan's section is read by gaizao.policy.planning
     top.done()
     if calendar.submitted_to not in {b.id for b in ruleset.reviewing_bureaus}:
         raise RuleSetError(

@@ -8,7 +8,7 @@ from collections.abc import Callable
 from gaizao.accounts.demo import demo_accounts_load
 from gaizao.divisions.services import divisions_load_hangzhou
 
-DEMO_APPS = ["registry", "lifecircle", "participation", "programme"]
+DEMO_APPS = ["registry", "lifecircle", "participation", "programme", "planning"]
 
 
 def demo_load(out: Callable[[str], None] = print) -> None:

@@ -59,6 +59,7 @@ INSTALLED_APPS = [
     "gaizao.delivery",
     "gaizao.money",
     "gaizao.stewardship",
+    "gaizao.planning",
     "gaizao.portal",
     "gaizao.web",
 ]

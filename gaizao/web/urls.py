@@ -18,6 +18,7 @@ APP_PREFIXES = {
     "delivery": "delivery/",
     "money": "money/",
     "stewardship": "stewardship/",
+    "planning": "planning/",
     "portal": "public/",
 }
 

@@ -1,0 +1,145 @@
+// Special plan map (click communities to add to or remove from a unit) and the optimiser's result map and slider.
+(function () {
+  "use strict";
+  var palette = ["#0b6e4f", "#3e7cb1", "#d64545", "#8e6c8a", "#f0b429", "#14919b", "#5c940d", "#c2255c", "#e8590c", "#7048e8", "#1098ad", "#2b8a3e"];
+
+  function csrf() {
+    var m = document.cookie.match(/csrftoken=([^;]+)/);
+    if (m) { return m[1]; }
+    var input = document.querySelector("input[name=csrfmiddlewaretoken]");
+    return input ? input.value : "";
+  }
+
+  function baseMap(el) {
+    var map = L.map(el, { preferCanvas: true }).setView([30.25, 120.16], 12);
+    if (el.dataset.tiles) {
+      L.tileLayer(el.dataset.tiles, { maxZoom: 19, attribution: "© OpenStreetMap contributors" }).addTo(map);
+    }
+    return map;
+  }
+
+  // --- special plan ---------------------------------------------------------------------------------------------
+  var planEl = document.getElementById("plan-map");
+  if (planEl && window.L) {
+    var map = baseMap(planEl);
+    window.gaizaoPlanMap = map;
+    var layer = null;
+    var picked = [];
+    var select = document.getElementById("active-unit");
+    // the page reloads after each edit; it comes back to the same view and the same unit
+    var viewKey = "gaizao.planMap." + window.location.pathname;
+    var unitKey = viewKey + ".unit";
+    if (select && sessionStorage.getItem(unitKey)) {
+      select.value = sessionStorage.getItem(unitKey);
+      sessionStorage.removeItem(unitKey);
+    }
+    var message = document.getElementById("map-message");
+    var colours = {};
+    var next = 0;
+    function colour(unit) {
+      if (!unit) { return "#868e96"; }
+      if (!colours[unit]) { colours[unit] = palette[next++ % palette.length]; }
+      return colours[unit];
+    }
+    function showPicked() {
+      var ids = document.getElementById("new-unit-ids");
+      var label = document.getElementById("new-unit-picked");
+      if (ids) { ids.value = picked.join(","); }
+      if (label) { label.textContent = "已选 " + picked.length + " 个小区 / " + picked.length + " picked"; }
+    }
+    function draw(first) {
+      fetch(planEl.dataset.geojson, { credentials: "same-origin" })
+        .then(function (r) { return r.json(); })
+        .then(function (fc) {
+          if (layer) { map.removeLayer(layer); }
+          layer = L.geoJSON(fc, {
+            pointToLayer: function (f, latlng) {
+              var p = f.properties;
+              var isPicked = picked.indexOf(p.id) >= 0;
+              return L.circleMarker(latlng, {
+                radius: p.unit ? 8 : 6, color: isPicked ? "#000" : colour(p.unit), weight: isPicked ? 3 : 1,
+                fillColor: colour(p.unit), fillOpacity: p.scope === "out_of_scope" ? 0.15 : 0.75
+              });
+            },
+            onEachFeature: function (f, l) {
+              var p = f.properties;
+              l.bindTooltip(p.name + (p.unit ? " · " + p.unit : "") + " · " + p.households + "户");
+              l.on("click", function () { clicked(p); });
+            }
+          }).addTo(map);
+          if (first && fc.features.length) {
+            var saved = sessionStorage.getItem(viewKey);
+            sessionStorage.removeItem(viewKey);
+            if (saved) {
+              saved = JSON.parse(saved);
+              map.setView(saved.center, saved.zoom, { animate: false });
+            } else {
+              map.fitBounds(layer.getBounds(), { padding: [20, 20] });
+            }
+          }
+          planEl.dataset.loaded = String(fc.features.length);
+          planEl.dataset.version = String(Number(planEl.dataset.version || "0") + 1);
+        });
+    }
+    function clicked(p) {
+      if (!planEl.dataset.editable || !select) { return; }
+      if (message) { message.hidden = true; }
+      var option = select.options[select.selectedIndex];
+      if (select.value === "new") {
+        var i = picked.indexOf(p.id);
+        if (i >= 0) { picked.splice(i, 1); } else { picked.push(p.id); }
+        showPicked();
+        draw(false);
+        return;
+      }
+      var body = new URLSearchParams();
+      body.set("community_id", String(p.id));
+      fetch(option.dataset.toggle, {
+        method: "POST", credentials: "same-origin", body: body,
+        headers: { "X-CSRFToken": csrf(), "Content-Type": "application/x-www-form-urlencoded" }
+      }).then(function (r) { return r.json(); }).then(function (data) {
+        if (!data.ok) {
+          if (message) { message.textContent = data.message; message.hidden = false; }
+          return;
+        }
+        sessionStorage.setItem(viewKey, JSON.stringify({ center: map.getCenter(), zoom: map.getZoom() }));
+        sessionStorage.setItem(unitKey, select.value);
+        window.location.reload();
+      });
+    }
+    // test hook and keyboard-free access: click a community by id
+    window.gaizaoPlanClick = function (id) {
+      layer.eachLayer(function (l) { if (l.feature.properties.id === id) { clicked(l.feature.properties); } });
+    };
+    draw(true);
+  }
+
+  // --- optimiser result -----------------------------------------------------------------------------------------
+  var runEl = document.getElementById("run-map");
+  if (runEl && window.L) {
+    var rmap = baseMap(runEl);
+    var rlayer = null;
+    function render() {
+      var data = document.getElementById("run-points");
+      if (!data) { return; }
+      var points = JSON.parse(data.textContent);
+      if (rlayer) { rmap.removeLayer(rlayer); }
+      rlayer = L.featureGroup(points.map(function (p) {
+        return L.circleMarker([p.lat, p.lon], {
+          radius: p.chosen ? 8 : 5, color: p.chosen ? "#0b6e4f" : "#adb5bd", weight: p.committed ? 3 : 1,
+          fillColor: p.chosen ? "#0b6e4f" : "#dee2e6", fillOpacity: 0.8
+        }).bindTooltip(p.name + (p.chosen ? " ✓" : "") + " · " + p.benefit);
+      })).addTo(rmap);
+      if (points.length) { rmap.fitBounds(rlayer.getBounds(), { padding: [20, 20] }); }
+      runEl.dataset.chosen = String(points.filter(function (p) { return p.chosen; }).length);
+    }
+    render();
+    document.body.addEventListener("htmx:afterSwap", function () { render(); bindSlider(); });
+  }
+  function bindSlider() {
+    var slider = document.getElementById("budget-slider");
+    var out = document.getElementById("budget-value");
+    if (slider && out) { slider.addEventListener("input", function () { out.textContent = slider.value; }); }
+  }
+  bindSlider();
+})();
