@@ -30,7 +30,11 @@ router = Router(tags=["programme"])
 
 
 def project_out(p: Project) -> dict[str, Any]:
-    plan = Plan.objects.filter(project=p).select_related("current_version").first()
+    """One project; the list prefetches its plan and communities (``projects_listing``) so this adds no query."""
+    try:
+        plan: Plan | None = p.plan
+    except Plan.DoesNotExist:
+        plan = None
     return {
         "id": p.pk,
         "code": p.code,
@@ -40,7 +44,10 @@ def project_out(p: Project) -> dict[str, Any]:
         "division": p.division.name,
         "renovation_unit": p.renovation_unit,
         "is_sample": p.is_sample,
-        "communities": [{"id": c.pk, "code": c.code, "name": c.name} for c in p.communities.order_by("code")],
+        "communities": [
+            {"id": c.pk, "code": c.code, "name": c.name}
+            for c in sorted(p.communities.all(), key=lambda c: c.code)
+        ],
         "plan_state": plan.state if plan else None,
         "plan_version": plan.current_version.number if plan and plan.current_version else None,
         "estimate": str(plan.current_version.estimate) if plan and plan.current_version else None,
@@ -232,12 +239,18 @@ class ApproveIn(Schema):
 # --- projects and plans ---------------------------------------------------------------------------------------------
 
 
-@router.get("/projects", summary="Projects in my scope")
-def list_projects(request: HttpRequest, state: str | None = None) -> list[dict[str, Any]]:
-    qs = selectors.projects_for(request.user)
+@router.get(
+    "/projects", summary="Projects in my scope (by code; ``after`` = the last code of the previous page)"
+)
+def list_projects(
+    request: HttpRequest, state: str | None = None, after: str = "", limit: int = 500
+) -> list[dict[str, Any]]:
+    qs = selectors.projects_listing(request.user)
     if state:
         qs = qs.filter(state=state)
-    return [project_out(p) for p in qs[:500]]
+    if after:
+        qs = qs.filter(code__gt=after)
+    return [project_out(p) for p in qs.order_by("code")[: max(1, min(limit, 500))]]
 
 
 @router.post("/projects", response={201: dict}, summary="Create a project from screened communities")

@@ -37,10 +37,31 @@ VIA_PROJECT = "project__division__path"
 
 def projects_for(user: Any) -> QuerySet[Project]:
     """Projects ``user`` may read: its division's, or for a utility the projects whose consultation invites it."""
-    qs = scoped(Project.objects.select_related("division", "district"), user, field=PROJECT)
+    qs = scoped(
+        Project.objects.select_related("division", "district").defer(
+            "division__boundary", "district__boundary"
+        ),
+        user,
+        field=PROJECT,
+    )
     if getattr(user, "role", None) == Role.UTILITY:
         qs = qs.filter(consultations__opinions__department=user.utility_kind).distinct()
     return qs.filter(archived_at__isnull=True)
+
+
+def projects_listing(user: Any) -> QuerySet[Project]:
+    """``projects_for`` with what a list shows of each project fetched up front: its plan with the current
+    version (joined) and its communities (one query, codes and names only), so a list's queries do not grow with
+    its length."""
+    from django.db.models import Prefetch
+
+    from gaizao.registry.models import Community
+
+    return (
+        projects_for(user)
+        .select_related("plan", "plan__current_version")
+        .prefetch_related(Prefetch("communities", queryset=Community.objects.only("id", "code", "name")))
+    )
 
 
 def get_project(user: Any, pk: Any) -> Project:
@@ -272,9 +293,9 @@ def screened_communities_for(user: Any) -> QuerySet[Any]:
     """Communities a project may be created from: in scope (priority or may_include), inside the user's scope."""
     from gaizao.registry.models import Community, ScopeStatus
 
-    return scoped(Community.objects.select_related("division"), user).filter(
-        scope_status__in=[ScopeStatus.PRIORITY, ScopeStatus.MAY_INCLUDE], archived_at__isnull=True
-    )
+    return scoped(
+        Community.objects.select_related("division").defer("boundary", "division__boundary"), user
+    ).filter(scope_status__in=[ScopeStatus.PRIORITY, ScopeStatus.MAY_INCLUDE], archived_at__isnull=True)
 
 
 def plan_recommendations(project: Project) -> list[dict[str, Any]]:

@@ -63,7 +63,7 @@ def _choices(choices: Any) -> list[dict[str, str]]:
 def home(request: HttpRequest) -> HttpResponse:
     """Where each project stands: counts per pool, a chart, the project list."""
     _staff(request)
-    qs = selectors.projects_for(request.user).prefetch_related("communities")
+    qs = selectors.projects_listing(request.user)
     state = request.GET.get("state", "")
     if state in ProjectState.values:
         qs = qs.filter(state=state)

@@ -11,7 +11,6 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.core.paginator import Page, Paginator
 from django.db.models import Count, Q, QuerySet
 
 from gaizao.accounts.access import get_scoped, mask_name, mask_phone, scoped, sees_personal_data
@@ -29,13 +28,21 @@ from gaizao.registry.models import (
 
 PAGE_SIZE = 50
 
+#: Columns a list never shows and that cost more to decode than the rest of the row: the community's boundary
+#: polygon and its division's (a district's boundary is ~47 KB of GeoJSON, decoded again for every row).
+LIST_DEFERRED = ("boundary", "division__boundary")
+
 
 # --- communities -------------------------------------------------------------------------------------------------
 
 
 def communities_for(user: Any) -> QuerySet[Community]:
-    """Every (non-archived) community the user may read."""
-    return scoped(Community.objects.filter(archived_at__isnull=True), user).select_related("division")
+    """Every (non-archived) community the user may read, with its division (boundaries not loaded)."""
+    return (
+        scoped(Community.objects.filter(archived_at__isnull=True), user)
+        .select_related("division")
+        .defer(*LIST_DEFERRED)
+    )
 
 
 def get_community_for(user: Any, pk: Any) -> Community:
@@ -46,11 +53,19 @@ def get_community_for(user: Any, pk: Any) -> Community:
         from django.http import Http404
 
         raise Http404("不存在或无权查看 / not found") from None
-    return get_scoped(Community.objects.select_related("division", "division__parent"), user, pk=pk)
+    return get_scoped(
+        Community.objects.select_related("division", "division__parent").defer(
+            "division__boundary", "division__parent__boundary"
+        ),
+        user,
+        pk=pk,
+    )
 
 
 def get_community_by_code_for(user: Any, code: str) -> Community:
-    return get_scoped(Community.objects.select_related("division"), user, code=code)
+    return get_scoped(
+        Community.objects.select_related("division").defer("division__boundary"), user, code=code
+    )
 
 
 @dataclass
@@ -120,9 +135,109 @@ def community_list(user: Any, filters: CommunityFilters | None = None) -> QueryS
     return qs.order_by("code")
 
 
-def community_page(user: Any, filters: CommunityFilters, page: Any = 1, per_page: int = PAGE_SIZE) -> Page:
-    paginator = Paginator(community_list(user, filters), per_page)
-    return paginator.get_page(page)
+@dataclass
+class KeysetPage:
+    """One page of a list ordered by a unique key (``code``), reached by the key of the row before it.
+
+    ``OFFSET n`` makes the database read and discard n rows, so page 4,000 of the city's registry costs as much as
+    reading 200,000 rows; ``code > 'last code on the previous page' ORDER BY code LIMIT 50`` reads 50 rows from the
+    code index whatever the depth. The page keeps the attributes of Django's ``Page`` the templates use
+    (``number``, ``has_next``, ``paginator.count`` ...) and adds ``next_query`` / ``previous_query``, the GET
+    parameters of its neighbours.
+    """
+
+    rows: list[Any]
+    number: int
+    per_page: int
+    count: int
+    has_next: bool
+    has_previous: bool
+    next_key: str = ""
+    previous_key: str = ""
+
+    def __iter__(self) -> Any:
+        return iter(self.rows)
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+    @property
+    def paginator(self) -> KeysetPage:  # the template reads ``page_obj.paginator.count`` / ``num_pages``
+        return self
+
+    @property
+    def num_pages(self) -> int:
+        return max(1, -(-self.count // self.per_page))
+
+    def next_page_number(self) -> int:
+        return self.number + 1
+
+    def previous_page_number(self) -> int:
+        return max(1, self.number - 1)
+
+    @property
+    def next_query(self) -> str:
+        from urllib.parse import urlencode
+
+        return urlencode({"after": self.next_key, "page": self.number + 1})
+
+    @property
+    def previous_query(self) -> str:
+        from urllib.parse import urlencode
+
+        if self.number <= 2:
+            return "page=1"
+        return urlencode({"before": self.previous_key, "page": self.number - 1})
+
+
+def keyset_page(
+    qs: QuerySet[Any], params: Any, *, key: str = "code", per_page: int = PAGE_SIZE, count: bool = True
+) -> KeysetPage:
+    """The page of ``qs`` that ``params`` asks for: ``after=<key>`` (the page after that row), ``before=<key>``
+    (the page before it), else ``page=<n>`` by offset (shallow pages and links typed by hand)."""
+    after = (params.get("after") or "").strip()[:100]
+    before = (params.get("before") or "").strip()[:100]
+    try:
+        number = max(1, int(params.get("page") or 1))
+    except (TypeError, ValueError):
+        number = 1
+    total = qs.order_by().count() if count else 0
+    if after:
+        rows = list(qs.filter(**{f"{key}__gt": after}).order_by(key)[: per_page + 1])
+        has_next, has_previous = len(rows) > per_page, True
+        rows = rows[:per_page]
+    elif before:
+        rows = list(qs.filter(**{f"{key}__lt": before}).order_by(f"-{key}")[: per_page + 1])
+        has_previous, has_next = len(rows) > per_page, True
+        rows = rows[:per_page][::-1]
+    else:
+        last = max(1, -(-total // per_page)) if count else number
+        number = min(number, last)
+        start = (number - 1) * per_page
+        rows = list(qs.order_by(key)[start : start + per_page + 1])
+        has_next, has_previous = len(rows) > per_page, number > 1
+        rows = rows[:per_page]
+    if not has_previous:
+        number = 1
+    return KeysetPage(
+        rows=rows,
+        number=number,
+        per_page=per_page,
+        count=total,
+        has_next=has_next,
+        has_previous=has_previous,
+        next_key=str(getattr(rows[-1], key)) if rows else "",
+        previous_key=str(getattr(rows[0], key)) if rows else "",
+    )
+
+
+def community_page(
+    user: Any, filters: CommunityFilters, params: Any = None, per_page: int = PAGE_SIZE
+) -> KeysetPage:
+    """A page of the filtered list, by keyset on ``code`` (``params``: the request's GET, or a page number)."""
+    if not hasattr(params, "get"):
+        params = {"page": params or 1}
+    return keyset_page(community_list(user, filters), params, per_page=per_page)
 
 
 def divisions_for_filters(user: Any) -> dict[str, list[Division]]:
@@ -132,10 +247,13 @@ def divisions_for_filters(user: Any) -> dict[str, list[Division]]:
     path = scope_path(user)
     if path is None:
         return {"districts": [], "streets": []}
-    within = Division.objects.filter(Q(path=path) | Q(path__startswith=path + "/"))
+    columns = ("id", "code", "name", "level", "path")
+    within = Division.objects.filter(Q(path=path) | Q(path__startswith=path + "/")).only(*columns)
     above = [p for p in path.split("/")]
-    districts = Division.objects.filter(level=DivisionLevel.DISTRICT).filter(
-        Q(path__startswith=path + "/") | Q(code__in=above)
+    districts = (
+        Division.objects.filter(level=DivisionLevel.DISTRICT)
+        .only(*columns)
+        .filter(Q(path__startswith=path + "/") | Q(code__in=above))
     )
     return {
         "districts": list(districts.order_by("code")),
@@ -237,7 +355,11 @@ def get_facility_for(user: Any, pk: Any) -> Facility:
 
 
 def stock_sites_for(user: Any, *, kind: str = "") -> QuerySet[StockSite]:
-    qs = scoped(StockSite.objects.filter(archived_at__isnull=True), user).select_related("community")
+    qs = (
+        scoped(StockSite.objects.filter(archived_at__isnull=True), user)
+        .select_related("community")
+        .defer("community__boundary")
+    )
     if kind:
         qs = qs.filter(kind=kind)
     return qs
@@ -414,9 +536,10 @@ def survey_completeness(user: Any, filters: CommunityFilters | None = None) -> d
     n_fields = len(REQUIRED_SURVEY_FIELDS)
     aggregates = {f"f_{name}": Count("id", filter=_filled_q(name)) for name in REQUIRED_SURVEY_FIELDS}
     rows = list(qs.values("division_id").annotate(n=Count("id"), **aggregates))
-    divisions = Division.objects.in_bulk({r["division_id"] for r in rows})
+    tree = Division.objects.only("id", "code", "name", "level", "parent_id", "path")
+    divisions = tree.in_bulk({r["division_id"] for r in rows})
     parent_ids = {d.parent_id for d in divisions.values() if d.level == DivisionLevel.COMMUNITY}
-    parents = Division.objects.in_bulk(parent_ids - set(divisions))
+    parents = tree.in_bulk(parent_ids - set(divisions))
     lookup = {**divisions, **parents}
     names = _district_names()
     streets: dict[str, Completeness] = {}

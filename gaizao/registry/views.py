@@ -41,10 +41,16 @@ def _export_url(request: HttpRequest) -> str:
         base = reverse("registry:export")
     except NoReverseMatch:
         return ""
-    query = request.GET.copy()
-    query.pop("page", None)
-    encoded = query.urlencode()
+    encoded = _without_paging(request)
     return f"{base}?{encoded}" if encoded else base
+
+
+def _without_paging(request: HttpRequest) -> str:
+    """The request's filters without its page position (page, after, before), for the pagination links."""
+    query = request.GET.copy()
+    for name in ("page", "after", "before"):
+        query.pop(name, None)
+    return query.urlencode()
 
 
 def _status_choices() -> list[tuple[str, str]]:
@@ -55,9 +61,8 @@ def _status_choices() -> list[tuple[str, str]]:
 def community_list(request: HttpRequest) -> HttpResponse:
     _require_staff(request)
     filters = selectors.CommunityFilters.from_params(request.GET)
-    page = selectors.community_page(request.user, filters, request.GET.get("page", 1))
-    query = request.GET.copy()
-    query.pop("page", None)
+    page = selectors.community_page(request.user, filters, request.GET)
+    query = _without_paging(request)
     return render(
         request,
         "registry/list.html",
@@ -67,7 +72,7 @@ def community_list(request: HttpRequest) -> HttpResponse:
             "choices": selectors.divisions_for_filters(request.user),
             "statuses": _status_choices(),
             "export_url": _export_url(request),
-            "query": query.urlencode(),
+            "query": query,
         },
     )
 
@@ -172,9 +177,7 @@ def completeness(request: HttpRequest) -> HttpResponse:
     filters = selectors.CommunityFilters.from_params(request.GET)
     data = selectors.survey_completeness(request.user, filters)
     missing_qs = selectors.communities_missing(request.user, filters)
-    from django.core.paginator import Paginator
-
-    page = Paginator(missing_qs, 50).get_page(request.GET.get("page", 1))
+    page = selectors.keyset_page(missing_qs, request.GET)
     missing_rows = [
         {"community": c, "missing": [selectors.field_label(n) for n in selectors.missing_fields(c)]}
         for c in page
@@ -183,8 +186,7 @@ def completeness(request: HttpRequest) -> HttpResponse:
         {"name": name, "label": selectors.field_label(name), "percent": round(100 * share, 1)}
         for name, share in data["fields"].items()
     ]
-    query = request.GET.copy()
-    query.pop("page", None)
+    query = _without_paging(request)
     return render(
         request,
         "registry/completeness.html",
@@ -196,7 +198,7 @@ def completeness(request: HttpRequest) -> HttpResponse:
             "filters": filters,
             "choices": selectors.divisions_for_filters(request.user),
             "survey_clause": SURVEY_CLAUSE,
-            "query": query.urlencode(),
+            "query": query,
         },
     )
 
@@ -206,9 +208,8 @@ def screening(request: HttpRequest) -> HttpResponse:
     _require_staff(request)
     filters = selectors.CommunityFilters.from_params(request.GET)
     rows = selectors.screening_counts(request.user, filters)
-    page = selectors.community_page(request.user, filters, request.GET.get("page", 1))
-    query = request.GET.copy()
-    query.pop("page", None)
+    page = selectors.community_page(request.user, filters, request.GET)
+    query = _without_paging(request)
     return render(
         request,
         "registry/screening.html",
@@ -218,7 +219,7 @@ def screening(request: HttpRequest) -> HttpResponse:
             "statuses": _status_choices(),
             "filters": filters,
             "page_obj": page,
-            "query": query.urlencode(),
+            "query": query,
             "can_rescreen": getattr(request.user, "role", None) in RESCREEN_ROLES,
             "choices": selectors.divisions_for_filters(request.user),
         },
