@@ -174,12 +174,18 @@ class PlanItemIn(Schema):
     origin: str = "manual"
 
 
+class StairwellIn(Schema):
+    building_id: int
+    stairwell: str
+
+
 class PlanIn(Schema):
     mode: str
     delivery_mode: str = ""
     items: list[PlanItemIn]
     funding: dict[str, str] = {}
     note: str = ""
+    elevator_stairwells: list[StairwellIn] = []
 
 
 class ReasonIn(Schema):
@@ -301,6 +307,7 @@ def save_plan(request: HttpRequest, project_id: int, payload: PlanIn) -> Status[
         items=[i.dict() for i in payload.items],
         funding=payload.funding,
         note=payload.note,
+        elevator_stairwells=[e.dict() for e in payload.elevator_stairwells],
     )
     return Status(201, version_out(version))
 
