@@ -38,6 +38,10 @@ def _error(request: HttpRequest, code: str, message: str, status: int) -> HttpRe
 
 @api.exception_handler(ApplicationError)
 def on_application_error(request: HttpRequest, exc: ApplicationError) -> HttpResponse:
+    missing = getattr(exc, "missing", None)
+    if missing is not None:  # a gate's refusal lists every unmet condition with its code and clause
+        body = {"code": exc.code, "message": exc.message, "missing": missing}
+        return api.create_response(request, body, status=exc.status)
     return _error(request, exc.code, exc.message, exc.status)
 
 
@@ -108,6 +112,7 @@ ROUTERS = [
     ("/stewardship", "gaizao.stewardship.api:router"),
     ("/planning", "gaizao.planning.api:router"),
     ("/policy", "gaizao.policy_api:router"),
+    ("/policy", "gaizao.api.policy:router"),
 ]
 
 for prefix, target in ROUTERS:

@@ -73,6 +73,7 @@ class BallotOut(Schema):
     vote_count: int
     chain_head: str
     is_sample: bool
+    project_ref: str = ""
 
 
 def _ballot_out(b: Ballot) -> BallotOut:
@@ -99,6 +100,7 @@ def _ballot_out(b: Ballot) -> BallotOut:
         vote_count=b.vote_seq,
         chain_head=b.chain_head if b.status in selectors.CLOSED_STATES else "",
         is_sample=b.is_sample,
+        project_ref=b.project_ref,
     )
 
 

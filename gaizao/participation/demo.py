@@ -46,8 +46,9 @@ def demo_community() -> Community | None:
 
 
 def _sample_community(division: Division) -> Community:
+    # A complete roll (RULES §6a): 2 buildings × 2 stairwells × 6 floors × 2 units, each with its owner and area.
     community = Community.objects.create(code=SAMPLE_CODE, name="清波门示例小区", division=division, built_year=1992,
-                                         is_sample=True)
+                                         households=48, building_count=2, is_sample=True)
     resident = User.objects.filter(username="resident").first()
     for b in (1, 2):
         building = Building.objects.create(community=community, code=str(b), floors=6, stairwells=2)

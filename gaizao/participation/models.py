@@ -65,6 +65,8 @@ class Ballot(models.Model):
     stairwell = models.CharField(_("单元 / stairwell"), max_length=10, blank=True)
     #: "c<community>", "b<building>" or "s<building>:<stairwell>": the key of the one-open-ballot constraint.
     scope_key = models.CharField(max_length=64, editable=False)
+    #: the project (programme code) a consent or plan-approval ballot is opened for; the FK link lives in programme.
+    project_ref = models.CharField(_("项目编号 / project"), max_length=60, blank=True, db_index=True)
     opens_at = models.DateTimeField(_("开始时间 / opens at"), null=True, blank=True)
     closes_at = models.DateTimeField(_("截止时间 / closes at"), null=True, blank=True)
     open_vote = models.BooleanField(

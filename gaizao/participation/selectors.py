@@ -20,6 +20,7 @@ from gaizao.participation.models import (
     NeedsSurvey,
     ReportStatus,
     RollEntry,
+    ScopeKind,
     SupervisionReport,
     Vote,
 )
@@ -251,6 +252,54 @@ class BallotOutcome:
     quorum_met: bool
     closed_at: dt.datetime | None
     reasons: tuple[dict[str, str], ...]
+    scope_kind: str = ScopeKind.COMMUNITY
+    scope_key: str = ""
+    scope_label: str = ""
+    project_ref: str = ""
+
+
+def _outcome(ballot: Ballot) -> BallotOutcome:
+    result = ballot.result or {}
+    return BallotOutcome(
+        ballot_id=ballot.pk,
+        purpose=ballot.purpose,
+        matter=ballot.matter,
+        status=ballot.status,
+        approved=bool(ballot.approved),
+        quorum_met=bool(ballot.quorum_met),
+        closed_at=ballot.closed_at,
+        reasons=tuple(result.get("reasons", ())),
+        scope_kind=ballot.scope_kind,
+        scope_key=ballot.scope_key,
+        scope_label=ballot.scope_label,
+        project_ref=ballot.project_ref,
+    )
+
+
+def ballot_outcomes(*, ballot_ids: list[int]) -> dict[int, BallotOutcome | None]:
+    """Each ballot's outcome once it is closed or published; None while it is a draft or open."""
+    found = {
+        b.pk: b for b in Ballot.objects.select_related("community", "building").filter(pk__in=ballot_ids)
+    }
+    return {
+        pk: _outcome(found[pk]) if pk in found and found[pk].status in CLOSED_STATES else None for pk in ballot_ids
+    }
+
+
+def ballot_status(*, ballot_id: int) -> str:
+    """The lifecycle status of one ballot (draft, open, closed, published)."""
+    return str(Ballot.objects.values_list("status", flat=True).get(pk=ballot_id))
+
+
+def stairwell_ballot_outcome(*, building_id: int, stairwell: str, purpose: str) -> BallotOutcome | None:
+    """The latest closed or published ballot of one stairwell for ``purpose`` (an elevator), or None."""
+    ballot = (
+        Ballot.objects.select_related("community", "building")
+        .filter(scope_key=f"s{building_id}:{stairwell}", purpose=purpose, status__in=CLOSED_STATES)
+        .order_by("-closed_at", "-id")
+        .first()
+    )
+    return _outcome(ballot) if ballot is not None else None
 
 
 def latest_ballot_outcome(*, community_id: int, purpose: str) -> BallotOutcome | None:

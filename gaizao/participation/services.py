@@ -55,7 +55,9 @@ from gaizao.policy import (
     VoteTally,
     catalogue_item,
     catalogue_items,
+    get_ruleset,
     liuyou_goals,
+    matter_not_lower,
     tally_owner_vote,
 )
 from gaizao.policy import Unit as PolicyUnit
@@ -78,13 +80,18 @@ BALLOT_MACHINE = StateMachine(
     actions={BallotStatus.OPEN: "ballot_open", BallotStatus.CLOSED: "ballot_close",
              BallotStatus.PUBLISHED: "ballot_publish"},
 )
-#: Default Art. 278 item per purpose: a renovation, its plan and an added elevator alter the building (item 7).
+#: Default Art. 278 item per purpose: a renovation, its plan and an added elevator alter the building (item 7 —
+#: the rule set's ``renovation_consent_matter``, which ``ballot_create`` enforces as the floor for these purposes).
 DEFAULT_MATTER = {
     Purpose.RENOVATION_CONSENT: 7,
     Purpose.PLAN_APPROVAL: 7,
     Purpose.ELEVATOR: 7,
     Purpose.OTHER: 9,
 }
+#: Purposes that decide a renovation (RULES §6a): their matter never goes below the rule set's.
+BINDING_PURPOSES = frozenset({Purpose.RENOVATION_CONSENT, Purpose.PLAN_APPROVAL, Purpose.ELEVATOR})
+#: Purposes decided by the whole community, opened for a project (RULES §6a "which ballot counts").
+PROJECT_PURPOSES = frozenset({Purpose.RENOVATION_CONSENT, Purpose.PLAN_APPROVAL})
 DEVELOPER_KEY = "developer"
 UPLOAD_SUFFIXES = (".jpg", ".jpeg", ".png", ".webp", ".gif", ".pdf", ".heic")
 OTP_TTL = dt.timedelta(minutes=5)
@@ -200,7 +207,11 @@ def ballot_create(
     closes_at: dt.datetime | None = None,
     open_vote: bool = False,
     is_sample: bool = False,
+    project_ref: str = "",
 ) -> Ballot:
+    """Create a draft ballot. The matter follows the purpose (consent, plan approval and elevators: the rule set's
+    ``renovation_consent_matter`` or a stricter one); consent and plan approval are community-wide and name the
+    project they are opened for (``project_ref``; the programme app links the ballot to it)."""
     community = Community.objects.select_related("division").filter(pk=community_id).first()
     if community is None:
         raise NotFoundError("小区不存在。/ Community not found.")
@@ -211,11 +222,48 @@ def ballot_create(
             "elevator or other.",
             field="purpose",
         )
-    matter = DEFAULT_MATTER[Purpose(purpose)] if matter is None else matter
+    rules = get_ruleset(timezone.localdate())
+    required = rules.vote.renovation_consent_matter
+    if matter is None:
+        matter = required.value if purpose in BINDING_PURPOSES else DEFAULT_MATTER[Purpose(purpose)]
     if type(matter) is not int or not 1 <= matter <= 9:
         raise ApplicationError(
             "表决事项须为民法典第278条第一款第1至9项。/ matter must be an item 1..9 of Civil Code Art. 278.",
             field="matter",
+        )
+    if purpose in BINDING_PURPOSES and not matter_not_lower(matter=matter, required=required.value, ruleset=rules):
+        need = rules.vote.approval_for(required.value)
+        raise ApplicationError(
+            f"改造意愿、方案认可和加装电梯表决适用民法典第278条第一款第{required.value}项（双{need.area}），"
+            f"不能选用门槛更低的第{matter}项（{required.clause}；{rules.vote.clause}）。/ matter: consent, plan approval "
+            f"and elevator votes are matter {required.value} of Civil Code Art. 278 ({need.area} of area and owners); "
+            f"matter {matter} has a lower threshold and is refused ({required.clause}; {rules.vote.clause}).",
+            code="vote.matter_too_low",
+            field="matter",
+        )
+    scope_clause = rules.programme.ballot_scope_clause
+    if purpose in PROJECT_PURPOSES and scope_kind != ScopeKind.COMMUNITY:
+        raise ApplicationError(
+            "改造意愿和方案认可须由全体业主表决（范围为整个小区），楼栋或单元表决不能代替"
+            f"（{scope_clause}；{rules.vote.clause}）。/ scope_kind: consent and plan approval are decided by the whole "
+            f"community; a building or stairwell vote cannot stand for it ({scope_clause}; {rules.vote.clause}).",
+            code="vote.scope_not_community",
+            field="scope_kind",
+        )
+    if purpose in PROJECT_PURPOSES and not project_ref:
+        raise ApplicationError(
+            "改造意愿和方案认可表决须在改造项目中发起（项目 → 表决）。/ project: a consent or plan-approval ballot is "
+            f"opened for a project; open it from the project ({scope_clause}).",
+            code="vote.project_required",
+            field="project",
+        )
+    if purpose == Purpose.ELEVATOR and scope_kind == ScopeKind.COMMUNITY:
+        elevator_clause = rules.programme.elevator_ballot_clause
+        raise ApplicationError(
+            f"加装电梯由所涉单元（或楼栋）的业主表决（{elevator_clause}）。/ scope_kind: an elevator is decided by the "
+            f"owners of the stairwell (or building) concerned ({elevator_clause}).",
+            code="vote.elevator_scope",
+            field="scope_kind",
         )
     question = (question or "").strip()
     if not question:
@@ -253,6 +301,7 @@ def ballot_create(
         open_vote=open_vote,
         created_by=actor,
         is_sample=is_sample,
+        project_ref=project_ref[:60],
     )
     audit_record(
         actor=actor,
@@ -263,17 +312,86 @@ def ballot_create(
     return ballot
 
 
+@dataclass(frozen=True)
+class RollCheck:
+    """The owner roll of a ballot's scope against the registry (RULES §6a: the roll complete)."""
+
+    units: int
+    problems: tuple[str, ...]
+    clause: str
+
+    @property
+    def complete(self) -> bool:
+        return not self.problems
+
+
+def roll_check(ballot: Ballot) -> RollCheck:
+    """Check the scope's units against the registry: every 专有部分 with its area and owner (法释〔2009〕7号 第8、9条),
+    and for a community ballot as many units as recorded households, in as many buildings as recorded."""
+    rules = get_ruleset(timezone.localdate())
+    clause = f"{rules.vote.area_counting_clause}、第9条；{rules.programme.ballot_scope_clause}"
+    units = list(_scope_units(ballot))
+    problems: list[str] = []
+    no_area, no_owner = [], []
+    for unit in units:
+        try:
+            unit.exclusive_area  # noqa: B018 - raises when no area is recorded
+        except PolicyInputError:
+            no_area.append(unit_label(unit))
+        if unit.owner_id is None and not unit.developer_held:
+            no_owner.append(unit_label(unit))
+    if not units:
+        problems.append("表决范围内没有登记房屋 / the scope has no registered units")
+    if no_area:
+        problems.append(
+            f"{len(no_area)} 个专有部分没有面积（登记、实测或合同）：{'、'.join(no_area[:10])} / {len(no_area)} units have no "
+            "exclusive area (register, survey or contract)"
+        )
+    if no_owner:
+        problems.append(
+            f"{len(no_owner)} 个专有部分没有业主：{'、'.join(no_owner[:10])} / {len(no_owner)} units have no owner"
+        )
+    if ballot.scope_kind == ScopeKind.COMMUNITY:
+        community = ballot.community
+        buildings = len({u.building_id for u in units})
+        if community.households is None:
+            problems.append("小区户数未登记，无法核对名册 / the community's households are not recorded")
+        elif community.households != len(units):
+            problems.append(
+                f"名册 {len(units)} 个专有部分，登记户数 {community.households} 户 / the roll has {len(units)} units, "
+                f"the registry records {community.households} households"
+            )
+        if community.building_count is not None and community.building_count != buildings:
+            problems.append(
+                f"名册涉及 {buildings} 幢楼，登记楼栋数 {community.building_count} 幢 / the roll covers {buildings} "
+                f"buildings, the registry records {community.building_count}"
+            )
+    elif ballot.scope_kind == ScopeKind.BUILDING and ballot.building is not None and ballot.building.stairwells:
+        stairs = len({u.stairwell for u in units})
+        if stairs != ballot.building.stairwells:
+            problems.append(
+                f"名册涉及 {stairs} 个单元，登记单元数 {ballot.building.stairwells} 个 / the roll covers {stairs} "
+                f"stairwells, the registry records {ballot.building.stairwells}"
+            )
+    return RollCheck(units=len(units), problems=tuple(problems), clause=clause)
+
+
 def _roll_rows(ballot: Ballot) -> list[RollEntry]:
+    check = roll_check(ballot)
+    if not check.complete:
+        raise ApplicationError(
+            "名册不完整，不能开始表决：" + "；".join(p.split(" / ")[0] for p in check.problems)
+            + "。请在登记库导入或更正楼栋、房屋与业主（导入类型 buildings、units），或更正小区户数和楼栋数后再开始"
+            f"（{check.clause}）。/ roll: the owner roll is incomplete: "
+            + "; ".join(p.split(" / ")[-1] for p in check.problems)
+            + ". Import or correct the buildings, units and owners in the registry (import kinds buildings, units) or "
+            f"the community's households and building count, then open the vote ({check.clause}).",
+            code="roll.incomplete",
+            field="roll",
+        )
     rows = []
     for unit in _scope_units(ballot):
-        try:
-            area, source = unit.exclusive_area
-        except PolicyInputError as exc:
-            raise ApplicationError(
-                f"{unit_label(unit)} 没有专有部分面积（登记、实测或合同），不能冻结名册。/ Unit {unit_label(unit)} has "
-                f"no exclusive area (register, survey or contract); the roll cannot be frozen. ({exc})",
-                field="roll",
-            ) from None
+        area, source = unit.exclusive_area
         rows.append(
             RollEntry(
                 ballot=ballot,
@@ -291,15 +409,12 @@ def _roll_rows(ballot: Ballot) -> list[RollEntry]:
 
 @transaction.atomic
 def ballot_open(*, actor: User, ballot_id: int) -> Ballot:
-    """Freeze the owner roll and open the vote. One open ballot per matter and scope (a database constraint)."""
+    """Check the roll against the registry, freeze it and open the vote. One open ballot per matter and scope (a
+    database constraint)."""
     ballot = _locked_ballot(ballot_id)
     require_write(actor, ballot.community.division)
     before = _move(ballot, BallotStatus.OPEN)
-    rows = _roll_rows(ballot)
-    if not rows:
-        raise ApplicationError(
-            "表决范围内没有房屋，不能开始表决。/ The scope has no units; the vote cannot open.", field="scope"
-        )
+    rows = _roll_rows(ballot)  # refuses an incomplete roll (RULES §6a), naming the numbers and what to import
     RollEntry.objects.bulk_create(rows, batch_size=1000)
     _tally_rows(ballot, rows, {})  # validates the roll against the counting rules before anyone votes
     now = timezone.now()
@@ -324,8 +439,10 @@ def ballot_open(*, actor: User, ballot_id: int) -> Ballot:
 
 def _tally_rows(ballot: Ballot, rows: Iterable[RollEntry], ballots: dict[str, str]) -> VoteTally:
     units = [PolicyUnit(str(r.unit_id), r.owner_key, r.area_m2, r.developer_held) for r in rows]
+    # RULES §6a: a vote is counted under the rule set in force on its closing date (today while it is open).
+    closing = timezone.localtime(ballot.closed_at).date() if ballot.closed_at else timezone.localdate()
     try:
-        return tally_owner_vote(matter=ballot.matter, units=units, ballots=ballots)
+        return tally_owner_vote(matter=ballot.matter, units=units, ballots=ballots, ruleset=get_ruleset(closing))
     except PolicyInputError as exc:
         raise ApplicationError(f"名册或选票不符合计票规则：{exc} / The roll or the papers break the counting rules.",
                                field="roll") from None
@@ -344,8 +461,8 @@ def ballot_close(*, actor: User, ballot_id: int) -> Ballot:
     ballot = _locked_ballot(ballot_id)
     require_write(actor, ballot.community.division)
     before = _move(ballot, BallotStatus.CLOSED)
-    tally = ballot_tally(ballot)
     ballot.closed_at = timezone.now()
+    tally = ballot_tally(ballot)
     ballot.result = {
         **tally.to_dict(),
         "vote_count": ballot.vote_seq,

@@ -30,6 +30,12 @@ from gaizao.policy.districts import (
     resolve_district,
 )
 from gaizao.policy.errors import PolicyInputError, RuleSetError
+from gaizao.policy.funding import (
+    FundingCommunity,
+    excluded_cost_of,
+    funding_problems,
+    subsidy_commitment_date,
+)
 from gaizao.policy.life_circles import (
     LEVELS_DO_NOT_SUBSTITUTE,
     FacilityStandard,
@@ -66,7 +72,15 @@ from gaizao.policy.ruleset import (
 )
 from gaizao.policy.scope import ScopeDecision, assess_scope
 from gaizao.policy.subsidy import SubsidyDecision, municipal_subsidy
-from gaizao.policy.votes import Unit, VoteMatter, VoteTally, exclusive_area, tally_owner_vote, vote_matters
+from gaizao.policy.votes import (
+    Unit,
+    VoteMatter,
+    VoteTally,
+    exclusive_area,
+    matter_not_lower,
+    tally_owner_vote,
+    vote_matters,
+)
 
 __all__ = [
     "HANGZHOU_CITY_CODE",
@@ -79,6 +93,7 @@ __all__ = [
     "Choice",
     "District",
     "FacilityStandard",
+    "FundingCommunity",
     "LifeCircleLevel",
     "LiuyouGoal",
     "Param",
@@ -104,8 +119,10 @@ __all__ = [
     "consultation_departments",
     "delivery_modes",
     "districts",
+    "excluded_cost_of",
     "exclusive_area",
     "facility_ids",
+    "funding_problems",
     "funding_sources",
     "get_ruleset",
     "is_submission_late",
@@ -113,6 +130,7 @@ __all__ = [
     "life_circle_levels",
     "liuyou_goals",
     "load_rulesets",
+    "matter_not_lower",
     "municipal_subsidy",
     "plan_period_for",
     "plan_periods",
@@ -120,6 +138,7 @@ __all__ = [
     "project_pools",
     "renovation_modes",
     "split_largest_remainder",
+    "subsidy_commitment_date",
     "to_fen",
     "resolve_district",
     "reviewing_bureaus",

@@ -26,7 +26,7 @@ from gaizao.policy.scope import assess_scope
 from gaizao.policy.subsidy import municipal_subsidy
 from gaizao.policy.votes import Unit, exclusive_area, tally_owner_vote
 
-__all__ = ["main"]
+__all__ = ["decide", "main", "rulesets"]
 
 USAGE = """usage: gaizao rules scope|subsidy|vote FILE.json   (FILE may be - for stdin)
        gaizao rules rulesets                      list the rule sets and their dates
@@ -171,6 +171,27 @@ COMMANDS: dict[str, Callable[[Mapping[str, Any]], dict[str, Any]]] = {
     "subsidy": _run_subsidy,
     "vote": _run_vote,
 }
+
+
+def decide(command: str, text: str) -> dict[str, Any]:
+    """The decision ``gaizao rules COMMAND`` prints for the JSON ``text`` (shared with ``/api/v1/policy/``).
+
+    Raises
+    ------
+    PolicyInputError
+        Unknown command, bad JSON or a bad field (the message names the field).
+    """
+    if command not in COMMANDS:
+        raise PolicyInputError("command", f"command: unknown rule {command!r}; use scope, subsidy or vote.")
+    try:
+        return COMMANDS[command](_parse(text, "body"))
+    except TypeError as error:  # a JSON value of the wrong shape reaching a keyword
+        raise PolicyInputError("body", f"body: {error}") from None
+
+
+def rulesets() -> list[dict[str, Any]]:
+    """The rule sets and their dates, as ``gaizao rules rulesets`` prints them."""
+    return _rulesets()
 
 
 def _read(name: str, stdin: TextIO) -> str:

@@ -176,6 +176,18 @@ class ScopeRules:
 
 
 @dataclass(frozen=True, slots=True)
+class ExcludedCost:
+    """An investment the subsidy base excludes (三(三)2 "加装电梯和二次供水等投入"): the catalogue items it covers."""
+
+    id: str
+    name_zh: str
+    name_en: str
+    item_ids: tuple[str, ...]
+    clause: str
+    verified: bool = True
+
+
+@dataclass(frozen=True, slots=True)
 class SubsidyRules:
     clause: str
     applies_built_by: Param[date]
@@ -184,6 +196,36 @@ class SubsidyRules:
     original_developer_clause: str
     districts: tuple[District, ...]
     retired_districts: tuple[RetiredDistrict, ...]
+    #: the open list of excluded investments, each with its source
+    excluded_costs: tuple[ExcludedCost, ...] = ()
+    #: which date's rule set a project's subsidy follows ("annual_plan_approved": the commitment date)
+    transitional_rule: Param[str] = Param("annual_plan_approved", "RULES §6a", False)
+
+
+@dataclass(frozen=True, slots=True)
+class ProgrammeRules:
+    """Project decisions on points the text leaves open (RULES §6a), each configurable with its clause."""
+
+    publication_min_days: Param[int]
+    ballot_scope_clause: str
+    elevator_ballot_clause: str
+    plan_version_clause: str
+
+
+@dataclass(frozen=True, slots=True)
+class FundingRule:
+    """Eligibility of one funding source (RULES §6a).
+
+    ``rule`` is one of ``modes`` (only in ``modes``), ``original_developer`` (only, and always, for post-cutoff
+    保障性安居工程 communities), ``not_project_source`` (never planned in a project) or ``at_most_subsidy`` (never more
+    than the computed municipal subsidy).
+    """
+
+    source: str
+    rule: str
+    clause: str
+    modes: tuple[str, ...] = ()
+    verified: bool = True
 
 
 @dataclass(frozen=True, slots=True)
@@ -239,6 +281,8 @@ class RuleSet:
     delivery_modes: tuple[Choice, ...]
     reviewing_bureaus: tuple[Choice, ...]
     renovation_modes: tuple[Choice, ...]
+    programme: ProgrammeRules = ProgrammeRules(Param(7, "RULES §6a", False), "", "", "")
+    funding_rules: tuple[FundingRule, ...] = ()
     path: str = field(default="", compare=False)
     _district_index: Mapping[str, District] = field(default_factory=dict, repr=False, compare=False)
     _retired_index: Mapping[str, RetiredDistrict] = field(default_factory=dict, repr=False, compare=False)
@@ -560,6 +604,24 @@ def _parse(raw: Mapping[str, Any], path: Path) -> RuleSet:
             RetiredDistrict(r.text("code"), r.text("name_zh"), r.text("name_en"), r.text("successor"))
         )
         r.done()
+    excluded: list[ExcludedCost] = []
+    for e in sub.tables("excluded_costs"):
+        items_raw = e._get("item_ids")
+        if not isinstance(items_raw, list) or not items_raw or not all(isinstance(i, str) for i in items_raw):
+            raise e.fail("item_ids", "expected a non-empty list of catalogue item ids")
+        excluded.append(
+            ExcludedCost(
+                e.text("id"), e.text("name_zh"), e.text("name_en"), tuple(items_raw), e.text("clause"), e.verified()
+            )
+        )
+        e.done()
+    _unique(sub, "excluded_costs", [e.id for e in excluded])
+    transitional = sub.table("transitional_rule")
+    rule_value = transitional.text("value")
+    if rule_value not in ("annual_plan_approved",):
+        raise transitional.fail("value", f'expected "annual_plan_approved", got {rule_value!r}')
+    transitional_rule = Param(rule_value, transitional.text("clause"), transitional.verified(), transitional.text("note", ""))
+    transitional.done()
     subsidy = SubsidyRules(
         clause=sub.text("clause"),
         applies_built_by=sub.param_date("applies_built_by"),
@@ -568,6 +630,8 @@ def _parse(raw: Mapping[str, Any], path: Path) -> RuleSet:
         original_developer_clause=sub.text("original_developer_clause"),
         districts=tuple(districts),
         retired_districts=tuple(retired),
+        excluded_costs=tuple(excluded),
+        transitional_rule=transitional_rule,
     )
     sub.done()
     index: dict[str, District] = {}
@@ -653,6 +717,28 @@ def _parse(raw: Mapping[str, Any], path: Path) -> RuleSet:
         p.done()
     _unique(top, "plan_periods", [p.id for p in periods])
 
+    pg = top.table("programme")
+    programme = ProgrammeRules(
+        publication_min_days=pg.param_int("publication_min_days", 1, 90),
+        ballot_scope_clause=pg.text("ballot_scope_clause"),
+        elevator_ballot_clause=pg.text("elevator_ballot_clause"),
+        plan_version_clause=pg.text("plan_version_clause"),
+    )
+    pg.done()
+    funding_rules: list[FundingRule] = []
+    for fr in top.tables("funding_rules"):
+        rule = fr.text("rule")
+        if rule not in ("modes", "original_developer", "not_project_source", "at_most_subsidy"):
+            raise fr.fail("rule", f"unknown rule {rule!r}")
+        modes_raw = fr.data.get("modes", [])
+        fr.used.add("modes")
+        if not isinstance(modes_raw, list) or not all(isinstance(m, str) for m in modes_raw):
+            raise fr.fail("modes", "expected a list of renovation mode ids")
+        if (rule == "modes") != bool(modes_raw):
+            raise fr.fail("modes", 'a "modes" rule needs modes; other rules take none')
+        funding_rules.append(FundingRule(fr.text("source"), rule, fr.text("clause"), tuple(modes_raw), fr.verified()))
+        fr.done()
+
     ruleset = RuleSet(
         id=ruleset_id,
         document=top.text("document"),
@@ -674,12 +760,21 @@ def _parse(raw: Mapping[str, Any], path: Path) -> RuleSet:
         delivery_modes=top.choices("delivery_modes"),
         reviewing_bureaus=top.choices("reviewing_bureaus"),
         renovation_modes=top.choices("renovation_modes"),
+        programme=programme,
+        funding_rules=tuple(funding_rules),
         path=str(path),
         _district_index=index,
         _retired_index=retired_index,
     )
     top.used.add("planning")  # the special plan's section is read by gaizao.policy.planning
     top.done()
+    source_ids = {c.id for c in ruleset.funding_sources}
+    mode_ids = {c.id for c in ruleset.renovation_modes}
+    for fr_rule in ruleset.funding_rules:
+        if fr_rule.source not in source_ids:
+            raise RuleSetError(f"{path.name}: funding_rules: {fr_rule.source!r} is not a funding source id")
+        if set(fr_rule.modes) - mode_ids:
+            raise RuleSetError(f"{path.name}: funding_rules: {sorted(set(fr_rule.modes) - mode_ids)} are not mode ids")
     if calendar.submitted_to not in {b.id for b in ruleset.reviewing_bureaus}:
         raise RuleSetError(
             f"{path.name}: calendar.plan_submitted_to: {calendar.submitted_to!r} is not a reviewing bureau id"

@@ -26,6 +26,7 @@ from gaizao.policy.reasons import Reason
 from gaizao.policy.ruleset import RuleSet, Threshold, resolve_ruleset
 
 __all__ = [
+    "matter_not_lower",
     "CHOICES",
     "AreaSource",
     "Choice",
@@ -275,7 +276,7 @@ def tally_owner_vote(
         The owner roll: :class:`Unit` objects with unique ``unit_id`` and positive ``area_m2``.
     ballots
         ``owner_id -> "yes" | "no" | "abstain"``; any ballot counts as taking part. The developer votes once, under
-        the owner id its units carry.
+        any one of the owner ids its units carry.
     ruleset
         A rule set or id; None = the one in force today (the Civil Code thresholds are the same in every shipped
         rule set).
@@ -283,8 +284,8 @@ def tally_owner_vote(
     Raises
     ------
     PolicyInputError
-        A matter outside 1..9, an empty roll, a duplicate unit, a negative or zero area, developer-held units under
-        several owner ids, a ballot from someone not on the roll, or a choice other than yes/no/abstain.
+        A matter outside 1..9, an empty roll, a duplicate unit, a negative or zero area, two ballots for the
+        developer's units, a ballot from someone not on the roll, or a choice other than yes/no/abstain.
     """
     if type(matter) is not int or not 1 <= matter <= 9:
         raise PolicyInputError(
@@ -302,6 +303,7 @@ def tally_owner_vote(
     owner_area: dict[str, Decimal] = {}
     seen_units: set[str] = set()
     developer_id: str | None = None
+    developer_aliases: set[str] = set()
     developer_units = 0
     normal_owners: set[str] = set()
     unit_count = 0
@@ -322,23 +324,22 @@ def tally_owner_vote(
                     area = as_decimal(area, f"units[{index}].area_m2", positive=True)
                 owner = unit.owner_id
                 if unit.developer_held:
+                    # 法释〔2009〕7号 第9条: the developer's unsold or undelivered units count as one owner together,
+                    # whatever owner ids they carry; they count (and vote) under the first id seen.
                     if developer_id is None:
                         developer_id = owner
-                    elif owner != developer_id:
-                        raise PolicyInputError(
-                            f"units[{index}].owner_id",
-                            f"units[{index}].owner_id: developer-held units carry two owner ids ({developer_id!r} and "
-                            f"{owner!r}); they count as one owner (法释〔2009〕7号 第9条), so give them the developer's id.",
-                        )
+                    developer_aliases.add(owner)
+                    owner = developer_id
                     developer_units += 1
                 else:
                     normal_owners.add(owner)
                 previous = owner_area.get(owner)
                 owner_area[owner] = area if previous is None else previous + area
-            if developer_id is not None and developer_id in normal_owners:
+            mixed = developer_aliases & normal_owners
+            if mixed:
                 raise PolicyInputError(
                     "units",
-                    f"units: owner {developer_id!r} holds both developer-held and other units; mark every unit the "
+                    f"units: owner {sorted(mixed)[0]!r} holds both developer-held and other units; mark every unit the "
                     "developer holds developer_held=True.",
                 )
             if not unit_count:
@@ -346,7 +347,17 @@ def tally_owner_vote(
 
             part_area = yes_area = no_area = abstain_area = Decimal(0)
             yes_owners = no_owners = abstain_owners = 0
+            developer_voted: str | None = None
             for owner, choice in ballots.items():
+                if owner in developer_aliases:
+                    if developer_voted is not None:
+                        raise PolicyInputError(
+                            "ballots",
+                            f"ballots: {developer_voted!r} and {owner!r} both vote for the developer's units, which "
+                            "count as one owner (法释〔2009〕7号 第9条).",
+                        )
+                    developer_voted = owner
+                    owner = developer_id  # type: ignore[assignment]
                 area_of = owner_area.get(owner)
                 if area_of is None:
                     raise PolicyInputError("ballots", f"ballots: {owner!r} is not an owner on the roll.")
@@ -511,3 +522,16 @@ def tally_owner_vote(
         approval=approval,
         ruleset_id=rules.id,
     )
+
+
+def matter_not_lower(*, matter: int, required: int, ruleset: RuleSet | str | None = None) -> bool:
+    """True when ``matter``'s approval threshold is at least as strict as ``required``'s (RULES §6a: a higher
+    threshold may be chosen for consent or plan approval, never a lower one)."""
+    rules = resolve_ruleset(ruleset, date.today())
+    have = rules.vote.approval_for(matter)
+    need = rules.vote.approval_for(required)
+    if have.area < need.area or have.owners < need.owners:
+        return False
+    if have.area == need.area and have.owners == need.owners:
+        return not (have.comparison == "at_least" and need.comparison == "more_than")
+    return True

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 from uuid import UUID
 
@@ -19,6 +20,7 @@ from gaizao.programme.models import (
     Plan,
     PlanVersion,
     Project,
+    ProjectBallot,
     Publication,
     PublicationComment,
 )
@@ -181,12 +183,45 @@ class PlanItemIn(Schema):
     origin: str = "manual"
 
 
+class StairwellIn(Schema):
+    building_id: int
+    stairwell: str
+
+
 class PlanIn(Schema):
     mode: str
     delivery_mode: str = ""
     items: list[PlanItemIn]
     funding: dict[str, str] = {}
     note: str = ""
+    elevator_stairwells: list[StairwellIn] = []
+
+
+class ProjectBallotIn(Schema):
+    community_id: int
+    purpose: str
+    question: str = ""
+    matter: int | None = None
+    scope_kind: str = "community"
+    building_id: int | None = None
+    stairwell: str = ""
+    closes_at: dt.datetime | None = None
+
+
+def project_ballot_out(link: ProjectBallot) -> dict[str, Any]:
+    ballot = link.ballot
+    return {
+        "id": link.pk,
+        "ballot_id": ballot.pk,
+        "community_id": link.community_id,
+        "community": link.community.name,
+        "purpose": link.purpose,
+        "matter": ballot.matter,
+        "scope_kind": ballot.scope_kind,
+        "status": ballot.status,
+        "approved": ballot.approved if ballot.status in ("closed", "published") else None,
+        "plan_version": link.plan_version.number if link.plan_version else None,
+    }
 
 
 class ReasonIn(Schema):
@@ -275,6 +310,24 @@ def project_conditions(request: HttpRequest, project_id: int) -> list[dict[str, 
     return [c.to_dict() for c in services.implementation_conditions(project)]
 
 
+@router.get("/projects/{project_id}/ballots", summary="Consent and plan-approval ballots opened for the project")
+def project_ballots(request: HttpRequest, project_id: int) -> list[dict[str, Any]]:
+    project = selectors.get_project(request.user, project_id)
+    links = project.ballots.select_related("ballot", "community", "plan_version")
+    return [project_ballot_out(link) for link in links]
+
+
+@router.post(
+    "/projects/{project_id}/ballots",
+    response={201: dict},
+    summary="Open a consent or plan-approval ballot (draft) for the project and one of its communities",
+)
+def create_project_ballot(request: HttpRequest, project_id: int, payload: ProjectBallotIn) -> Status[dict[str, Any]]:
+    project = selectors.get_project(request.user, project_id)
+    link = services.project_ballot_create(actor=request.user, project=project, **payload.dict())
+    return Status(201, project_ballot_out(link))
+
+
 @router.post("/projects/{project_id}/move", summary="Move the project to another pool")
 def move_project(request: HttpRequest, project_id: int, payload: MoveIn) -> Any:
     from gaizao.errors import StateError
@@ -314,6 +367,7 @@ def save_plan(request: HttpRequest, project_id: int, payload: PlanIn) -> Status[
         items=[i.dict() for i in payload.items],
         funding=payload.funding,
         note=payload.note,
+        elevator_stairwells=[e.dict() for e in payload.elevator_stairwells],
     )
     return Status(201, version_out(version))
 

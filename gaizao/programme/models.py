@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import uuid
 from decimal import Decimal
+from typing import Any
 
 from django.conf import settings
 from django.db import models
@@ -197,6 +198,8 @@ class PlanVersion(models.Model):
     )
     subsidy = models.JSONField(default=dict, blank=True)
     bundle = models.JSONField(default=list, blank=True)
+    #: stairwells an elevator retrofit concerns: ``[{"building_id", "building", "stairwell"}]`` (RULES §6a)
+    elevator_stairwells = models.JSONField(_("加装电梯单元 / elevator stairwells"), default=list, blank=True)
     note = models.TextField(_("说明 / note"), blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
@@ -218,6 +221,37 @@ class PlanVersion(models.Model):
     @property
     def funding_balanced(self) -> bool:
         return self.funding_total == self.estimate
+
+    def substance(self) -> tuple[Any, ...]:
+        """What a plan-approval ballot approves: the items (id, quantity), the mode and the estimate. A version that
+        changes any of them needs a new plan-approval ballot (RULES §6a)."""
+        items = tuple(sorted((str(i.get("item_id")), str(Decimal(str(i.get("quantity", "0"))))) for i in self.items))
+        return (self.mode, items, Decimal(self.estimate).quantize(Decimal("0.01")))
+
+
+class ProjectBallot(models.Model):
+    """A consent or plan-approval ballot opened for a project and one of its communities; plan approval names the
+    plan version it approves (RULES §6a "which ballot counts"). The ballot itself lives in participation."""
+
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="ballots")
+    community = models.ForeignKey("registry.Community", on_delete=models.PROTECT, related_name="+")
+    ballot = models.OneToOneField("participation.Ballot", on_delete=models.PROTECT, related_name="+")
+    purpose = models.CharField(_("用途 / purpose"), max_length=32)
+    plan_version = models.ForeignKey(
+        PlanVersion, null=True, blank=True, on_delete=models.PROTECT, related_name="ballots"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["project", "community", "-created_at", "-id"]
+        verbose_name = _("项目表决 / project ballot")
+
+    def __str__(self) -> str:
+        return f"{self.project_id}:{self.community_id}:{self.purpose}"
+
+    @property
+    def division(self):
+        return self.project.division
 
 
 class Consultation(models.Model):

@@ -6,7 +6,6 @@ Nothing here decides a rule: choices, clauses and deadlines all come from the ru
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
 
 from gaizao.policy import get_ruleset
 from gaizao.policy import programme as _programme
@@ -92,18 +91,3 @@ def publication_clause() -> str:
 
 def funding_clause() -> str:
     return _first_clause(funding_sources(), "杭政办函〔2022〕10号 三(三)")
-
-
-def subsidy_excluded_kind(item: Any) -> str | None:
-    """Which cost the subsidy base excludes this catalogue item under (RULES §3): "elevator", "secondary_water" or
-    None. Uses the policy's own mapping when it offers one."""
-    from gaizao.policy import catalogue
-
-    own = getattr(catalogue, "subsidy_excluded_kind", None)
-    if own is not None:
-        return own(item.id)  # type: ignore[no-any-return]
-    if item.bundle_key == "elevator":
-        return "elevator"
-    if item.id == "secondary_water_supply":
-        return "secondary_water"
-    return None

@@ -1,7 +1,7 @@
 """Reads of the programme workflow. Every user-visible read goes through ``gaizao.accounts.access.scoped``.
 
-Other apps (participation, lifecircle) are called through the small adapters at the bottom, which answer
-"nothing yet" when the other app's function does not exist, so this app works before theirs lands.
+Other apps below this one (participation, lifecircle) are read through their own selectors, called directly: a
+missing function is an error, never "nothing yet".
 """
 
 from __future__ import annotations
@@ -224,64 +224,89 @@ def unit_rate_for(*, district: Any, item_id: str) -> UnitRate | None:
     return UnitRate.objects.filter(division=city, item_id=item_id).first()
 
 
-# --- adapters to apps being written alongside -----------------------------------------------------------------------
+# --- other apps' data (participation, lifecircle), through their selectors -----------------------------------------
 
 
 @dataclass(frozen=True)
-class VoteStatus:
+class ProjectBallotOutcome:
+    """A ballot opened for a project and community, with its outcome (None fields while it is not closed)."""
+
+    ballot_id: int
+    purpose: str
+    status: str
+    closed: bool
     approved: bool
-    found: bool
+    matter: int
+    scope_kind: str
+    plan_version_id: int | None
+    plan_version_number: int | None
 
 
-def ballot_outcome(*, community_id: int, purpose: str) -> VoteStatus:
-    """Latest outcome of a community's ballot for ``purpose`` ("renovation_consent" or "plan_approval")."""
-    try:
-        from gaizao.participation.selectors import latest_ballot_outcome
-    except (ImportError, AttributeError):
-        return VoteStatus(approved=False, found=False)
-    outcome = latest_ballot_outcome(community_id=community_id, purpose=purpose)
-    if outcome is None:
-        return VoteStatus(approved=False, found=False)
-    return VoteStatus(approved=bool(getattr(outcome, "approved", False)), found=True)
+def project_ballot_outcomes(*, project_id: int, community_id: int, purpose: str) -> list[ProjectBallotOutcome]:
+    """The ballots opened for ``project_id`` in ``community_id`` for ``purpose``, newest first."""
+    from gaizao.participation import selectors as participation
+    from gaizao.programme.models import ProjectBallot
+
+    links = list(
+        ProjectBallot.objects.filter(project_id=project_id, community_id=community_id, purpose=purpose)
+        .select_related("plan_version")
+        .order_by("-created_at", "-id")
+    )
+    outcomes = participation.ballot_outcomes(ballot_ids=[link.ballot_id for link in links])
+    out = []
+    for link in links:
+        outcome = outcomes[link.ballot_id]
+        out.append(
+            ProjectBallotOutcome(
+                ballot_id=link.ballot_id,
+                purpose=link.purpose,
+                status=outcome.status if outcome else participation.ballot_status(ballot_id=link.ballot_id),
+                closed=outcome is not None,
+                approved=bool(outcome and outcome.approved),
+                matter=outcome.matter if outcome else 0,
+                scope_kind=outcome.scope_kind if outcome else "",
+                plan_version_id=link.plan_version_id,
+                plan_version_number=link.plan_version.number if link.plan_version else None,
+            )
+        )
+    return out
+
+
+def stairwell_ballot_outcome(*, building_id: int, stairwell: str) -> Any:
+    """The latest closed elevator ballot of one stairwell (participation's ``BallotOutcome``), or None."""
+    from gaizao.participation.selectors import stairwell_ballot_outcome as fetch
+
+    return fetch(building_id=building_id, stairwell=stairwell, purpose="elevator")
 
 
 def needs_priorities(*, community_id: int) -> list[tuple[str, float]]:
-    """Residents' needs survey priorities (catalogue item id, score), best first; empty until participation lands."""
-    try:
-        from gaizao.participation.selectors import needs_priorities as fetch
-    except (ImportError, AttributeError):
-        return []
-    return list(fetch(community_id=community_id) or [])
+    """Residents' needs survey priorities (catalogue item id, score), best first."""
+    from gaizao.participation.selectors import needs_priorities as fetch
+
+    return list(fetch(community_id=community_id))
 
 
 def community_gap_items(*, community_id: int) -> list[str]:
-    """Catalogue items the life-circle gaps recommend; empty until lifecircle lands."""
-    try:
-        from gaizao.lifecircle.selectors import community_gap_items as fetch
-    except (ImportError, AttributeError):
-        return []
-    return list(fetch(community_id=community_id) or [])
+    """Catalogue items the life-circle gaps recommend."""
+    from gaizao.lifecircle.selectors import community_gap_items as fetch
+
+    return list(fetch(community_id=community_id))
 
 
 def renovation_unit_proposals(*, user: Any) -> list[dict[str, Any]]:
     """Renovation units (连片) the life-circle engine proposes from the latest run in the user's scope, limited to
-    communities the user may see; ``[]`` until lifecircle lands or when no run exists.
+    communities the user may see; ``[]`` when no run exists.
 
     Each item: ``{"community_ids": [...], "communities": [Community, ...], "shared_gaps": [...]}``.
     """
-    try:
-        from gaizao.lifecircle import selectors as lc
+    from gaizao.lifecircle import selectors as lc
 
-        latest_run_for = lc.latest_run_for
-        fetch = lc.renovation_unit_proposals
-    except (ImportError, AttributeError):
-        return []
-    run = latest_run_for(user)
+    run = lc.latest_run_for(user)
     if run is None:
         return []
     visible = {c.pk: c for c in screened_communities_for(user)}
     out = []
-    for unit in fetch(run_id=run.pk) or []:
+    for unit in lc.renovation_unit_proposals(run_id=run.pk):
         ids = [int(i) for i in unit.get("community_ids", [])]
         if len(ids) < 2 or not all(i in visible for i in ids):
             continue

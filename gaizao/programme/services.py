@@ -37,6 +37,7 @@ from gaizao.programme.models import (
     PlanState,
     PlanVersion,
     Project,
+    ProjectBallot,
     ProjectCommunity,
     ProjectState,
     Publication,
@@ -48,6 +49,7 @@ from gaizao.programme.models import (
 from gaizao.programme.selectors import unit_rates_map
 
 FEN = Decimal("0.01")
+PROJECT_BALLOT_PURPOSES = ("renovation_consent", "plan_approval")
 
 PROJECT_TRANSITIONS: dict[str, frozenset[str]] = {
     ProjectState.RESERVE: frozenset({ProjectState.PLANNING, ProjectState.WITHDRAWN}),
@@ -242,6 +244,9 @@ class Condition:
     message: str
     clause: str
     community: str = ""
+    ballot: int | None = None
+    plan_version: int | None = None
+    stairwell: str = ""
 
     @property
     def message_zh(self) -> str:
@@ -259,55 +264,321 @@ class Condition:
             "message": self.message,
             "clause": self.clause,
             "community": self.community,
+            "ballot": self.ballot,
+            "plan_version": self.plan_version,
+            "stairwell": self.stairwell,
         }
 
 
-def implementation_conditions(project: Project, *, now: dt.datetime | None = None) -> list[Condition]:
-    """Every condition of moving ``project`` to 实施 (四(三), 三(二); 民法典 第278条), met or not."""
-    now = _now(now)
+def _policy_rules(on: dt.date) -> Any:
+    from gaizao.policy import get_ruleset
+
+    return get_ruleset(on)
+
+
+def _vote_conditions(project: Project, current: PlanVersion | None, on: dt.date) -> list[Condition]:
+    """Consent and plan approval per community: community-wide ballots opened for this project, on the rule set's
+    matter or a stricter one; plan approval for a version with the current version's items, mode and estimate."""
+    from gaizao.policy import matter_not_lower
+
+    ruleset = _policy_rules(on)
+    required = ruleset.vote.renovation_consent_matter.value
+    scope_clause = ruleset.programme.ballot_scope_clause
+    version_clause = ruleset.programme.plan_version_clause
+    vote_clause = rules.vote_clause(on)
     out: list[Condition] = []
-    vote_clause = rules.vote_clause(now.date())
     for community in project.communities.order_by("code"):
-        for purpose, zh, en in (
-            ("renovation_consent", "改造意愿表决", "renovation consent vote"),
-            ("plan_approval", "改造方案表决", "plan approval vote"),
-        ):
-            status = selectors.ballot_outcome(community_id=community.pk, purpose=purpose)
-            if status.approved:
-                msg = f"小区“{community.name}”{zh}已通过。/ {community.name}: {en} passed."
-            elif status.found:
-                msg = f"小区“{community.name}”{zh}未通过。/ {community.name}: {en} did not pass."
-            else:
-                msg = f"小区“{community.name}”尚无{zh}结果。/ {community.name}: no {en} yet."
-            out.append(Condition(f"vote.{purpose}", status.approved, msg, vote_clause, community.name))
+        name = community.name
+        # consent
+        ballots = selectors.project_ballot_outcomes(
+            project_id=project.pk, community_id=community.pk, purpose="renovation_consent"
+        )
+        valid = [b for b in ballots if b.closed and b.scope_kind == "community"]
+        valid = [b for b in valid if matter_not_lower(matter=b.matter, required=required, ruleset=ruleset)]
+        passed = next((b for b in valid if b.approved), None)
+        if passed is not None:
+            c = Condition(
+                "vote.renovation_consent",
+                True,
+                f"小区“{name}”改造意愿表决（第{passed.ballot_id}号，全体业主，第278条第{passed.matter}项）已通过。/ "
+                f"{name}: renovation consent ballot #{passed.ballot_id} (whole community, matter {passed.matter}) "
+                "passed.",
+                f"{vote_clause}；{scope_clause}",
+                name,
+                ballot=passed.ballot_id,
+            )
+        elif valid:
+            c = Condition(
+                "vote.renovation_consent",
+                False,
+                f"小区“{name}”改造意愿表决（第{valid[0].ballot_id}号）未通过。/ {name}: renovation consent ballot "
+                f"#{valid[0].ballot_id} did not pass.",
+                vote_clause,
+                name,
+                ballot=valid[0].ballot_id,
+            )
+        else:
+            pending = next((b for b in ballots if not b.closed), None)
+            c = Condition(
+                "vote.renovation_consent",
+                False,
+                f"小区“{name}”尚无本项目的全体业主改造意愿表决结果"
+                + (f"（第{pending.ballot_id}号表决{pending.status}）" if pending else "")
+                + f"。/ {name}: no whole-community renovation consent result for this project yet.",
+                f"{vote_clause}；{scope_clause}",
+                name,
+            )
+        out.append(c)
+        # plan approval
+        ballots = selectors.project_ballot_outcomes(
+            project_id=project.pk, community_id=community.pk, purpose="plan_approval"
+        )
+        valid = [b for b in ballots if b.closed and b.scope_kind == "community"]
+        valid = [b for b in valid if matter_not_lower(matter=b.matter, required=required, ruleset=ruleset)]
+        approved = [b for b in valid if b.approved]
+        substance = current.substance() if current is not None else None
+        versions = {
+            v.pk: v
+            for v in PlanVersion.objects.filter(pk__in=[b.plan_version_id for b in approved if b.plan_version_id])
+        }
+        matching = next(
+            (
+                b
+                for b in approved
+                if b.plan_version_id in versions and versions[b.plan_version_id].substance() == substance
+            ),
+            None,
+        )
+        now_no = current.number if current is not None else 0
+        if current is None:
+            c = Condition(
+                "vote.plan_approval",
+                False,
+                f"小区“{name}”：尚无改造方案，不能认可。/ {name}: there is no plan to approve.",
+                version_clause,
+                name,
+            )
+        elif matching is not None:
+            same = matching.plan_version_number == now_no
+            c = Condition(
+                "vote.plan_approval",
+                True,
+                f"小区“{name}”方案认可表决（第{matching.ballot_id}号）已通过，认可第{matching.plan_version_number}版"
+                + ("" if same else f"（现行第{now_no}版改造内容、模式和估算未变）")
+                + f"。/ {name}: plan approval ballot #{matching.ballot_id} passed, approving version "
+                f"{matching.plan_version_number}"
+                + ("" if same else f" (current version {now_no} keeps its items, mode and estimate)")
+                + ".",
+                f"{vote_clause}；{version_clause}",
+                name,
+                ballot=matching.ballot_id,
+                plan_version=matching.plan_version_number,
+            )
+        elif approved:
+            old = approved[0]
+            c = Condition(
+                "vote.plan_approval",
+                False,
+                f"小区“{name}”方案认可表决（第{old.ballot_id}号）认可的是第{old.plan_version_number}版，现行第{now_no}版"
+                f"改变了改造内容、模式或估算，须重新表决。/ {name}: plan approval ballot #{old.ballot_id} approved "
+                f"version {old.plan_version_number}; current version {now_no} changes the items, mode or estimate and "
+                "needs a new plan approval ballot.",
+                version_clause,
+                name,
+                ballot=old.ballot_id,
+                plan_version=old.plan_version_number,
+            )
+        elif valid:
+            c = Condition(
+                "vote.plan_approval",
+                False,
+                f"小区“{name}”方案认可表决（第{valid[0].ballot_id}号，第{valid[0].plan_version_number}版）未通过。/ "
+                f"{name}: plan approval ballot #{valid[0].ballot_id} (version {valid[0].plan_version_number}) did "
+                "not pass.",
+                vote_clause,
+                name,
+                ballot=valid[0].ballot_id,
+                plan_version=valid[0].plan_version_number,
+            )
+        else:
+            c = Condition(
+                "vote.plan_approval",
+                False,
+                f"小区“{name}”尚无现行第{now_no}版方案的全体业主认可表决结果。/ {name}: no whole-community plan "
+                f"approval result for current version {now_no} yet.",
+                f"{vote_clause}；{version_clause}",
+                name,
+            )
+        out.append(c)
+    return out
+
+
+def _elevator_conditions(current: PlanVersion | None, on: dt.date) -> list[Condition]:
+    """A plan with elevator retrofits needs a passed ballot of each stairwell concerned (RULES §6a)."""
+    from gaizao.policy import excluded_cost_of
+
+    if current is None:
+        return []
+    ruleset = _policy_rules(on)
+    clause = ruleset.programme.elevator_ballot_clause
+    has_elevator = any(excluded_cost_of(str(i.get("item_id")), on=on) == "elevator" for i in current.items)
+    if not has_elevator:
+        return []
+    stairwells = list(current.elevator_stairwells or [])
+    if not stairwells:
+        return [
+            Condition(
+                "vote.elevator",
+                False,
+                "方案含加装电梯，但未列明所涉单元。/ The plan includes elevator retrofits but names no stairwell.",
+                clause,
+            )
+        ]
+    out = []
+    for s in stairwells:
+        label = f"{s.get('community', '')} {s.get('building', '')}幢{s.get('stairwell', '')}单元".strip()
+        outcome = selectors.stairwell_ballot_outcome(building_id=int(s["building_id"]), stairwell=str(s["stairwell"]))
+        if outcome is not None and outcome.approved:
+            out.append(
+                Condition(
+                    "vote.elevator",
+                    True,
+                    f"{label}加装电梯表决（第{outcome.ballot_id}号）已通过。/ {label}: elevator ballot "
+                    f"#{outcome.ballot_id} passed.",
+                    clause,
+                    s.get("community", ""),
+                    ballot=outcome.ballot_id,
+                    stairwell=label,
+                )
+            )
+        else:
+            state_zh = "未通过" if outcome is not None else "尚无表决结果"
+            state_en = "did not pass" if outcome is not None else "has no result yet"
+            out.append(
+                Condition(
+                    "vote.elevator",
+                    False,
+                    f"{label}加装电梯单元表决{state_zh}。/ {label}: the stairwell's elevator ballot {state_en}.",
+                    clause,
+                    s.get("community", ""),
+                    ballot=outcome.ballot_id if outcome is not None else None,
+                    stairwell=label,
+                )
+            )
+    return out
+
+
+def _funding_conditions(project: Project, current: PlanVersion | None, on: dt.date) -> list[Condition]:
+    if current is None:
+        return []
+    problems = funding_problems_of(project, current, on=on)
+    if not problems:
+        return [
+            Condition(
+                "funding.eligible",
+                True,
+                "资金来源符合规则。/ Every funding source is allowed by the rules.",
+                rules.funding_clause(),
+            )
+        ]
+    return [Condition(r.code, False, f"{r.message}。/ {r.message_en}.", r.clause) for r in problems]
+
+
+def funding_problems_of(project: Project, version: PlanVersion, *, on: dt.date) -> list[Any]:
+    """The funding rules ``version`` breaks (policy ``Reason``s, each naming its clause)."""
+    from gaizao.policy import FundingCommunity, funding_problems
+
+    return list(
+        funding_problems(
+            funding={k: Decimal(v) for k, v in version.funding.items()},
+            mode=version.mode,
+            communities=[
+                FundingCommunity(c.name, c.built_year, c.affordable_housing)
+                for c in project.communities.order_by("code")
+            ],
+            municipal_subsidy=version.subsidy_amount,
+            on=on,
+        )
+    )
+
+
+def implementation_conditions(project: Project, *, now: dt.datetime | None = None) -> list[Condition]:
+    """Every condition of moving ``project`` to 实施 (四(三), 三(二), 三(三); 民法典 第278条; RULES §6a), met or not.
+
+    One list, the same in the page, the API (409 with ``missing``) and the Word and Excel outputs.
+    """
+    now = _now(now)
+    on = timezone.localtime(now).date()
     plan = Plan.objects.filter(project=project).select_related("current_version").first()
+    current = plan.current_version if plan is not None else None
+    out: list[Condition] = _vote_conditions(project, current, on)
+    out += _elevator_conditions(current, on)
     plan_ok = plan is not None and plan.state in (PlanState.FINALISED, PlanState.FROZEN)
     out.append(
         Condition(
             "plan.finalised",
             plan_ok,
-            "改造方案已定稿（资金平衡）。/ The renovation plan is finalised (funding balanced)."
-            if plan_ok
+            f"改造方案已定稿（第{current.number}版，资金平衡）。/ The renovation plan is finalised (version "
+            f"{current.number}, funding balanced)."
+            if plan_ok and current is not None
             else "改造方案尚未定稿。/ The renovation plan is not finalised.",
             rules.plan_clause(),
         )
     )
-    consultation = project.consultations.filter(state=ConsultationState.COMPLETED).first()
-    if consultation is None:
-        c_ok, c_msg = False, "联合会商尚未完成。/ The joint consultation is not completed."
-    elif not consultation.agreed:
-        c_ok, c_msg = False, "联合会商有部门不同意。/ A department disagreed in the joint consultation."
-    else:
-        c_ok, c_msg = True, "联合会商已完成。/ The joint consultation is completed."
-    out.append(Condition("consultation.completed", c_ok, c_msg, rules.consultation_clause()))
-    current = plan.current_version_id if plan else None
-    publication = (
-        project.publications.exclude(state=PublicationState.WITHDRAWN).filter(plan_version_id=current).first()
-        if current
+    out += _funding_conditions(project, current, on)
+    version_clause = _policy_rules(on).programme.plan_version_clause
+    consultation = (
+        project.consultations.filter(state=ConsultationState.COMPLETED)
+        .select_related("plan_version")
+        .order_by("-completed_at", "-id")
+        .first()
+    )
+    for_current = (
+        project.consultations.filter(state=ConsultationState.COMPLETED, plan_version_id=current.pk)
+        .order_by("-completed_at", "-id")
+        .first()
+        if current is not None
         else None
     )
+    c_clause = rules.consultation_clause()
+    if for_current is not None and for_current.agreed:
+        c_ok = True
+        c_msg = (
+            f"联合会商已完成，审议的是现行第{current.number}版方案。/ The joint consultation is completed on current "  # type: ignore[union-attr]
+            f"version {current.number}."  # type: ignore[union-attr]
+        )
+    elif for_current is not None:
+        c_ok, c_msg = False, "联合会商有部门不同意。/ A department disagreed in the joint consultation."
+    elif consultation is not None and consultation.plan_version is not None and current is not None:
+        c_ok = False
+        c_msg = (
+            f"联合会商审议的是第{consultation.plan_version.number}版方案，现行为第{current.number}版，须就现行版本重新会商。"
+            f"/ The joint consultation reviewed version {consultation.plan_version.number}; the current version is "
+            f"{current.number} and needs its own consultation."
+        )
+        c_clause = f"{c_clause}；{version_clause}"
+    else:
+        c_ok, c_msg = False, "现行方案的联合会商尚未完成。/ The joint consultation of the current plan is not completed."
+    out.append(Condition("consultation.completed", c_ok, c_msg, c_clause))
+    publication = (
+        project.publications.exclude(state=PublicationState.WITHDRAWN)
+        .filter(plan_version_id=current.pk)
+        .order_by("-starts_at", "-id")
+        .first()
+        if current is not None
+        else None
+    )
+    min_days = _policy_rules(on).programme.publication_min_days
+    p_clause = rules.publication_clause()
     if publication is None:
         p_ok, p_msg = False, "现行方案尚未公示。/ The current plan version has not been published."
+    elif publication.days < min_days.value:
+        p_ok = False
+        p_msg = (
+            f"方案公示期 {publication.days} 天，少于规定的 {min_days.value} 天。/ The publication period of "
+            f"{publication.days} days is shorter than the minimum of {min_days.value} days."
+        )
+        p_clause = min_days.clause
     elif not publication.is_finished(now):
         p_ok = False
         p_msg = (
@@ -315,8 +586,12 @@ def implementation_conditions(project: Project, *, now: dt.datetime | None = Non
             f"The publication period runs until {timezone.localtime(publication.ends_at):%Y-%m-%d %H:%M}."
         )
     else:
-        p_ok, p_msg = True, "方案公示期已满。/ The publication period has finished."
-    out.append(Condition("publication.finished", p_ok, p_msg, rules.publication_clause()))
+        p_ok = True
+        p_msg = (
+            f"现行第{current.number}版方案公示 {publication.days} 天已期满。/ Current version {current.number} was "  # type: ignore[union-attr]
+            f"published for {publication.days} days; the period has finished."
+        )
+    out.append(Condition("publication.finished", p_ok, p_msg, p_clause))
     return out
 
 
@@ -364,31 +639,133 @@ def project_move(
     return project
 
 
+# --- ballots opened for the project ---------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def project_ballot_create(
+    *,
+    actor: Any,
+    project: Project,
+    community_id: int,
+    purpose: str,
+    question: str = "",
+    matter: int | None = None,
+    scope_kind: str = "community",
+    building_id: int | None = None,
+    stairwell: str = "",
+    closes_at: dt.datetime | None = None,
+    is_sample: bool = False,
+) -> ProjectBallot:
+    """Open (as a draft) a consent or plan-approval ballot for ``project`` in one of its communities (RULES §6a).
+
+    The ballot is created by participation (which enforces the matter and the community-wide scope); plan approval
+    is for the plan's current version, which must exist. Opening the ballot checks the roll against the registry.
+    """
+    from gaizao.participation import services as participation
+
+    if purpose not in PROJECT_BALLOT_PURPOSES:
+        raise ApplicationError(
+            "项目表决用于改造意愿或方案认可。/ purpose: a project ballot is renovation_consent or plan_approval.",
+            field="purpose",
+        )
+    community = project.communities.filter(pk=community_id).first()
+    if community is None:
+        raise ApplicationError(
+            "该小区不在本项目中。/ community_id: the community is not part of this project.", field="community_id"
+        )
+    if project.state in (ProjectState.IMPLEMENTING, ProjectState.WITHDRAWN):
+        raise StateError("项目已实施或撤销。/ project: the project is implementing or withdrawn.")
+    plan = Plan.objects.select_related("current_version").get(project=project)
+    version = None
+    if purpose == "plan_approval":
+        version = plan.current_version
+        if version is None:
+            raise ApplicationError(
+                "请先编制改造方案，方案认可表决针对现行版本。/ plan: save a plan first; plan approval is for its "
+                "current version.",
+                field="plan",
+            )
+    default_question = (
+        f"是否同意对{community.name}实施老旧小区综合改造（{project.code}）？"
+        if purpose == "renovation_consent"
+        else f"是否认可{community.name}改造方案第{version.number}版（估算 {version.estimate} 元）？"  # type: ignore[union-attr]
+    )
+    ballot = participation.ballot_create(
+        actor=actor,
+        community_id=community.pk,
+        purpose=purpose,
+        question=question or default_question,
+        matter=matter,
+        scope_kind=scope_kind,
+        building_id=building_id,
+        stairwell=stairwell,
+        closes_at=closes_at,
+        is_sample=is_sample,
+        project_ref=project.code,
+    )
+    link = ProjectBallot.objects.create(
+        project=project, community=community, ballot=ballot, purpose=purpose, plan_version=version
+    )
+    audit_record(
+        actor=actor,
+        action="project.ballot",
+        obj=project,
+        changes={
+            "ballot": ballot.pk,
+            "community": community.code,
+            "purpose": purpose,
+            "plan_version": version.number if version else None,
+        },
+    )
+    return link
+
+
 # --- plans ----------------------------------------------------------------------------------------------------------
 
 
-def _subsidy_for(
-    project: Project, *, estimate: Decimal, elevator: Decimal, water: Decimal, on: dt.date
-) -> tuple[Decimal, dict[str, Any]]:
-    """Expected municipal subsidy: the estimate stands in for the final accounts (RULES §3), split over the
-    project's communities by building area when it is a renovation unit."""
-    from gaizao.policy import PolicyInputError, municipal_subsidy
+def subsidy_date(project: Project, *, now: dt.datetime) -> tuple[dt.date, Any]:
+    """The date whose rule set the project's subsidy follows (RULES §6a transitional rule) and the reason."""
+    from gaizao.policy import subsidy_commitment_date
 
+    approved = (
+        AnnualPlan.objects.filter(projects=project, state=AnnualPlanState.APPROVED, approved_at__isnull=False)
+        .order_by("approved_at")
+        .values_list("approved_at", flat=True)
+        .first()
+    )
+    return subsidy_commitment_date(
+        annual_plan_approved_on=timezone.localtime(approved).date() if approved else None,
+        estimate_on=timezone.localtime(now).date(),
+    )
+
+
+def _subsidy_for(
+    project: Project, *, estimate: Decimal, elevator: Decimal, water: Decimal, now: dt.datetime
+) -> tuple[Decimal, dict[str, Any]]:
+    """Expected municipal subsidy: the estimate stands in for the final accounts (RULES §3). For a renovation unit
+    the estimate and the excluded costs are split over the communities by building area with the largest-remainder
+    method (the parts add up exactly), and each community's subsidy is computed on its part."""
+    from gaizao.policy import PolicyInputError, municipal_subsidy, split_largest_remainder
+
+    on, transitional = subsidy_date(project, now=now)
     communities = list(project.communities.order_by("code"))
     areas = [c.building_area_m2 or Decimal(0) for c in communities]
-    total_area = sum(areas, Decimal(0))
+    weights = areas if sum(areas, Decimal(0)) > 0 else [Decimal(1)] * len(communities)
+    estimates = split_largest_remainder(estimate, weights, field="estimate")
+    elevators = split_largest_remainder(elevator, weights, field="elevator_cost")
+    waters = split_largest_remainder(water, weights, field="secondary_water_cost")
     parts = []
     amount = Decimal(0)
-    for community, area in zip(communities, areas, strict=True):
-        share = (area / total_area) if total_area else Decimal(1) / len(communities)
+    for community, area, part, lift, pipe in zip(communities, areas, estimates, elevators, waters, strict=True):
         try:
             decision = municipal_subsidy(
                 district=project.district.code,
                 built_year=community.built_year,
                 affordable_housing=community.affordable_housing,
-                final_accounts=estimate * share,
-                elevator_cost=elevator * share,
-                secondary_water_cost=water * share,
+                final_accounts=part,
+                elevator_cost=lift,
+                secondary_water_cost=pipe,
                 building_area_m2=area,
                 on=on,
             )
@@ -397,9 +774,49 @@ def _subsidy_for(
             continue
         data = decision.to_dict()
         data["community"] = community.name
+        data["estimate_part"] = str(part)
         parts.append(data)
         amount += decision.amount
-    return amount.quantize(FEN, rounding=ROUND_HALF_UP), {"amount": str(amount), "parts": parts}
+    return amount.quantize(FEN, rounding=ROUND_HALF_UP), {
+        "amount": str(amount),
+        "on": on.isoformat(),
+        "transitional": transitional.to_dict(),
+        "parts": parts,
+    }
+
+
+def _elevator_stairwells(project: Project, raw: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Validate the stairwells an elevator retrofit concerns: buildings of the project's communities."""
+    from gaizao.registry.models import Building
+
+    out = []
+    seen = set()
+    for entry in raw or []:
+        building = (
+            Building.objects.select_related("community")
+            .filter(pk=entry.get("building_id"), community__in=project.communities.all())
+            .first()
+        )
+        stairwell = str(entry.get("stairwell", "")).strip()
+        if building is None or not stairwell:
+            raise ApplicationError(
+                "加装电梯单元须为本项目小区的楼栋和单元号。/ elevator_stairwells: each entry needs a building of the "
+                "project's communities and a stairwell.",
+                field="elevator_stairwells",
+            )
+        key = (building.pk, stairwell)
+        if key in seen:
+            continue
+        seen.add(key)
+        out.append(
+            {
+                "building_id": building.pk,
+                "building": building.code,
+                "stairwell": stairwell,
+                "community": building.community.name,
+            }
+        )
+    return out
 
 
 @transaction.atomic
@@ -412,10 +829,11 @@ def plan_save(
     items: list[dict[str, Any]],
     funding: dict[str, Any],
     note: str = "",
+    elevator_stairwells: list[dict[str, Any]] | None = None,
     now: dt.datetime | None = None,
 ) -> PlanVersion:
     """Save the plan as a new version: price the items, check the funding sources, compute the expected subsidy."""
-    from gaizao.policy import PolicyInputError
+    from gaizao.policy import PolicyInputError, excluded_cost_of
     from gaizao.policy.catalogue import catalogue_item, comprehensive_bundle
 
     now = _now(now)
@@ -465,7 +883,7 @@ def plan_save(
                 )
             rate = found.rate
         amount = (quantity * rate).quantize(FEN, rounding=ROUND_HALF_UP)
-        kind = rules.subsidy_excluded_kind(item)
+        kind = excluded_cost_of(item_id, on=now.date())
         if kind == "elevator":
             elevator += amount
         elif kind == "secondary_water":
@@ -497,9 +915,8 @@ def plan_save(
         if amount:
             clean_funding[source] = str(amount)
     funding_total = sum((Decimal(v) for v in clean_funding.values()), Decimal(0)).quantize(FEN)
-    subsidy_amount, subsidy = _subsidy_for(
-        project, estimate=estimate, elevator=elevator, water=water, on=now.date()
-    )
+    subsidy_amount, subsidy = _subsidy_for(project, estimate=estimate, elevator=elevator, water=water, now=now)
+    stairwells = _elevator_stairwells(project, elevator_stairwells or [])
     bundle = [
         {
             "key": c.key,
@@ -523,6 +940,7 @@ def plan_save(
         subsidy_amount=subsidy_amount,
         subsidy=subsidy,
         bundle=bundle,
+        elevator_stairwells=stairwells,
         note=note,
         created_by=actor if getattr(actor, "is_authenticated", False) else None,
     )
@@ -561,6 +979,22 @@ def plan_finalise(*, actor: Any, project: Project) -> Plan:
                 field="funding",
                 code="funding_unbalanced",
             )
+        problems = funding_problems_of(project, version, on=timezone.localdate())
+        if problems:
+            first = problems[0]
+            error = ApplicationError(
+                "资金方案不符合规则："
+                + "；".join(f"{r.message}（{r.clause}）" for r in problems)
+                + "。/ funding: "
+                + "; ".join(f"{r.message_en} ({r.clause})" for r in problems)
+                + ".",
+                field="funding",
+                code=first.code,
+            )
+            error.missing = [  # type: ignore[attr-defined]
+                Condition(r.code, False, f"{r.message}。/ {r.message_en}.", r.clause).to_dict() for r in problems
+            ]
+            raise error
     PLAN_MACHINE.move(
         plan,
         to=PlanState.FINALISED,
@@ -730,8 +1164,14 @@ def publication_start(
         days = int(days)
     except (TypeError, ValueError) as exc:
         raise ApplicationError("公示天数须为整数。/ days: a whole number of days.", field="days") from exc
-    if not 1 <= days <= 90:
-        raise ApplicationError("公示天数须在 1 至 90 天之间。/ days: between 1 and 90.", field="days")
+    minimum = _policy_rules(timezone.localtime(now).date()).programme.publication_min_days
+    if not minimum.value <= days <= 90:
+        raise ApplicationError(
+            f"公示天数须在 {minimum.value} 至 90 天之间，{days} 天不足规定的最短公示期（{minimum.clause}）。/ days: the "
+            f"publication period must be {minimum.value} to 90 days; {days} is refused ({minimum.clause}).",
+            field="days",
+            code="publication.too_short",
+        )
     plan = Plan.objects.get(project=project)
     if plan.state != PlanState.FINALISED or plan.current_version is None:
         raise StateError(

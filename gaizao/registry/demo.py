@@ -616,6 +616,8 @@ def _load_buildings(communities: list[Community]) -> dict[str, int]:
             ["area_registered_m2", "area_surveyed_m2", "area_contract_m2", "developer_held", "owner"],
         )
         n_units += len(plan)
+        # The compounds that hold votes have a complete roll: recorded households and buildings match the units.
+        Community.objects.filter(pk=community.pk).update(households=len(plan), building_count=nb)
         if cname == "清波新村":
             resident_owner = owners[_digest(f"{community.code}-1-1-101")]
     resident = User.objects.filter(username="resident").first()

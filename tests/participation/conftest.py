@@ -42,7 +42,8 @@ class World:
 def build_world(*, units_per_stair: int = 6, stairs: int = 2, division_code: str = "330102001051",
                 name: str = "测试小区", code: str = "T-QBM-1") -> World:
     division = Division.objects.get(code=division_code)
-    community = Community.objects.create(code=code, name=name, division=division, is_sample=True)
+    community = Community.objects.create(code=code, name=name, division=division, is_sample=True,
+                                         households=units_per_stair * stairs, building_count=1)
     building = Building.objects.create(community=community, code="1", stairwells=stairs)
     developer = Owner.objects.create(division=division, name="开发公司", is_developer=True)
     owners, units, residents = [], [], []

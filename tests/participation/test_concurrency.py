@@ -81,7 +81,8 @@ def crowd(accounts):
     from gaizao.divisions.models import Division
 
     division = Division.objects.get(code="330102001051")
-    community = Community.objects.create(code="T-CROWD", name="并发测试小区", division=division, is_sample=True)
+    community = Community.objects.create(code="T-CROWD", name="并发测试小区", division=division, is_sample=True,
+                                         households=OWNERS, building_count=1)
     building = Building.objects.create(community=community, code="9")
     owners = Owner.objects.bulk_create(
         [Owner(division=division, name=f"并发{i}", phone=f"137{i:08d}") for i in range(OWNERS)]

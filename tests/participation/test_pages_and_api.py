@@ -55,7 +55,7 @@ def test_public_pages_without_login(demo):
 def test_owner_logs_in_by_code_and_votes_through_pages(demo, accounts, settings):
     settings.DEBUG = True
     organiser = accounts["qingbomen"]
-    ballot = services.ballot_create(actor=organiser, community_id=demo.community_id, purpose="renovation_consent",
+    ballot = services.ballot_create(actor=organiser, community_id=demo.community_id, purpose="renovation_consent", project_ref="GZ-TEST",
                                     question="是否同意综合改造？")
     services.ballot_open(actor=organiser, ballot_id=ballot.pk)
     owner = ballot.roll.exclude(owner=None).exclude(developer_held=True).first().owner

@@ -58,7 +58,8 @@ with override_settings(PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5Passwor
     demo_accounts_load()  # the accounts log in by token here: a slow password hash would only cost time
 organiser = User.objects.get(username="qingbomen")
 division = Division.objects.get(code="330102001051")
-community = Community.objects.create(code="T-RESTART", name="重启测试小区", division=division, is_sample=True)
+community = Community.objects.create(code="T-RESTART", name="重启测试小区", division=division, is_sample=True,
+                                     households=n, building_count=1)
 building = Building.objects.create(community=community, code="1", stairwells=3)
 tokens, owner_ids = [], []
 for i in range(n):

@@ -18,7 +18,7 @@ def scan() -> SimpleUploadedFile:
 
 
 def open_ballot(world, organiser, **kw):
-    ballot = services.ballot_create(actor=organiser, community_id=world.community.pk, purpose="renovation_consent",
+    ballot = services.ballot_create(actor=organiser, community_id=world.community.pk, purpose="renovation_consent", project_ref="GZ-TEST",
                                     question="是否同意综合改造？", **kw)
     return services.ballot_open(actor=organiser, ballot_id=ballot.pk)
 
@@ -44,7 +44,7 @@ def test_roll_is_frozen_with_area_source_and_counting(world, accounts):
 
 def test_lifecycle_refuses_illegal_moves_and_audits(world, accounts):
     organiser = accounts["qingbomen"]
-    ballot = services.ballot_create(actor=organiser, community_id=world.community.pk, purpose="plan_approval",
+    ballot = services.ballot_create(actor=organiser, community_id=world.community.pk, purpose="plan_approval", project_ref="GZ-TEST",
                                     question="方案是否认可？")
     with pytest.raises(StateError):
         services.ballot_close(actor=organiser, ballot_id=ballot.pk)
@@ -67,7 +67,7 @@ def test_lifecycle_refuses_illegal_moves_and_audits(world, accounts):
 def test_one_open_ballot_per_matter_and_scope(world, accounts):
     organiser = accounts["qingbomen"]
     open_ballot(world, organiser)
-    second = services.ballot_create(actor=organiser, community_id=world.community.pk, purpose="renovation_consent",
+    second = services.ballot_create(actor=organiser, community_id=world.community.pk, purpose="renovation_consent", project_ref="GZ-TEST",
                                     question="again")
     with pytest.raises(StateError, match="already open"):
         services.ballot_open(actor=organiser, ballot_id=second.pk)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from decimal import Decimal
 from fractions import Fraction
 
@@ -172,14 +173,35 @@ def test_developer_held_units_count_once_together() -> None:
     assert tally.approved is False  # 300/750 of the area
 
 
-def test_developer_units_under_two_owner_ids_are_refused() -> None:
+def test_developer_units_under_two_owner_ids_count_as_one_owner() -> None:
+    # 法释〔2009〕7号 第9条: the developer's unsold units count as one owner whatever ids they carry.
     units = [
         Unit("d1", "dev", D("90"), developer_held=True),
         Unit("d2", "dev2", D("90"), developer_held=True),
+        Unit("a", "a", D("60")),
+        Unit("b", "b", D("60")),
     ]
+    tally = tally_owner_vote(matter=7, units=units, ballots={"dev2": "yes", "a": "yes", "b": "yes"})
+    assert tally.total_owners == 3
+    assert tally.participating_owners == 3 and tally.yes_area == D("300")
+    assert tally.approved is True
+
+
+def test_developer_cannot_vote_twice_under_two_ids() -> None:
+    units = [Unit("d1", "dev", D("90"), developer_held=True), Unit("d2", "dev2", D("90"), developer_held=True)]
     with pytest.raises(PolicyInputError) as caught:
-        tally_owner_vote(matter=1, units=units, ballots={})
-    assert caught.value.field == "units[1].owner_id"
+        tally_owner_vote(matter=1, units=units, ballots={"dev": "yes", "dev2": "no"})
+    assert caught.value.field == "ballots"
+
+
+def test_consent_matter_never_lower_than_the_rule_sets() -> None:
+    from gaizao.policy import get_ruleset, matter_not_lower
+
+    assert get_ruleset(date(2024, 1, 1)).vote.renovation_consent_matter.value == 7
+    assert matter_not_lower(matter=7, required=7)
+    assert matter_not_lower(matter=8, required=7)
+    assert not matter_not_lower(matter=9, required=7)
+    assert not matter_not_lower(matter=5, required=7)
 
 
 def test_area_and_total_are_exact_decimals() -> None:

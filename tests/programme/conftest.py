@@ -1,5 +1,5 @@
 """A small Hangzhou for the programme tests: six divisions, the demo accounts, screened communities, unit rates,
-and ballots faked at the participation adapter (participation may not exist yet)."""
+and ballot outcomes faked at the selector (the gates with real ballots are in ``test_gates.py``)."""
 
 from __future__ import annotations
 
@@ -69,9 +69,9 @@ def make_community(
     area: str = "20000",
     **extra,
 ):
-    from gaizao.registry.models import Community
+    from gaizao.registry.models import Building, Community
 
-    return Community.objects.create(
+    community = Community.objects.create(
         code=code,
         name=name,
         division=division,
@@ -92,6 +92,13 @@ def make_community(
         ),
         **extra,
     )
+    Building.objects.create(community=community, code="1", stairwells=2)
+    return community
+
+
+def stairwells_of(community) -> list[dict[str, object]]:
+    """The elevator stairwells of a plan: stairwell 1 of the community's first building."""
+    return [{"building_id": community.buildings.order_by("code").first().pk, "stairwell": "1"}]
 
 
 @pytest.fixture
@@ -127,28 +134,56 @@ def rates(divs):
 
 
 class Votes:
-    """Fake ballot outcomes at the adapter: ``votes.pass_(community, "renovation_consent")``."""
+    """Fake ballot outcomes at the selector: ``votes.pass_(community, "renovation_consent")``. A passed plan approval
+    approves the project's current plan version at the time it is read. Real ballots: ``test_gates.py``."""
 
     def __init__(self) -> None:
         self.results: dict[tuple[int, str], bool] = {}
 
     def pass_(self, community, *purposes: str) -> None:
-        for purpose in purposes or ("renovation_consent", "plan_approval"):
+        for purpose in purposes or ("renovation_consent", "plan_approval", "elevator"):
             self.results[(community.pk, purpose)] = True
 
     def fail(self, community, purpose: str) -> None:
         self.results[(community.pk, purpose)] = False
 
-    def __call__(self, *, community_id: int, purpose: str) -> selectors.VoteStatus:
+    def __call__(self, *, project_id: int, community_id: int, purpose: str) -> list[selectors.ProjectBallotOutcome]:
+        from gaizao.programme.models import Plan
+
         if (community_id, purpose) not in self.results:
-            return selectors.VoteStatus(approved=False, found=False)
-        return selectors.VoteStatus(approved=self.results[(community_id, purpose)], found=True)
+            return []
+        version = Plan.objects.get(project_id=project_id).current_version
+        return [
+            selectors.ProjectBallotOutcome(
+                ballot_id=1,
+                purpose=purpose,
+                status="closed",
+                closed=True,
+                approved=self.results[(community_id, purpose)],
+                matter=7,
+                scope_kind="community",
+                plan_version_id=version.pk if version else None,
+                plan_version_number=version.number if version else None,
+            )
+        ]
+
+
+    def stairwell(self, *, building_id: int, stairwell: str) -> object | None:
+        from types import SimpleNamespace
+
+        from gaizao.registry.models import Building
+
+        community_id = Building.objects.get(pk=building_id).community_id
+        if (community_id, "elevator") not in self.results:
+            return None
+        return SimpleNamespace(ballot_id=2, approved=self.results[(community_id, "elevator")])
 
 
 @pytest.fixture
 def votes(monkeypatch) -> Votes:
     fake = Votes()
-    monkeypatch.setattr(selectors, "ballot_outcome", fake)
+    monkeypatch.setattr(selectors, "project_ballot_outcomes", fake)
+    monkeypatch.setattr(selectors, "stairwell_ballot_outcome", fake.stairwell)
     return fake
 
 
@@ -190,6 +225,7 @@ def ready_project(*, actor, community, votes, now, days: int = 7):
         delivery_mode="epc",
         items=ITEMS,
         funding=balanced_funding(),
+        elevator_stairwells=stairwells_of(community),
         now=now,
     )
     services.plan_finalise(actor=actor, project=project)

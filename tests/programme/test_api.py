@@ -10,7 +10,7 @@ from django.utils import timezone
 from gaizao.programme import services
 from gaizao.programme.models import Project
 
-from .conftest import ITEMS, balanced_funding
+from .conftest import ITEMS, balanced_funding, stairwells_of
 
 pytestmark = pytest.mark.django_db
 API = "/api/v1/programme"
@@ -71,6 +71,7 @@ def test_plan_consultation_publication_and_annual_over_the_api(accounts, communi
             "delivery_mode": "epc",
             "items": ITEMS,
             "funding": balanced_funding(),
+            "elevator_stairwells": stairwells_of(communities["qingbo"]),
         },
         content_type="application/json",
     )

@@ -146,8 +146,11 @@ def test_publication_period_comments_and_replies(project, accounts, now):
     officer = accounts["shangcheng"]
     with pytest.raises(ApplicationError):
         services.publication_start(actor=officer, project=project, days=0, now=now)
-    publication = services.publication_start(actor=officer, project=project, days=5, now=now)
-    assert publication.ends_at == now + dt.timedelta(days=5)
+    with pytest.raises(ApplicationError) as short:
+        services.publication_start(actor=officer, project=project, days=5, now=now)
+    assert short.value.code == "publication.too_short" and "四(三)" in short.value.message
+    publication = services.publication_start(actor=officer, project=project, days=8, now=now)
+    assert publication.ends_at == now + dt.timedelta(days=8)
     with pytest.raises(StateError):
         services.publication_start(actor=officer, project=project, now=now)
     comment = services.publication_comment_add(
@@ -165,15 +168,15 @@ def test_publication_period_comments_and_replies(project, accounts, now):
     assert comment.reply == "已纳入方案" and comment.replied_by == accounts["qingbo"]
     with pytest.raises(PermissionError_):
         services.publication_comment_reply(actor=accounts["xihu"], comment=comment, reply="x")
-    assert not publication.is_finished(now + dt.timedelta(days=4, hours=23))
+    assert not publication.is_finished(now + dt.timedelta(days=7, hours=23))
     with pytest.raises(StateError):
-        services.publication_finish(actor=officer, publication=publication, now=now + dt.timedelta(days=4))
+        services.publication_finish(actor=officer, publication=publication, now=now + dt.timedelta(days=7))
     with pytest.raises(StateError):
         services.publication_comment_add(
-            publication=publication, name="李", contact="1", body="晚了", now=now + dt.timedelta(days=5)
+            publication=publication, name="李", contact="1", body="晚了", now=now + dt.timedelta(days=8)
         )
     finished = services.publication_finish(
-        actor=officer, publication=publication, now=now + dt.timedelta(days=5)
+        actor=officer, publication=publication, now=now + dt.timedelta(days=8)
     )
     assert finished.state == PublicationState.FINISHED
     with pytest.raises(StateError):

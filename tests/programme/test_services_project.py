@@ -10,7 +10,7 @@ from gaizao.errors import ApplicationError, PermissionError_, StateError
 from gaizao.programme import services
 from gaizao.programme.models import PlanState, ProjectState
 
-from .conftest import ready_project
+from .conftest import ready_project, stairwells_of
 
 pytestmark = pytest.mark.django_db
 
@@ -108,7 +108,7 @@ def test_refused_move_to_implementing_names_each_missing_condition(accounts, com
         "publication.finished",
     }
     message = exc.value.message
-    assert "改造意愿表决" in message and "改造方案表决" in message and "民法典 第278条" in message
+    assert "改造意愿表决" in message and "不能认可" in message and "民法典 第278条" in message
     assert "联合会商尚未完成" in message and "三(二)" in message
     assert "公示" in message and "四(三)" in message
     assert exc.value.code == "conditions_missing"
@@ -154,6 +154,7 @@ def test_disagreeing_department_blocks_implementation(accounts, communities, vot
         mode="comprehensive_improvement",
         items=ITEMS,
         funding=balanced_funding(),
+        elevator_stairwells=stairwells_of(communities["qingbo"]),
         now=now,
     )
     services.plan_finalise(actor=officer, project=project)
@@ -169,10 +170,10 @@ def test_disagreeing_department_blocks_implementation(accounts, communities, vot
     )
     services.consultation_complete(actor=officer, consultation=consultation)
     votes.pass_(communities["qingbo"])
-    services.publication_start(actor=officer, project=project, days=1, now=now)
+    services.publication_start(actor=officer, project=project, days=7, now=now)
     with pytest.raises(StateError) as exc:
         services.project_move(
-            actor=officer, project=project, to="implementing", now=now + dt.timedelta(days=2)
+            actor=officer, project=project, to="implementing", now=now + dt.timedelta(days=8)
         )
     assert [m["code"] for m in exc.value.missing] == ["consultation.completed"]
     assert "不同意" in exc.value.message
@@ -190,6 +191,7 @@ def test_publication_of_an_older_version_does_not_count(accounts, communities, v
         mode="comprehensive_improvement",
         items=ITEMS,
         funding=balanced_funding(),
+        elevator_stairwells=stairwells_of(communities["qingbo"]),
         now=now,
     )
     services.plan_finalise(actor=officer, project=project)
@@ -197,7 +199,9 @@ def test_publication_of_an_older_version_does_not_count(accounts, communities, v
         services.project_move(
             actor=officer, project=project, to="implementing", now=now + dt.timedelta(days=30)
         )
-    assert [m["code"] for m in exc.value.missing] == ["publication.finished"]
+    # the consultation and the publication were of version 1; version 2 needs its own (RULES §6a)
+    assert [m["code"] for m in exc.value.missing] == ["consultation.completed", "publication.finished"]
+    assert "审议的是第1版方案，现行为第2版" in exc.value.message
 
 
 def test_refusal_message_is_one_chinese_then_one_english_sentence(accounts, communities, votes, now):
@@ -207,5 +211,6 @@ def test_refusal_message_is_one_chinese_then_one_english_sentence(accounts, comm
     with pytest.raises(StateError) as exc:
         services.project_move(actor=officer, project=project, to="implementing", now=now)
     zh, en = exc.value.message.split("/ ", 1)
-    assert "no renovation consent vote" not in zh and "尚无改造意愿表决" in zh
-    assert "尚无" not in en and "no renovation consent vote yet (民法典 第278条)" in en
+    assert "no whole-community renovation consent" not in zh and "尚无本项目的全体业主改造意愿表决结果" in zh
+    assert "尚无" not in en
+    assert "no whole-community renovation consent result for this project yet (民法典 第278条" in en

@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 import json
-import time
 from collections import Counter
 
 import pytest
@@ -19,14 +18,18 @@ def _counts() -> dict[str, int]:
     return {m.__name__: m.objects.count() for m in (Community, Facility, StockSite, Building, Unit, Owner)}
 
 
-def test_demo_load_is_fast_idempotent_and_complete(accounts):
-    started = time.perf_counter()
+def test_demo_load_is_idempotent_and_complete(accounts):
+    # Timing belongs in `make bench`, never in a test.
     first = load_demo(lambda _: None)
-    elapsed = time.perf_counter() - started
     counts = _counts()
     load_demo(lambda _: None)
     assert _counts() == counts
-    assert elapsed < 20  # about 2-3 s on a quiet machine
+    # The compounds that hold votes have a complete roll: recorded households and buildings match the units.
+    for community in Community.objects.filter(buildings__units__isnull=False).distinct():
+        units = Unit.objects.filter(building__community=community)
+        assert community.households == units.count()
+        assert community.building_count == community.buildings.count()
+        assert not units.filter(owner__isnull=True).exists()
     assert first["communities"] == 920 == Community.objects.count()
     assert Community.objects.filter(is_sample=True).count() == 920
     assert not Community.objects.filter(scope_status="unscreened").exists()
