@@ -101,6 +101,8 @@ class ApiToken(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     last_used_at = models.DateTimeField(null=True, blank=True)
     revoked_at = models.DateTimeField(null=True, blank=True)
+    #: After this moment the token is refused (``settings.API_TOKEN_TTL_DAYS`` after creation; null: never).
+    expires_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         verbose_name = _("API 令牌 / API token")
@@ -115,3 +117,25 @@ class ApiToken(models.Model):
     @staticmethod
     def new_raw() -> str:
         return "gz_" + secrets.token_urlsafe(32)
+
+
+class Notice(models.Model):
+    """A message to one account, shown on its own pages (for owners: the participation page).
+
+    Used where something was done on the account holder's behalf or to their record: a paper ballot entered for
+    an owner, a change of the unit an owner holds. Personal data of third parties never goes into ``text``.
+    """
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="notices")
+    created_at = models.DateTimeField(auto_now_add=True)
+    kind = models.CharField(max_length=40)
+    text = models.TextField()
+    link = models.CharField(max_length=200, blank=True)
+    read_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("通知 / notice")
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.kind} → {self.user_id}"

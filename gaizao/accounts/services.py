@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.db import transaction
 from django.utils import timezone
 
-from gaizao.accounts.models import ApiToken, User
+from gaizao.accounts.models import ApiToken, Notice, User
 from gaizao.audit.services import audit_record
 from gaizao.errors import ApplicationError, NotFoundError
 
@@ -30,3 +30,8 @@ def api_token_revoke(*, user: User, token_id: int) -> None:
     token.revoked_at = timezone.now()
     token.save(update_fields=["revoked_at"])
     audit_record(actor=user, action="token_revoke", obj=token)
+
+
+def notice_send(*, user: User, kind: str, text: str, link: str = "") -> Notice:
+    """Leave a notice for ``user`` (shown on their own pages). Call inside the service that acts on their behalf."""
+    return Notice.objects.create(user=user, kind=kind[:40], text=text, link=link[:200])

@@ -111,7 +111,6 @@ ROUTERS = [
     ("/money", "gaizao.money.api:router"),
     ("/stewardship", "gaizao.stewardship.api:router"),
     ("/planning", "gaizao.planning.api:router"),
-    ("/policy", "gaizao.policy_api:router"),
     ("/policy", "gaizao.api.policy:router"),
 ]
 

@@ -20,6 +20,8 @@ from gaizao.participation import selectors, services
 from gaizao.participation.models import Ballot, EvaluationSurvey, NeedsSurvey, SupervisionReport
 from gaizao.participation.otp import shows_dev_code
 
+#: The default of an optional file parameter: ``File[UploadedFile] | None`` would be read as a query parameter.
+NO_FILE = File(None)
 router = Router(tags=["participation"])
 
 
@@ -257,8 +259,8 @@ def ballot_entry(
     serial_number: Form[str] = "",
     witness_name: Form[str] = "",
     proxy_name: Form[str] = "",
-    scan: File[UploadedFile] | None = None,
-    proxy_authorisation: File[UploadedFile] | None = None,
+    scan: UploadedFile | None = NO_FILE,
+    proxy_authorisation: UploadedFile | None = NO_FILE,
 ) -> Status:
     _staff(request)
     selectors.get_ballot(request.user, ballot_id)
@@ -413,7 +415,7 @@ def report_create(
     lon: Form[float | None] = None,
     lat: Form[float | None] = None,
     project_ref: Form[str] = "",
-    photo: File[UploadedFile] | None = None,
+    photo: UploadedFile | None = NO_FILE,
 ) -> Status:
     _community_id(request, community_id)
     report = services.report_create(actor=request.user, community_id=community_id, category=category,

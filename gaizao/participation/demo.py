@@ -8,6 +8,7 @@ import random
 from collections.abc import Callable
 from decimal import Decimal
 
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
 
 from gaizao.accounts.models import User
@@ -26,6 +27,17 @@ from gaizao.registry.models import Building, Community, Owner, Unit
 
 QINGBOMEN_CODE = "330102001051"
 SAMPLE_CODE = "DEMO-PZ-QBM"
+
+
+#: A 1×1 PNG standing in for the scan of the paper an owner signed at the door (sample data only).
+_PNG_1X1 = bytes.fromhex(
+    "89504e470d0a1a0a0000000d4948445200000001000000010806000000"
+    "1f15c4890000000d49444154789c6360000002000154a24f5d0000000049454e44ae426082"
+)
+
+
+def _sample_scan(owner_id: int) -> SimpleUploadedFile:
+    return SimpleUploadedFile(f"door-{owner_id}.png", _PNG_1X1, content_type="image/png")
 
 
 def demo_community() -> Community | None:
@@ -96,7 +108,8 @@ def _load(community: Community, organiser: User) -> dict[str, int]:
             if i % 7 == 6:
                 continue  # not reached
             services.vote_cast(actor=organiser, ballot_id=ballot.pk, owner_id=owner_id,
-                               choice="no" if i % 5 == 4 else "yes", channel="door_to_door", witness_name="示例见证人")
+                               choice="no" if i % 5 == 4 else "yes", channel="door_to_door", witness_name="示例见证人",
+                               scan=_sample_scan(owner_id))
         services.ballot_close(actor=organiser, ballot_id=ballot.pk)
         services.ballot_publish(actor=organiser, ballot_id=ballot.pk)
         counts["ballots"] += 1

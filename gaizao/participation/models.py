@@ -185,6 +185,9 @@ class Vote(models.Model):
         "self", null=True, blank=True, on_delete=models.PROTECT, related_name="replaced_by"
     )
     receipt_digest = models.CharField(max_length=64, unique=True)
+    #: A paper entered by an organiser that replaced the owner's own online vote: counted, but flagged until
+    #: someone checks the scan against the owner (the owner is notified as well).
+    needs_review = models.BooleanField(_("待复核 / needs review"), default=False)
     prev_hash = models.CharField(max_length=64)
     hash = models.CharField(max_length=64)
 

@@ -34,6 +34,34 @@ class ConsoleSender:
         print(f"[gaizao otp] 验证码 / one-time code for {mask_phone(phone)}: {code}", file=sys.stderr, flush=True)
 
 
+class WebhookSender:
+    """Production sender: POSTs ``{"phone", "code"}`` as JSON to the SMS gateway's adapter at
+    ``settings.GAIZAO_OTP_WEBHOOK_URL`` (with ``Authorization: Bearer GAIZAO_OTP_WEBHOOK_TOKEN`` when set).
+    Fails loudly when the gateway does not answer 2xx, so the owner is told to retry instead of waiting."""
+
+    shows_code_in_dev_banner = False
+
+    def send(self, *, phone: str, code: str) -> None:
+        import json
+        import urllib.request
+
+        url = getattr(settings, "GAIZAO_OTP_WEBHOOK_URL", "")
+        if not url:
+            raise RuntimeError("GAIZAO_OTP_WEBHOOK_URL is not set: the one-time code cannot be sent.")
+        request = urllib.request.Request(
+            url,
+            data=json.dumps({"phone": phone, "code": code}).encode(),
+            headers={"Content-Type": "application/json"},
+            method="POST",
+        )
+        token = getattr(settings, "GAIZAO_OTP_WEBHOOK_TOKEN", "")
+        if token:
+            request.add_header("Authorization", f"Bearer {token}")
+        with urllib.request.urlopen(request, timeout=10) as response:
+            if not 200 <= response.status < 300:
+                raise RuntimeError(f"The SMS gateway answered {response.status}.")
+
+
 class SilentSender:
     """Sends nothing (tests that must not print)."""
 

@@ -16,6 +16,7 @@ from gaizao.participation.chain import receipt_digest
 from gaizao.participation.models import (
     Ballot,
     BallotStatus,
+    Channel,
     EvaluationSurvey,
     NeedsSurvey,
     ReportStatus,
@@ -210,6 +211,7 @@ def roll(user: Any, ballot: Ballot) -> list[dict[str, Any]]:
 def votes_history(user: Any, ballot: Ballot) -> list[dict[str, Any]]:
     """Every paper in order, with its hash; the choice only when visible."""
     visible = choices_visible(user, ballot)
+    personal = sees_personal_data(user)
     rows = []
     for v in Vote.objects.filter(ballot=ballot).select_related("owner").order_by("seq"):
         name, _ = _owner_label(user, v.owner)
@@ -222,14 +224,34 @@ def votes_history(user: Any, ballot: Ballot) -> list[dict[str, Any]]:
                 "is_current": v.is_current,
                 "cast_at": v.cast_at,
                 "serial_number": v.serial_number,
-                "witness_name": v.witness_name,
-                "proxy_name": v.proxy_name,
+                "witness_name": v.witness_name if personal else mask_name(v.witness_name),
+                "proxy_name": v.proxy_name if personal else mask_name(v.proxy_name),
+                "needs_review": v.needs_review,
                 "has_scan": bool(v.scan),
                 "has_authorisation": bool(v.proxy_authorisation),
                 "hash": v.hash,
             }
         )
     return rows
+
+
+def papers_for_owner(user: Any) -> list[Vote]:
+    """The papers others entered on the owner's behalf (paper, door-to-door, proxy), newest first, so the owner
+    sees every vote recorded in their name that they did not cast themself."""
+    owner = owner_of(user)
+    if owner is None:
+        return []
+    qs = Vote.objects.filter(owner=owner).exclude(channel=Channel.ONLINE).select_related("ballot")
+    return list(qs.order_by("-cast_at")[:50])
+
+
+def notices_for(user: Any) -> list[Any]:
+    """The account's own notices, newest first."""
+    from gaizao.accounts.models import Notice
+
+    if user is None or not user.is_authenticated:
+        return []
+    return list(Notice.objects.filter(user=user)[:50])
 
 
 def my_vote(user: Any, ballot: Ballot) -> Vote | None:

@@ -624,9 +624,10 @@ def _cast_once(
         previous = (
             Vote.objects.select_for_update(of=("self",))
             .filter(ballot=ballot, owner_key=owner_key, is_current=True)
-            .only("pk", "seq", "is_current")
+            .only("pk", "seq", "is_current", "channel", "needs_review")
             .first()
         )
+        needs_review = _check_replacement(previous, channel)
         if previous is not None:
             previous.is_current = False
             previous.save(update_fields=["is_current"])
@@ -644,6 +645,7 @@ def _cast_once(
             proxy_name=proxy_name,
             replaces=previous,
             receipt_digest=digest,
+            needs_review=needs_review,
         )
         tag = secrets.token_hex(4)
         if scan is not None:
@@ -684,7 +686,57 @@ def _cast_once(
         )
         vote.save()
         Ballot.objects.filter(pk=ballot.pk).update(vote_seq=seq, chain_head=vote.hash)
+        if channel != Channel.ONLINE:
+            _notify_owner_of_paper(ballot=ballot, vote=vote, replaced_own_vote=needs_review)
         return CastResult(vote=vote, receipt=receipt, replaced=previous is not None)
+
+
+def _check_replacement(previous: Vote | None, channel: str) -> bool:
+    """Whether a new paper may replace ``previous``; returns whether it must be flagged for review.
+
+    The owner's own online vote (or a paper already flagged for replacing one) is replaced only by the owner
+    online, or by a paper ballot that carries the signed scan — that paper is flagged for review. Door-to-door and
+    proxy entries never replace it.
+    """
+    if previous is None or channel == Channel.ONLINE:
+        return False
+    if previous.channel != Channel.ONLINE and not previous.needs_review:
+        return False
+    if channel != Channel.PAPER:
+        raise StateError(
+            "该业主已本人在线投票；入户或委托表决不能替代本人的选票，只有业主本人或附扫描件的纸质票（将标记待复核）可以替代。"
+            "/ The owner has voted online themself; a door-to-door or proxy entry cannot replace it — only the owner, "
+            "or a paper ballot with its scan (flagged for review), can.",
+            field="channel",
+        )
+    return True
+
+
+def _notify_owner_of_paper(*, ballot: Ballot, vote: Vote, replaced_own_vote: bool) -> None:
+    """Tell the owner (when they have an account) that a paper was entered on their behalf; the owner's page
+    lists every such paper as well (``selectors.papers_for_owner``)."""
+    from gaizao.accounts.services import notice_send
+
+    user_id = Owner.objects.filter(pk=vote.owner_id).values_list("user_id", flat=True).first()
+    if user_id is None:
+        return
+    user = User.objects.get(pk=user_id)
+    channel = Channel(vote.channel).label
+    choice = Choice(vote.choice).label
+    extra = (
+        "它替代了您本人的在线投票，已标记待复核。/ It replaced your own online vote and is flagged for review. "
+        if replaced_own_vote
+        else ""
+    )
+    notice_send(
+        user=user,
+        kind="paper_entered",
+        text=f"社区工作人员为您录入了一张选票（{channel}，{choice}），表决：{ballot.question}。{extra}"
+        "如非您本人的意愿，请联系社区或在表决期内在线重新投票。/ A paper was entered on your behalf "
+        f"({channel}, {choice}) in the ballot “{ballot.question}”. If this was not your will, contact your "
+        "community or vote again online while the ballot is open.",
+        link=f"/participation/ballots/{ballot.pk}/",
+    )
 
 
 def vote_cast(
@@ -729,8 +781,15 @@ def vote_cast(
             raise ApplicationError("纸质票须填写编号。/ A paper ballot needs its serial number.", field="serial_number")
         if scan is None:
             raise ApplicationError("纸质票须上传扫描件。/ A paper ballot needs its scanned image.", field="scan")
-    if channel == Channel.DOOR_TO_DOOR and not witness_name:
-        raise ApplicationError("入户表决须填写见证人。/ A door-to-door ballot needs a witness.", field="witness_name")
+    if channel == Channel.DOOR_TO_DOOR:
+        if not witness_name:
+            raise ApplicationError("入户表决须填写见证人。/ A door-to-door ballot needs a witness.", field="witness_name")
+        if scan is None:
+            raise ApplicationError(
+                "入户表决须上传业主签字的表决票扫描件。/ A door-to-door ballot needs the scan of the paper the owner "
+                "signed.",
+                field="scan",
+            )
     if channel == Channel.PROXY:
         if not proxy_name:
             raise ApplicationError("委托表决须填写代理人。/ A proxy ballot needs the proxy's name.", field="proxy_name")
@@ -883,6 +942,13 @@ def _owner_account(*, phone: str) -> User:
         user = owner.user
         if not user.is_active:
             raise PermissionError_("账户已停用。/ The account is disabled.")
+        if user.phone and user.phone != phone:
+            # The owner's phone changed after the account was made: the account does not follow a new phone
+            # until the change is verified (an import cannot hand someone else the owner's login).
+            raise PermissionError_(
+                "该手机号与业主账号登记的手机号不一致，请联系社区核实。/ The phone differs from the one the owner's "
+                "account was registered with; ask your community to verify the change."
+            )
     else:
         user = User(
             username=f"owner-{owner.pk}",

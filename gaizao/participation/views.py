@@ -61,6 +61,8 @@ def index(request: HttpRequest) -> HttpResponse:
         "can_create": bool(owner is None and selectors.writable_communities(user)),
         "due": due_ballots(user).count() if owner is None else 0,
         "is_staff": getattr(user, "role", None) in READER_ROLES,
+        "notices": selectors.notices_for(user),
+        "papers_for_me": selectors.papers_for_owner(user),
     }
     return render(request, "participation/index.html", context)
 

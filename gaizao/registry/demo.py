@@ -114,18 +114,6 @@ MARKET_AREAS: dict[str, MarketArea] = {
     "富阳": MarketArea("330111", ("富春街道", "银湖街道"), 119.960, 30.050),
 }
 
-#: GB 50180-2018 facility ids (as in ``gaizao.policy.life_circle_facilities``) if the policy core cannot list them.
-FALLBACK_FACILITIES: tuple[tuple[str, str], ...] = (
-    ("kindergarten", "幼儿园"),
-    ("primary_school", "小学"),
-    ("health_service_center", "卫生服务中心"),
-    ("elderly_day_care", "老年人日间照料中心"),
-    ("fresh_market", "菜市场或生鲜超市"),
-    ("convenience_store", "便利店"),
-    ("outdoor_fitness_ground", "室外综合健身场地"),
-    ("community_service_station", "社区服务站"),
-    ("public_toilet", "公共厕所"),
-)
 BUS_STOP = "bus_stop"
 
 SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈姚卢姜"
@@ -163,16 +151,16 @@ DEMO_FACILITY_IDS = (
 
 
 def life_circle_facility_ids() -> list[tuple[str, str]]:
-    """``[(id, 中文名)]`` of the GB 50180 facilities the demo generates, from ``gaizao.policy`` when available."""
-    try:
-        from gaizao.policy import life_circle_facilities
-    except ImportError:
-        return list(FALLBACK_FACILITIES)
+    """``[(id, 中文名)]`` of the GB 50180 facilities the demo generates, named as ``gaizao.policy`` names them."""
+    from gaizao.policy import life_circle_facilities
+
     names: dict[str, str] = {}
     for item in life_circle_facilities():
         names.setdefault(item.id, item.name_zh.split("（")[0])
-    out = [(fid, names[fid]) for fid in DEMO_FACILITY_IDS if fid in names]
-    return out or list(FALLBACK_FACILITIES)
+    missing = [fid for fid in DEMO_FACILITY_IDS if fid not in names]
+    if missing:
+        raise LookupError(f"gaizao.policy has no life-circle facility {', '.join(missing)} (demo facilities).")
+    return [(fid, names[fid]) for fid in DEMO_FACILITY_IDS]
 
 
 class _Placer:

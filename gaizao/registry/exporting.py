@@ -107,14 +107,10 @@ def export_queryset(kind: str, *, user: Any = None, filters: ExportFilters | Non
 
     f = filters or ExportFilters()
     if kind == "communities" and user is not None:
-        try:  # the list page's own selector and filters, so the export is exactly the filtered list
-            from gaizao.registry.selectors import CommunityFilters, community_list
-        except ImportError:
-            pass
-        else:
-            return community_list(user, CommunityFilters.from_params(f.as_params())).select_related(
-                "division"
-            )
+        # the list page's own selector and filters, so the export is exactly the filtered list
+        from gaizao.registry.selectors import CommunityFilters, community_list
+
+        return community_list(user, CommunityFilters.from_params(f.as_params())).select_related("division")
     qs = base_queryset(kind)
     if user is not None:
         qs = scoped(qs, user, field=DIVISION_PATH[kind])

@@ -7,6 +7,8 @@ Every setting comes from an environment variable with a safe embedded default (D
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import os
 import sys
 from pathlib import Path
@@ -142,6 +144,28 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 LOGIN_THROTTLE_ATTEMPTS = int(os.environ.get("LOGIN_THROTTLE_ATTEMPTS", "5"))
 LOGIN_THROTTLE_WINDOW_S = int(os.environ.get("LOGIN_THROTTLE_WINDOW_S", "900"))
+#: Failed logins from one client address before it is refused (many people may share one office address).
+LOGIN_THROTTLE_CLIENT_ATTEMPTS = int(os.environ.get("LOGIN_THROTTLE_CLIENT_ATTEMPTS", "30"))
+#: One-time-code requests per client address and window, whether or not the phone is an owner's.
+OTP_REQUESTS_PER_CLIENT = int(os.environ.get("GAIZAO_OTP_REQUESTS_PER_CLIENT", "10"))
+#: The request header a trusted reverse proxy sets to the client's address (e.g. ``X-Forwarded-For``), and how
+#: many proxies stand in front of the application. Empty: the address of the TCP peer (REMOTE_ADDR) is used and
+#: no header a client could forge is believed.
+CLIENT_ADDRESS_HEADER = os.environ.get("GAIZAO_CLIENT_ADDRESS_HEADER", "")
+TRUSTED_PROXY_COUNT = int(os.environ.get("GAIZAO_TRUSTED_PROXY_COUNT", "1"))
+
+#: Sessions end after this many seconds (default 12 hours, a working day).
+SESSION_COOKIE_AGE = int(os.environ.get("SESSION_COOKIE_AGE", str(12 * 3600)))
+#: API tokens expire this many days after they are created (0: never).
+API_TOKEN_TTL_DAYS = int(os.environ.get("GAIZAO_API_TOKEN_TTL_DAYS", "90"))
+#: A token's ``last_used_at`` is written at most once per this many seconds, not on every request.
+API_TOKEN_TOUCH_INTERVAL_S = int(os.environ.get("GAIZAO_API_TOKEN_TOUCH_INTERVAL_S", "300"))
+
+#: The key of the ballots' hash chain (HMAC-SHA256). Derived from SECRET_KEY unless set; set it explicitly in
+#: production so that rotating SECRET_KEY does not invalidate the chains (see docs/deployment.md).
+GAIZAO_CHAIN_KEY = os.environ.get("GAIZAO_CHAIN_KEY", "") or hmac.new(
+    SECRET_KEY.encode(), b"gaizao-ballot-chain-key", hashlib.sha256
+).hexdigest()
 
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = False
@@ -204,6 +228,31 @@ LOGGING = {
 
 # One-time codes for owners' login go through a pluggable sender (participation).
 OTP_SENDER = os.environ.get("GAIZAO_OTP_SENDER", "gaizao.participation.otp.ConsoleSender")
+if not DEBUG and OTP_SENDER.rsplit(".", 1)[-1] in {"ConsoleSender", "SilentSender"}:
+    raise ImproperlyConfigured(
+        "GAIZAO_OTP_SENDER must name a real SMS sender when DEBUG is off; the console sender would write owners' "
+        "login codes to the log (生产模式不能使用控制台验证码发送器)."
+    )
+
+GAIZAO_OTP_WEBHOOK_URL = os.environ.get("GAIZAO_OTP_WEBHOOK_URL", "")
+GAIZAO_OTP_WEBHOOK_TOKEN = os.environ.get("GAIZAO_OTP_WEBHOOK_TOKEN", "")
+
+#: Size limits of uploaded files, in bytes, by kind (checked before the file is read or stored).
+UPLOAD_LIMITS = {
+    "import_table": int(os.environ.get("GAIZAO_UPLOAD_LIMIT_TABLE", str(50 * 1024 * 1024))),
+    "import_geo": int(os.environ.get("GAIZAO_UPLOAD_LIMIT_GEO", str(50 * 1024 * 1024))),
+    "ballot_scan": int(os.environ.get("GAIZAO_UPLOAD_LIMIT_SCAN", str(10 * 1024 * 1024))),
+    "photo": int(os.environ.get("GAIZAO_UPLOAD_LIMIT_PHOTO", str(10 * 1024 * 1024))),
+}
+#: Limits on zip archives (Shapefile bundles) checked before anything is extracted.
+ZIP_MAX_ENTRIES = int(os.environ.get("GAIZAO_ZIP_MAX_ENTRIES", "200"))
+ZIP_MAX_TOTAL_BYTES = int(os.environ.get("GAIZAO_ZIP_MAX_TOTAL_BYTES", str(300 * 1024 * 1024)))
+ZIP_MAX_RATIO = int(os.environ.get("GAIZAO_ZIP_MAX_RATIO", "100"))
+
+#: Background jobs: a running job's worker writes a heartbeat this often; a job whose heartbeat is older than
+#: JOB_STALE_S is taken for dead (failed, or retried up to JOB_MAX_ATTEMPTS).
+JOB_HEARTBEAT_S = int(os.environ.get("GAIZAO_JOB_HEARTBEAT_S", "15"))
+JOB_STALE_S = int(os.environ.get("GAIZAO_JOB_STALE_S", "120"))
 
 LABEL_SAMPLE_DATA = _("示例数据 / sample data")
 

@@ -10,8 +10,8 @@ from django.utils import translation
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
-from gaizao.accounts.access import READER_ROLES
-from gaizao.accounts.models import ApiToken
+from gaizao.accounts.access import READER_ROLES, mask_name, sees_personal_data
+from gaizao.accounts.models import ApiToken, Role
 from gaizao.accounts.services import api_token_create, api_token_revoke
 from gaizao.audit.history import history_fetcher
 from gaizao.audit.selectors import history_of
@@ -93,7 +93,13 @@ def history(request: HttpRequest, label: str, pk: str) -> HttpResponse:
     if fetch is None:
         raise Http404
     obj = fetch(request.user, pk)
-    return render(request, "web/history.html", {"object": obj, "events": history_of(obj)[:500]})
+    events = list(history_of(obj)[:500])
+    if not sees_personal_data(request.user):
+        # Owners act under their own names (online votes): only roles that see personal data see them unmasked.
+        for event in events:
+            if event.actor_label != "system" and (event.actor is None or event.actor.role == Role.RESIDENT):
+                event.actor_label = mask_name(event.actor_label)
+    return render(request, "web/history.html", {"object": obj, "events": events})
 
 
 @login_required

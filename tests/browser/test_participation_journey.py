@@ -156,6 +156,9 @@ def test_consent_vote_from_opening_to_verified_receipt(demo_world, live_server, 
     form.locator("select[name=choice]").select_option("no")
     form.locator("select[name=channel]").select_option("door_to_door")
     form.locator("input[name=witness_name]").fill("楼道长 王阿姨")
+    form.locator("input[name=scan]").set_input_files(
+        {"name": "door-0003.png", "mimeType": "image/png", "buffer": b"\x89PNG\r\n\x1a\n signed at the door"}
+    )
     form.locator("button[type=submit]").click()
     organiser.wait_for_selector("text=第 3 张")
     assert _participating(organiser) == 3

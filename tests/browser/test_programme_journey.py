@@ -20,6 +20,7 @@ import os
 from decimal import Decimal
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
 os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
@@ -96,6 +97,7 @@ def _vote(community, owners, purpose: str) -> None:
             choice="yes",
             channel="door_to_door",
             witness_name="社区工作人员",
+            scan=SimpleUploadedFile(f"door-{owner.pk}.png", b"\x89PNG\r\n\x1a\n scanned", content_type="image/png"),
         )
     p.ballot_close(actor=organiser, ballot_id=ballot.pk)
 

@@ -137,6 +137,8 @@ def test_production_passes_check_deploy():
         DEBUG="0",
         SECRET_KEY="x" * 20 + "-production-secret-key-with-enough-entropy-1234567890",
         ALLOWED_HOSTS="gaizao.example.gov.cn",
+        GAIZAO_OTP_SENDER="gaizao.participation.otp.WebhookSender",
+        GAIZAO_OTP_WEBHOOK_URL="https://sms.example.gov.cn/send",
     )
     assert result.returncode == 0, result.stdout + result.stderr
 

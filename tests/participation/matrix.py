@@ -50,6 +50,12 @@ def _roll_owner() -> int:
     return _ballot().roll.exclude(owner_id=None).order_by("pk").first().owner_id
 
 
+def _scan():
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    return SimpleUploadedFile("door.png", b"\x89PNG\r\n\x1a\n signed", content_type="image/png")
+
+
 def _community_id() -> int:
     return _ballot().community_id
 
@@ -88,7 +94,8 @@ CASES: list[Case] = [
          PAGE_POST_OBJECT, method="post", data={"choice": "yes"}, pattern=P + "ballots/<int:pk>/vote/"),
     Case("organiser entry on a published ballot (refused)", lambda: f"/participation/ballots/{_ballot().pk}/entries/",
          _expect(404, 302, a=(IN_SCOPE, 302)), method="post",
-         data=lambda: {"owner_id": _roll_owner(), "choice": "yes", "channel": "door_to_door", "witness_name": "x"},
+         data=lambda: {"owner_id": _roll_owner(), "choice": "yes", "channel": "door_to_door", "witness_name": "x",
+                       "scan": _scan()},
          pattern=P + "ballots/<int:pk>/entries/"),
     Case("owner roll", lambda: f"/participation/ballots/{_ballot().pk}/roll/", PAGE_STAFF_OBJECT,
          pattern=P + "ballots/<int:pk>/roll/"),
@@ -133,7 +140,8 @@ CASES: list[Case] = [
          pattern="api/v1/participation/ballots/{id}/vote"),
     Case("api organiser entry on a published ballot", lambda: f"{A}/ballots/{_ballot().pk}/entries",
          _expect(404, 401, a=(WRITERS, 409), b=(READERS_ONLY, 403)), method="post",
-         data=lambda: {"owner_id": _roll_owner(), "choice": "yes", "channel": "door_to_door", "witness_name": "x"},
+         data=lambda: {"owner_id": _roll_owner(), "choice": "yes", "channel": "door_to_door", "witness_name": "x",
+                       "scan": _scan()},
          pattern="api/v1/participation/ballots/{id}/entries"),
     Case("api verify chain", lambda: f"{A}/ballots/{_ballot().pk}/verify", API_OBJECT,
          pattern="api/v1/participation/ballots/{id}/verify"),

@@ -97,7 +97,7 @@ def test_votes_replace_and_close_with_civil_code_result(world, accounts):
     services.vote_cast(actor=organiser, ballot_id=ballot.pk, owner_id=world.developer.pk, choice="yes",
                        channel="paper", serial_number="P-001", scan=scan())
     services.vote_cast(actor=organiser, ballot_id=ballot.pk, owner_id=world.owners[9].pk, choice="abstain",
-                       channel="door_to_door", witness_name="王见证")
+                       channel="door_to_door", witness_name="王见证", scan=scan())
     assert Vote.objects.filter(ballot=ballot).count() == 13
     assert Vote.objects.filter(ballot=ballot, is_current=True).count() == 11
     # organisers do not see choices while open
@@ -145,6 +145,10 @@ def test_channels_need_their_evidence(world, accounts):
         services.vote_cast(actor=organiser, ballot_id=ballot.pk, owner_id=owner, choice="yes", channel="door_to_door")
     assert err.value.field == "witness_name"
     with pytest.raises(ApplicationError) as err:
+        services.vote_cast(actor=organiser, ballot_id=ballot.pk, owner_id=owner, choice="yes", channel="door_to_door",
+                           witness_name="王见证")
+    assert err.value.field == "scan"
+    with pytest.raises(ApplicationError) as err:
         services.vote_cast(actor=organiser, ballot_id=ballot.pk, owner_id=owner, choice="yes", channel="proxy",
                            proxy_name="李代理")
     assert err.value.field == "proxy_authorisation"
@@ -157,7 +161,7 @@ def test_channels_need_their_evidence(world, accounts):
     # an organiser of another district cannot enter papers
     with pytest.raises(PermissionError_):
         services.vote_cast(actor=accounts["xihu"], ballot_id=ballot.pk, owner_id=owner, choice="no",
-                           channel="door_to_door", witness_name="x")
+                           channel="door_to_door", witness_name="x", scan=scan())
 
 
 def test_roll_correction_is_recorded(world, accounts):

@@ -8,8 +8,6 @@ the file. Each problem becomes a :class:`RowError` with the row as Excel shows i
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import json
 import re
 from collections.abc import Callable
@@ -403,19 +401,6 @@ def check_id_number(text: str) -> str:
     return value
 
 
-def id_number_digest(value: str) -> str:
-    """The salted digest under which an owner's ID number is stored (never in clear)."""
-    try:
-        from gaizao.registry.services import id_number_digest as shared  # the registry's own, when it exists
-
-        return str(shared(value))
-    except ImportError:
-        from django.conf import settings
-
-        key = ("gaizao.owner.id_number:" + settings.SECRET_KEY).encode()
-        return hmac.new(key, value.strip().upper().encode(), hashlib.sha256).hexdigest()
-
-
 def check_phone(text: str) -> str:
     value = re.sub(r"[\s-]", "", text)
     if re.fullmatch(
@@ -750,4 +735,118 @@ def _check_existing(
         for chunk in chunks(bids, 500):
             for u in Unit.objects.filter(building_id__in=chunk).select_related("owner"):
                 existing[(u.building_id, u.stairwell, u.number)] = u
+        _resolve_owners(records, actor=actor, report=report, bad_rows=bad_rows, existing=existing, refs=refs)
     return existing, refs, records
+
+
+#: Owner fields an import may set, with the Chinese header of the column that carries each.
+_OWNER_COLUMNS = {"name": "业主姓名", "phone": "业主手机号", "id_number_digest": "业主身份证号"}
+
+
+def _resolve_owners(
+    records: list[Record],
+    *,
+    actor: Any,
+    report: ImportReport,
+    bad_rows: set[int],
+    existing: dict[Any, Any],
+    refs: dict[str, Any],
+) -> None:
+    """Decide which owner each unit row names, before anything is written.
+
+    - An ID number matches an existing owner only inside the importing account's scope: a number that belongs to
+      an owner elsewhere makes a new owner here and leaves the other untouched (the number's existence elsewhere
+      is not revealed either).
+    - An owner whose record is linked to a login account is never changed by an import (name, phone, ID number):
+      the row is refused, since a changed phone would hand the account's one-time-code login to someone else.
+    - Every change of an existing owner is collected for the audit trail (masked, see ``writing``).
+
+    Sets ``rec.extra["owner"]`` (an Owner, possibly new and unsaved, or None) on each row that names an owner,
+    ``refs["new_owners"]`` and ``refs["owner_changes"]`` (``{id(owner): (owner, {field: [old, new]})}``).
+    """
+    from gaizao.accounts.access import mask_name, mask_phone
+    from gaizao.registry.models import Owner
+    from gaizao.registry.services import id_number_digest
+
+    live = [r for r in records if r.row not in bad_rows and "building" in r.extra]
+    digests = {
+        r.row: id_number_digest(r.values["owner_id_number"]) for r in live if r.values.get("owner_id_number")
+    }
+    by_digest: dict[str, Owner] = {}
+    digest_list = sorted(set(digests.values()))
+    for i in range(0, len(digest_list), 2000):
+        chunk = digest_list[i : i + 2000]
+        for o in Owner.objects.filter(id_number_digest__in=chunk).select_related("division").order_by("pk"):
+            if may_write(actor, o.division):  # never an owner outside the importer's scope
+                by_digest.setdefault(o.id_number_digest, o)
+    names = sorted({r.values["owner_name"] for r in live if r.values.get("owner_name")})
+    by_name: dict[tuple[int, str, str], Owner] = {}
+    for i in range(0, len(names), 2000):
+        for o in Owner.objects.filter(name__in=names[i : i + 2000]).order_by("pk"):
+            by_name.setdefault((o.division_id, o.name, o.phone), o)
+    new_owners: list[Owner] = []
+    changes: dict[int, tuple[Owner, dict[str, list[Any]]]] = {}
+    for rec in live:
+        v = rec.values
+        building = rec.extra["building"]
+        division = building.community.division
+        unit = existing.get((building.pk, v.get("stairwell", ""), v["number"]))
+        current: Owner | None = unit.owner if unit is not None else None
+        name, phone = v.get("owner_name", ""), v.get("owner_phone", "")
+        digest = digests.get(rec.row, "")
+        if "owner_name" not in v and "owner_id_number" not in v:
+            rec.extra["owner"] = current
+            continue
+        if not name and not digest:
+            rec.extra["owner"] = None if "owner_name" in v else current
+            continue
+        owner = by_digest.get(digest) if digest else None
+        if owner is None and current is not None:
+            same_name = name in {current.name, mask_name(current.name)}
+            if (digest and current.id_number_digest == digest) or (not digest and same_name):
+                owner = current
+        if owner is None and name:
+            owner = by_name.get((division.pk, name, phone))
+        if owner is None:
+            owner = Owner(division=division, name=name, phone=phone)
+            new_owners.append(owner)
+            by_name[(division.pk, name, phone)] = owner
+        wanted: dict[str, str] = {}
+        if digest:
+            wanted["id_number_digest"] = digest
+        if name and "*" not in name:
+            wanted["name"] = name
+        if phone and "*" not in phone:
+            wanted["phone"] = phone
+        differing = [f for f, value in wanted.items() if getattr(owner, f) != value]
+        if owner.pk and owner.user_id and differing:
+            bad_rows.add(rec.row)
+            headers = "、".join(_OWNER_COLUMNS[f] for f in differing)
+            report.add(
+                rec.row,
+                _OWNER_COLUMNS[differing[0]],
+                f"该业主已绑定登录账号，{headers}不能通过导入修改，请由社区核实后在业主资料中变更。/ This owner has a "
+                "login account; their name, phone or ID number cannot be changed by an import — have the "
+                "community verify and change it in the owner's record.",
+                "",
+            )
+            continue
+        if owner.pk and differing:
+            _, diff = changes.setdefault(id(owner), (owner, {}))
+            for f in differing:
+                old, new = getattr(owner, f), wanted[f]
+                if f == "name":
+                    old, new = mask_name(old), mask_name(new)
+                elif f == "phone":
+                    old, new = mask_phone(old), mask_phone(new)
+                else:
+                    f, old, new = "id_number_last4", owner.id_number_last4, v["owner_id_number"][-4:]
+                diff.setdefault(f, [old, new])[1] = new
+        for f, value in wanted.items():
+            setattr(owner, f, value)
+        if digest:
+            owner.id_number_last4 = v["owner_id_number"][-4:]
+            by_digest[digest] = owner
+        rec.extra["owner"] = owner
+    refs["new_owners"] = new_owners
+    refs["owner_changes"] = changes

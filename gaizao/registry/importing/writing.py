@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from gaizao.audit.models import AuditEvent
 from gaizao.audit.services import diff_fields
-from gaizao.registry.importing.validation import Record, Validated, id_number_digest
+from gaizao.registry.importing.validation import Record, Validated
 from gaizao.registry.models import Building, Community, Owner, Unit
 
 BATCH = 2000
@@ -212,11 +212,9 @@ def write_communities(validated: Validated, outcome: Outcome) -> None:
 def screen_before_save(communities: list[models.Model]) -> list[str]:
     """Screen the communities about to be written with the registry's own ``screening_decision`` (the function
     ``communities_rescreen`` applies), so the status is stored with the row instead of by a second bulk update.
-    Returns the fields it set, or [] when the registry has no such function (then ``rescreen`` runs after)."""
-    try:
-        from gaizao.registry.services import screening_decision
-    except ImportError:
-        return []
+    Returns the fields it set."""
+    from gaizao.registry.services import screening_decision
+
     today, now = timezone.localdate(), timezone.now()
     for c in communities:
         assert isinstance(c, Community)
@@ -277,9 +275,10 @@ def write_buildings(validated: Validated, outcome: Outcome) -> None:
         obj.community = by_id[obj.community_id]
 
 
-def write_units(validated: Validated, outcome: Outcome, owners_outcome: Outcome) -> None:
-    from gaizao.accounts.access import mask_name
+def write_units(validated: Validated, outcome: Outcome, owners_outcome: Outcome) -> list[tuple[Any, Unit]]:
+    """Write the units and the owners validation resolved for them (``validation._resolve_owners``).
 
+    Returns ``(user, unit)`` for each unit taken away from an owner with a login account, to be notified."""
     fields = [
         f
         for f in validated.fields
@@ -294,67 +293,31 @@ def write_units(validated: Validated, outcome: Outcome, owners_outcome: Outcome)
         }
     ]
     records = validated.records
-    digests = {
-        r.row: id_number_digest(r.values["owner_id_number"])
-        for r in records
-        if r.values.get("owner_id_number")
-    }
-    by_digest: dict[str, Owner] = {}
-    digest_list = sorted(set(digests.values()))
-    for i in range(0, len(digest_list), 2000):
-        for o in Owner.objects.filter(id_number_digest__in=digest_list[i : i + 2000]):
-            by_digest[o.id_number_digest] = o
-    names = sorted({r.values["owner_name"] for r in records if r.values.get("owner_name")})
-    by_name: dict[tuple[int, str, str], Owner] = {}
-    for i in range(0, len(names), 2000):
-        for o in Owner.objects.filter(name__in=names[i : i + 2000]):
-            by_name.setdefault((o.division_id, o.name, o.phone), o)
-    new_owners: list[Owner] = []
-    owner_for: dict[int, Owner | None] = {}
-    for rec in records:
-        v = rec.values
-        building: Building = rec.extra["building"]
-        division = building.community.division
-        unit = validated.existing.get((building.pk, v.get("stairwell", ""), v["number"]))
-        current: Owner | None = unit.owner if unit is not None else None
-        name, phone = v.get("owner_name", ""), v.get("owner_phone", "")
-        digest = digests.get(rec.row, "")
-        if "owner_name" not in v and "owner_id_number" not in v:
-            owner_for[rec.row] = current
-            continue
-        if not name and not digest:
-            owner_for[rec.row] = None if "owner_name" in v else current
-            continue
-        owner = by_digest.get(digest) if digest else None
-        if owner is None and current is not None:
-            same_name = name in {current.name, mask_name(current.name)}
-            if (digest and current.id_number_digest == digest) or (not digest and same_name):
-                owner = current
-        if owner is None and name:
-            owner = by_name.get((division.pk, name, phone))
-        if owner is None:
-            owner = Owner(division=division, name=name, phone=phone)
-            new_owners.append(owner)
-            by_name[(division.pk, name, phone)] = owner
-        if digest:
-            owner.id_number_digest = digest
-            owner.id_number_last4 = v["owner_id_number"][-4:]
-            by_digest[digest] = owner
-        if name and "*" not in name:
-            owner.name = name
-        if phone and "*" not in phone:
-            owner.phone = phone
-        owner_for[rec.row] = owner
+    new_owners: list[Owner] = validated.refs.get("new_owners", [])
     Owner.objects.bulk_create(new_owners, batch_size=BATCH)
     owners_outcome.created.extend(new_owners)
     for o in new_owners:
         owners_outcome.paths[id(o)] = o.division.path
-    # Changed names or phones of existing owners are saved with their units below.
-    existing_changed = [o for o in {id(o): o for o in owner_for.values() if o is not None and o.pk}.values()]
-    if existing_changed:
+    changed: dict[int, tuple[Owner, dict[str, list[Any]]]] = validated.refs.get("owner_changes", {})
+    if changed:
         Owner.objects.bulk_update(
-            existing_changed, ["name", "phone", "id_number_digest", "id_number_last4"], batch_size=BATCH
+            [o for o, _ in changed.values()],
+            ["name", "phone", "id_number_digest", "id_number_last4"],
+            batch_size=BATCH,
         )
+        for owner, diff in changed.values():
+            owners_outcome.updated.append((owner, diff))
+            owners_outcome.paths[id(owner)] = owner.division.path
+    owner_for: dict[int, Owner | None] = {r.row: r.extra.get("owner") for r in records}
+    taken_from: list[tuple[Any, Unit]] = []
+    for rec in records:
+        unit = validated.existing.get(
+            (rec.extra["building"].pk, rec.values.get("stairwell", ""), rec.values["number"])
+        )
+        new_owner = owner_for.get(rec.row)
+        if unit is not None and unit.owner_id and unit.owner.user_id:
+            if new_owner is None or new_owner.pk != unit.owner_id:
+                taken_from.append((unit.owner.user_id, unit))
 
     def build(rec: Record) -> dict[str, Any]:
         data = _fields_data(rec, fields)
@@ -379,6 +342,7 @@ def write_units(validated: Validated, outcome: Outcome, owners_outcome: Outcome)
         assert isinstance(obj, Unit)
         rec = by_key[(obj.building_id, obj.stairwell, obj.number)]
         obj.building = rec.extra["building"]
+    return taken_from
 
 
 def _light(value: Any) -> Any:
@@ -479,14 +443,29 @@ def _audit(
 
 
 def rescreen(communities: list[Community], actor: Any) -> None:
-    """Re-screen the written communities with the registry's service (skipped until it exists)."""
+    """Re-screen the written communities with the registry's service."""
     if not communities:
         return
-    try:
-        from gaizao.registry.services import communities_rescreen
-    except ImportError:
-        return
+    from gaizao.registry.services import communities_rescreen
+
     communities_rescreen(communities=communities, actor=actor)
+
+
+def _notify_owners_of_moved_units(taken: list[tuple[Any, Unit]], *, filename: str) -> None:
+    """Tell each owner with a login account that an import gave one of their units to someone else."""
+    if not taken:
+        return
+    from gaizao.accounts.models import User
+    from gaizao.accounts.services import notice_send
+
+    users = User.objects.in_bulk({user_id for user_id, _ in taken})
+    for user_id, unit in taken:
+        notice_send(
+            user=users[user_id],
+            kind="unit_owner_changed",
+            text=f"您名下的房屋“{unit}”在导入文件 {filename} 中登记给了其他业主。如有异议请联系社区。/ Your unit {unit} "
+            f"was registered to another owner by the import of {filename}. Contact your community if this is wrong.",
+        )
 
 
 @transaction.atomic
@@ -503,8 +482,9 @@ def write(validated: Validated, *, actor: Any, filename: str) -> tuple[int, int,
         write_buildings(validated, outcome)
     elif kind == "units":
         owners = Outcome()
-        write_units(validated, outcome, owners)
+        taken = write_units(validated, outcome, owners)
         _audit(owners, Owner, actor=actor, reason=reason, fields=[], personal=True)
+        _notify_owners_of_moved_units(taken, filename=filename)
     fields = [f for f in validated.fields if f not in {"owner_name", "owner_phone", "owner_id_number"}]
     _audit(outcome, validated.spec.model, actor=actor, reason=reason, fields=fields)
     if kind == "communities":
