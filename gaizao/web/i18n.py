@@ -18,11 +18,19 @@ def tr(zh: str, en: str) -> str:
     return en if is_english() else zh
 
 
+_CJK = re.compile(r"[\u4e00-\u9fff]")
+
+
 def split_bilingual(text: str) -> tuple[str, str]:
-    """``"令牌已撤销。/ Token revoked."`` → ``("令牌已撤销。", "Token revoked.")``; text without a separator is both."""
-    match = _SEPARATOR.search(text)
-    if match is None:
+    """``"令牌已撤销。/ Token revoked."`` → ``("令牌已撤销。", "Token revoked.")``; text without a separator is both.
+
+    A Chinese sentence may itself hold bilingual labels ("付款 / payment金额超过… / amount: …"), so the split is at the
+    first separator whose remainder has no Chinese characters, else at the last separator.
+    """
+    matches = list(_SEPARATOR.finditer(text))
+    if not matches:
         return text, text
+    match = next((m for m in matches if not _CJK.search(text[m.end() :])), matches[-1])
     return text[: match.start()].rstrip(), text[match.end() :].strip()
 
 

@@ -34,7 +34,7 @@ def accounts(divs) -> dict[str, User]:
 
 
 def add_households(community, areas: list[str]) -> list[Unit]:
-    building = Building.objects.create(community=community, code="1")
+    building, _ = Building.objects.get_or_create(community=community, code="1")
     units = []
     for i, area in enumerate(areas, start=1):
         owner = Owner.objects.create(division=community.division, name=f"王{i}明", phone=f"1380000{i:04d}")

@@ -63,7 +63,7 @@ def test_project_page_records_an_entry_with_attachment_and_shows_refusals(accoun
         },
         follow=True,
     )
-    assert "exceeds the received" in r.content.decode()
+    assert "超过该来源已到位未支付资金" in r.content.decode()
     r = client.post(f"/money/entries/{entry.pk}/reverse/", {"reason": "录错"}, follow=True)
     assert LedgerEntry.objects.filter(reverses=entry).exists()
     assert 'class="reversed"' in r.content.decode()
@@ -151,7 +151,7 @@ def test_final_accounts_audit_and_settlement_pages(accounts, project):
         {"action": "disburse", "amount": "1400000.00", "date": "2026-09-01", "document_number": "BF"},
         follow=True,
     )
-    assert "not yet disbursed" in r.content.decode()
+    assert "超过按规则核定的补助未拨余额" in r.content.decode()
     finance.post(
         f"/money/settlements/{s.pk}/",
         {"action": "disburse", "amount": "1399999.95", "date": "2026-09-01", "document_number": "BF"},
