@@ -52,7 +52,7 @@ def test_journey_through_the_api(project, accounts, orgs):
         assert r.status_code == 200, r.content
     # a bad contract names its field; a good one is recorded
     contract = {
-        "kind": "construction",
+        "kind": "epc",
         "number": "SG-2026-001",
         "party_id": orgs["builder"].pk,
         "amount": "1200000.005",
