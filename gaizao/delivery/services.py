@@ -51,7 +51,7 @@ from gaizao.delivery.models import (
     Stage,
 )
 from gaizao.delivery.uploads import check_document, check_photo
-from gaizao.errors import ApplicationError, NotFoundError, PermissionError_, StateError
+from gaizao.errors import ApplicationError, PermissionError_, StateError
 from gaizao.policy import delivery as rules
 from gaizao.programme.models import (
     AnnualPlan,
@@ -1062,10 +1062,8 @@ def order_reply(
 ) -> RectificationReply:
     """The responsible party answers an order with what it did and a photo of it."""
     order = RectificationOrder.objects.select_for_update().get(pk=order.pk)
-    if (
-        selectors.party_organisation(actor) is None
-        or selectors.party_organisation(actor).pk != order.party_id
-    ):
+    organisation = selectors.party_organisation(actor)
+    if organisation is None or organisation.pk != order.party_id:
         raise PermissionError_(
             "只有责任单位可以回复整改通知。/ Only the responsible party may answer this order."
         )
@@ -1393,10 +1391,3 @@ def handover_record(
         reason=note,
     )
     return handover
-
-
-def get_or_404(model: Any, **lookup: Any) -> Any:
-    obj = model.objects.filter(**lookup).first()
-    if obj is None:
-        raise NotFoundError("不存在。/ Not found.")
-    return obj
