@@ -119,8 +119,10 @@ def can_optimise(user: Any, district: Division) -> bool:
 
 
 def can_save_run(user: Any, run: OptimiserRun) -> bool:
-    """Only the district officer saves a feasible run as its draft annual plan (annual_plan_compile's role)."""
+    """Only the district officer saves a feasible run, once, as its draft annual plan (annual_plan_compile's role)."""
     if _role(user) != Role.DISTRICT_OFFICER or not can_write(user, run.district):
+        return False
+    if run.annual_plan_id is not None:
         return False
     return run.status != "infeasible" and bool(run.chosen)
 
