@@ -43,7 +43,11 @@ def load_demo(out: Callable[[str], None] = print) -> dict[str, int]:
     rows, _excluded = selectors.optimiser_candidates(district, plan_year=year, on=timezone.localdate())
     budget = (sum((r.estimate - r.subsidy for r in rows), Decimal(0)) / 4).quantize(Decimal("10000"))
     run = services.optimiser_run(
-        actor=officer, district=district, plan_year=year, budget={"district_funds": str(budget)}, min_per_street=1
+        actor=officer,
+        district=district,
+        plan_year=year,
+        budget={"district_funds": str(budget)},
+        min_per_street=1,
     )
     out(
         f"专项规划 / planning: {first} 已批准（{units} 个单元），{second} 草稿；{year} 年度优化 #{run.pk}："

@@ -122,6 +122,7 @@ def plan_detail(request: HttpRequest, pk: int) -> HttpResponse:
                 "residents": sum(c.population or 0 for c in members),
                 "problems": services.unit_size_problems(members, rules),
                 "mode_label": mode_names.get(unit.mode, unit.mode),
+                "projects": [link.project for link in unit.project_links.select_related("project")],
                 "indicators": [
                     (zh, unit.indicators[key], label)
                     for key, zh, _en, label in INDICATORS

@@ -18,12 +18,31 @@
     return map;
   }
 
+  // Convex hull (monotone chain) of [lng, lat] points, for a unit's outline.
+  function hull(points) {
+    var p = points.slice().sort(function (a, b) { return a[0] - b[0] || a[1] - b[1]; });
+    if (p.length < 3) { return p; }
+    function cross(o, a, b) { return (a[0] - o[0]) * (b[1] - o[1]) - (a[1] - o[1]) * (b[0] - o[0]); }
+    var lower = [], upper = [], i;
+    for (i = 0; i < p.length; i++) {
+      while (lower.length >= 2 && cross(lower[lower.length - 2], lower[lower.length - 1], p[i]) <= 0) { lower.pop(); }
+      lower.push(p[i]);
+    }
+    for (i = p.length - 1; i >= 0; i--) {
+      while (upper.length >= 2 && cross(upper[upper.length - 2], upper[upper.length - 1], p[i]) <= 0) { upper.pop(); }
+      upper.push(p[i]);
+    }
+    upper.pop(); lower.pop();
+    return lower.concat(upper);
+  }
+
   // --- special plan ---------------------------------------------------------------------------------------------
   var planEl = document.getElementById("plan-map");
   if (planEl && window.L) {
     var map = baseMap(planEl);
     window.gaizaoPlanMap = map;
     var layer = null;
+    var outlines = null;
     var picked = [];
     var select = document.getElementById("active-unit");
     // the page reloads after each edit; it comes back to the same view and the same unit
@@ -52,6 +71,18 @@
         .then(function (r) { return r.json(); })
         .then(function (fc) {
           if (layer) { map.removeLayer(layer); }
+          if (outlines) { map.removeLayer(outlines); }
+          var members = {};
+          fc.features.forEach(function (f) {
+            var u = f.properties.unit;
+            if (u) { (members[u] = members[u] || []).push(f.geometry.coordinates); }
+          });
+          outlines = L.featureGroup(Object.keys(members).map(function (u) {
+            var ring = hull(members[u]).map(function (c) { return [c[1], c[0]]; });
+            var shape = ring.length >= 3 ? L.polygon(ring, { color: colour(u), weight: 2, fillOpacity: 0.08, interactive: false })
+              : L.polyline(ring, { color: colour(u), weight: 6, opacity: 0.4, interactive: false });
+            return shape.bindTooltip(u, { permanent: true, direction: "center", className: "unit-label" });
+          })).addTo(map);
           layer = L.geoJSON(fc, {
             pointToLayer: function (f, latlng) {
               var p = f.properties;
