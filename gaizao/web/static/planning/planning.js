@@ -146,27 +146,27 @@
   }
 
   // --- optimiser result -----------------------------------------------------------------------------------------
-  var runEl = document.getElementById("run-map");
-  if (runEl && window.L) {
-    var rmap = baseMap(runEl);
-    var rlayer = null;
-    function render() {
-      var data = document.getElementById("run-points");
-      if (!data) { return; }
-      var points = JSON.parse(data.textContent);
-      if (rlayer) { rmap.removeLayer(rlayer); }
-      rlayer = L.featureGroup(points.map(function (p) {
-        return L.circleMarker([p.lat, p.lon], {
-          radius: p.chosen ? 8 : 5, color: p.chosen ? "#0b6e4f" : "#adb5bd", weight: p.committed ? 3 : 1,
-          fillColor: p.chosen ? "#0b6e4f" : "#dee2e6", fillOpacity: 0.8
-        }).bindTooltip(p.name + (p.chosen ? " ✓" : "") + " · " + p.benefit);
-      })).addTo(rmap);
-      if (points.length) { rmap.fitBounds(rlayer.getBounds(), { padding: [20, 20] }); }
-      runEl.dataset.chosen = String(points.filter(function (p) { return p.chosen; }).length);
-    }
-    render();
-    document.body.addEventListener("htmx:afterSwap", function () { render(); bindSlider(); });
+  // The result panel (with its map) is replaced on every what-if; the map is drawn again each time.
+  var rmap = null;
+  function renderRun() {
+    var runEl = document.getElementById("run-map");
+    var data = document.getElementById("run-points");
+    if (!runEl || !data || !window.L) { return; }
+    if (rmap) { rmap.remove(); }
+    rmap = baseMap(runEl);
+    var points = JSON.parse(data.textContent);
+    var group = L.featureGroup(points.map(function (p) {
+      return L.circleMarker([p.lat, p.lon], {
+        radius: p.chosen ? 8 : 5, color: p.chosen ? "#0b6e4f" : "#adb5bd", weight: p.committed ? 3 : 1,
+        fillColor: p.chosen ? "#0b6e4f" : "#dee2e6", fillOpacity: 0.8
+      }).bindTooltip(p.name + (p.chosen ? " ✓" : "") + " · " + p.benefit);
+    })).addTo(rmap);
+    if (points.length) { rmap.fitBounds(group.getBounds(), { padding: [20, 20] }); }
+    runEl.dataset.chosen = String(points.filter(function (p) { return p.chosen; }).length);
   }
+  renderRun();
+  // after settle: htmx restores the swapped elements' attributes when it settles, which would drop Leaflet's classes
+  document.body.addEventListener("htmx:afterSettle", function () { renderRun(); bindSlider(); });
   function bindSlider() {
     var slider = document.getElementById("budget-slider");
     var out = document.getElementById("budget-value");
