@@ -413,6 +413,14 @@ def _run_context(request: HttpRequest, run: Any) -> dict[str, Any]:
         if run.budget.get("municipal_subsidy")
         else "",
         "slider_max": int(top) + 1,
+        "subsidy_max": int(
+            max(
+                Decimal(run.budget.get("municipal_subsidy", "0")) * 2,
+                sum((Decimal(r["subsidy"]) for r in run.rows), Decimal(0)),
+            )
+            / WAN
+        )
+        + 1,
         "slider_step": max(1, int(top / 200)),
         "spent_wan": {k: (Decimal(v) / WAN).quantize(Decimal("0.1")) for k, v in run.spent.items()},
         "points": points,
@@ -431,15 +439,14 @@ def run_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def run_whatif(request: HttpRequest, pk: int) -> HttpResponse:
-    """The slider: re-solve with another district budget; answers the result panel (HTMX) of the new run."""
+    """The sliders: re-solve with another district budget (and subsidy); answers the result panel (HTMX)."""
     _staff(request)
     run = selectors.get_run(request.user, pk)
     try:
-        new = services.optimiser_rerun(
-            actor=request.user,
-            run=run,
-            budget={"district_funds": _wan(request.POST.get("district_funds", ""), "district_funds")},
-        )
+        budget = {"district_funds": _wan(request.POST.get("district_funds", ""), "district_funds")}
+        if "municipal_subsidy" in request.POST:
+            budget["municipal_subsidy"] = _wan(request.POST["municipal_subsidy"], "municipal_subsidy")
+        new = services.optimiser_rerun(actor=request.user, run=run, budget=budget)
     except PermissionError_ as exc:
         raise PermissionDenied(exc.message) from exc
     except ApplicationError as exc:

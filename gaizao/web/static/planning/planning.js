@@ -168,9 +168,10 @@
   // after settle: htmx restores the swapped elements' attributes when it settles, which would drop Leaflet's classes
   document.body.addEventListener("htmx:afterSettle", function () { renderRun(); bindSlider(); });
   function bindSlider() {
-    var slider = document.getElementById("budget-slider");
-    var out = document.getElementById("budget-value");
-    if (slider && out) { slider.addEventListener("input", function () { out.textContent = slider.value; }); }
+    Array.prototype.forEach.call(document.querySelectorAll(".budget-slider"), function (slider) {
+      var out = document.getElementById(slider.dataset.output);
+      if (out) { slider.addEventListener("input", function () { out.textContent = slider.value; }); }
+    });
   }
   bindSlider();
 })();
