@@ -338,7 +338,7 @@ def _wan(value: str, field: str) -> str:
 @login_required
 def optimiser(request: HttpRequest) -> HttpResponse:
     _staff(request)
-    districts = [d for d in selectors.districts_for(request.user) if services.can_optimise(request.user, d)]
+    districts = selectors.optimiser_scopes_for(request.user)
     if not districts:
         raise Http404
     weights = services.default_weights()
