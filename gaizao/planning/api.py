@@ -88,7 +88,7 @@ def _district(user: Any, code: str) -> Division:
         district = getattr(user, "division", None)
     if district is None:
         raise ApplicationError("请指定区县。/ district_code is required.", field="district_code")
-    if district not in selectors.districts_for(user):
+    if district not in selectors.districts_for(user) and district not in selectors.optimiser_scopes_for(user):
         raise ApplicationError(
             "区县不在您的范围内。/ district_code: not in your scope.", field="district_code"
         )

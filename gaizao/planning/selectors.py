@@ -74,6 +74,24 @@ def districts_for(user: Any) -> list[Division]:
     )
 
 
+def approved_plans_within(division: Division) -> list[SpecialPlan]:
+    """The approved special plans of the district, or of every district of the city."""
+    return list(
+        SpecialPlan.objects.filter(
+            division_scope_q(division.path, "district__path"), state=SpecialPlanState.APPROVED
+        ).select_related("district")
+    )
+
+
+def optimiser_scopes_for(user: Any) -> list[Division]:
+    """Where ``user`` may run the optimiser: the whole city (city coordinator) and each district it may write."""
+    from gaizao.planning.services import can_optimise
+
+    levels = [DivisionLevel.CITY, DivisionLevel.DISTRICT]
+    divisions = scoped(Division.objects.filter(level__in=levels), user, field="path").order_by("path")
+    return [d for d in divisions if can_optimise(user, d)]
+
+
 def district_communities(district: Division) -> QuerySet[Any]:
     """Every community of the district that is not archived (the district was fetched inside the user's scope)."""
     from gaizao.registry.models import Community
@@ -302,7 +320,8 @@ def _urgency(community: Any, plan_year: int) -> float:
 def optimiser_candidates(
     district: Division, *, plan_year: int, on: dt.date
 ) -> tuple[list[CandidateRow], list[dict[str, Any]]]:
-    """The district's candidates for ``plan_year`` and the communities left out with the reason.
+    """The district's (or, for a city-wide run, the city's) candidates for ``plan_year`` and the communities left
+    out with the reason.
 
     A candidate is a screened community (priority or may include) that is not already in a project placed in an
     approved annual plan of an earlier year. Communities whose project is already 实施一批 are committed. The
@@ -315,14 +334,31 @@ def optimiser_candidates(
     from gaizao.programme import selectors as programme
     from gaizao.programme.models import AnnualPlanState, ProjectCommunity, ProjectState
 
-    rates = programme.unit_rates_map(district=district)
+    # a city-wide run spans districts: each community is priced at its own district's rates and subsidy share
+    districts = {
+        d.path: d
+        for d in Division.objects.filter(
+            division_scope_q(district.path, "path"), level=DivisionLevel.DISTRICT
+        )
+    }
+    rates_of: dict[int, dict[str, Any]] = {}
+
+    def district_of(community: Any) -> Division:
+        parts = community.division.path.split("/")
+        for k in range(len(parts), 0, -1):
+            found = districts.get("/".join(parts[:k]))
+            if found is not None:
+                return found
+        return district
+
     communities = list(screened_in(district).order_by("code"))
     ids = [c.pk for c in communities]
     gaps = latest_gaps(ids)
     gap_items = latest_gap_items(ids)
     evidence = residents_evidence(ids)
-    plan = approved_plan(district)
-    units = unit_of_community(plan) if plan else {}
+    units: dict[int, PlanUnit] = {}
+    for plan in approved_plans_within(district):
+        units.update(unit_of_community(plan))
     memberships = (
         ProjectCommunity.objects.filter(community_id__in=ids, project__archived_at__isnull=True)
         .exclude(project__state=ProjectState.WITHDRAWN)
@@ -367,6 +403,10 @@ def optimiser_candidates(
             item_ids += [i for i, score in evidence[c.pk]["needs"][:3] if score > 0]
             elevator = water = Decimal(0)
             priced = 0
+            own = district_of(c)
+            if own.pk not in rates_of:
+                rates_of[own.pk] = programme.unit_rates_map(district=own)
+            rates = rates_of[own.pk]
             for item_id in dict.fromkeys(item_ids):
                 rate = rates.get(item_id)
                 if rate is None:
@@ -394,7 +434,7 @@ def optimiser_candidates(
             source = f"按目录单价估算 {priced} 项 / pre-estimate from {priced} catalogue rates"
             try:
                 decision = municipal_subsidy(
-                    district=district.code,
+                    district=own.code,
                     built_year=c.built_year,
                     affordable_housing=c.affordable_housing,
                     final_accounts=estimate,

@@ -115,12 +115,18 @@ def can_create_plan(user: Any, district: Division) -> bool:
 
 
 def can_optimise(user: Any, district: Division) -> bool:
+    """A district officer for its district; the city coordinator for any district or the whole city."""
+    if district.level == DivisionLevel.CITY and _role(user) != Role.CITY_COORDINATOR:
+        return False
     return _role(user) in (Role.DISTRICT_OFFICER, Role.CITY_COORDINATOR) and can_write(user, district)
 
 
 def can_save_run(user: Any, run: OptimiserRun) -> bool:
-    """Only the district officer saves a feasible run as its draft annual plan (annual_plan_compile's role)."""
+    """Only the district officer saves a feasible district run, once, as its draft annual plan (annual plans are
+    per district; a city-wide run informs the coordinator and is not saved)."""
     if _role(user) != Role.DISTRICT_OFFICER or not can_write(user, run.district):
+        return False
+    if run.annual_plan_id is not None or run.district.level != DivisionLevel.DISTRICT:
         return False
     return run.status != "infeasible" and bool(run.chosen)
 
@@ -666,8 +672,10 @@ def optimiser_run(
     )
 
     _require(can_optimise(actor, district))
-    if district.level != DivisionLevel.DISTRICT:
-        raise ApplicationError("按区县优化。/ district: choose a district.", field="district")
+    if district.level not in (DivisionLevel.DISTRICT, DivisionLevel.CITY):
+        raise ApplicationError(
+            "按区县或全市优化。/ district: choose a district or the city.", field="district"
+        )
     year = _count(plan_year, "plan_year")
     if not 2000 <= year <= 2100:
         raise ApplicationError("计划年度须为年份。/ plan_year: a year.", field="plan_year")
@@ -693,8 +701,10 @@ def optimiser_run(
         clean_weights[key] = _money(value, f"weights.{key}")
     street_min = _count(min_per_street, "min_per_street")
     rows, excluded = selectors.optimiser_candidates(district, plan_year=year, on=timezone.localdate())
-    plan = selectors.approved_plan(district)
-    units = selectors.unit_of_community(plan) if plan and keep_units else {}
+    units: dict[int, PlanUnit] = {}
+    if keep_units:
+        for plan in selectors.approved_plans_within(district):
+            units.update(selectors.unit_of_community(plan))
     candidates = tuple(
         Candidate(
             id=str(r.community.pk),

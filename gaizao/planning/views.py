@@ -122,6 +122,7 @@ def plan_detail(request: HttpRequest, pk: int) -> HttpResponse:
                 "residents": sum(c.population or 0 for c in members),
                 "problems": services.unit_size_problems(members, rules),
                 "mode_label": mode_names.get(unit.mode, unit.mode),
+                "projects": [link.project for link in unit.project_links.select_related("project")],
                 "indicators": [
                     (zh, unit.indicators[key], label)
                     for key, zh, _en, label in INDICATORS
@@ -337,7 +338,7 @@ def _wan(value: str, field: str) -> str:
 @login_required
 def optimiser(request: HttpRequest) -> HttpResponse:
     _staff(request)
-    districts = [d for d in selectors.districts_for(request.user) if services.can_optimise(request.user, d)]
+    districts = selectors.optimiser_scopes_for(request.user)
     if not districts:
         raise Http404
     weights = services.default_weights()
@@ -412,6 +413,14 @@ def _run_context(request: HttpRequest, run: Any) -> dict[str, Any]:
         if run.budget.get("municipal_subsidy")
         else "",
         "slider_max": int(top) + 1,
+        "subsidy_max": int(
+            max(
+                Decimal(run.budget.get("municipal_subsidy", "0")) * 2,
+                sum((Decimal(r["subsidy"]) for r in run.rows), Decimal(0)),
+            )
+            / WAN
+        )
+        + 1,
         "slider_step": max(1, int(top / 200)),
         "spent_wan": {k: (Decimal(v) / WAN).quantize(Decimal("0.1")) for k, v in run.spent.items()},
         "points": points,
@@ -430,15 +439,14 @@ def run_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def run_whatif(request: HttpRequest, pk: int) -> HttpResponse:
-    """The slider: re-solve with another district budget; answers the result panel (HTMX) of the new run."""
+    """The sliders: re-solve with another district budget (and subsidy); answers the result panel (HTMX)."""
     _staff(request)
     run = selectors.get_run(request.user, pk)
     try:
-        new = services.optimiser_rerun(
-            actor=request.user,
-            run=run,
-            budget={"district_funds": _wan(request.POST.get("district_funds", ""), "district_funds")},
-        )
+        budget = {"district_funds": _wan(request.POST.get("district_funds", ""), "district_funds")}
+        if "municipal_subsidy" in request.POST:
+            budget["municipal_subsidy"] = _wan(request.POST["municipal_subsidy"], "municipal_subsidy")
+        new = services.optimiser_rerun(actor=request.user, run=run, budget=budget)
     except PermissionError_ as exc:
         raise PermissionDenied(exc.message) from exc
     except ApplicationError as exc:

@@ -231,3 +231,23 @@ def test_save_as_draft_annual_plan_through_programme_services(plan, accounts, di
     run.refresh_from_db()
     assert run.annual_plan == annual and run.saved_at
     assert AuditEvent.objects.filter(action="optimiser.save").exists()
+
+
+def test_the_city_coordinator_optimises_the_whole_city(accounts, divs, world):
+    from tests.programme.conftest import make_community
+
+    xihu = make_community("XH-100", "北山小区", divs["330106002"], lon=120.14, lat=30.26, households=500)
+    city = divs["330100"]
+    with pytest.raises(PermissionError_):
+        services.optimiser_run(
+            actor=accounts["shangcheng"], district=city, plan_year=2027, budget={"district_funds": "1"}
+        )
+    assert city in selectors.optimiser_scopes_for(accounts["city"])
+    assert city not in selectors.optimiser_scopes_for(accounts["shangcheng"])
+    run = services.optimiser_run(
+        actor=accounts["city"], district=city, plan_year=2027, budget={"district_funds": "1000000000"}
+    )
+    ids = {r["community_id"] for r in run.rows}
+    assert xihu.pk in ids and world["communities"][0].pk in ids
+    assert run.status == "optimal" and xihu.pk in run.chosen
+    assert not services.can_save_run(accounts["shangcheng"], run)

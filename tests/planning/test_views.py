@@ -64,6 +64,7 @@ def test_optimiser_pages(accounts, divs, world):
             "district": "330102",
             "plan_year": "2027",
             "district_funds": "2000",
+            "municipal_subsidy": "500",
             "target_communities": "0",
             "target_households": "0",
             "target_gaps": "0",

@@ -18,12 +18,31 @@
     return map;
   }
 
+  // Convex hull (monotone chain) of [lng, lat] points, for a unit's outline.
+  function hull(points) {
+    var p = points.slice().sort(function (a, b) { return a[0] - b[0] || a[1] - b[1]; });
+    if (p.length < 3) { return p; }
+    function cross(o, a, b) { return (a[0] - o[0]) * (b[1] - o[1]) - (a[1] - o[1]) * (b[0] - o[0]); }
+    var lower = [], upper = [], i;
+    for (i = 0; i < p.length; i++) {
+      while (lower.length >= 2 && cross(lower[lower.length - 2], lower[lower.length - 1], p[i]) <= 0) { lower.pop(); }
+      lower.push(p[i]);
+    }
+    for (i = p.length - 1; i >= 0; i--) {
+      while (upper.length >= 2 && cross(upper[upper.length - 2], upper[upper.length - 1], p[i]) <= 0) { upper.pop(); }
+      upper.push(p[i]);
+    }
+    upper.pop(); lower.pop();
+    return lower.concat(upper);
+  }
+
   // --- special plan ---------------------------------------------------------------------------------------------
   var planEl = document.getElementById("plan-map");
   if (planEl && window.L) {
     var map = baseMap(planEl);
     window.gaizaoPlanMap = map;
     var layer = null;
+    var outlines = null;
     var picked = [];
     var select = document.getElementById("active-unit");
     // the page reloads after each edit; it comes back to the same view and the same unit
@@ -52,6 +71,18 @@
         .then(function (r) { return r.json(); })
         .then(function (fc) {
           if (layer) { map.removeLayer(layer); }
+          if (outlines) { map.removeLayer(outlines); }
+          var members = {};
+          fc.features.forEach(function (f) {
+            var u = f.properties.unit;
+            if (u) { (members[u] = members[u] || []).push(f.geometry.coordinates); }
+          });
+          outlines = L.featureGroup(Object.keys(members).map(function (u) {
+            var ring = hull(members[u]).map(function (c) { return [c[1], c[0]]; });
+            var shape = ring.length >= 3 ? L.polygon(ring, { color: colour(u), weight: 2, fillOpacity: 0.08, interactive: false })
+              : L.polyline(ring, { color: colour(u), weight: 6, opacity: 0.4, interactive: false });
+            return shape.bindTooltip(u, { permanent: true, direction: "center", className: "unit-label" });
+          })).addTo(map);
           layer = L.geoJSON(fc, {
             pointToLayer: function (f, latlng) {
               var p = f.properties;
@@ -115,31 +146,32 @@
   }
 
   // --- optimiser result -----------------------------------------------------------------------------------------
-  var runEl = document.getElementById("run-map");
-  if (runEl && window.L) {
-    var rmap = baseMap(runEl);
-    var rlayer = null;
-    function render() {
-      var data = document.getElementById("run-points");
-      if (!data) { return; }
-      var points = JSON.parse(data.textContent);
-      if (rlayer) { rmap.removeLayer(rlayer); }
-      rlayer = L.featureGroup(points.map(function (p) {
-        return L.circleMarker([p.lat, p.lon], {
-          radius: p.chosen ? 8 : 5, color: p.chosen ? "#0b6e4f" : "#adb5bd", weight: p.committed ? 3 : 1,
-          fillColor: p.chosen ? "#0b6e4f" : "#dee2e6", fillOpacity: 0.8
-        }).bindTooltip(p.name + (p.chosen ? " ✓" : "") + " · " + p.benefit);
-      })).addTo(rmap);
-      if (points.length) { rmap.fitBounds(rlayer.getBounds(), { padding: [20, 20] }); }
-      runEl.dataset.chosen = String(points.filter(function (p) { return p.chosen; }).length);
-    }
-    render();
-    document.body.addEventListener("htmx:afterSwap", function () { render(); bindSlider(); });
+  // The result panel (with its map) is replaced on every what-if; the map is drawn again each time.
+  var rmap = null;
+  function renderRun() {
+    var runEl = document.getElementById("run-map");
+    var data = document.getElementById("run-points");
+    if (!runEl || !data || !window.L) { return; }
+    if (rmap) { rmap.remove(); }
+    rmap = baseMap(runEl);
+    var points = JSON.parse(data.textContent);
+    var group = L.featureGroup(points.map(function (p) {
+      return L.circleMarker([p.lat, p.lon], {
+        radius: p.chosen ? 8 : 5, color: p.chosen ? "#0b6e4f" : "#adb5bd", weight: p.committed ? 3 : 1,
+        fillColor: p.chosen ? "#0b6e4f" : "#dee2e6", fillOpacity: 0.8
+      }).bindTooltip(p.name + (p.chosen ? " ✓" : "") + " · " + p.benefit);
+    })).addTo(rmap);
+    if (points.length) { rmap.fitBounds(group.getBounds(), { padding: [20, 20] }); }
+    runEl.dataset.chosen = String(points.filter(function (p) { return p.chosen; }).length);
   }
+  renderRun();
+  // after settle: htmx restores the swapped elements' attributes when it settles, which would drop Leaflet's classes
+  document.body.addEventListener("htmx:afterSettle", function () { renderRun(); bindSlider(); });
   function bindSlider() {
-    var slider = document.getElementById("budget-slider");
-    var out = document.getElementById("budget-value");
-    if (slider && out) { slider.addEventListener("input", function () { out.textContent = slider.value; }); }
+    Array.prototype.forEach.call(document.querySelectorAll(".budget-slider"), function (slider) {
+      var out = document.getElementById(slider.dataset.output);
+      if (out) { slider.addEventListener("input", function () { out.textContent = slider.value; }); }
+    });
   }
   bindSlider();
 })();
