@@ -529,8 +529,13 @@ def fund_disclose(
     rows = list(
         FundEntry.objects.filter(community=community, on__gte=start, on__lte=end).order_by("on", "id")
     )
-    opening = fund_balance(community, start - dt.timedelta(days=1))
-    income = sum((e.amount for e in rows if e.signed_amount > 0), Decimal("0.00"))
+    # an opening entry carries an existing balance into the records: it is part of the opening, not income
+    opening = fund_balance(community, start - dt.timedelta(days=1)) + sum(
+        (e.amount for e in rows if e.kind == FundEntryKind.OPENING), Decimal("0.00")
+    )
+    income = sum(
+        (e.amount for e in rows if e.signed_amount > 0 and e.kind != FundEntryKind.OPENING), Decimal("0.00")
+    )
     spending = sum((e.amount for e in rows if e.signed_amount < 0), Decimal("0.00"))
     disclosure = FundDisclosure.objects.create(
         community=community,

@@ -78,6 +78,7 @@ def home(request: HttpRequest) -> HttpResponse:
             .order_by("due_on")[:50],
             "coverage": selectors.coverage(user),
             "plans": selectors.plans_for(user)[:100],
+            "unplanned": selectors.projects_without_plan(user)[:100],
         },
     )
 
@@ -113,6 +114,7 @@ def community(request: HttpRequest, pk: int) -> HttpResponse:
                 {
                     "f": f,
                     "can_inspect": services.can_inspect(user, f),
+                    "late": selectors.is_late(f),
                     "parties": parties.get(f.delivery_id, []),
                     "findings": list(f.inspection.findings.select_related("order__party"))
                     if f.inspection
@@ -121,6 +123,7 @@ def community(request: HttpRequest, pk: int) -> HttpResponse:
                 for f in followups
             ],
             "deliveries": [(d, services.can_schedule(user, d)) for d in deliveries],
+            "scheduled": any(f.months is not None for f in followups),
             "scorecard": selectors.scorecard(c),
             "health_json": json.dumps(health),
             "can_add_contract": services.can_add_contract(user, c),

@@ -132,6 +132,12 @@ def test_done_when_journey(handed_over, project, community, owners, company, ste
         {"period_start": start.isoformat(), "period_end": today.isoformat()},
     )
     assert r.status_code == 200 and r.json()["closing"] == "420000.00"
+    # the opening entry carries the existing balance in: it is the opening, not income
+    assert (r.json()["opening"], r.json()["income"], r.json()["spending"]) == (
+        "120000.00",
+        "300000.00",
+        "0.00",
+    )
 
     # 4. 管理规约 adopted by the matter-2 ballot, uploaded as a real multipart file
     url = f"{API}/communities/{community.pk}/conventions"
@@ -215,10 +221,10 @@ def test_done_when_journey(handed_over, project, community, owners, company, ste
     assert long_term["facts"]["fund_disclosed"] is True
     page = officer.get(f"/stewardship/communities/{community.pk}/")
     assert page.status_code == 200
-    assert (
-        'id="health-chart"' in page.content.decode()
-        and "vendor/echarts/echarts.min.js" in page.content.decode()
-    )
+    html = page.content.decode()
+    assert 'id="health-chart"' in html and "vendor/echarts/echarts.min.js" in html
+    assert 'data-fact="property_contract"' in html and "有物业服务合同：是 / yes" in html
+    assert html.count("逾期") == 1  # the 6-month follow-up was never done; the 24-month one is not due
     health = officer.get(f"{API}/communities/{community.pk}/health").json()
     assert health["fund_balance"][-1] == "420000.00"
 
@@ -380,3 +386,12 @@ def test_report_after_handover_from_the_community_page(handed_over, community, o
         f"/stewardship/deliveries/{handed_over.pk}/reports/{report.pk}/", {"severity": "minor"}, follow=True
     )
     assert "已转为检查问题" in r.content.decode()
+
+
+def test_home_lists_projects_without_a_plan(project, accounts):
+    page = client_for(accounts["shangcheng"]).get("/stewardship/").content.decode()
+    assert f'data-unplanned="{project.pk}"' in page
+    assert (
+        f'data-unplanned="{project.pk}"'
+        not in client_for(accounts["qingbomen"]).get("/stewardship/").content.decode()
+    )
