@@ -108,6 +108,13 @@ def plans_for(user: Any) -> QuerySet[ManagementPlan]:
     return scoped(ManagementPlan.objects.select_related("project"), user, field="project__division__path")
 
 
+def get_plan(user: Any, pk: Any) -> ManagementPlan:
+    obj = plans_for(user).filter(pk=pk).first()
+    if obj is None:
+        raise _not_found()
+    return obj
+
+
 def projects_without_plan(user: Any) -> QuerySet[Project]:
     """Projects in scope, in the planning or implementing pool, with no management plan yet (officers only)."""
     from gaizao.programme.models import ProjectState
@@ -186,6 +193,13 @@ def management_plan_conditions(project: Project) -> list[Condition]:
 def contracts_for(user: Any) -> QuerySet[PropertyContract]:
     qs = PropertyContract.objects.select_related("community", "company")
     return qs.filter(community__in=communities_for(user))
+
+
+def get_contract(user: Any, pk: Any) -> PropertyContract:
+    obj = contracts_for(user).filter(pk=pk).first()
+    if obj is None:
+        raise _not_found()
+    return obj
 
 
 def active_contract(community: Community, on: dt.date | None = None) -> PropertyContract | None:

@@ -395,3 +395,23 @@ def test_home_lists_projects_without_a_plan(project, accounts):
         f'data-unplanned="{project.pk}"'
         not in client_for(accounts["qingbomen"]).get("/stewardship/").content.decode()
     )
+
+
+def test_plan_history_page(project, accounts):
+    officer = client_for(accounts["shangcheng"])
+    plan = {"mode": "professional", "fee_yuan_per_m2_month": "0.80", "fund_balance": "0", "fund_top_up": "0"}
+    assert _json(officer, f"{API}/projects/{project.pk}/plan", plan, "put").status_code == 200
+    assert (
+        _json(
+            officer, f"{API}/projects/{project.pk}/plan", {**plan, "fee_yuan_per_m2_month": "1.00"}, "put"
+        ).status_code
+        == 200
+    )
+    page = officer.get(f"/stewardship/projects/{project.pk}/plan/").content.decode()
+    assert 'id="plan-history"' in page
+    from gaizao.stewardship.models import ManagementPlan
+
+    pk = ManagementPlan.objects.get().pk
+    history = officer.get(f"/history/stewardship.managementplan/{pk}/")
+    assert history.status_code == 200 and "stewardship.plan.save" in history.content.decode()
+    assert client_for(accounts["xihu"]).get(f"/history/stewardship.managementplan/{pk}/").status_code == 404
