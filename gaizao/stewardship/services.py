@@ -390,6 +390,7 @@ def property_contract_create(
             "该企业的统一社会信用代码无效。/ company: its unified social credit code is not valid.",
             field="company",
         )
+    Community.objects.select_for_update().filter(pk=community.pk).first()  # serialise the overlap check
     number = _text(number, "number", "合同编号", max_length=60)
     if PropertyContract.objects.filter(number=number).exists():
         raise ApplicationError(
