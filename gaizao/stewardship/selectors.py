@@ -254,11 +254,21 @@ def coverage(user: Any, *, division: Division | None = None, on: dt.date | None 
     out = sorted(rows.values(), key=lambda r: r["street_code"])
     for row in out:
         row["share"] = round(row["covered"] / row["communities"], 4) if row["communities"] else None
+    by_district: dict[str, dict[str, Any]] = {}
+    for row in out:
+        d = by_district.setdefault(
+            row["district"], {"district": row["district"], "communities": 0, "covered": 0}
+        )
+        d["communities"] += row["communities"]
+        d["covered"] += row["covered"]
+    for d in by_district.values():
+        d["share"] = round(d["covered"] / d["communities"], 4) if d["communities"] else None
     total = sum(r["communities"] for r in out)
     covered = sum(r["covered"] for r in out)
     return {
         "on": day.isoformat(),
         "streets": out,
+        "districts": list(by_district.values()),
         "communities": total,
         "covered": covered,
         "share": round(covered / total, 4) if total else None,

@@ -415,3 +415,23 @@ def test_plan_history_page(project, accounts):
     history = officer.get(f"/history/stewardship.managementplan/{pk}/")
     assert history.status_code == 200 and "stewardship.plan.save" in history.content.decode()
     assert client_for(accounts["xihu"]).get(f"/history/stewardship.managementplan/{pk}/").status_code == 404
+
+
+def test_link_company_account_from_the_home_page(company, accounts):
+    from gaizao.accounts.models import Role, User
+    from gaizao.stewardship import services
+
+    user = User.objects.create_user(username="wy-new", password="pw-wy-12345", role=Role.PROPERTY_SERVICE)
+    officer = client_for(accounts["shangcheng"])
+    page = officer.get("/stewardship/").content.decode()
+    assert 'id="member-form"' in page and company.name in page
+    r = officer.post("/stewardship/members/", {"username": "wy-new", "company": company.pk}, follow=True)
+    assert "物业企业账号已关联" in r.content.decode()
+    assert services.company_of(user) == company
+    r = officer.post("/stewardship/members/", {"username": "nobody", "company": company.pk}, follow=True)
+    assert "账号不存在" in r.content.decode()
+    assert 'id="member-form"' not in client_for(accounts["qingbomen"]).get("/stewardship/").content.decode()
+    assert (
+        client_for(accounts["qingbomen"]).post("/stewardship/members/", {"username": "wy-new"}).status_code
+        == 403
+    )
