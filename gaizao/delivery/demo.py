@@ -224,7 +224,7 @@ def _contracts(delivery: Any, officer: Any, orgs: dict[str, Any]) -> None:
     today = timezone.localdate()
     version = delivery.project.plan.current_version
     for kind, party, share, suffix in (
-        ("construction", "builder", "0.82", "SG"),
+        ("epc", "builder", "0.82", "EPC"),
         ("supervision", "watcher", "0.02", "JL"),
         ("utility_water", "water", "0.05", "GS"),
     ):

@@ -96,6 +96,12 @@ INSPECTOR_LEVEL = {
 WORKS_STAGES = frozenset({Stage.STARTED, Stage.CONSTRUCTION, Stage.COMPLETED, Stage.SUSPENDED})
 #: Contract kinds that build the works (one is needed before 开工).
 BUILDER_KINDS = frozenset({ContractKind.CONSTRUCTION, ContractKind.EPC})
+#: The contract each delivery mode of the plan (四(三): EPC, 全过程咨询, 代建; ids from the rule set) calls for.
+MODE_CONTRACT = {
+    "epc": ContractKind.EPC,
+    "full_process_consulting": ContractKind.CONSULTING,
+    "agent_construction": ContractKind.AGENCY,
+}
 UTILITY_KINDS = frozenset(
     {
         ContractKind.UTILITY_WATER,
@@ -361,6 +367,12 @@ def approved_annual_plan(project: Project) -> AnnualPlan | None:
     )
 
 
+def delivery_mode(delivery: Delivery) -> str:
+    """The delivery mode (EPC, full-process consulting, agent construction) of the project's current plan version."""
+    version = approved_plan_version(delivery)
+    return str(version.delivery_mode) if version is not None else ""
+
+
 def stage_blockers(delivery: Delivery, to: str) -> list[tuple[str, str]]:
     """The conditions that forbid moving ``delivery`` to ``to`` now, as ``(field, message)`` pairs."""
     out: list[tuple[str, str]] = []
@@ -399,11 +411,23 @@ def stage_blockers(delivery: Delivery, to: str) -> list[tuple[str, str]]:
                     f"({len(pending)}).",
                 )
             )
-        if not Contract.objects.filter(project_id=delivery.project_id, kind__in=BUILDER_KINDS).exists():
+        kinds = set(Contract.objects.filter(project_id=delivery.project_id).values_list("kind", flat=True))
+        if not kinds & BUILDER_KINDS:
             out.append(
                 (
                     "contracts",
                     "尚未登记施工或工程总承包合同。/ contracts: no construction or EPC contract is recorded.",
+                )
+            )
+        mode = delivery_mode(delivery)
+        needed = MODE_CONTRACT.get(mode)
+        if needed is not None and needed not in kinds:
+            label = str(ContractKind(needed).label)
+            out.append(
+                (
+                    "contracts",
+                    f"方案建设模式要求登记“{label.split(' / ')[0]}”合同。/ contracts: the plan's delivery mode {mode} "
+                    f"needs a {needed} contract.",
                 )
             )
     if to == Stage.ACCEPTED:

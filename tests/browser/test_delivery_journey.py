@@ -203,11 +203,11 @@ def test_delivery_journey(live_server, browser, tmp_path):
     officer.click("#link-form button[type=submit]")
     officer.wait_for_selector("#organisations >> text=builder")
 
-    # Contracts: construction (a sub-fen amount is refused first) and supervision
+    # Contracts: EPC as the plan's delivery mode asks (a sub-fen amount is refused first) and supervision
     officer.goto(f"{base}/delivery/{delivery.pk}/")
     for number, kind, party, amount in (
-        ("SG-2026-018", "construction", "杭州清波建设有限公司", "1860000.005"),
-        ("SG-2026-018", "construction", "杭州清波建设有限公司", "1860000.00"),
+        ("SG-2026-018", "epc", "杭州清波建设有限公司", "1860000.005"),
+        ("SG-2026-018", "epc", "杭州清波建设有限公司", "1860000.00"),
         ("JL-2026-018", "supervision", "杭州监理咨询有限公司", "55800.00"),
     ):
         officer.locator("#contracts summary").click()
@@ -215,7 +215,7 @@ def test_delivery_journey(live_server, browser, tmp_path):
         form.locator("select[name=kind]").select_option(kind)
         form.locator("input[name=number]").fill(number)
         form.locator("select[name=party]").select_option(
-            label=f"{party}（{'施工单位' if kind == 'construction' else '监理单位'}）"
+            label=f"{party}（{'施工单位' if kind == 'epc' else '监理单位'}）"
         )
         form.locator("input[name=amount]").fill(amount)
         form.locator("input[name=signed_on]").fill((timezone.localdate() - dt.timedelta(days=7)).isoformat())

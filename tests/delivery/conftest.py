@@ -194,7 +194,7 @@ def add_contracts(delivery, actor, orgs):
     builder = services.contract_create(
         actor=actor,
         delivery=delivery,
-        kind="construction",
+        kind="epc",
         number=f"SG-{delivery.pk}-1",
         party=orgs["builder"],
         amount="1500000.00",

@@ -52,7 +52,7 @@ def test_journey_through_the_api(project, accounts, orgs):
         assert r.status_code == 200, r.content
     # a bad contract names its field; a good one is recorded
     contract = {
-        "kind": "construction",
+        "kind": "epc",
         "number": "SG-2026-001",
         "party_id": orgs["builder"].pk,
         "amount": "1200000.005",
@@ -249,3 +249,13 @@ def test_map_and_gantt(started, accounts):
     assert r.status_code == 201
     gantt = officer.get(f"{API}/deliveries/{started.pk}/gantt").json()
     assert gantt["rows"][0]["name"] == "雨污分流" and gantt["rows"][0]["late"] is False
+
+
+def test_openapi_documents_the_delivery_endpoints(accounts):
+    r = client_for(accounts["city"]).get("/api/v1/openapi.json")
+    assert r.status_code == 200
+    paths = r.json()["paths"]
+    record = paths["/api/v1/delivery/approvals/{approval_id}/record"]["post"]
+    assert "multipart/form-data" in record["requestBody"]["content"]
+    assert "file" in record["requestBody"]["content"]["multipart/form-data"]["schema"]["properties"]
+    assert sum(1 for p in paths if p.startswith("/api/v1/delivery/")) >= 20

@@ -227,6 +227,37 @@ def test_start_is_refused_until_plan_approvals_and_contracts(divs, accounts, org
     assert AuditEvent.objects.filter(action="delivery.stage.started", object_id=str(delivery.pk)).exists()
 
 
+def test_start_needs_the_contract_of_the_plans_delivery_mode(delivery, accounts, orgs):
+    officer = accounts["shangcheng"]
+    record_all_approvals(delivery, officer)
+    today = timezone.localdate()
+    services.contract_create(
+        actor=officer,
+        delivery=delivery,
+        kind="construction",
+        number="SG-only",
+        party=orgs["builder"],
+        amount="100",
+        signed_on=today,
+        starts_on=today,
+        ends_on=today,
+    )
+    blockers = services.stage_blockers(delivery, Stage.STARTED)
+    assert [f for f, _ in blockers] == ["contracts"] and "epc" in blockers[0][1]
+    services.contract_create(
+        actor=officer,
+        delivery=delivery,
+        kind="epc",
+        number="EPC-1",
+        party=orgs["builder"],
+        amount="100",
+        signed_on=today,
+        starts_on=today,
+        ends_on=today,
+    )
+    assert services.can_start(officer, delivery)
+
+
 def test_suspension_needs_a_reason_and_resumes_to_the_stage_it_left(started, accounts):
     officer = accounts["shangcheng"]
     with pytest.raises(ApplicationError) as err:

@@ -13,6 +13,15 @@
     if (mapEl.dataset.tiles) {
       L.tileLayer(mapEl.dataset.tiles, { maxZoom: 19, attribution: "© OpenStreetMap contributors" }).addTo(map);
     }
+    if (mapEl.dataset.boundaries) {
+      fetch(mapEl.dataset.boundaries, { credentials: "same-origin" })
+        .then(function (r) { return r.ok ? r.json() : null; })
+        .then(function (fc) {
+          if (!fc) { return; }
+          L.geoJSON(fc, { interactive: false, style: function () { return { color: "#627d98", weight: 1, fillOpacity: 0.03 }; } }).addTo(map);
+        })
+        .catch(function () { return null; });
+    }
     fetch(mapEl.dataset.url, { credentials: "same-origin" })
       .then(function (r) { return r.json(); })
       .then(function (data) {
@@ -68,8 +77,10 @@
         yAxis: { type: "category", data: names, inverse: true },
         series: [
           { name: "计划 / planned", type: "custom", renderItem: bar(-0.6, function () { return "#9fb3c8"; }), encode: { x: [1, 2], y: 0 }, data: planned,
-            markLine: { silent: true, symbol: "none", lineStyle: { color: "#cf1124" }, data: [{ xAxis: Date.parse(d.today) }] } },
-          { name: "实际 / actual", type: "custom", renderItem: bar(0.6, function (late) { return late ? "#cf1124" : "#199473"; }), encode: { x: [1, 2], y: 0 }, data: actual }
+            itemStyle: { color: "#9fb3c8" },
+            markLine: { silent: true, symbol: "none", lineStyle: { color: "#cf1124" },
+                        label: { formatter: "今天 / today" }, data: [{ xAxis: Date.parse(d.today) }] } },
+          { name: "实际 / actual", type: "custom", itemStyle: { color: "#199473" }, renderItem: bar(0.6, function (late) { return late ? "#cf1124" : "#199473"; }), encode: { x: [1, 2], y: 0 }, data: actual }
         ]
       });
       window.addEventListener("resize", function () { chart.resize(); });
