@@ -435,3 +435,26 @@ def test_link_company_account_from_the_home_page(company, accounts):
         client_for(accounts["qingbomen"]).post("/stewardship/members/", {"username": "wy-new"}).status_code
         == 403
     )
+
+
+def test_coverage_api_refusals_and_dates(handed_over, community, company, accounts):
+    officer = client_for(accounts["shangcheng"])
+    r = officer.get(f"{API}/coverage", {"district": "999999"})
+    assert r.status_code == 400 and "district" in r.json()["message"]
+    r = officer.get(f"{API}/coverage", {"on": "2026-13-01"})
+    assert r.status_code == 400 and "on" in r.json()["message"]
+    today = timezone.localdate()
+    contract = {
+        "company_id": company.pk,
+        "number": "WY-C",
+        "starts_on": (today - dt.timedelta(days=10)).isoformat(),
+        "ends_on": (today + dt.timedelta(days=365)).isoformat(),
+        "fee_yuan_per_m2_month": "0.5",
+        "scope": "保洁",
+    }
+    assert _json(officer, f"{API}/communities/{community.pk}/contracts", contract).status_code == 200
+    before = (today - dt.timedelta(days=30)).isoformat()
+    assert officer.get(f"{API}/coverage", {"on": before}).json()["covered"] == 0
+    assert officer.get(f"{API}/coverage").json()["covered"] == 1
+    series = officer.get(f"{API}/coverage/series", {"district": "330102"}).json()
+    assert len(series) == 9 and series[-1]["on"] == today.isoformat() and series[-1]["share"] == 1.0
