@@ -9,7 +9,7 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def coverage_xlsx(current: dict[str, Any], series: list[dict[str, Any]]) -> bytes:
-    """Sheet 1: coverage per street on the day; sheet 2: the coverage over time (quarter ends)."""
+    """Sheets: coverage per street on the day, per district on the day, and over time (quarter ends)."""
     from openpyxl import Workbook
 
     book = Workbook()
@@ -30,6 +30,10 @@ def coverage_xlsx(current: dict[str, Any], series: list[dict[str, Any]]) -> byte
             ]
         )
     sheet.append(["合计", "", "", current["communities"], current["covered"], current["share"]])
+    districts = book.create_sheet("按区县")
+    districts.append(["区县", "已改造移交小区", "专业物业覆盖小区", "覆盖率"])
+    for row in current["districts"]:
+        districts.append([row["district"], row["communities"], row["covered"], row["share"]])
     trend = book.create_sheet("历年变化")
     trend.append(["日期", "已改造移交小区", "专业物业覆盖小区", "覆盖率"])
     for point in series:

@@ -15,7 +15,7 @@ from gaizao.accounts.access import mask_name, mask_phone
 from gaizao.participation.models import Ballot
 from gaizao.registry.models import Community
 from gaizao.stewardship import selectors
-from gaizao.stewardship.models import Convention
+from gaizao.stewardship.models import Convention, FundEntryKind
 
 
 def _ballot(ballot_id: int | None) -> dict[str, Any] | None:
@@ -52,6 +52,7 @@ def community_view(community: Community) -> dict[str, Any]:
                     {
                         "on": e["on"],
                         "kind": e["kind"],
+                        "kind_label": str(FundEntryKind(e["kind"]).label),
                         "amount": e["amount"],
                         "description": e["description"],
                         "ballot": _ballot(e.get("ballot")),

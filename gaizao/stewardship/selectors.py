@@ -108,6 +108,27 @@ def plans_for(user: Any) -> QuerySet[ManagementPlan]:
     return scoped(ManagementPlan.objects.select_related("project"), user, field="project__division__path")
 
 
+def get_plan(user: Any, pk: Any) -> ManagementPlan:
+    obj = plans_for(user).filter(pk=pk).first()
+    if obj is None:
+        raise _not_found()
+    return obj
+
+
+def projects_without_plan(user: Any) -> QuerySet[Project]:
+    """Projects in scope, in the planning or implementing pool, with no management plan yet (officers only)."""
+    from gaizao.programme.models import ProjectState
+    from gaizao.programme.selectors import projects_for
+
+    if user is None or not user.is_authenticated or user.role not in services.OFFICER_ROLES:
+        return Project.objects.none()
+    return (
+        projects_for(user)
+        .filter(state__in=[ProjectState.PLANNING, ProjectState.IMPLEMENTING], management_plan__isnull=True)
+        .order_by("code")
+    )
+
+
 def project_for_plan(user: Any, project_id: Any) -> Project:
     from gaizao.programme.selectors import get_project
 
@@ -174,6 +195,13 @@ def contracts_for(user: Any) -> QuerySet[PropertyContract]:
     return qs.filter(community__in=communities_for(user))
 
 
+def get_contract(user: Any, pk: Any) -> PropertyContract:
+    obj = contracts_for(user).filter(pk=pk).first()
+    if obj is None:
+        raise _not_found()
+    return obj
+
+
 def active_contract(community: Community, on: dt.date | None = None) -> PropertyContract | None:
     day = on or timezone.localdate()
     return (
@@ -226,11 +254,21 @@ def coverage(user: Any, *, division: Division | None = None, on: dt.date | None 
     out = sorted(rows.values(), key=lambda r: r["street_code"])
     for row in out:
         row["share"] = round(row["covered"] / row["communities"], 4) if row["communities"] else None
+    by_district: dict[str, dict[str, Any]] = {}
+    for row in out:
+        d = by_district.setdefault(
+            row["district"], {"district": row["district"], "communities": 0, "covered": 0}
+        )
+        d["communities"] += row["communities"]
+        d["covered"] += row["covered"]
+    for d in by_district.values():
+        d["share"] = round(d["covered"] / d["communities"], 4) if d["communities"] else None
     total = sum(r["communities"] for r in out)
     covered = sum(r["covered"] for r in out)
     return {
         "on": day.isoformat(),
         "streets": out,
+        "districts": list(by_district.values()),
         "communities": total,
         "covered": covered,
         "share": round(covered / total, 4) if total else None,
@@ -329,6 +367,13 @@ def get_followup(user: Any, pk: Any) -> FollowUp:
     return obj
 
 
+def is_late(followup: FollowUp, on: dt.date | None = None) -> bool:
+    """A follow-up not done by its due date plus the rule set's window."""
+    day = on or timezone.localdate()
+    window = dt.timedelta(days=rules.followup_rules(day).window_days)
+    return not followup.done and followup.due_on + window < day
+
+
 def community_followups(community: Community) -> QuerySet[FollowUp]:
     return (
         FollowUp.objects.filter(delivery__project__communities=community)
@@ -413,6 +458,20 @@ def health_series(community: Community, *, months: int = 24) -> dict[str, Any]:
 # --- the 六有 scorecard ---------------------------------------------------------------------------------------------
 
 
+#: Names of the scorecard's facts (zh, en).
+FACT_NAMES = {
+    "followups_on_time": ("回访按时完成", "follow-ups on time"),
+    "findings_closed": ("回访问题已销号", "follow-up findings closed"),
+    "reports_closed": ("居民报事已办结", "residents' reports closed"),
+    "reports_answered": ("居民报事已答复", "residents' reports answered"),
+    "property_contract": ("有物业服务合同", "property contract in force"),
+    "management_rules": ("已制定管理规约", "management rules adopted"),
+    "residents_convention": ("已制定居民公约", "residents' convention adopted"),
+    "fund_disclosed": ("维修资金按期公开", "fund disclosed on time"),
+    "fee_collection": ("物业费收缴率（近12个月）", "fee collection (12 months)"),
+}
+
+
 def _share(part: int, whole: int) -> Decimal | None:
     return (Decimal(part) / Decimal(whole)).quantize(Decimal("0.0001")) if whole else None
 
@@ -494,6 +553,7 @@ def scorecard(community: Community, on: dt.date | None = None) -> dict[str, Any]
                 "evaluation_weight": str(w.evaluation),
                 "facts_weight": str(w.facts),
                 "facts": {f: _fact_out(facts.get(f)) for f in w.fact_ids},
+                "fact_rows": [_fact_row(f, facts.get(f)) for f in w.fact_ids],
                 "score": str(score) if score is not None else None,
             }
         )
@@ -508,6 +568,17 @@ def scorecard(community: Community, on: dt.date | None = None) -> dict[str, Any]
         "goals": goals,
         "overall": str(overall) if overall is not None else None,
     }
+
+
+def _fact_row(fact_id: str, value: bool | Decimal | None) -> dict[str, str]:
+    zh, en = FACT_NAMES.get(fact_id, (fact_id, fact_id))
+    if value is None:
+        text = "—"
+    elif isinstance(value, bool):
+        text = "是 / yes" if value else "否 / no"
+    else:
+        text = f"{(value * 100).quantize(Decimal('0.1'))}%"
+    return {"id": fact_id, "name_zh": zh, "name_en": en, "value": text}
 
 
 def _fact_out(value: bool | Decimal | None) -> bool | str | None:

@@ -390,6 +390,7 @@ def property_contract_create(
             "该企业的统一社会信用代码无效。/ company: its unified social credit code is not valid.",
             field="company",
         )
+    Community.objects.select_for_update().filter(pk=community.pk).first()  # serialise the overlap check
     number = _text(number, "number", "合同编号", max_length=60)
     if PropertyContract.objects.filter(number=number).exists():
         raise ApplicationError(
@@ -529,8 +530,13 @@ def fund_disclose(
     rows = list(
         FundEntry.objects.filter(community=community, on__gte=start, on__lte=end).order_by("on", "id")
     )
-    opening = fund_balance(community, start - dt.timedelta(days=1))
-    income = sum((e.amount for e in rows if e.signed_amount > 0), Decimal("0.00"))
+    # an opening entry carries an existing balance into the records: it is part of the opening, not income
+    opening = fund_balance(community, start - dt.timedelta(days=1)) + sum(
+        (e.amount for e in rows if e.kind == FundEntryKind.OPENING), Decimal("0.00")
+    )
+    income = sum(
+        (e.amount for e in rows if e.signed_amount > 0 and e.kind != FundEntryKind.OPENING), Decimal("0.00")
+    )
     spending = sum((e.amount for e in rows if e.signed_amount < 0), Decimal("0.00"))
     disclosure = FundDisclosure.objects.create(
         community=community,

@@ -6,6 +6,7 @@ app_name = "stewardship"
 urlpatterns = [
     path("", views.home, name="home"),
     path("coverage/", views.coverage, name="coverage"),
+    path("members/", views.member_link, name="member_link"),
     path("coverage.xlsx", views.coverage_export, name="coverage_export"),
     path("communities/<int:pk>/", views.community, name="community"),
     path("communities/<int:pk>/contracts/", views.contract_add, name="contract_add"),

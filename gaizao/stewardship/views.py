@@ -78,8 +78,34 @@ def home(request: HttpRequest) -> HttpResponse:
             .order_by("due_on")[:50],
             "coverage": selectors.coverage(user),
             "plans": selectors.plans_for(user)[:100],
+            "unplanned": selectors.projects_without_plan(user)[:100],
+            "can_link_member": services.can_link_member(user),
+            "companies": Organisation.objects.filter(kind=OrganisationKind.PROPERTY_SERVICE).order_by("name"),
         },
     )
+
+
+@login_required
+@require_POST
+def member_link(request: HttpRequest) -> HttpResponse:
+    """Link a property service company's account to its company (officers)."""
+    from gaizao.accounts.models import User
+
+    _reader(request)
+    p = request.POST
+
+    def link() -> None:
+        if not services.can_link_member(request.user):
+            raise PermissionError_("您无权管理物业企业账号。/ You may not link property company accounts.")
+        user = User.objects.filter(username=(p.get("username") or "").strip()).first()
+        company = _company(p.get("company"))
+        if user is None:
+            raise ApplicationError("账号不存在。/ username: no such account.", field="username")
+        if company is None:
+            raise ApplicationError("请选择物业服务企业。/ company: choose a company.", field="company")
+        services.steward_member_link(actor=request.user, user=user, organisation=company)
+
+    return _attempt(request, link, "物业企业账号已关联。/ Account linked.", reverse("stewardship:home"))
 
 
 def _ballots_for(community: Any) -> list[Ballot]:
@@ -113,6 +139,7 @@ def community(request: HttpRequest, pk: int) -> HttpResponse:
                 {
                     "f": f,
                     "can_inspect": services.can_inspect(user, f),
+                    "late": selectors.is_late(f),
                     "parties": parties.get(f.delivery_id, []),
                     "findings": list(f.inspection.findings.select_related("order__party"))
                     if f.inspection
@@ -121,6 +148,7 @@ def community(request: HttpRequest, pk: int) -> HttpResponse:
                 for f in followups
             ],
             "deliveries": [(d, services.can_schedule(user, d)) for d in deliveries],
+            "scheduled": any(f.months is not None for f in followups),
             "scorecard": selectors.scorecard(c),
             "health_json": json.dumps(health),
             "can_add_contract": services.can_add_contract(user, c),

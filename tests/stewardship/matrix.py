@@ -35,6 +35,15 @@ CASES: list[Case] = [
         "stewardship coverage", "/stewardship/coverage/", page_for(READERS), pattern="stewardship/coverage/"
     ),
     Case(
+        "stewardship link member (no such account)",
+        "/stewardship/members/",
+        page_for(("city", "shangcheng", "xihu", "qingbo"), ok=302, other=404)
+        | {a: 403 for a in ("ndrc", "planning", "finance", "qingbomen")},
+        method="post",
+        data={"username": "nobody-here", "company": ""},
+        pattern="stewardship/members/",
+    ),
+    Case(
         "stewardship coverage export",
         "/stewardship/coverage.xlsx",
         page_for(READERS),

@@ -132,6 +132,12 @@ def test_done_when_journey(handed_over, project, community, owners, company, ste
         {"period_start": start.isoformat(), "period_end": today.isoformat()},
     )
     assert r.status_code == 200 and r.json()["closing"] == "420000.00"
+    # the opening entry carries the existing balance in: it is the opening, not income
+    assert (r.json()["opening"], r.json()["income"], r.json()["spending"]) == (
+        "120000.00",
+        "300000.00",
+        "0.00",
+    )
 
     # 4. 管理规约 adopted by the matter-2 ballot, uploaded as a real multipart file
     url = f"{API}/communities/{community.pk}/conventions"
@@ -215,10 +221,10 @@ def test_done_when_journey(handed_over, project, community, owners, company, ste
     assert long_term["facts"]["fund_disclosed"] is True
     page = officer.get(f"/stewardship/communities/{community.pk}/")
     assert page.status_code == 200
-    assert (
-        'id="health-chart"' in page.content.decode()
-        and "vendor/echarts/echarts.min.js" in page.content.decode()
-    )
+    html = page.content.decode()
+    assert 'id="health-chart"' in html and "vendor/echarts/echarts.min.js" in html
+    assert 'data-fact="property_contract"' in html and "有物业服务合同：是 / yes" in html
+    assert html.count("逾期") == 1  # the 6-month follow-up was never done; the 24-month one is not due
     health = officer.get(f"{API}/communities/{community.pk}/health").json()
     assert health["fund_balance"][-1] == "420000.00"
 
@@ -380,3 +386,75 @@ def test_report_after_handover_from_the_community_page(handed_over, community, o
         f"/stewardship/deliveries/{handed_over.pk}/reports/{report.pk}/", {"severity": "minor"}, follow=True
     )
     assert "已转为检查问题" in r.content.decode()
+
+
+def test_home_lists_projects_without_a_plan(project, accounts):
+    page = client_for(accounts["shangcheng"]).get("/stewardship/").content.decode()
+    assert f'data-unplanned="{project.pk}"' in page
+    assert (
+        f'data-unplanned="{project.pk}"'
+        not in client_for(accounts["qingbomen"]).get("/stewardship/").content.decode()
+    )
+
+
+def test_plan_history_page(project, accounts):
+    officer = client_for(accounts["shangcheng"])
+    plan = {"mode": "professional", "fee_yuan_per_m2_month": "0.80", "fund_balance": "0", "fund_top_up": "0"}
+    assert _json(officer, f"{API}/projects/{project.pk}/plan", plan, "put").status_code == 200
+    assert (
+        _json(
+            officer, f"{API}/projects/{project.pk}/plan", {**plan, "fee_yuan_per_m2_month": "1.00"}, "put"
+        ).status_code
+        == 200
+    )
+    page = officer.get(f"/stewardship/projects/{project.pk}/plan/").content.decode()
+    assert 'id="plan-history"' in page
+    from gaizao.stewardship.models import ManagementPlan
+
+    pk = ManagementPlan.objects.get().pk
+    history = officer.get(f"/history/stewardship.managementplan/{pk}/")
+    assert history.status_code == 200 and "stewardship.plan.save" in history.content.decode()
+    assert client_for(accounts["xihu"]).get(f"/history/stewardship.managementplan/{pk}/").status_code == 404
+
+
+def test_link_company_account_from_the_home_page(company, accounts):
+    from gaizao.accounts.models import Role, User
+    from gaizao.stewardship import services
+
+    user = User.objects.create_user(username="wy-new", password="pw-wy-12345", role=Role.PROPERTY_SERVICE)
+    officer = client_for(accounts["shangcheng"])
+    page = officer.get("/stewardship/").content.decode()
+    assert 'id="member-form"' in page and company.name in page
+    r = officer.post("/stewardship/members/", {"username": "wy-new", "company": company.pk}, follow=True)
+    assert "物业企业账号已关联" in r.content.decode()
+    assert services.company_of(user) == company
+    r = officer.post("/stewardship/members/", {"username": "nobody", "company": company.pk}, follow=True)
+    assert "账号不存在" in r.content.decode()
+    assert 'id="member-form"' not in client_for(accounts["qingbomen"]).get("/stewardship/").content.decode()
+    assert (
+        client_for(accounts["qingbomen"]).post("/stewardship/members/", {"username": "wy-new"}).status_code
+        == 403
+    )
+
+
+def test_coverage_api_refusals_and_dates(handed_over, community, company, accounts):
+    officer = client_for(accounts["shangcheng"])
+    r = officer.get(f"{API}/coverage", {"district": "999999"})
+    assert r.status_code == 400 and "district" in r.json()["message"]
+    r = officer.get(f"{API}/coverage", {"on": "2026-13-01"})
+    assert r.status_code == 400 and "on" in r.json()["message"]
+    today = timezone.localdate()
+    contract = {
+        "company_id": company.pk,
+        "number": "WY-C",
+        "starts_on": (today - dt.timedelta(days=10)).isoformat(),
+        "ends_on": (today + dt.timedelta(days=365)).isoformat(),
+        "fee_yuan_per_m2_month": "0.5",
+        "scope": "保洁",
+    }
+    assert _json(officer, f"{API}/communities/{community.pk}/contracts", contract).status_code == 200
+    before = (today - dt.timedelta(days=30)).isoformat()
+    assert officer.get(f"{API}/coverage", {"on": before}).json()["covered"] == 0
+    assert officer.get(f"{API}/coverage").json()["covered"] == 1
+    series = officer.get(f"{API}/coverage/series", {"district": "330102"}).json()
+    assert len(series) == 9 and series[-1]["on"] == today.isoformat() and series[-1]["share"] == 1.0

@@ -439,6 +439,7 @@ def test_coverage_by_street_and_over_time(handed_over, community, company, accou
             "share": 1.0,
         }
     ]
+    assert now["districts"] == [{"district": "上城区", "communities": 1, "covered": 1, "share": 1.0}]
     series = selectors.coverage_series(officer, division=divs["330102"])
     assert series[-1]["covered"] == 1 and series[0]["covered"] == 0
     assert selectors.coverage(accounts["xihu"])["communities"] == 0
