@@ -98,7 +98,7 @@ def me(request: HttpRequest) -> dict[str, object]:
     }
 
 
-#: ``(prefix, "module:router")`` — each app's API router, added when the app provides one.
+#: ``(prefix, "module:router")`` — each app's API router; a listed router that does not import is an error.
 ROUTERS = [
     ("/divisions", "gaizao.divisions.api:router"),
     ("/jobs", "gaizao.jobs.api:router"),
@@ -116,10 +116,4 @@ ROUTERS = [
 
 for prefix, target in ROUTERS:
     module_name, attr = target.split(":")
-    try:
-        module = importlib.import_module(module_name)
-    except ModuleNotFoundError as exc:
-        if exc.name != module_name:
-            raise
-        continue
-    api.add_router(prefix, getattr(module, attr))
+    api.add_router(prefix, getattr(importlib.import_module(module_name), attr))

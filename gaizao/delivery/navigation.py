@@ -1,5 +1,5 @@
 from gaizao.accounts.models import CONTRACT_PARTY_ROLES, Role
-from gaizao.web.navigation import STAFF_ROLES, NavItem
+from gaizao.ui.navigation import STAFF_ROLES, NavItem
 
 _DELIVERY_ROLES = (STAFF_ROLES - {Role.UTILITY}) | CONTRACT_PARTY_ROLES
 

@@ -1,4 +1,4 @@
-from gaizao.web.navigation import STAFF_ROLES, NavItem
+from gaizao.ui.navigation import STAFF_ROLES, NavItem
 
 NAV = [
     NavItem("lifecircle:index", "生活圈", "Life circles", roles=STAFF_ROLES, order=30),

@@ -1,4 +1,4 @@
-from gaizao.web.navigation import ALL_ROLES, NavItem
+from gaizao.ui.navigation import ALL_ROLES, NavItem
 
 NAV = [
     NavItem("participation:index", "居民参与", "Participation", roles=ALL_ROLES - {"public"}, order=40),

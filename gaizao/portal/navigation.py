@@ -1,3 +1,3 @@
-from gaizao.web.navigation import NavItem
+from gaizao.ui.navigation import NavItem
 
 NAV = [NavItem("portal:index", "公众门户", "Public portal", order=5, anonymous=True)]

@@ -338,10 +338,9 @@ def move_project(request: HttpRequest, project_id: int, payload: MoveIn) -> Any:
             actor=request.user, project=project, to=payload.to, reason=payload.reason
         )
     except StateError as exc:
-        body = {"code": exc.code, "message": exc.message, "missing": getattr(exc, "missing", [])}
-        from gaizao.api.api import api
-
-        return api.create_response(request, body, status=exc.status)
+        if not hasattr(exc, "missing"):
+            exc.missing = []  # type: ignore[attr-defined]  # a refused move always lists its unmet conditions
+        raise
     return project_out(project)
 
 

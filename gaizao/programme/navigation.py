@@ -1,5 +1,5 @@
 from gaizao.accounts.models import Role
-from gaizao.web.navigation import STAFF_ROLES, NavItem
+from gaizao.ui.navigation import STAFF_ROLES, NavItem
 
 _PROJECT_ROLES = STAFF_ROLES - {Role.UTILITY}
 

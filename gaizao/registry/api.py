@@ -14,6 +14,7 @@ from ninja.pagination import LimitOffsetPagination, paginate
 from gaizao.accounts.access import READER_ROLES, can_write
 from gaizao.errors import ApplicationError, PermissionError_
 from gaizao.registry import selectors
+from gaizao.registry.api_import import router as import_router
 from gaizao.registry.models import REQUIRED_SURVEY_FIELDS, SURVEY_CLAUSE, Community
 
 router = Router(tags=["registry"])
@@ -411,10 +412,4 @@ def stock_sites(request: HttpRequest, kind: str = "") -> Any:
     )
 
 
-try:  # imports and exports (another engineer's module)
-    from gaizao.registry.api_import import router as import_router
-
-    router.add_router("/imports", import_router)
-except ModuleNotFoundError as exc:
-    if exc.name != "gaizao.registry.api_import":
-        raise
+router.add_router("/imports", import_router)

@@ -1,5 +1,5 @@
 from gaizao.accounts.models import WRITER_ROLES
-from gaizao.web.navigation import STAFF_ROLES, NavItem
+from gaizao.ui.navigation import STAFF_ROLES, NavItem
 
 NAV = [
     NavItem("registry:list", "小区台账", "Communities", roles=STAFF_ROLES, order=20),

@@ -15,10 +15,4 @@ urlpatterns = [
     path("screening/rescreen/", views.rescreen, name="rescreen"),
 ]
 
-try:  # import, export and templates (another engineer's module); absent until it lands
-    import gaizao.registry.urls_import  # noqa: F401
-
-    urlpatterns.append(path("", include("gaizao.registry.urls_import")))
-except ModuleNotFoundError as exc:
-    if exc.name != "gaizao.registry.urls_import":
-        raise
+urlpatterns.append(path("", include("gaizao.registry.urls_import")))

@@ -24,7 +24,7 @@ from gaizao.registry.models import (
     Community,
     ScopeStatus,
 )
-from gaizao.web.i18n import tr
+from gaizao.ui.i18n import tr
 
 #: Who may start "re-screen everything in my scope" (a district's whole registry, or the city's).
 RESCREEN_ROLES = (Role.DISTRICT_OFFICER, Role.CITY_COORDINATOR)

@@ -1,5 +1,5 @@
 from gaizao.accounts.models import Role
-from gaizao.web.navigation import NavItem
+from gaizao.ui.navigation import NavItem
 
 _READERS = frozenset(
     {

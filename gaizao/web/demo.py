@@ -1,4 +1,8 @@
-"""Load everything the demo needs, app by app: each app may provide ``gaizao.<app>.demo.load_demo(out)``."""
+"""Load everything the demo needs, app by app: each app in ``DEMO_APPS`` provides ``gaizao.<app>.demo.load_demo(out)``.
+
+The order is the order of a project's life: the registry and analysis first, then participation and the programme,
+the special plan, works, money and long-term management. A listed app without a loader is an error.
+"""
 
 from __future__ import annotations
 
@@ -8,7 +12,16 @@ from collections.abc import Callable
 from gaizao.accounts.demo import demo_accounts_load
 from gaizao.divisions.services import divisions_load_hangzhou
 
-DEMO_APPS = ["registry", "lifecircle", "participation", "programme", "planning"]
+DEMO_APPS = [
+    "registry",
+    "lifecircle",
+    "participation",
+    "programme",
+    "planning",
+    "delivery",
+    "money",
+    "stewardship",
+]
 
 
 def demo_load(out: Callable[[str], None] = print) -> None:
@@ -16,10 +29,4 @@ def demo_load(out: Callable[[str], None] = print) -> None:
     out(f"区划 / divisions: {counts}")
     demo_accounts_load()
     for app in DEMO_APPS:
-        try:
-            module = importlib.import_module(f"gaizao.{app}.demo")
-        except ModuleNotFoundError as exc:
-            if exc.name != f"gaizao.{app}.demo":
-                raise
-            continue
-        module.load_demo(out)
+        importlib.import_module(f"gaizao.{app}.demo").load_demo(out)

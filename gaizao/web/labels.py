@@ -19,7 +19,7 @@ from django.core.exceptions import FieldDoesNotExist
 from django.db import models
 
 from gaizao import policy
-from gaizao.web.i18n import in_language, split_bilingual, tr
+from gaizao.ui.i18n import in_language, split_bilingual, tr
 
 
 @dataclass(frozen=True)

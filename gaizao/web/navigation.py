@@ -8,39 +8,13 @@ defaults by its app (:data:`APP_GROUPS`); public pages (anonymous, or a ``public
 from __future__ import annotations
 
 import importlib
-from dataclasses import dataclass, field
 from functools import cache
 from typing import Any
 
 from django.http import HttpRequest
 from django.urls import NoReverseMatch, reverse
 
-from gaizao.accounts.models import Role
-
-ALL_ROLES = frozenset(r.value for r in Role)
-STAFF_ROLES = frozenset(
-    {
-        Role.CITY_COORDINATOR,
-        Role.MUNICIPAL_REVIEWER,
-        Role.DISTRICT_OFFICER,
-        Role.STREET_IMPLEMENTER,
-        Role.COMMUNITY_ORGANISER,
-        Role.UTILITY,
-    }
-)
-
-
-@dataclass(frozen=True)
-class NavItem:
-    url_name: str
-    label_zh: str
-    label_en: str
-    roles: frozenset[str] = field(default=ALL_ROLES)
-    order: int = 100
-    anonymous: bool = False
-    #: one of :data:`GROUPS` keys; "" = by the app (:func:`group_of`)
-    group: str = ""
-
+from gaizao.ui.navigation import STAFF_ROLES, NavItem
 
 #: the groups of the main navigation, in the order shown: key → (中文, English)
 GROUPS: dict[str, tuple[str, str]] = {
@@ -93,13 +67,7 @@ APPS = ["registry", "lifecircle", "participation", "programme", "delivery", "pla
 def all_items() -> tuple[NavItem, ...]:
     items = list(NAV)
     for app in APPS:
-        try:
-            module = importlib.import_module(f"gaizao.{app}.navigation")
-        except ModuleNotFoundError as exc:
-            if exc.name != f"gaizao.{app}.navigation" and exc.name != f"gaizao.{app}":
-                raise
-            continue
-        items.extend(module.NAV)
+        items.extend(importlib.import_module(f"gaizao.{app}.navigation").NAV)
     return tuple(sorted(items, key=lambda i: i.order))
 
 

@@ -16,7 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from gaizao.web.i18n import tr
+from gaizao.ui.i18n import tr
 
 TONES = ("info", "warning", "danger")
 

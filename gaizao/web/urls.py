@@ -1,14 +1,12 @@
 from __future__ import annotations
 
-import importlib
-
 from django.contrib import admin
 from django.urls import include, path
 
 from gaizao.api.api import api
 from gaizao.web import views
 
-#: app → URL prefix; each app's urls.py is mounted when the app provides one
+#: app → URL prefix; every listed app provides ``urls.py`` (a missing one is an error, not a silent gap)
 APP_PREFIXES = {
     "accounts": "accounts/",
     "registry": "registry/",
@@ -22,15 +20,7 @@ APP_PREFIXES = {
     "portal": "public/",
 }
 
-app_urls = []
-for app, prefix in APP_PREFIXES.items():
-    try:
-        importlib.import_module(f"gaizao.{app}.urls")
-    except ModuleNotFoundError as exc:
-        if exc.name not in {f"gaizao.{app}.urls", f"gaizao.{app}"}:
-            raise
-        continue
-    app_urls.append(path(prefix, include(f"gaizao.{app}.urls")))
+app_urls = [path(prefix, include(f"gaizao.{app}.urls")) for app, prefix in APP_PREFIXES.items()]
 
 web_patterns = (
     [

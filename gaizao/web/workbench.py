@@ -17,7 +17,7 @@ from django.utils import timezone
 from gaizao.accounts.access import READER_ROLES
 from gaizao.accounts.models import Role
 from gaizao.audit.selectors import recent_events_for
-from gaizao.web.i18n import tr
+from gaizao.ui.i18n import tr
 from gaizao.web.labels import action_label, label_of
 from gaizao.web.todos import Todo, TodoItem, register_todo
 

@@ -9,7 +9,7 @@ import pytest
 from django.template import Context, Template
 from django.utils import translation
 
-from gaizao.web.i18n import in_language, split_bilingual
+from gaizao.ui.i18n import in_language, split_bilingual
 
 
 def render(source: str, **context: object) -> str:

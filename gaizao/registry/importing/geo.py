@@ -13,7 +13,7 @@ from typing import Any
 
 import numpy as np
 
-from gaizao.errors import ApplicationError
+from gaizao.spatial import crs as spatial_crs
 
 _LOCK = threading.Lock()
 _CACHE: dict[str, Any] = {}
@@ -25,20 +25,7 @@ def convert_to_wgs84(lons: Sequence[float], lats: Sequence[float], crs: str) -> 
     y = np.asarray(lats, dtype=float)
     if crs == "wgs84" or len(x) == 0:
         return x, y
-    try:
-        from gaizao.spatial import crs as spatial_crs
-    except ModuleNotFoundError as exc:  # the spatial core ships it; say so rather than guess a conversion
-        raise ApplicationError(
-            "坐标系转换模块 gaizao.spatial.crs 尚未安装，暂不能导入 GCJ-02 或 BD-09 坐标，请先转换为 WGS84。/ "
-            "The coordinate conversion module gaizao.spatial.crs is not available yet; convert to WGS84 first.",
-            field="crs",
-        ) from exc
-    fn = getattr(spatial_crs, "to_wgs84", None)
-    if fn is not None:
-        out = fn(x, y, crs)
-    else:
-        fn = getattr(spatial_crs, f"{crs}_to_wgs84")
-        out = fn(x, y)
+    out = spatial_crs.to_wgs84(x, y, crs)
     return np.asarray(out[0], dtype=float), np.asarray(out[1], dtype=float)
 
 

@@ -17,7 +17,7 @@ from typing import Any
 from django import template
 from django.utils import timezone
 
-from gaizao.web.i18n import is_english
+from gaizao.ui.i18n import is_english
 from gaizao.web.labels import action_label, field_label, label_of
 
 register = template.Library()

@@ -7,7 +7,7 @@ from typing import Any
 from django import template
 from django.utils.html import format_html
 
-from gaizao.web.i18n import in_language, tr
+from gaizao.ui.i18n import in_language, tr
 
 register = template.Library()
 

@@ -1,0 +1,1 @@
+"""What every app's pages share below the apps: navigation entries and bilingual text (DESIGN.md layers)."""
