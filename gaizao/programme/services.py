@@ -627,7 +627,9 @@ def project_move(
             actor=actor,
             reason="项目转入实施一批 / project implementing",
         )
-        changes["conditions"] = [c.code for c in implementation_conditions(project, now=now)]
+        met = implementation_conditions(project, now=now)
+        changes["conditions"] = [c.code for c in met]
+        project.conditions_at_implementing = [c.to_dict() for c in met]
     project.state_changed_at = now
     PROJECT_MACHINE.move(
         project,
@@ -916,7 +918,9 @@ def plan_save(
             clean_funding[source] = str(amount)
     funding_total = sum((Decimal(v) for v in clean_funding.values()), Decimal(0)).quantize(FEN)
     subsidy_amount, subsidy = _subsidy_for(project, estimate=estimate, elevator=elevator, water=water, now=now)
-    stairwells = _elevator_stairwells(project, elevator_stairwells or [])
+    if elevator_stairwells is None:  # not given: the current version's stairwells carry over
+        elevator_stairwells = list(plan.current_version.elevator_stairwells) if plan.current_version else []
+    stairwells = _elevator_stairwells(project, elevator_stairwells)
     bundle = [
         {
             "key": c.key,
@@ -1299,6 +1303,8 @@ def annual_plan_rows(annual_plan: AnnualPlan) -> list[dict[str, Any]]:
                 "estimate": str(version.estimate) if version else "0.00",
                 "funding": dict(version.funding) if version else {},
                 "subsidy": str(version.subsidy_amount) if version else "0.00",
+                "conditions": project.conditions_at_implementing
+                or [c.to_dict() for c in implementation_conditions(project)],
             }
         )
     return rows
