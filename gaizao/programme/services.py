@@ -137,7 +137,7 @@ def _common_division(divisions: list[Division]) -> Division:
     return Division.objects.get(path="/".join(prefix))
 
 
-def _scope_refusal(community: Any) -> str:
+def _scope_refusal(community: Any, plan_year: int) -> str:
     reasons = community.scope_reasons or []
     texts = []
     for r in reasons:
@@ -147,8 +147,9 @@ def _scope_refusal(community: Any) -> str:
             texts.append(str(r))
     status = community.get_scope_status_display()
     return (
-        f"小区“{community.name}”的筛查结果为“{status.split(' / ')[0]}”，不能立项：{'；'.join(texts) or '未筛查'}。/ "
-        f"communities: {community.name} is {community.scope_status}, a project needs a community screened as "
+        f"小区“{community.name}”按 {plan_year} 计划年度筛查为“{status.split(' / ')[0]}”，不能立项："
+        f"{'；'.join(texts) or '未筛查'}。/ communities: {community.name} is {community.scope_status} for plan year "
+        f"{plan_year}; a project needs a community screened as "
         f"priority or may_include ({rules.scope_clause()})."
     )
 
@@ -164,6 +165,7 @@ def project_create(
 ) -> Project:
     """Create a project in the reserve pool from one screened community or a renovation unit of several."""
     from gaizao.registry.models import Community, ScopeStatus
+    from gaizao.registry.services import screening_decision
 
     ids = sorted({int(i) for i in community_ids})
     if not ids:
@@ -180,8 +182,11 @@ def project_create(
     for community in communities:
         require_role(actor, Role.DISTRICT_OFFICER, Role.STREET_IMPLEMENTER, Role.CITY_COORDINATOR)
         require_write(actor, community.division)
-        if community.scope_status not in (ScopeStatus.PRIORITY, ScopeStatus.MAY_INCLUDE):
-            raise ApplicationError(_scope_refusal(community), code="out_of_scope", field="communities")
+        plan_year = rules.plan_year_in_preparation()
+        status, reasons, _ruleset = screening_decision(community, on=dt.date(plan_year, 1, 1))
+        if status not in (ScopeStatus.PRIORITY, ScopeStatus.MAY_INCLUDE):
+            community.scope_status, community.scope_reasons = status, reasons
+            raise ApplicationError(_scope_refusal(community, plan_year), code="out_of_scope", field="communities")
         busy = (
             ProjectCommunity.objects.filter(community=community, project__archived_at__isnull=True)
             .exclude(project__state=ProjectState.WITHDRAWN)
