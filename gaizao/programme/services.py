@@ -50,6 +50,8 @@ from gaizao.programme.selectors import unit_rates_map
 
 FEN = Decimal("0.01")
 PROJECT_BALLOT_PURPOSES = ("renovation_consent", "plan_approval")
+#: Who opens a project's ballots: the community organiser, or the district or street for it.
+BALLOT_ROLES = (Role.COMMUNITY_ORGANISER, Role.DISTRICT_OFFICER, Role.STREET_IMPLEMENTER)
 
 PROJECT_TRANSITIONS: dict[str, frozenset[str]] = {
     ProjectState.RESERVE: frozenset({ProjectState.PLANNING, ProjectState.WITHDRAWN}),
@@ -671,6 +673,8 @@ def project_ballot_create(
     """
     from gaizao.participation import services as participation
 
+    require_role(actor, *BALLOT_ROLES)
+    require_write(actor, project.division)
     if purpose not in PROJECT_BALLOT_PURPOSES:
         raise ApplicationError(
             "项目表决用于改造意愿或方案认可。/ purpose: a project ballot is renovation_consent or plan_approval.",

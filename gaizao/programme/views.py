@@ -186,8 +186,7 @@ def project_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "moves": moves,
             "communities": project.communities.order_by("code"),
             "ballots": project.ballots.select_related("ballot", "community", "plan_version"),
-            "can_open_ballot": request.user.role
-            in (Role.COMMUNITY_ORGANISER, Role.DISTRICT_OFFICER, Role.STREET_IMPLEMENTER)
+            "can_open_ballot": request.user.role in services.BALLOT_ROLES
             and project.state in (ProjectState.RESERVE, ProjectState.PLANNING),
             "can_move": request.user.role in (Role.DISTRICT_OFFICER, Role.CITY_COORDINATOR),
             "can_edit": request.user.role
