@@ -95,7 +95,7 @@ def me(request: HttpRequest) -> dict[str, object]:
     }
 
 
-#: ``(prefix, "module:router")`` — each app's API router, added when the app provides one.
+#: ``(prefix, "module:router")`` — each app's API router; list a router together with its module.
 ROUTERS = [
     ("/divisions", "gaizao.divisions.api:router"),
     ("/jobs", "gaizao.jobs.api:router"),
@@ -107,12 +107,6 @@ ROUTERS = [
     ("/policy", "gaizao.api.policy:router"),
 ]
 
-for prefix, target in ROUTERS:
+for prefix, target in ROUTERS:  # a router listed here and missing is an error, never skipped (loud absence)
     module_name, attr = target.split(":")
-    try:
-        module = importlib.import_module(module_name)
-    except ModuleNotFoundError as exc:
-        if exc.name != module_name:
-            raise
-        continue
-    api.add_router(prefix, getattr(module, attr))
+    api.add_router(prefix, getattr(importlib.import_module(module_name), attr))
