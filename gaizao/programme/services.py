@@ -870,6 +870,7 @@ def plan_save(
     seen: set[str] = set()
     elevator = water = Decimal(0)
     rates = unit_rates_map(district=project.district)
+    subsidy_on, _transitional = subsidy_date(project, now=now)  # the excluded costs of the subsidy's rule set
     for raw in items:
         item_id = str(raw.get("item_id", ""))
         try:
@@ -894,7 +895,7 @@ def plan_save(
                 )
             rate = found.rate
         amount = (quantity * rate).quantize(FEN, rounding=ROUND_HALF_UP)
-        kind = excluded_cost_of(item_id, on=now.date())
+        kind = excluded_cost_of(item_id, on=subsidy_on)
         if kind == "elevator":
             elevator += amount
         elif kind == "secondary_water":
