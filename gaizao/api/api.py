@@ -99,6 +99,7 @@ def me(request: HttpRequest) -> dict[str, object]:
 
 
 #: ``(prefix, "module:router")`` — each app's API router; a listed router that does not import is an error.
+#: ``(prefix, "module:router")`` — each app's API router; list a router together with its module.
 ROUTERS = [
     ("/divisions", "gaizao.divisions.api:router"),
     ("/jobs", "gaizao.jobs.api:router"),
@@ -114,6 +115,6 @@ ROUTERS = [
     ("/policy", "gaizao.api.policy:router"),
 ]
 
-for prefix, target in ROUTERS:
+for prefix, target in ROUTERS:  # a router listed here and missing is an error, never skipped (loud absence)
     module_name, attr = target.split(":")
     api.add_router(prefix, getattr(importlib.import_module(module_name), attr))

@@ -150,7 +150,8 @@ def ballot_new(request: HttpRequest) -> HttpResponse:
         {
             "communities": communities,
             "buildings": buildings,
-            "purposes": Purpose.choices,
+            # consent and plan approval are opened from their project (programme → project → 项目表决)
+            "purposes": [(v, label) for v, label in Purpose.choices if v not in services.PROJECT_PURPOSES],
             "scopes": ScopeKind.choices,
             "matters": vote_matters(),
             "selected": request.GET.get("community") or request.POST.get("community_id") or "",

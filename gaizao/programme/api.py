@@ -194,7 +194,7 @@ class PlanIn(Schema):
     items: list[PlanItemIn]
     funding: dict[str, str] = {}
     note: str = ""
-    elevator_stairwells: list[StairwellIn] = []
+    elevator_stairwells: list[StairwellIn] | None = None
 
 
 class ProjectBallotIn(Schema):
@@ -310,6 +310,14 @@ def project_conditions(request: HttpRequest, project_id: int) -> list[dict[str, 
     return [c.to_dict() for c in services.implementation_conditions(project)]
 
 
+@router.get("/projects/{project_id}/conditions.docx", summary="The conditions of the move to 实施 (Word)")
+def project_conditions_document(request: HttpRequest, project_id: int) -> HttpResponse:
+    project = selectors.get_project(request.user, project_id)
+    response = HttpResponse(documents.conditions_docx(project), content_type=documents.DOCX)
+    response["Content-Disposition"] = f'attachment; filename="conditions-{project.code}.docx"'
+    return response
+
+
 @router.get("/projects/{project_id}/ballots", summary="Consent and plan-approval ballots opened for the project")
 def project_ballots(request: HttpRequest, project_id: int) -> list[dict[str, Any]]:
     project = selectors.get_project(request.user, project_id)
@@ -366,7 +374,9 @@ def save_plan(request: HttpRequest, project_id: int, payload: PlanIn) -> Status[
         items=[i.dict() for i in payload.items],
         funding=payload.funding,
         note=payload.note,
-        elevator_stairwells=[e.dict() for e in payload.elevator_stairwells],
+        elevator_stairwells=(
+            None if payload.elevator_stairwells is None else [e.dict() for e in payload.elevator_stairwells]
+        ),
     )
     return Status(201, version_out(version))
 

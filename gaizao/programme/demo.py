@@ -109,11 +109,43 @@ def _candidates(district_code: str, *, prefer: str = "") -> list[Any]:
     return rows
 
 
+def _consent_vote(project: Any) -> None:
+    """The community organiser runs the renovation consent ballot of the project on the complete roll (when the
+    community has one): most owners agree door to door; the result stands for the project's consent."""
+    from gaizao.participation import services as participation
+    from gaizao.programme import services
+
+    organiser = _user("qingbomen")
+    community = project.communities.order_by("code").first()
+    if organiser is None or not community.buildings.filter(units__isnull=False).exists():
+        return
+    link = services.project_ballot_create(
+        actor=organiser, project=project, community_id=community.pk, purpose="renovation_consent", is_sample=True
+    )
+    ballot = participation.ballot_open(actor=organiser, ballot_id=link.ballot_id)
+    owners = sorted(set(ballot.roll.exclude(owner_id=None).values_list("owner_id", flat=True)))
+    for i, owner_id in enumerate(owners):
+        if i % 10 == 9:
+            continue  # not reached
+        participation.vote_cast(
+            actor=organiser,
+            ballot_id=ballot.pk,
+            owner_id=owner_id,
+            choice="no" if i % 17 == 16 else "yes",
+            channel="door_to_door",
+            witness_name="示例见证人",
+        )
+    participation.ballot_close(actor=organiser, ballot_id=ballot.pk)
+
+
 def _plan(officer: Any, project: Any, *, finalise: bool) -> None:
-    """Save a plan pre-filled from the recommendations, then a second version whose funding adds up."""
+    """Save a plan pre-filled from the recommendations, then a second version whose funding adds up. The elevator
+    retrofit concerns stairwell 1 of the first building when the community has buildings (RULES §6a)."""
     from gaizao.programme import selectors, services
 
     community = project.communities.order_by("code").first()
+    first_building = community.buildings.order_by("code").first()
+    stairwells = [{"building_id": first_building.pk, "stairwell": "1"}] if first_building is not None else []
     items: dict[str, dict[str, Any]] = {}
     for item_id, qty in BASE_ITEMS:
         items[item_id] = {
@@ -133,6 +165,7 @@ def _plan(officer: Any, project: Any, *, finalise: bool) -> None:
         items=list(items.values()),
         funding={},
         note="初稿（示例数据）/ first draft (sample data)",
+        elevator_stairwells=stairwells,
     )
     estimate, subsidy = first.estimate, min(first.subsidy_amount, first.estimate)
     utilities = (estimate * Decimal("0.05")).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
@@ -179,6 +212,7 @@ def load_demo(out: Callable[[str], None] = print) -> dict[str, int]:
             a = services.project_create(actor=shangcheng, community_ids=[sc[0].pk], is_sample=True)
             services.project_move(actor=shangcheng, project=a, to="planning", reason="示例 / sample")
             _plan(shangcheng, a, finalise=True)
+            _consent_vote(a)
             consultation = services.consultation_start(actor=shangcheng, project=a, now=now)
             for opinion in consultation.opinions.exclude(department__in=["water", "gas"]):
                 services.consultation_record_opinion(

@@ -89,6 +89,59 @@ def consultation_docx(consultation: Consultation) -> bytes:
     return buf.getvalue()
 
 
+def conditions_docx(project: Any, *, now: Any = None) -> bytes:
+    """The conditions of the move to 实施 (the same list as the page and the API), one row each with code and clause."""
+    from docx import Document
+
+    from gaizao.programme.services import implementation_conditions
+
+    conditions = implementation_conditions(project, now=now)
+    doc = Document()
+    doc.add_heading(f"{project.name}转入实施一批条件核查", level=1)
+    doc.add_paragraph(f"项目编号：{project.code}    区县：{project.district.name}    核查时间：{timezone.localtime():%Y-%m-%d %H:%M}")
+    table = doc.add_table(rows=1, cols=4)
+    table.style = "Table Grid"
+    for cell, text in zip(table.rows[0].cells, ("条件代码", "是否满足", "说明", "依据"), strict=True):
+        cell.text = text
+    for c in conditions:
+        row = table.add_row().cells
+        row[0].text = c.code
+        row[1].text = "满足" if c.met else "不满足"
+        row[2].text = c.message_zh
+        row[3].text = c.clause
+    missing = [c for c in conditions if not c.met]
+    doc.add_paragraph(
+        "全部条件已满足，可转入实施一批。" if not missing else f"尚有 {len(missing)} 项条件不满足，不能转入实施一批。"
+    )
+    buf = io.BytesIO()
+    doc.save(buf)
+    return buf.getvalue()
+
+
+def _conditions_sheet(wb: Any, rows: list[dict[str, Any]]) -> None:
+    """A second sheet with every project's conditions (code, met, message, clause) as the page and API show them."""
+    from openpyxl.styles import Font
+
+    ws = wb.create_sheet("实施条件")
+    ws.append(["项目编号", "小区", "条件代码", "是否满足", "说明", "依据"])
+    for cell in ws[1]:
+        cell.font = Font(bold=True)
+    for row in rows:
+        for c in row.get("conditions", []):
+            ws.append(
+                [
+                    row["project_code"],
+                    c.get("community", ""),
+                    c["code"],
+                    "满足" if c["met"] else "不满足",
+                    c["message"].split("/ ", 1)[0].strip(),
+                    c["clause"],
+                ]
+            )
+    ws.column_dimensions["E"].width = 60
+    ws.column_dimensions["F"].width = 40
+
+
 EXCEL_HEADERS = [
     "序号",
     "区县",
@@ -199,6 +252,7 @@ def annual_plan_xlsx(annual_plan: AnnualPlan) -> bytes:
     ws.column_dimensions["D"].width = 28
     ws.column_dimensions["I"].width = 48
     ws.freeze_panes = "A3"
+    _conditions_sheet(wb, rows)
     buf = io.BytesIO()
     wb.save(buf)
     return buf.getvalue()

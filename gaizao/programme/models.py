@@ -120,6 +120,8 @@ class Project(Archivable):
     )
     created_at = models.DateTimeField(auto_now_add=True)
     state_changed_at = models.DateTimeField(null=True, blank=True)
+    #: the conditions (code, clause, message) as they held when the project moved to 实施, for the annual plan's table
+    conditions_at_implementing = models.JSONField(default=list, blank=True)
     is_sample = models.BooleanField(_("示例数据 / sample data"), default=False)
 
     class Meta:

@@ -57,6 +57,13 @@ def choice_label(choices: tuple[Choice, ...], value: str) -> str:
     return value
 
 
+def plan_year_in_preparation(on: dt.date | None = None) -> int:
+    """The plan year being prepared on ``on``: next year's plan (四(三): submitted by 31 October of the year before;
+    a later submission is accepted and flagged late), as the annual plan page proposes. Screening for a project uses
+    this year, not today's calendar year (RULES §6a)."""
+    return (on or _today()).year + 1
+
+
 def submission_deadline(plan_year: int) -> dt.date:
     return _programme.plan_submission_deadline(plan_year)
 

@@ -50,6 +50,8 @@ from gaizao.programme.selectors import unit_rates_map
 
 FEN = Decimal("0.01")
 PROJECT_BALLOT_PURPOSES = ("renovation_consent", "plan_approval")
+#: Who opens a project's ballots: the community organiser, or the district or street for it.
+BALLOT_ROLES = (Role.COMMUNITY_ORGANISER, Role.DISTRICT_OFFICER, Role.STREET_IMPLEMENTER)
 
 PROJECT_TRANSITIONS: dict[str, frozenset[str]] = {
     ProjectState.RESERVE: frozenset({ProjectState.PLANNING, ProjectState.WITHDRAWN}),
@@ -137,7 +139,7 @@ def _common_division(divisions: list[Division]) -> Division:
     return Division.objects.get(path="/".join(prefix))
 
 
-def _scope_refusal(community: Any) -> str:
+def _scope_refusal(community: Any, plan_year: int) -> str:
     reasons = community.scope_reasons or []
     texts = []
     for r in reasons:
@@ -147,8 +149,9 @@ def _scope_refusal(community: Any) -> str:
             texts.append(str(r))
     status = community.get_scope_status_display()
     return (
-        f"小区“{community.name}”的筛查结果为“{status.split(' / ')[0]}”，不能立项：{'；'.join(texts) or '未筛查'}。/ "
-        f"communities: {community.name} is {community.scope_status}, a project needs a community screened as "
+        f"小区“{community.name}”按 {plan_year} 计划年度筛查为“{status.split(' / ')[0]}”，不能立项："
+        f"{'；'.join(texts) or '未筛查'}。/ communities: {community.name} is {community.scope_status} for plan year "
+        f"{plan_year}; a project needs a community screened as "
         f"priority or may_include ({rules.scope_clause()})."
     )
 
@@ -164,6 +167,7 @@ def project_create(
 ) -> Project:
     """Create a project in the reserve pool from one screened community or a renovation unit of several."""
     from gaizao.registry.models import Community, ScopeStatus
+    from gaizao.registry.services import screening_decision
 
     ids = sorted({int(i) for i in community_ids})
     if not ids:
@@ -180,8 +184,11 @@ def project_create(
     for community in communities:
         require_role(actor, Role.DISTRICT_OFFICER, Role.STREET_IMPLEMENTER, Role.CITY_COORDINATOR)
         require_write(actor, community.division)
-        if community.scope_status not in (ScopeStatus.PRIORITY, ScopeStatus.MAY_INCLUDE):
-            raise ApplicationError(_scope_refusal(community), code="out_of_scope", field="communities")
+        plan_year = rules.plan_year_in_preparation()
+        status, reasons, _ruleset = screening_decision(community, on=dt.date(plan_year, 1, 1))
+        if status not in (ScopeStatus.PRIORITY, ScopeStatus.MAY_INCLUDE):
+            community.scope_status, community.scope_reasons = status, reasons
+            raise ApplicationError(_scope_refusal(community, plan_year), code="out_of_scope", field="communities")
         busy = (
             ProjectCommunity.objects.filter(community=community, project__archived_at__isnull=True)
             .exclude(project__state=ProjectState.WITHDRAWN)
@@ -627,7 +634,9 @@ def project_move(
             actor=actor,
             reason="项目转入实施一批 / project implementing",
         )
-        changes["conditions"] = [c.code for c in implementation_conditions(project, now=now)]
+        met = implementation_conditions(project, now=now)
+        changes["conditions"] = [c.code for c in met]
+        project.conditions_at_implementing = [c.to_dict() for c in met]
     project.state_changed_at = now
     PROJECT_MACHINE.move(
         project,
@@ -664,6 +673,8 @@ def project_ballot_create(
     """
     from gaizao.participation import services as participation
 
+    require_role(actor, *BALLOT_ROLES)
+    require_write(actor, project.division)
     if purpose not in PROJECT_BALLOT_PURPOSES:
         raise ApplicationError(
             "项目表决用于改造意愿或方案认可。/ purpose: a project ballot is renovation_consent or plan_approval.",
@@ -859,6 +870,7 @@ def plan_save(
     seen: set[str] = set()
     elevator = water = Decimal(0)
     rates = unit_rates_map(district=project.district)
+    subsidy_on, _transitional = subsidy_date(project, now=now)  # the excluded costs of the subsidy's rule set
     for raw in items:
         item_id = str(raw.get("item_id", ""))
         try:
@@ -883,7 +895,7 @@ def plan_save(
                 )
             rate = found.rate
         amount = (quantity * rate).quantize(FEN, rounding=ROUND_HALF_UP)
-        kind = excluded_cost_of(item_id, on=now.date())
+        kind = excluded_cost_of(item_id, on=subsidy_on)
         if kind == "elevator":
             elevator += amount
         elif kind == "secondary_water":
@@ -916,7 +928,9 @@ def plan_save(
             clean_funding[source] = str(amount)
     funding_total = sum((Decimal(v) for v in clean_funding.values()), Decimal(0)).quantize(FEN)
     subsidy_amount, subsidy = _subsidy_for(project, estimate=estimate, elevator=elevator, water=water, now=now)
-    stairwells = _elevator_stairwells(project, elevator_stairwells or [])
+    if elevator_stairwells is None:  # not given: the current version's stairwells carry over
+        elevator_stairwells = list(plan.current_version.elevator_stairwells) if plan.current_version else []
+    stairwells = _elevator_stairwells(project, elevator_stairwells)
     bundle = [
         {
             "key": c.key,
@@ -1299,6 +1313,8 @@ def annual_plan_rows(annual_plan: AnnualPlan) -> list[dict[str, Any]]:
                 "estimate": str(version.estimate) if version else "0.00",
                 "funding": dict(version.funding) if version else {},
                 "subsidy": str(version.subsidy_amount) if version else "0.00",
+                "conditions": project.conditions_at_implementing
+                or [c.to_dict() for c in implementation_conditions(project)],
             }
         )
     return rows

@@ -185,6 +185,9 @@ def project_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "publication": publication,
             "moves": moves,
             "communities": project.communities.order_by("code"),
+            "ballots": project.ballots.select_related("ballot", "community", "plan_version"),
+            "can_open_ballot": request.user.role in services.BALLOT_ROLES
+            and project.state in (ProjectState.RESERVE, ProjectState.PLANNING),
             "can_move": request.user.role in (Role.DISTRICT_OFFICER, Role.CITY_COORDINATOR),
             "can_edit": request.user.role
             in (Role.DISTRICT_OFFICER, Role.STREET_IMPLEMENTER, Role.CITY_COORDINATOR),
@@ -206,6 +209,37 @@ def project_move(request: HttpRequest, pk: int) -> HttpResponse:
         "项目库已调整。/ Pool changed.",
         reverse("programme:project", args=[project.pk]),
     )
+
+
+@login_required
+@require_POST
+def project_ballot_create(request: HttpRequest, pk: int) -> HttpResponse:
+    """Open a consent or plan-approval ballot (draft) for the project; then the organiser opens it on its page."""
+    project = selectors.get_project(request.user, pk)
+    back = reverse("programme:project", args=[project.pk])
+    try:
+        link = services.project_ballot_create(
+            actor=request.user,
+            project=project,
+            community_id=int(request.POST.get("community_id") or 0),
+            purpose=request.POST.get("purpose", ""),
+            question=request.POST.get("question", ""),
+        )
+    except PermissionError_ as exc:
+        raise PermissionDenied(exc.message) from exc
+    except ApplicationError as exc:
+        messages.error(request, exc.message)
+        return HttpResponseRedirect(back)
+    messages.success(request, "表决已创建（草稿），请核对名册后开始表决。/ Ballot created (draft); check the roll and open it.")
+    return HttpResponseRedirect(f"/participation/ballots/{link.ballot_id}/")
+
+
+@login_required
+def project_conditions_document(request: HttpRequest, pk: int) -> HttpResponse:
+    project = selectors.get_project(request.user, pk)
+    response = HttpResponse(documents.conditions_docx(project), content_type=documents.DOCX)
+    response["Content-Disposition"] = f'attachment; filename="conditions-{project.code}.docx"'
+    return response
 
 
 # --- plan -----------------------------------------------------------------------------------------------------------
@@ -240,6 +274,28 @@ def _plan_form_rows(project: Any, version: PlanVersion | None) -> list[dict[str,
     return rows
 
 
+def _stairwells_from_form(project: Any, raw: str | None) -> list[dict[str, Any]] | None:
+    """``"1-1, 2-1"`` (building code - stairwell) → the service's stairwell entries; None keeps the current ones."""
+    import re
+
+    from gaizao.registry.models import Building
+
+    if raw is None:
+        return None
+    out: list[dict[str, Any]] = []
+    for token in re.split(r"[,，;；\s]+", raw.strip()):
+        if not token:
+            continue
+        code, _, stair = token.rpartition("-")
+        building = Building.objects.filter(community__in=project.communities.all(), code=code).first()
+        out.append({"building_id": building.pk if building else 0, "stairwell": stair})
+    return out
+
+
+def _stairwells_text(version: PlanVersion | None) -> str:
+    return ", ".join(f"{s['building']}-{s['stairwell']}" for s in (version.elevator_stairwells if version else []))
+
+
 @login_required
 def plan_edit(request: HttpRequest, pk: int) -> HttpResponse:
     project = selectors.get_project(request.user, pk)
@@ -269,6 +325,7 @@ def plan_edit(request: HttpRequest, pk: int) -> HttpResponse:
                 items=items,
                 funding=funding,
                 note=request.POST.get("note", ""),
+                elevator_stairwells=_stairwells_from_form(project, request.POST.get("elevator_stairwells")),
             )
         except PermissionError_ as exc:
             raise PermissionDenied(exc.message) from exc
@@ -294,6 +351,7 @@ def plan_edit(request: HttpRequest, pk: int) -> HttpResponse:
         {
             "project": project,
             "plan": plan,
+            "stairwells_text": _stairwells_text(plan.current_version),
             "version": version,
             "rows": _plan_form_rows(project, version),
             "modes": _choices(rules.renovation_modes()),

@@ -44,7 +44,13 @@ def demo_world(db, settings, tmp_path, monkeypatch):
     from gaizao.participation.demo import demo_community, load_demo
 
     load_demo(lambda _: None)
-    return demo_community()
+    community = demo_community()
+    # a consent vote is opened for a project (RULES §6a): the district has one for the community
+    from gaizao.accounts.models import User
+    from gaizao.programme import services as programme
+
+    programme.project_create(actor=User.objects.get(username="shangcheng"), community_ids=[community.pk])
+    return community
 
 
 @pytest.fixture
@@ -94,14 +100,16 @@ def test_consent_vote_from_opening_to_verified_receipt(demo_world, live_server, 
     organiser.fill("input[name=password]", DEMO_PASSWORD)
     organiser.click("main form button[type=submit]")
     organiser.wait_for_url(f"{base}/")
-    organiser.click("a[data-nav='participation:index']")
-    organiser.click("text=发起表决")
-    organiser.select_option("select[name=community_id]", str(community.pk))
-    organiser.select_option("select[name=purpose]", "renovation_consent")
-    organiser.fill("textarea[name=question]", "是否同意本小区实施综合改造？")
-    organiser.click("main form button[type=submit]")
+    from gaizao.programme.models import Project
+
+    project = Project.objects.get(communities=community)
+    organiser.goto(f"{base}/programme/projects/{project.pk}/")
+    organiser.select_option("#ballot-purpose", "renovation_consent")
+    organiser.click("#open-project-ballot")
+    organiser.wait_for_selector("[data-status=draft]")
+    organiser.click("button[value=open]")
     organiser.wait_for_selector("[data-status=open]")
-    ballot = Ballot.objects.get(question="是否同意本小区实施综合改造？")
+    ballot = Ballot.objects.get(project_ref=project.code, purpose="renovation_consent")
     assert ballot.matter == 7 and ballot.roll.count() > 10
     assert _participating(organiser) == 0
     assert organiser.locator("[data-outstanding]").get_attribute("data-outstanding") == str(

@@ -45,15 +45,20 @@ def _world():
 
     divs = make_divisions()
     demo_accounts_load()
-    community = make_community("SC-100", "清波小区", divs["330102001051"], built_year=1992, area="18000")
+    # a complete roll (RULES §6a): 4 households in 1 building, each unit with its owner and area
+    community = make_community(
+        "SC-100", "清波小区", divs["330102001051"], built_year=1992, area="18000", households=4, building_count=1
+    )
     for item_id, rate in RATES.items():
         UnitRate.objects.create(division=divs["330100"], item_id=item_id, rate=Decimal(rate))
-    building = Building.objects.create(community=community, code="1")
+    building = Building.objects.get(community=community, code="1")
     owners = []
     for n in range(1, 5):
         user = User.objects.create(username=f"owner{n}", role=Role.RESIDENT, division=divs["330102001051"])
         owner = Owner.objects.create(division=divs["330102001051"], name=f"业主{n}", user=user)
-        Unit.objects.create(building=building, number=f"10{n}", area_registered_m2=Decimal("60"), owner=owner)
+        Unit.objects.create(
+            building=building, stairwell="1", number=f"10{n}", area_registered_m2=Decimal("60"), owner=owner
+        )
         owners.append(owner)
     return community, owners
 
@@ -76,30 +81,42 @@ def _needs_survey(community, owners) -> None:
         )
 
 
-def _vote(community, owners, purpose: str) -> None:
-    """The community organiser runs a ballot; every owner says yes door to door."""
+def _vote(project, community, owners, purpose: str) -> None:
+    """The community organiser runs a ballot opened for the project (or, for an elevator, one of stairwell 1 of
+    building 1); every owner says yes door to door."""
     from gaizao.accounts.models import User
     from gaizao.participation import services as p
+    from gaizao.programme import services
 
     organiser = User.objects.get(username="qingbomen")
-    ballot = p.ballot_create(
-        actor=organiser,
-        community_id=community.pk,
-        purpose=purpose,
-        question=f"{community.name}综合改造（{purpose}）",
-    )
-    p.ballot_open(actor=organiser, ballot_id=ballot.pk)
+    if purpose == "elevator":
+        ballot = p.ballot_create(
+            actor=organiser,
+            community_id=community.pk,
+            purpose="elevator",
+            question="1幢1单元是否同意加装电梯？",
+            scope_kind="stairwell",
+            building_id=community.buildings.get(code="1").pk,
+            stairwell="1",
+        )
+        ballot_id = ballot.pk
+    else:
+        link = services.project_ballot_create(
+            actor=organiser, project=project, community_id=community.pk, purpose=purpose
+        )
+        ballot_id = link.ballot_id
+    p.ballot_open(actor=organiser, ballot_id=ballot_id)
     for owner in owners:
         p.vote_cast(
             actor=organiser,
-            ballot_id=ballot.pk,
+            ballot_id=ballot_id,
             owner_id=owner.pk,
             choice="yes",
             channel="door_to_door",
             witness_name="社区工作人员",
             scan=SimpleUploadedFile(f"door-{owner.pk}.png", b"\x89PNG\r\n\x1a\n scanned", content_type="image/png"),
         )
-    p.ballot_close(actor=organiser, ballot_id=ballot.pk)
+    p.ballot_close(actor=organiser, ballot_id=ballot_id)
 
 
 @pytest.mark.browser
@@ -171,6 +188,7 @@ def test_programme_journey(live_server, monkeypatch, tmp_path):
         officer.check("#item-property_service")
         officer.fill("input[name=qty_property_service]", "1")
         officer.select_option("#delivery_mode", "epc")
+        officer.fill("#elevator_stairwells", "1-1")
         officer.click("#save-plan")
         no_error(officer)
         estimate = Decimal(officer.locator("#estimate").inner_text())
@@ -192,9 +210,22 @@ def test_programme_journey(live_server, monkeypatch, tmp_path):
         no_error(officer)
         expect(officer.locator("#plan-state")).to_have_attribute("data-state", "finalised")
 
-        # 3. the community runs the consent and plan-approval votes
-        _vote(community, owners, "renovation_consent")
-        _vote(community, owners, "plan_approval")
+        # 3. the community runs the consent and plan-approval votes; the conditions name the missing stairwell
+        # ballot of the elevator retrofit until the stairwell votes
+        _vote(project, community, owners, "renovation_consent")
+        _vote(project, community, owners, "plan_approval")
+        officer.goto(f"{base}/programme/projects/{project.pk}/")
+        elevator = officer.locator("#conditions li[data-code='vote.elevator']")
+        expect(elevator).to_have_attribute("data-met", "0")
+        expect(elevator).to_have_attribute("data-stairwell", "清波小区 1幢1单元")
+        assert "1幢1单元加装电梯单元表决尚无表决结果" in elevator.inner_text()
+        assert "四(三)" in elevator.inner_text()
+        approval = officer.locator("#conditions li[data-code='vote.plan_approval']")
+        expect(approval).to_have_attribute("data-met", "1")
+        assert "认可第2版" in approval.inner_text()
+        _vote(project, community, owners, "elevator")
+        officer.reload()
+        expect(elevator).to_have_attribute("data-met", "1")
 
         # 4. joint consultation: the district records the departments, the water utility its own opinion
         officer.goto(f"{base}/programme/projects/{project.pk}/")
@@ -252,6 +283,10 @@ def test_programme_journey(live_server, monkeypatch, tmp_path):
         officer.click("#publish")
         # irreversible: confirm in the dialog that summarises the action
         officer.click("dialog[data-confirm-dialog][open] button[value=confirm]")
+        assert "最短公示期" in officer.locator(".msg-error").inner_text()
+        officer.fill("#publication-days", "7")
+        officer.click("#publish")
+        officer.click("dialog[data-confirm-dialog][open] button[value=confirm]")
         no_error(officer)
         officer.select_option("#move-to", "implementing")
         officer.click("#move-submit")
@@ -281,7 +316,7 @@ def test_programme_journey(live_server, monkeypatch, tmp_path):
 
         # the publication period passes
         Publication.objects.update(
-            starts_at=timezone.now() - dt.timedelta(days=6), ends_at=timezone.now() - dt.timedelta(days=1)
+            starts_at=timezone.now() - dt.timedelta(days=8), ends_at=timezone.now() - dt.timedelta(days=1)
         )
         officer.goto(f"{base}/programme/projects/{project.pk}/")
         assert officer.locator("#conditions li[data-met='0']").count() == 0
@@ -330,4 +365,9 @@ def test_programme_journey(live_server, monkeypatch, tmp_path):
         assert Decimal(str(row[9])) == estimate
         assert "外墙维修" in row[8]
         assert ws.cell(row=4, column=1).value == "合计"
+        # the same conditions, with codes and clauses, as the page and the API
+        sheet = load_workbook(xlsx_path)["实施条件"]
+        codes = [r[2] for r in sheet.iter_rows(min_row=2, values_only=True)]
+        assert "vote.elevator" in codes and "publication.finished" in codes
+        assert all(r[3] == "满足" and r[5] for r in sheet.iter_rows(min_row=2, values_only=True))
         browser.close()

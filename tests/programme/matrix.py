@@ -85,6 +85,7 @@ def _write(ok: int, officers: tuple[str, ...], readers: tuple[str, ...], *, anon
 
 A_OFFICERS = ("city", "shangcheng", "qingbo")  # writers of 上城区 data (district, city, street)
 A_DISTRICT = ("city", "shangcheng")  # moves, consultations: district officer or city coordinator
+A_BALLOT = ("shangcheng", "qingbo", "qingbomen")  # project ballots: district, street or community organiser
 ALL_API = {a: 200 for a in ACCOUNTS} | {"anonymous": 401}
 PUBLIC = {a: 200 for a in ACCOUNTS}
 
@@ -117,6 +118,20 @@ CASES: list[Case] = [
         method="post",
         data={"to": "bogus"},
         pattern="programme/projects/<int:pk>/move/",
+    ),
+    Case(
+        "conditions of project A (Word)",
+        lambda: f"/programme/projects/{_a().pk}/conditions.docx",
+        page_for(A_READERS),
+        pattern="programme/projects/<int:pk>/conditions.docx",
+    ),
+    Case(
+        "open a ballot for project A (unknown purpose)",
+        lambda: f"/programme/projects/{_a().pk}/ballots/",
+        _write(302, A_BALLOT, A_READERS, anonymous=302),
+        method="post",
+        data=lambda: {"community_id": _a().communities.first().pk, "purpose": "bogus"},
+        pattern="programme/projects/<int:pk>/ballots/",
     ),
     Case(
         "plan A",
@@ -287,6 +302,27 @@ CASES: list[Case] = [
         lambda: f"{API}/projects/{_a().pk}/conditions",
         api_for(A_READERS),
         pattern="api/v1/programme/projects/{project_id}/conditions",
+    ),
+    Case(
+        "api conditions A (Word)",
+        lambda: f"{API}/projects/{_a().pk}/conditions.docx",
+        api_for(A_READERS),
+        pattern="api/v1/programme/projects/{project_id}/conditions.docx",
+    ),
+    Case(
+        "api ballots of project A",
+        lambda: f"{API}/projects/{_a().pk}/ballots",
+        api_for(A_READERS),
+        pattern="api/v1/programme/projects/{project_id}/ballots",
+    ),
+    Case(
+        "api open a ballot for project A (unknown purpose)",
+        lambda: f"{API}/projects/{_a().pk}/ballots",
+        _write(400, A_BALLOT, A_READERS, anonymous=401),
+        method="post",
+        data=lambda: {"community_id": _a().communities.first().pk, "purpose": "bogus"},
+        json=True,
+        pattern="api/v1/programme/projects/{project_id}/ballots",
     ),
     Case(
         "api move A (unknown pool)",
@@ -477,4 +513,46 @@ CASES: list[Case] = [
         pattern="api/v1/programme/unit-rates",
     ),
     Case("api dashboard", f"{API}/dashboard", ALL_API, pattern="api/v1/programme/dashboard"),
+]
+
+#: /api/v1/policy/: the rules for every logged-in account (the same answers as ``gaizao rules``).
+POLICY = "/api/v1/policy"
+CASES += [
+    Case("api policy rule sets", f"{POLICY}/rulesets", ALL_API, pattern="api/v1/policy/rulesets"),
+    Case(
+        "api policy scope",
+        f"{POLICY}/scope",
+        ALL_API,
+        method="post",
+        data={"built_year": 1995, "assessed_year": 2025},
+        json=True,
+        pattern="api/v1/policy/scope",
+    ),
+    Case(
+        "api policy subsidy",
+        f"{POLICY}/subsidy",
+        ALL_API,
+        method="post",
+        data={
+            "district": "上城区",
+            "built_year": 1995,
+            "affordable_housing": False,
+            "final_accounts": "1000000",
+            "elevator_cost": "0",
+            "secondary_water_cost": "0",
+            "building_area_m2": "5000",
+            "on": "2024-06-30",
+        },
+        json=True,
+        pattern="api/v1/policy/subsidy",
+    ),
+    Case(
+        "api policy vote",
+        f"{POLICY}/vote",
+        ALL_API,
+        method="post",
+        data={"matter": 7, "units": [{"unit_id": "1", "owner_id": "A", "area_m2": "80"}], "ballots": {"A": "yes"}},
+        json=True,
+        pattern="api/v1/policy/vote",
+    ),
 ]

@@ -33,3 +33,20 @@ def test_demo_world_is_complete_and_idempotent():
     # loading twice changed nothing (the access matrix over this world runs in tests/test_access_matrix.py)
     assert Project.objects.filter(is_sample=True, state="implementing").count() == 0
     assert AnnualPlan.objects.get(district__code="330102", state="draft").version == 0
+
+
+def test_demo_consent_vote_runs_on_a_complete_roll_and_conditions_name_what_is_missing():
+    from gaizao.programme.models import ProjectBallot
+    from gaizao.programme.services import implementation_conditions
+    from gaizao.web.demo import demo_load
+
+    demo_load(out=lambda _: None)
+    link = ProjectBallot.objects.select_related("ballot", "project").filter(purpose="renovation_consent").first()
+    if link is None:
+        pytest.skip("registry demo has no community with units yet")
+    assert link.ballot.approved is True
+    assert link.ballot.roll.count() == link.community.households
+    conditions = {c.code: c for c in implementation_conditions(link.project)}
+    assert conditions["vote.renovation_consent"].met
+    assert not conditions["vote.plan_approval"].met
+    assert conditions["vote.elevator"].met  # the published stairwell ballot of the participation demo

@@ -361,3 +361,24 @@ def test_renovation_unit_subsidy_parts_add_up(accounts, divs, rates):
     assert sum(Decimal(p["estimate_part"]) for p in parts) == version.estimate
     assert sum(Decimal(p["amount"]) for p in parts) == version.subsidy_amount
     assert version.subsidy["transitional"]["code"] == "subsidy.transitional_estimate"
+
+
+def test_conditions_are_one_list_in_the_api_and_the_word_document(world):
+    import io
+
+    from docx import Document
+
+    officer, community = world["officer"], world["community"]
+    project = new_project(officer, community)
+    save_plan(officer, project, community)
+    sc = client_for(officer)
+    api = sc.get(f"{API}/programme/projects/{project.pk}/conditions").json()
+    r = sc.get(f"{API}/programme/projects/{project.pk}/conditions.docx")
+    assert r.status_code == 200
+    table = Document(io.BytesIO(r.content)).tables[0]
+    rows = [[cell.text for cell in row.cells] for row in table.rows[1:]]
+    assert [(row[0], row[3]) for row in rows] == [(c["code"], c["clause"]) for c in api]
+    assert [row[2] for row in rows] == [c["message"].split("/ ", 1)[0].strip() for c in api]
+    page = sc.get(f"/programme/projects/{project.pk}/").content.decode()
+    assert all(f'data-code="{c["code"]}"' in page for c in api)
+    assert 'data-stairwell="清波新村 1幢1单元"' in page

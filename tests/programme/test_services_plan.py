@@ -70,7 +70,17 @@ def test_expected_subsidy_comes_from_the_policy_engine(project, accounts):
 def test_post_2000_community_gets_no_subsidy(accounts, divs, rates):
     from .conftest import make_community
 
-    late = make_community("SC-009", "千禧小区", divs["330102001"], status="may_include", built_year=2003)
+    late = make_community(
+        "SC-009",
+        "千禧小区",
+        divs["330102001"],
+        status="may_include",
+        built_year=2003,
+        affordable_housing=True,
+        infrastructure_deficient=True,
+        management_deficient=True,
+        residents_willing=True,
+    )
     project = services.project_create(actor=accounts["shangcheng"], community_ids=[late.pk])
     version = save(project, accounts["shangcheng"])
     assert version.subsidy_amount == Decimal("0.00")

@@ -38,7 +38,8 @@ def test_out_of_scope_community_refused_with_reason(accounts, communities):
         services.project_create(actor=accounts["shangcheng"], community_ids=[communities["modern"].pk])
     assert exc.value.code == "out_of_scope"
     assert "不纳入" in exc.value.message
-    assert "2000年底后建成" in exc.value.message
+    assert "晚于 2000-12-31" in exc.value.message
+    assert f"按 {dt.date.today().year + 1} 计划年度筛查" in exc.value.message
     assert "二(一)" in exc.value.message
 
 
@@ -214,3 +215,15 @@ def test_refusal_message_is_one_chinese_then_one_english_sentence(accounts, comm
     assert "no whole-community renovation consent" not in zh and "尚无本项目的全体业主改造意愿表决结果" in zh
     assert "尚无" not in en
     assert "no whole-community renovation consent result for this project yet (民法典 第278条" in en
+
+
+def test_screening_uses_the_plan_year_being_prepared(accounts, divs):
+    # renovated comprehensively 5 years before next year: still inside the window this year, outside it next year
+    from .conftest import make_community
+
+    next_year = dt.date.today().year + 1
+    community = make_community(
+        "SC-PY", "计划年度小区", divs["330102001051"], last_comprehensive_renovation_year=next_year - 5
+    )
+    project = services.project_create(actor=accounts["shangcheng"], community_ids=[community.pk])
+    assert project.state == ProjectState.RESERVE
