@@ -119,22 +119,24 @@ def _ensure_roll(community: Any) -> None:
     )
     for n in range(1, 7):
         owner = Owner.objects.create(division=community.division, name=f"示例业主{n}", is_sample=True)
-        Unit.objects.create(building=building, number=f"{n}01", area_registered_m2=D("65"), owner=owner)
+        Unit.objects.create(
+            building=building, stairwell="1", number=f"{n}01", area_registered_m2=D("65"), owner=owner
+        )
+    # A complete roll (the gate before a binding ballot): the recorded households and buildings are the sample's.
+    type(community).objects.filter(pk=community.pk).update(households=6, building_count=1)
 
 
-def _vote(community: Any, officer: Any, purpose: str) -> None:
-    """The district runs a community ballot; every owner says yes door to door (participation services)."""
+def _vote(project: Any, community: Any, officer: Any, purpose: str) -> None:
+    """The district opens the project's community ballot; every owner says yes door to door."""
     from gaizao.participation import services as p
+    from gaizao.participation.demo import sample_scan
+    from gaizao.programme import services as programme
     from gaizao.registry.models import Owner
 
-    ballot = p.ballot_create(
-        actor=officer,
-        community_id=community.pk,
-        purpose=purpose,
-        question=f"{community.name}综合改造（示例）",
-        is_sample=True,
+    link = programme.project_ballot_create(
+        actor=officer, project=project, community_id=community.pk, purpose=purpose, is_sample=True
     )
-    p.ballot_open(actor=officer, ballot_id=ballot.pk)
+    ballot = p.ballot_open(actor=officer, ballot_id=link.ballot_id)
     owners = Owner.objects.filter(units__building__community=community).distinct()
     for owner in owners:
         p.vote_cast(
@@ -144,8 +146,41 @@ def _vote(community: Any, officer: Any, purpose: str) -> None:
             choice="yes",
             channel="door_to_door",
             witness_name="社区工作人员（示例）",
+            scan=sample_scan(owner.pk),
         )
     p.ballot_close(actor=officer, ballot_id=ballot.pk)
+
+
+def _elevator_votes(project: Any, community: Any, officer: Any) -> None:
+    """Each stairwell the plan's elevator retrofit concerns holds its own ballot; its owners agree door to door."""
+    from gaizao.participation import services as p
+    from gaizao.participation.demo import sample_scan
+    from gaizao.programme.models import Plan
+
+    version = Plan.objects.select_related("current_version").get(project=project).current_version
+    for entry in version.elevator_stairwells if version is not None else []:
+        ballot = p.ballot_create(
+            actor=officer,
+            community_id=community.pk,
+            purpose="elevator",
+            scope_kind="stairwell",
+            building_id=entry["building_id"],
+            stairwell=entry["stairwell"],
+            question=f"{community.name}加装电梯（示例）",
+            is_sample=True,
+        )
+        ballot = p.ballot_open(actor=officer, ballot_id=ballot.pk)
+        for owner_id in sorted(set(ballot.roll.exclude(owner_id=None).values_list("owner_id", flat=True))):
+            p.vote_cast(
+                actor=officer,
+                ballot_id=ballot.pk,
+                owner_id=owner_id,
+                choice="yes",
+                channel="door_to_door",
+                witness_name="楼道长（示例）",
+                scan=sample_scan(owner_id),
+            )
+        p.ballot_close(actor=officer, ballot_id=ballot.pk)
 
 
 def _implementing_project(community: Any, officer: Any, now: dt.datetime) -> Any:
@@ -170,8 +205,9 @@ def _implementing_project(community: Any, officer: Any, now: dt.datetime) -> Any
         )
     services.consultation_complete(actor=officer, consultation=consultation, now=earlier)
     services.publication_start(actor=officer, project=project, days=7, now=earlier)
-    _vote(community, officer, "renovation_consent")
-    _vote(community, officer, "plan_approval")
+    _vote(project, community, officer, "renovation_consent")
+    _vote(project, community, officer, "plan_approval")
+    _elevator_votes(project, community, officer)
     return services.project_move(
         actor=officer, project=project, to="implementing", reason="示例 / sample", now=now
     )

@@ -36,7 +36,8 @@ _PNG_1X1 = bytes.fromhex(
 )
 
 
-def _sample_scan(owner_id: int) -> SimpleUploadedFile:
+def sample_scan(owner_id: int) -> SimpleUploadedFile:
+    """A stand-in scan of a signed paper ballot (示例数据) for demo loaders that enter door-to-door papers."""
     return SimpleUploadedFile(f"door-{owner_id}.png", _PNG_1X1, content_type="image/png")
 
 
@@ -109,7 +110,7 @@ def _load(community: Community, organiser: User) -> dict[str, int]:
                 continue  # not reached
             services.vote_cast(actor=organiser, ballot_id=ballot.pk, owner_id=owner_id,
                                choice="no" if i % 5 == 4 else "yes", channel="door_to_door", witness_name="示例见证人",
-                               scan=_sample_scan(owner_id))
+                               scan=sample_scan(owner_id))
         services.ballot_close(actor=organiser, ballot_id=ballot.pk)
         services.ballot_publish(actor=organiser, ballot_id=ballot.pk)
         counts["ballots"] += 1

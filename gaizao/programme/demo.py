@@ -113,6 +113,7 @@ def _consent_vote(project: Any) -> None:
     """The community organiser runs the renovation consent ballot of the project on the complete roll (when the
     community has one): most owners agree door to door; the result stands for the project's consent."""
     from gaizao.participation import services as participation
+    from gaizao.participation.demo import sample_scan
     from gaizao.programme import services
 
     organiser = _user("qingbomen")
@@ -134,6 +135,7 @@ def _consent_vote(project: Any) -> None:
             choice="no" if i % 17 == 16 else "yes",
             channel="door_to_door",
             witness_name="示例见证人",
+            scan=sample_scan(owner_id),
         )
     participation.ballot_close(actor=organiser, ballot_id=ballot.pk)
 

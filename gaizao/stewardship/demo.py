@@ -49,6 +49,7 @@ def _officer(division: Any, *roles: str) -> User | None:
 
 def _ballot(actor: User, community: Any, owner_ids: list[int], *, matter: int, question: str) -> Any:
     from gaizao.participation import services as participation
+    from gaizao.participation.demo import sample_scan
 
     ballot = participation.ballot_create(
         actor=actor,
@@ -68,6 +69,7 @@ def _ballot(actor: User, community: Any, owner_ids: list[int], *, matter: int, q
             choice="no" if i % no_every == no_every - 1 else "yes",
             channel="door_to_door",
             witness_name="楼道长（示例）",
+            scan=sample_scan(owner_id),
         )
     return participation.ballot_close(actor=actor, ballot_id=ballot.pk)
 
