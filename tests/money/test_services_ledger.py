@@ -220,3 +220,16 @@ def test_totals_reconcile_project_street_district_city(accounts, project, unit_p
     assert {r["name"] for r in totals["district"]} == {"上城区", "西湖区"}
     # a district officer sees only its district
     assert sum(r["budgeted"] for r in selectors.rollup(accounts["xihu"], "city")) == D("300.33")
+
+
+def test_the_database_refuses_to_change_an_entry(accounts, project):
+    from django.db import DatabaseError, connection
+
+    entry = record(accounts["shangcheng"], project, "budget", "district_funds", "100.00")
+    with (
+        pytest.raises(DatabaseError, match="append-only"),
+        transaction.atomic(),
+        connection.cursor() as cursor,
+    ):
+        cursor.execute("UPDATE money_ledgerentry SET amount = 1 WHERE id = %s", [entry.pk])
+    assert LedgerEntry.objects.get(pk=entry.pk).amount == D("100.00")
