@@ -169,14 +169,32 @@ def source_labels() -> dict[str, str]:
     return {c.id: c.name_zh for c in funding_sources()}
 
 
+def planned_funding(project: Project) -> dict[str, Decimal]:
+    """The funding plan of the project's current plan version (``{source: amount}``; empty without a plan)."""
+    from gaizao.programme.models import Plan
+
+    plan = Plan.objects.filter(project=project).select_related("current_version").first()
+    if plan is None or plan.current_version is None:
+        return {}
+    return {k: Decimal(str(v)).quantize(FEN) for k, v in (plan.current_version.funding or {}).items()}
+
+
 def project_balances(project: Project) -> dict[str, Any]:
-    """Balances of one project by source, with a total row."""
+    """Balances of one project by source, with a total row; ``planned`` is the plan-time funding plan of the source
+    (sources planned but not yet on the ledger appear with zero balances)."""
     qs = LedgerEntry.objects.filter(project=project)
     labels = source_labels()
+    planned = planned_funding(project)
     rows = balances(qs, "source")
+    seen = {r["source"] for r in rows}
+    empty = _finish({key: ZERO for key in BALANCE_AGGREGATES})
+    rows += [{"source": s, **empty, "entries": 0} for s in sorted(planned) if s not in seen]
     for row in rows:
         row["label"] = labels.get(row["source"], row["source"])
-    return {"sources": rows, "total": balances(qs)[0]}
+        row["planned"] = planned.get(row["source"], ZERO)
+    total = balances(qs)[0]
+    total["planned"] = sum(planned.values(), ZERO)
+    return {"sources": rows, "total": total}
 
 
 ROLLUP_LEVELS = {
