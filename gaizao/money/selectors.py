@@ -252,6 +252,7 @@ def household_rows(user: Any, contribution: ResidentContribution) -> list[dict[s
     )
     rows = []
     for s in shares:
+        s.paid = Decimal(s.paid).quantize(FEN)
         name = s.owner.name if s.owner else ""
         rows.append(
             {
@@ -278,7 +279,10 @@ def channel_totals(contribution: ResidentContribution) -> list[dict[str, Any]]:
         .annotate(t=Sum("amount"))
         .values_list("channel", "t")
     )
-    return [{"channel": c.value, "label": c.label, "amount": sums.get(c.value, ZERO)} for c in PaymentChannel]
+    return [
+        {"channel": c.value, "label": c.label, "amount": Decimal(sums.get(c.value) or 0).quantize(FEN)}
+        for c in PaymentChannel
+    ]
 
 
 # --- budget performance ---------------------------------------------------------------------------------------------
