@@ -226,10 +226,14 @@ def rollup(request: HttpRequest, level: str = "district") -> list[dict[str, Any]
     return _s(selectors.rollup(request.user, level))
 
 
-@router.post("/projects/{project_id}/close", summary="Close the project's books (关账)")
-def account_close(request: HttpRequest, project_id: int) -> dict[str, Any]:
+class CloseIn(Schema):
+    reason: str
+
+
+@router.post("/projects/{project_id}/close", summary="Close the project's books (关账), with a reason")
+def account_close(request: HttpRequest, project_id: int, payload: CloseIn) -> dict[str, Any]:
     project = selectors.get_project(request.user, project_id)
-    account = services.account_close(actor=request.user, project=project)
+    account = services.account_close(actor=request.user, project=project, reason=payload.reason)
     return {"project": project.pk, "state": account.state}
 
 

@@ -271,12 +271,12 @@ def funding_statement_xlsx(project: Project) -> bytes:
     ws = _sheet(
         wb,
         "资金来源 Sources",
-        BALANCE_HEADER,
+        [*BALANCE_HEADER, "方案计划 / planned"],
         (
-            [project.name, labels.get(r["source"], r["source"]), *[r[k] for k in BALANCE_KEYS]]
+            [project.name, labels.get(r["source"], r["source"]), *[r[k] for k in BALANCE_KEYS], r["planned"]]
             for r in balances["sources"]
         ),
-        money_cols=list(range(2, 8)),
+        money_cols=list(range(2, 9)),
         total_label="合计 / total",
     )
     ws.insert_rows(1, amount=2)

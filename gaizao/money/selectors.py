@@ -16,7 +16,7 @@ from django.db.models import Count, DecimalField, F, Q, QuerySet, Sum, Value
 from django.db.models.functions import Coalesce
 from django.http import Http404
 
-from gaizao.accounts.access import mask_name, scoped, sees_personal_data
+from gaizao.accounts.access import mask_name, sees_personal_data
 from gaizao.money.models import (
     EntryKind,
     FinalAccounts,
@@ -33,7 +33,6 @@ from gaizao.programme import selectors as programme_selectors
 from gaizao.programme.models import Project
 
 ZERO = Decimal("0.00")
-VIA_PROJECT = "project__division__path"
 _DEC = DecimalField(max_digits=18, decimal_places=2)
 
 
@@ -57,7 +56,8 @@ def get_account(user: Any, pk: Any) -> ProjectAccount:
 
 
 def entries_for(user: Any) -> QuerySet[LedgerEntry]:
-    return scoped(LedgerEntry.objects.all(), user, field="division__path")
+    """Entries of the projects ``user`` may read (a utility: only the projects whose consultation invites it)."""
+    return LedgerEntry.objects.filter(project__in=projects_for(user))
 
 
 def get_entry(user: Any, pk: Any) -> LedgerEntry:
@@ -77,7 +77,7 @@ def project_entries(project: Project) -> QuerySet[LedgerEntry]:
 
 
 def applications_for(user: Any) -> QuerySet[FundingApplication]:
-    return scoped(FundingApplication.objects.select_related("project"), user, field=VIA_PROJECT)
+    return FundingApplication.objects.select_related("project").filter(project__in=projects_for(user))
 
 
 def get_application(user: Any, pk: Any) -> FundingApplication:
@@ -89,7 +89,7 @@ def get_application(user: Any, pk: Any) -> FundingApplication:
 
 def get_final_accounts(user: Any, pk: Any) -> FinalAccounts:
     obj = (
-        scoped(FinalAccounts.objects.select_related("project"), user, field=VIA_PROJECT).filter(pk=pk).first()
+        FinalAccounts.objects.select_related("project").filter(pk=pk, project__in=projects_for(user)).first()
     )
     if obj is None:
         raise _not_found()
@@ -97,7 +97,9 @@ def get_final_accounts(user: Any, pk: Any) -> FinalAccounts:
 
 
 def settlements_for(user: Any) -> QuerySet[Settlement]:
-    return scoped(Settlement.objects.select_related("project", "project__district"), user, field=VIA_PROJECT)
+    return Settlement.objects.select_related("project", "project__district").filter(
+        project__in=projects_for(user)
+    )
 
 
 def get_settlement(user: Any, pk: Any) -> Settlement:
@@ -108,24 +110,16 @@ def get_settlement(user: Any, pk: Any) -> Settlement:
 
 
 def get_contribution(user: Any, pk: Any) -> ResidentContribution:
-    qs = scoped(
-        ResidentContribution.objects.select_related("project", "community"),
-        user,
-        field="community__division__path",
-    )
-    obj = qs.filter(pk=pk).first()
+    qs = ResidentContribution.objects.select_related("project", "community")
+    obj = qs.filter(pk=pk, project__in=projects_for(user)).first()
     if obj is None:
         raise _not_found()
     return obj
 
 
 def get_share(user: Any, pk: Any) -> HouseholdShare:
-    qs = scoped(
-        HouseholdShare.objects.select_related("contribution__community", "contribution__project"),
-        user,
-        field="contribution__community__division__path",
-    )
-    obj = qs.filter(pk=pk).first()
+    qs = HouseholdShare.objects.select_related("contribution__community", "contribution__project")
+    obj = qs.filter(pk=pk, contribution__project__in=projects_for(user)).first()
     if obj is None:
         raise _not_found()
     return obj
@@ -175,14 +169,32 @@ def source_labels() -> dict[str, str]:
     return {c.id: c.name_zh for c in funding_sources()}
 
 
+def planned_funding(project: Project) -> dict[str, Decimal]:
+    """The funding plan of the project's current plan version (``{source: amount}``; empty without a plan)."""
+    from gaizao.programme.models import Plan
+
+    plan = Plan.objects.filter(project=project).select_related("current_version").first()
+    if plan is None or plan.current_version is None:
+        return {}
+    return {k: Decimal(str(v)).quantize(FEN) for k, v in (plan.current_version.funding or {}).items()}
+
+
 def project_balances(project: Project) -> dict[str, Any]:
-    """Balances of one project by source, with a total row."""
+    """Balances of one project by source, with a total row; ``planned`` is the plan-time funding plan of the source
+    (sources planned but not yet on the ledger appear with zero balances)."""
     qs = LedgerEntry.objects.filter(project=project)
     labels = source_labels()
+    planned = planned_funding(project)
     rows = balances(qs, "source")
+    seen = {r["source"] for r in rows}
+    empty = _finish({key: ZERO for key in BALANCE_AGGREGATES})
+    rows += [{"source": s, **empty, "entries": 0} for s in sorted(planned) if s not in seen]
     for row in rows:
         row["label"] = labels.get(row["source"], row["source"])
-    return {"sources": rows, "total": balances(qs)[0]}
+        row["planned"] = planned.get(row["source"], ZERO)
+    total = balances(qs)[0]
+    total["planned"] = sum(planned.values(), ZERO)
+    return {"sources": rows, "total": total}
 
 
 ROLLUP_LEVELS = {
@@ -240,6 +252,7 @@ def household_rows(user: Any, contribution: ResidentContribution) -> list[dict[s
     )
     rows = []
     for s in shares:
+        s.paid = Decimal(s.paid).quantize(FEN)
         name = s.owner.name if s.owner else ""
         rows.append(
             {
@@ -266,7 +279,10 @@ def channel_totals(contribution: ResidentContribution) -> list[dict[str, Any]]:
         .annotate(t=Sum("amount"))
         .values_list("channel", "t")
     )
-    return [{"channel": c.value, "label": c.label, "amount": sums.get(c.value, ZERO)} for c in PaymentChannel]
+    return [
+        {"channel": c.value, "label": c.label, "amount": Decimal(sums.get(c.value) or 0).quantize(FEN)}
+        for c in PaymentChannel
+    ]
 
 
 # --- budget performance ---------------------------------------------------------------------------------------------

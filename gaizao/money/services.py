@@ -470,8 +470,9 @@ def entry_reverse(*, actor: Any, entry: LedgerEntry, reason: str, date: Any = No
 
 @transaction.atomic
 def account_close(*, actor: Any, project: Project, reason: str = "") -> ProjectAccount:
-    """Close the project's books (关账): no entry may be added afterwards."""
+    """Close the project's books (关账), with a reason: no entry may be added afterwards."""
     _require(access.can_audit(actor, project))
+    reason = _text(reason, "reason", "关账原因")
     account = _lock_account(project)
     ACCOUNT_MACHINE.move(account, to=AccountState.CLOSED, actor=actor, reason=reason, save=False)
     account.closed_at = timezone.now()

@@ -375,6 +375,7 @@ def final_accounts(request: HttpRequest, pk: int) -> HttpResponse:
                 back,
             )
         raise Http404
+    settlement = Settlement.objects.filter(project=p).first()
     return render(
         request,
         "money/final_accounts.html",
@@ -390,8 +391,9 @@ def final_accounts(request: HttpRequest, pk: int) -> HttpResponse:
             "can_approve": fa is not None and services.can_approve_final_accounts(request.user, fa),
             "can_settle": fa is not None
             and fa.state == "approved"
+            and (settlement is None or settlement.state == "computed")
             and services.can_compute_settlement(request.user, p),
-            "settlement": Settlement.objects.filter(project=p).first(),
+            "settlement": settlement,
             "adjustment_rows": range(3),
         },
     )

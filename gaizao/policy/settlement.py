@@ -208,11 +208,9 @@ def settle_subsidy(
     finals = split_largest_remainder(final, areas, field="final_accounts")
     elevators = split_largest_remainder(elevator, areas, field="elevator_cost")
     waters = split_largest_remainder(water, areas, field="secondary_water_cost")
+    _rebalance(finals, elevators, waters)
     rows = []
     for c, f, e, w in zip(communities, finals, elevators, waters, strict=True):
-        if e + w > f:  # largest-remainder fens can tip a community over by a fen; move them back to the base
-            w = max(f - e, _ZERO)
-            e = min(e, f)
         decision = municipal_subsidy(
             district=c.district,
             built_year=c.built_year,
@@ -235,6 +233,26 @@ def settle_subsidy(
             )
         )
     return rows
+
+
+def _rebalance(finals: list[Decimal], elevators: list[Decimal], waters: list[Decimal]) -> None:
+    """Rounding can leave a community's exclusions a few fens above its share of the final accounts when the
+    exclusions are nearly the whole project; move those fens to the communities with room, keeping every total."""
+    for i in range(len(finals)):
+        excess = elevators[i] + waters[i] - finals[i]
+        while excess > 0:
+            j = max(range(len(finals)), key=lambda k: finals[k] - elevators[k] - waters[k])
+            room = finals[j] - elevators[j] - waters[j]
+            step = min(excess, room)
+            if step <= 0:  # cannot happen when the exclusions are within the final accounts
+                raise PolicyInputError(
+                    "exclusions", "exclusions: cannot be shared within each community's part."
+                )
+            source = waters if waters[i] > 0 else elevators
+            step = min(step, source[i])
+            source[i] -= step
+            source[j] += step
+            excess -= step
 
 
 # --- residents' contributions ---------------------------------------------------------------------------------------

@@ -134,7 +134,11 @@ def test_rollup_and_close(officer, accounts, project, xihu_project):
     assert city.get(f"{API}/rollup?level=city").json()[0]["budgeted"] == "15.00"
     assert {r["name"] for r in city.get(f"{API}/rollup?level=district").json()} == {"上城区", "西湖区"}
     assert city.get(f"{API}/rollup?level=galaxy").status_code == 404
-    assert officer.post(f"{API}/projects/{project.pk}/close").json()["state"] == "closed"
+    assert _json(officer, f"{API}/projects/{project.pk}/close", {"reason": " "}).status_code == 400
+    assert (
+        _json(officer, f"{API}/projects/{project.pk}/close", {"reason": "决算完毕"}).json()["state"]
+        == "closed"
+    )
     r = officer.post(
         f"{API}/projects/{project.pk}/entries",
         {

@@ -220,3 +220,39 @@ def test_totals_reconcile_project_street_district_city(accounts, project, unit_p
     assert {r["name"] for r in totals["district"]} == {"上城区", "西湖区"}
     # a district officer sees only its district
     assert sum(r["budgeted"] for r in selectors.rollup(accounts["xihu"], "city")) == D("300.33")
+
+
+def test_the_database_refuses_to_change_an_entry(accounts, project):
+    from django.db import DatabaseError, connection
+
+    entry = record(accounts["shangcheng"], project, "budget", "district_funds", "100.00")
+    with (
+        pytest.raises(DatabaseError, match="append-only"),
+        transaction.atomic(),
+        connection.cursor() as cursor,
+    ):
+        cursor.execute("UPDATE money_ledgerentry SET amount = 1 WHERE id = %s", [entry.pk])
+    assert LedgerEntry.objects.get(pk=entry.pk).amount == D("100.00")
+
+
+def test_balances_show_the_plan_time_funding_beside_the_ledger(accounts, project):
+    from gaizao.programme.models import Plan, PlanVersion
+
+    plan = Plan.objects.get(project=project)
+    plan.current_version = PlanVersion.objects.create(
+        plan=plan,
+        number=1,
+        mode="comprehensive_improvement",
+        estimate=D("300.00"),
+        funding_total=D("300.00"),
+        funding={"district_funds": "200", "utilities": "100.00"},
+    )
+    plan.save()
+    record(accounts["shangcheng"], project, "budget", "district_funds", "250.00")
+    result = selectors.project_balances(project)
+    rows = {r["source"]: r for r in result["sources"]}
+    assert rows["district_funds"]["planned"] == D("200.00") and rows["district_funds"]["budgeted"] == D(
+        "250.00"
+    )
+    assert rows["utilities"]["planned"] == D("100.00") and rows["utilities"]["budgeted"] == D("0.00")
+    assert result["total"]["planned"] == D("300.00")

@@ -108,3 +108,31 @@ def test_negative_household_area_is_refused():
     with pytest.raises(PolicyInputError) as exc:
         allocate_contribution(D("10.00"), [Household("a", D("50")), Household("b", D("-1"))])
     assert exc.value.field == "area_m2"
+
+
+@given(
+    final=st.integers(min_value=1, max_value=10**9),
+    share=st.integers(min_value=0, max_value=10_000),
+    split=st.integers(min_value=0, max_value=100),
+    areas=st.lists(st.integers(min_value=1, max_value=10**5), min_size=2, max_size=6),
+)
+def test_exclusions_near_the_whole_stay_within_each_community(final, share, split, areas):
+    total = D(final) / 100
+    excluded = (total * share / 10_000).quantize(D("0.01"), rounding="ROUND_DOWN")
+    elevator = (excluded * split / 100).quantize(D("0.01"), rounding="ROUND_DOWN")
+    water = excluded - elevator
+    rows = settle_subsidy(
+        final_accounts=total,
+        elevator_cost=elevator,
+        secondary_water_cost=water,
+        communities=[_community(str(i), str(a)) for i, a in enumerate(areas)],
+        on=ON,
+    )
+    assert sum(r.final_accounts for r in rows) == total
+    assert (
+        sum(r.elevator_cost for r in rows) == elevator and sum(r.secondary_water_cost for r in rows) == water
+    )
+    assert all(
+        r.exclusions <= r.final_accounts and r.elevator_cost >= 0 and r.secondary_water_cost >= 0
+        for r in rows
+    )

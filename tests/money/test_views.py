@@ -145,7 +145,9 @@ def test_final_accounts_audit_and_settlement_pages(accounts, project):
     assert 'id="settlement-approve"' in page.content.decode()
     assert 'id="settlement-approve"' not in client.get(f"/money/settlements/{s.pk}/").content.decode()
     finance = _client(accounts["finance"])
+    assert 'id="settle"' in client.get(url).content.decode()  # recompute while not yet approved
     finance.post(f"/money/settlements/{s.pk}/", {"action": "approve"})
+    assert 'id="settle"' not in client.get(url).content.decode()
     r = finance.post(
         f"/money/settlements/{s.pk}/",
         {"action": "disburse", "amount": "1400000.00", "date": "2026-09-01", "document_number": "BF"},
