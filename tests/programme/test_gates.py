@@ -10,6 +10,7 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.utils import timezone
 
@@ -79,7 +80,13 @@ def vote_all(organiser, ballot_id: int, choice: str = "yes") -> dict[str, Any]:
     for owner_id in owners:
         r = c.post(
             f"{API}/participation/ballots/{ballot_id}/entries",
-            {"owner_id": owner_id, "choice": choice, "channel": "door_to_door", "witness_name": "见证人"},
+            {
+                "owner_id": owner_id,
+                "choice": choice,
+                "channel": "door_to_door",
+                "witness_name": "见证人",
+                "scan": SimpleUploadedFile(f"door-{owner_id}.png", b"\x89PNG\r\n\x1a\n signed", "image/png"),
+            },
         )
         assert r.status_code == 201, r.content
     r = c.post(

@@ -15,6 +15,7 @@ from gaizao.accounts.models import Role, User
 from gaizao.delivery import services as delivery_services
 from gaizao.delivery.models import Organisation, OrganisationKind
 from gaizao.participation import services as participation
+from gaizao.participation.demo import sample_scan
 from gaizao.registry.models import Building, Owner, Unit
 from gaizao.stewardship.models import StewardMember
 from tests.delivery import conftest as _delivery
@@ -41,7 +42,7 @@ def _media(settings, tmp_path):
 @pytest.fixture
 def owners(community):
     """Ten owners of 清波小区, 60–69 m² each."""
-    building = Building.objects.create(community=community, code="1", stairwells=1)
+    building, _ = Building.objects.get_or_create(community=community, code="1", defaults={"stairwells": 1})
     out = []
     for n in range(10):
         owner = Owner.objects.create(division=community.division, name=f"业主{n}", phone=f"1390000{n:04d}")
@@ -53,6 +54,9 @@ def owners(community):
             owner=owner,
         )
         out.append(owner)
+    # a complete roll: the recorded households and buildings are these
+    type(community).objects.filter(pk=community.pk).update(households=10, building_count=1)
+    community.refresh_from_db()
     return out
 
 
@@ -76,6 +80,7 @@ def run_ballot(
             choice="yes" if i < yes else "no",
             channel="door_to_door",
             witness_name="楼道长",
+            scan=sample_scan(owner.pk),
         )
     return participation.ballot_close(actor=actor, ballot_id=ballot.pk)
 
