@@ -55,6 +55,13 @@ def _policy_lists() -> Iterable[tuple[str, Iterable[tuple[str, str, str]]]]:
     yield "facility", ((f.id, f.name_zh, f.name_en) for f in policy.life_circle_facilities())
     yield "level", ((lv.id, lv.name_zh, lv.name_en) for lv in policy.life_circle_levels())
     yield "liuyou", ((g.id, g.name_zh, g.name_en) for g in policy.liuyou_goals())
+    # where a plan item came from (gaizao.programme PlanVersion.items[].origin)
+    yield "origin", (
+        ("gap", "生活圈缺口", "life-circle gap"),
+        ("needs", "居民需求", "residents' needs"),
+        ("gap+needs", "缺口与需求", "gap and needs"),
+        ("manual", "手工添加", "added by hand"),
+    )
     for name, choices in (
         ("funding_source", policy.funding_sources()),
         ("pool", policy.project_pools()),

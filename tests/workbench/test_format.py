@@ -136,3 +136,11 @@ def test_history_page_of_an_event_with_an_items_key(client, users):
     html = response.content.decode()
     assert "12" in html and "旧 → 新" in html and "修改" in html
     assert "<b>改造内容项数</b>" in html and "<b>小区名称</b>" in html  # change keys in words, not field names
+
+
+def test_plan_item_origins_and_catalogue_categories_have_labels():
+    with translation.override("zh-hans"):
+        assert render('{{ c|label:"origin" }}', c="gap+needs") == "缺口与需求"
+        assert render('{{ c|label:"category" }}', c="enhance") == "提升类"
+    with translation.override("en"):
+        assert render('{{ c|label:"origin" }}', c="manual") == "added by hand"
