@@ -166,6 +166,33 @@ def annual_plans_to_review(user: Any) -> Todo | None:
     )
 
 
+def annual_plans_returned(user: Any) -> Todo | None:
+    """District officers: their annual plans returned by a bureau for revision."""
+    from gaizao.programme.models import AnnualPlanState
+    from gaizao.programme.selectors import annual_plans_for
+
+    if getattr(user, "role", None) != Role.DISTRICT_OFFICER:
+        return None
+    returned = list(annual_plans_for(user).filter(state=AnnualPlanState.RETURNED).order_by("plan_year", "pk"))
+    return Todo(
+        "退回修改的年度计划",
+        "Annual plans returned for revision",
+        len(returned),
+        reverse("programme:annual_list"),
+        tone="danger" if returned else "info",
+        items=tuple(
+            TodoItem(
+                f"{p.district.name} {p.plan_year}",
+                reverse("programme:annual", args=[p.pk]),
+                label_of(p.state, "AnnualPlanState"),
+            )
+            for p in returned[:ITEMS_SHOWN]
+        ),
+        empty_zh="没有退回修改的年度计划。",
+        empty_en="No annual plan has been returned.",
+    )
+
+
 def imports_with_errors(user: Any) -> Todo | None:
     """The account's own recent registry imports whose report has errors (or that failed)."""
     from gaizao.jobs.models import Job, JobStatus
@@ -265,6 +292,7 @@ def register_builtin_todos() -> None:
     register_todo("participation.ballots_closing", ballots_closing, order=10)
     register_todo("programme.consultations_awaiting", consultations_awaiting, order=20)
     register_todo("programme.annual_plans_to_review", annual_plans_to_review, order=30)
+    register_todo("programme.annual_plans_returned", annual_plans_returned, order=35)
     register_todo("participation.reports_to_answer", reports_to_answer, order=40)
     register_todo("programme.comments_to_answer", comments_to_answer, order=50)
     register_todo("registry.imports_with_errors", imports_with_errors, order=90)

@@ -132,3 +132,14 @@ def test_reports_and_publication_comments_to_answer(client, users, matters):
     html = client.get("/").content.decode()
     assert f'href="/participation/reports/{matters["report"].pk}/"' in html
     assert f'href="/programme/publications/{matters["publication"].pk}/"' in html
+
+
+@pytest.mark.django_db
+def test_a_returned_annual_plan_is_the_district_officers_todo(client, users, matters):
+    plan = matters["plan"]
+    assert shown_todos(client, users["shangcheng"])["programme.annual_plans_returned"] == 0
+    plan.state = "returned"
+    plan.save(update_fields=["state"])
+    assert shown_todos(client, users["shangcheng"])["programme.annual_plans_returned"] == 1
+    assert shown_todos(client, users["xihu"])["programme.annual_plans_returned"] == 0
+    assert "programme.annual_plans_returned" not in shown_todos(client, users["city"])
