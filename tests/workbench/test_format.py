@@ -135,7 +135,8 @@ def test_history_page_of_an_event_with_an_items_key(client, users):
     assert response.status_code == 200
     html = response.content.decode()
     assert "12" in html and "旧 → 新" in html and "修改" in html
-    assert "<b>改造内容项数</b>" in html and "<b>小区名称</b>" in html  # change keys in words, not field names
+    # change keys in words, not field names
+    assert "<b>改造内容项数</b>" in html and "<b>小区名称</b>" in html
 
 
 def test_plan_item_origins_and_catalogue_categories_have_labels():

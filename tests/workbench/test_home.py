@@ -111,9 +111,11 @@ def test_key_figures_and_recent_activity_of_the_scope(client, users, matters):
 
 
 @pytest.mark.django_db
-def test_todos_for_returns_keys(users, matters):
-    keys = [t.key for t in todos_for(users["ndrc"])]
-    assert "programme.annual_plans_to_review" in keys
+def test_todos_with_work_come_first(users, matters):
+    todos_ = todos_for(users["ndrc"])
+    busy = [t.key for t in todos_ if t.count]
+    assert "programme.annual_plans_to_review" in busy and [t.key for t in todos_[: len(busy)]] == busy
+    assert [t.count for t in todos_] == sorted((t.count for t in todos_), key=lambda n: n == 0)
 
 
 @pytest.mark.django_db
