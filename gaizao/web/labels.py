@@ -55,6 +55,13 @@ def _policy_lists() -> Iterable[tuple[str, Iterable[tuple[str, str, str]]]]:
     yield "facility", ((f.id, f.name_zh, f.name_en) for f in policy.life_circle_facilities())
     yield "level", ((lv.id, lv.name_zh, lv.name_en) for lv in policy.life_circle_levels())
     yield "liuyou", ((g.id, g.name_zh, g.name_en) for g in policy.liuyou_goals())
+    # where a plan item came from (gaizao.programme PlanVersion.items[].origin)
+    yield "origin", (
+        ("gap", "生活圈缺口", "life-circle gap"),
+        ("needs", "居民需求", "residents' needs"),
+        ("gap+needs", "缺口与需求", "gap and needs"),
+        ("manual", "手工添加", "added by hand"),
+    )
     for name, choices in (
         ("funding_source", policy.funding_sources()),
         ("pool", policy.project_pools()),
@@ -198,12 +205,31 @@ def action_label(action: str) -> str:
     return action
 
 
+#: change keys of audit events that are not fields of the audited model
+CHANGE_KEYS: dict[str, Label] = {
+    "communities": Label("小区", "communities"),
+    "covered_after": Label("覆盖人口（选址后）", "residents covered after"),
+    "covered_before": Label("覆盖人口（选址前）", "residents covered before"),
+    "decision": Label("意见", "decision"),
+    "department": Label("部门", "department"),
+    "departments": Label("受邀部门", "departments invited"),
+    "duration_s": Label("耗时（秒）", "duration (s)"),
+    "edge_count": Label("路段数", "road segments"),
+    "gaps": Label("缺口数", "gaps"),
+    "items": Label("改造内容项数", "items"),
+    "projects": Label("项目", "projects"),
+    "roll_units": Label("名册房屋数", "units on the roll"),
+    "version": Label("版本", "version"),
+}
+
+
 def field_label(model: type[models.Model], name: str) -> str:
-    """A model field's verbose name in the active language, or the name itself when the model has no such field."""
+    """A model field's verbose name in the active language (or a known change key's label, or the name itself)."""
     try:
         field = model._meta.get_field(name)
     except FieldDoesNotExist:
-        return name
+        known = CHANGE_KEYS.get(name)
+        return known.text() if known is not None else name
     verbose = getattr(field, "verbose_name", None)
     if not verbose or str(verbose) == name.replace("_", " "):
         return name

@@ -80,11 +80,11 @@ def registered_keys() -> list[str]:
 
 
 def todos_for(user: Any) -> list[Todo]:
-    """Every to-do that concerns ``user``, in registration order; those with work first keep their order."""
+    """Every to-do that concerns ``user``: those with work first, each part in registration order."""
     out = []
     for reg in sorted(_PROVIDERS.values(), key=lambda r: (r.order, r.key)):
         todo = reg.provider(user)
         if todo is None:
             continue
         out.append(Todo(**{**todo.__dict__, "key": reg.key}))
-    return out
+    return sorted(out, key=lambda t: t.count == 0)

@@ -14,8 +14,8 @@ from typing import Any
 from django.urls import reverse
 from django.utils import timezone
 
-from gaizao.accounts.access import READER_ROLES
-from gaizao.accounts.models import Role
+from gaizao.accounts.access import READER_ROLES, can_write
+from gaizao.accounts.models import WRITER_ROLES, Role
 from gaizao.audit.selectors import recent_events_for
 from gaizao.ui.i18n import tr
 from gaizao.web.labels import action_label, label_of
@@ -166,6 +166,33 @@ def annual_plans_to_review(user: Any) -> Todo | None:
     )
 
 
+def annual_plans_returned(user: Any) -> Todo | None:
+    """District officers: their annual plans returned by a bureau for revision."""
+    from gaizao.programme.models import AnnualPlanState
+    from gaizao.programme.selectors import annual_plans_for
+
+    if getattr(user, "role", None) != Role.DISTRICT_OFFICER:
+        return None
+    returned = list(annual_plans_for(user).filter(state=AnnualPlanState.RETURNED).order_by("plan_year", "pk"))
+    return Todo(
+        "退回修改的年度计划",
+        "Annual plans returned for revision",
+        len(returned),
+        reverse("programme:annual_list"),
+        tone="danger" if returned else "info",
+        items=tuple(
+            TodoItem(
+                f"{p.district.name} {p.plan_year}",
+                reverse("programme:annual", args=[p.pk]),
+                label_of(p.state, "AnnualPlanState"),
+            )
+            for p in returned[:ITEMS_SHOWN]
+        ),
+        empty_zh="没有退回修改的年度计划。",
+        empty_en="No annual plan has been returned.",
+    )
+
+
 def imports_with_errors(user: Any) -> Todo | None:
     """The account's own recent registry imports whose report has errors (or that failed)."""
     from gaizao.jobs.models import Job, JobStatus
@@ -197,10 +224,77 @@ def imports_with_errors(user: Any) -> Todo | None:
     )
 
 
+def reports_to_answer(user: Any) -> Todo | None:
+    """Residents' reports (报事) still open in communities this account may answer for."""
+    from gaizao.participation.models import ReportStatus
+    from gaizao.participation.selectors import can_write_community, reports_for
+
+    if getattr(user, "role", None) not in WRITER_ROLES:
+        return None
+    waiting = [
+        r
+        for r in reports_for(user).filter(status=ReportStatus.OPEN).order_by("created_at", "pk")[:200]
+        if can_write_community(user, r.community)
+    ]
+    return Todo(
+        "待答复的居民报事",
+        "Residents' reports to answer",
+        len(waiting),
+        reverse("participation:reports"),
+        tone="warning" if waiting else "info",
+        items=tuple(
+            TodoItem(
+                f"{r.community.name} · {r.description[:40]}",
+                reverse("participation:report", args=[r.pk]),
+                label_of(r.category, "ReportCategory"),
+            )
+            for r in waiting[:ITEMS_SHOWN]
+        ),
+        empty_zh="没有待答复的报事。",
+        empty_en="No report is waiting for an answer.",
+    )
+
+
+def comments_to_answer(user: Any) -> Todo | None:
+    """Public comments on plans under publication (公示) that have no reply yet and this account may answer."""
+    from gaizao.programme.models import PublicationComment
+    from gaizao.programme.selectors import publications_for
+
+    if getattr(user, "role", None) not in WRITER_ROLES:
+        return None
+    waiting = [
+        c
+        for c in PublicationComment.objects.filter(publication__in=publications_for(user), reply="")
+        .select_related("publication__project__division")
+        .order_by("created_at", "pk")[:200]
+        if can_write(user, c.publication.project.division)
+    ]
+    return Todo(
+        "待答复的公示意见",
+        "Publication comments to answer",
+        len(waiting),
+        reverse("programme:home"),
+        tone="warning" if waiting else "info",
+        items=tuple(
+            TodoItem(
+                f"{c.publication.project.name} · {c.body[:40]}",
+                reverse("programme:publication", args=[c.publication_id]),
+                _when(c.created_at),
+            )
+            for c in waiting[:ITEMS_SHOWN]
+        ),
+        empty_zh="公示意见均已答复。",
+        empty_en="Every publication comment has a reply.",
+    )
+
+
 def register_builtin_todos() -> None:
     register_todo("participation.ballots_closing", ballots_closing, order=10)
     register_todo("programme.consultations_awaiting", consultations_awaiting, order=20)
     register_todo("programme.annual_plans_to_review", annual_plans_to_review, order=30)
+    register_todo("programme.annual_plans_returned", annual_plans_returned, order=35)
+    register_todo("participation.reports_to_answer", reports_to_answer, order=40)
+    register_todo("programme.comments_to_answer", comments_to_answer, order=50)
     register_todo("registry.imports_with_errors", imports_with_errors, order=90)
 
 

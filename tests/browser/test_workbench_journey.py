@@ -112,6 +112,10 @@ def test_maps_draw_an_offline_base_layer_that_shows_where_you_are(live_server, b
             [Number(e.getAttribute('width')), Math.round(e.getBoundingClientRect().width)])"""
     )
     assert drawn and all(abs(attr - shown) <= 1 for attr, shown in drawn), drawn
+    assert page.locator("#map .basemap-label.road").count() == 0  # road names only closer in
+    page.evaluate("window.gaizaoMap.setView([30.255, 120.165], 15)")
+    page.wait_for_selector("#map .basemap-label.road", timeout=10000)
+    assert "中山北路" in page.locator("#map .basemap-label.road").all_inner_texts()
     assert not blocked, blocked
     assert not errors, errors
     context.close()

@@ -87,6 +87,30 @@ def matters(users):
             }
         },
     )
+    from gaizao.participation.models import SupervisionReport
+    from gaizao.programme.models import Plan, PlanVersion, Publication, PublicationComment
+
+    report = SupervisionReport.objects.create(
+        community=community,
+        category="safety",
+        description="脚手架下方未设置安全通道",
+        reporter=users["resident"],
+    )
+    plan_row = Plan.objects.create(project=project, state="finalised")
+    version = PlanVersion.objects.create(
+        plan=plan_row,
+        number=1,
+        mode="comprehensive_improvement",
+        estimate=Decimal("1000000"),
+        funding_total=Decimal("1000000"),
+        subsidy_amount=Decimal("0"),
+    )
+    publication = Publication.objects.create(
+        project=project, plan_version=version, state="open", starts_at=now, ends_at=now + dt.timedelta(days=7)
+    )
+    comment = PublicationComment.objects.create(
+        publication=publication, name="王先生", contact="138", body="希望增加停车位", created_at=now
+    )
     with transaction.atomic():
         audit_record(
             actor=users["shangcheng"],
@@ -94,4 +118,13 @@ def matters(users):
             obj=project,
             changes={"state": ["reserve", "planning"]},
         )
-    return {"ballot": ballot, "consultation": consultation, "plan": plan, "job": job, "project": project}
+    return {
+        "ballot": ballot,
+        "consultation": consultation,
+        "plan": plan,
+        "job": job,
+        "project": project,
+        "report": report,
+        "publication": publication,
+        "comment": comment,
+    }

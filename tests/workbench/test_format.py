@@ -94,3 +94,54 @@ def test_flash_messages_show_only_the_active_language(client, django_user_model)
     html = client.post("/tokens/", {"revoke": token.pk}, follow=True).content.decode()
     assert "令牌已撤销。" in html
     assert "Token revoked." not in html
+
+
+@pytest.mark.django_db
+def test_history_rows_read_pairs_counts_and_lists():
+    from gaizao.programme.models import Project
+
+    with translation.override("zh-hans"):
+        out = render(
+            "{% for c in ch|change_rows:obj %}[{{ c.key }}:{% if c.pair %}{{ c.before }}>{{ c.after }}{% else %}{{ c.value }}{% endif %}]{% endfor %}",
+            obj=Project(),
+            ch={
+                "items": 12,
+                "state": ["reserve", "planning"],
+                "communities": ["HZ1", "HZ2"],
+                "open_vote": [None, True],
+            },
+        )
+    assert out == "[items:12][state:储备一批>谋划一批][communities:HZ1、HZ2][open_vote:—>是]"
+
+
+@pytest.mark.django_db
+def test_history_page_of_an_event_with_an_items_key(client, users):
+    from django.db import transaction
+
+    from gaizao.audit.history import history_url
+    from gaizao.audit.services import audit_record
+    from gaizao.registry.models import Community
+
+    community = Community.objects.create(code="WB-H", name="历史小区", division=users["qingbomen"].division)
+    with transaction.atomic():
+        audit_record(
+            actor=users["qingbomen"],
+            action="update",
+            obj=community,
+            changes={"items": 12, "name": ["旧", "新"]},
+        )
+    client.force_login(users["qingbomen"])
+    response = client.get(history_url(community))
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "12" in html and "旧 → 新" in html and "修改" in html
+    # change keys in words, not field names
+    assert "<b>改造内容项数</b>" in html and "<b>小区名称</b>" in html
+
+
+def test_plan_item_origins_and_catalogue_categories_have_labels():
+    with translation.override("zh-hans"):
+        assert render('{{ c|label:"origin" }}', c="gap+needs") == "缺口与需求"
+        assert render('{{ c|label:"category" }}', c="enhance") == "提升类"
+    with translation.override("en"):
+        assert render('{{ c|label:"origin" }}', c="manual") == "added by hand"

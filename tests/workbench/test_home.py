@@ -111,6 +111,37 @@ def test_key_figures_and_recent_activity_of_the_scope(client, users, matters):
 
 
 @pytest.mark.django_db
-def test_todos_for_returns_keys(users, matters):
-    keys = [t.key for t in todos_for(users["ndrc"])]
-    assert "programme.annual_plans_to_review" in keys
+def test_todos_with_work_come_first(users, matters):
+    todos_ = todos_for(users["ndrc"])
+    busy = [t.key for t in todos_ if t.count]
+    assert "programme.annual_plans_to_review" in busy and [t.key for t in todos_[: len(busy)]] == busy
+    assert [t.count for t in todos_] == sorted((t.count for t in todos_), key=lambda n: n == 0)
+
+
+@pytest.mark.django_db
+def test_reports_and_publication_comments_to_answer(client, users, matters):
+    community = shown_todos(client, users["qingbomen"])
+    assert community["participation.reports_to_answer"] == 1
+    assert community["programme.comments_to_answer"] == 1
+    street = shown_todos(client, users["qingbo"])
+    assert street["programme.comments_to_answer"] == 1
+    other = shown_todos(client, users["xihu"])
+    assert other["participation.reports_to_answer"] == 0 and other["programme.comments_to_answer"] == 0
+    assert "participation.reports_to_answer" not in shown_todos(client, users["water"])  # not a writer
+    html = client.get("/").content.decode()
+    assert "participation.reports_to_answer" not in html
+    client.force_login(users["qingbomen"])
+    html = client.get("/").content.decode()
+    assert f'href="/participation/reports/{matters["report"].pk}/"' in html
+    assert f'href="/programme/publications/{matters["publication"].pk}/"' in html
+
+
+@pytest.mark.django_db
+def test_a_returned_annual_plan_is_the_district_officers_todo(client, users, matters):
+    plan = matters["plan"]
+    assert shown_todos(client, users["shangcheng"])["programme.annual_plans_returned"] == 0
+    plan.state = "returned"
+    plan.save(update_fields=["state"])
+    assert shown_todos(client, users["shangcheng"])["programme.annual_plans_returned"] == 1
+    assert shown_todos(client, users["xihu"])["programme.annual_plans_returned"] == 0
+    assert "programme.annual_plans_returned" not in shown_todos(client, users["city"])

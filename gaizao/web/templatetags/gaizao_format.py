@@ -15,14 +15,17 @@ from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
 
 from django import template
+from django.core.exceptions import FieldDoesNotExist
 from django.utils import timezone
 
-from gaizao.ui.i18n import is_english
+from gaizao.ui.i18n import in_language, is_english
 from gaizao.web.labels import action_label, field_label, label_of
 
 register = template.Library()
 
 EMPTY = "—"
+#: audit change keys whose two-string lists are [before, after]
+STATE_KEYS = frozenset({"state", "status", "decision", "scope_status", "name", "stage"})
 _MONTHS_EN = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 
 
@@ -109,3 +112,47 @@ def action(value: Any) -> str:
 def field_of(name: Any, obj: Any) -> str:
     """``{{ key|field_of:object }}``: the verbose name of ``obj``'s field ``key`` in the active language."""
     return field_label(type(obj), str(name))
+
+
+@register.filter
+def change_rows(changes: Any, obj: Any = None) -> list[dict[str, Any]]:
+    """An audit event's ``changes`` as rows: ``{"key", "pair", "before", "after", "value"}``.
+
+    A change is either ``[before, after]`` or a plain value (a count, a list of ids); a dict is read with
+    ``.items()`` here, since a key named ``items`` would shadow the method in a template. With ``obj`` (the
+    audited object), a value of a field with choices is labelled from that field's own choices.
+    """
+    if not isinstance(changes, dict):
+        return []
+    rows = []
+    for key, value in changes.items():
+        choices = _field_choices(obj, key) if obj is not None else {}
+        # [before, after]; two strings are a pair only for a state-like key (else they are two ids)
+        if (
+            isinstance(value, list)
+            and len(value) == 2
+            and (key in STATE_KEYS or not all(isinstance(v, str) for v in value))
+        ):
+            before, after = _shown(value[0], choices), _shown(value[1], choices)
+            rows.append({"key": key, "pair": True, "before": before, "after": after})
+        else:
+            rows.append({"key": key, "pair": False, "value": _shown(value, choices)})
+    return rows
+
+
+def _field_choices(obj: Any, name: str) -> dict[str, str]:
+    try:
+        field = obj._meta.get_field(name)
+    except (AttributeError, FieldDoesNotExist):
+        return {}
+    return {str(k): in_language(str(v)) for k, v in (getattr(field, "choices", None) or [])}
+
+
+def _shown(value: Any, choices: dict[str, str] | None = None) -> str:
+    if isinstance(value, list):
+        return labels(value) if value else EMPTY
+    if isinstance(value, dict):
+        return "; ".join(f"{k}: {_shown(v)}" for k, v in value.items()) or EMPTY
+    if choices and str(value) in choices:
+        return choices[str(value)]
+    return label_of(value)

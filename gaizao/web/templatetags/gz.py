@@ -27,4 +27,8 @@ def bi(value: Any) -> str:
 def sample_badge(is_sample: bool) -> str:
     if not is_sample:
         return ""
-    return format_html('<span class="badge badge-sample" title="{}">{}</span>', tr("由系统生成的演示数据", "generated demo data"), tr("示例数据", "sample data"))
+    return format_html(
+        '<span class="badge badge-sample" title="{}">{}</span>',
+        tr("由系统生成的演示数据", "generated demo data"),
+        tr("示例数据", "sample data"),
+    )

@@ -1,5 +1,5 @@
 /* The offline base layer under every Leaflet map (load this right after leaflet.js).
-   District outlines and names, main roads (from zoom 12), street names (from zoom 12), drawn from /map/basemap.json,
+   District outlines and names, main roads and street names (from zoom 12), road names (from zoom 15), drawn from /map/basemap.json,
    which the server builds from the package's own data: no tile server and no internet needed. A configured tile URL
    (GAIZAO_MAP_TILE_URL) still draws beneath it. A map opts out with data-basemap="off" on its container. */
 (function () {
@@ -23,7 +23,15 @@
     secondary: { color: "#bcccdc", weight: 2.2, interactive: false },
     tertiary: { color: "#d9e2ec", weight: 1.5, interactive: false }
   };
-  var ROAD_MIN_ZOOM = 12, STREET_MIN_ZOOM = 12;
+  var ROAD_MIN_ZOOM = 12, STREET_MIN_ZOOM = 12, ROAD_NAME_MIN_ZOOM = 15;
+
+  function midpoint(geometry) {
+    // the middle vertex of the longest line of a (Multi)LineString, as [lat, lng]
+    var lines = geometry.type === "LineString" ? [geometry.coordinates] : geometry.coordinates;
+    var longest = lines.reduce(function (a, b) { return b.length > a.length ? b : a; }, []);
+    var c = longest[Math.floor(longest.length / 2)];
+    return c ? [c[1], c[0]] : null;
+  }
 
   function legend(map) {
     var control = L.control({ position: "bottomleft" });
@@ -46,6 +54,7 @@
     }
     var renderer = L.svg({ pane: "basemap" });
     var districts = L.layerGroup(), roads = L.layerGroup(), districtNames = L.layerGroup(), streetNames = L.layerGroup();
+    var roadNames = L.layerGroup();
     data.features.forEach(function (f) {
       var p = f.properties;
       if (p.kind === "district") {
@@ -56,6 +65,13 @@
         }).addTo(districtNames);
       } else if (p.kind === "road") {
         L.geoJSON(f, { style: STYLE[p.highway] || STYLE.tertiary, renderer: renderer, pane: "basemap" }).addTo(roads);
+        var at = p.name ? midpoint(f.geometry) : null;
+        if (at) {
+          L.marker(at, {
+            pane: "basemapLabels", interactive: false, keyboard: false,
+            icon: L.divIcon({ className: "basemap-label road", html: p.name, iconSize: null })
+          }).addTo(roadNames);
+        }
       } else if (p.kind === "street") {
         var c = f.geometry.coordinates;
         L.marker([c[1], c[0]], {
@@ -70,11 +86,12 @@
       var z = map.getZoom();
       if (z >= ROAD_MIN_ZOOM) { roads.addTo(map); } else { roads.remove(); }
       if (z >= STREET_MIN_ZOOM) { streetNames.addTo(map); } else { streetNames.remove(); }
+      if (z >= ROAD_NAME_MIN_ZOOM) { roadNames.addTo(map); } else { roadNames.remove(); }
     }
     function declutter() {
       // hide a label that would overlap one already shown (district names first, then streets west to east)
       var shown = [];
-      [districtNames, streetNames].forEach(function (group) {
+      [districtNames, streetNames, roadNames].forEach(function (group) {
         if (!map.hasLayer(group)) { return; }
         group.eachLayer(function (marker) {
           var node = marker.getElement();

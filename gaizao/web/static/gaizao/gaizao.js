@@ -83,3 +83,23 @@
     ask(form, submitter);
   }, true);
 })();
+
+/* Required fields are marked: a red asterisk after the label text of every required input, select or textarea
+   (screen readers already announce "required" from the attribute, so the mark is hidden from them). */
+(function () {
+  "use strict";
+  function mark(root) {
+    root.querySelectorAll("input[required], select[required], textarea[required]").forEach(function (field) {
+      var label = field.closest("label") || (field.id && document.querySelector('label[for="' + field.id + '"]'));
+      if (!label || label.querySelector(".req")) { return; }
+      var star = document.createElement("span");
+      star.className = "req";
+      star.setAttribute("aria-hidden", "true");
+      star.textContent = " *";
+      var text = Array.prototype.find.call(label.childNodes, function (n) { return n.nodeType === 3 && n.textContent.trim(); });
+      if (text) { label.insertBefore(star, text.nextSibling); } else { label.insertBefore(star, label.firstChild); }
+    });
+  }
+  mark(document);
+  document.addEventListener("htmx:afterSwap", function (e) { mark(e.target); });
+})();
