@@ -107,9 +107,9 @@ class CommunityFilters:
 
     def apply(self, qs: QuerySet[Community]) -> QuerySet[Community]:
         if self.q:
-            qs = qs.filter(
-                Q(name__icontains=self.q) | Q(code__icontains=self.q) | Q(address__icontains=self.q)
-            )
+            from gaizao.registry.search import community_search_q
+
+            qs = qs.filter(community_search_q(self.q))
         if self.district:
             qs = qs.filter(district_code=self.district)
         if self.street:
