@@ -20,13 +20,12 @@ def rescreen_scope(job: Job, *, user_id: int) -> dict[str, Any]:
     from gaizao.registry.services import communities_rescreen
 
     user = User.objects.select_related("division").get(pk=user_id)
-    communities = list(communities_for(user))
-    job_progress(job, done=0, total=len(communities), message="筛查中 / screening")
+    job_progress(job, done=0, message="筛查中 / screening")
     counts = communities_rescreen(
-        communities=communities,
+        communities=communities_for(user),
         actor=user,
-        batch_size=200,
+        batch_size=2000,
         audit=True,
         progress=lambda done, total: job_progress(job, done=done, total=total, message=f"{done}/{total}"),
     )
-    return {"counts": counts, "total": len(communities), "url": reverse("registry:screening")}
+    return {"counts": counts, "total": sum(counts.values()), "url": reverse("registry:screening")}
