@@ -191,7 +191,13 @@ class KeysetPage:
 
 
 def keyset_page(
-    qs: QuerySet[Any], params: Any, *, key: str = "code", per_page: int = PAGE_SIZE, count: bool = True
+    qs: QuerySet[Any],
+    params: Any,
+    *,
+    key: str = "code",
+    per_page: int = PAGE_SIZE,
+    count: bool = True,
+    total: int | None = None,
 ) -> KeysetPage:
     """The page of ``qs`` that ``params`` asks for: ``after=<key>`` (the page after that row), ``before=<key>``
     (the page before it), else ``page=<n>`` by offset (shallow pages and links typed by hand)."""
@@ -201,7 +207,8 @@ def keyset_page(
         number = max(1, int(params.get("page") or 1))
     except (TypeError, ValueError):
         number = 1
-    total = qs.order_by().count() if count else 0
+    if total is None:
+        total = qs.order_by().count() if count else 0
     if after:
         rows = list(qs.filter(**{f"{key}__gt": after}).order_by(key)[: per_page + 1])
         has_next, has_previous = len(rows) > per_page, True
@@ -530,12 +537,18 @@ def survey_completeness(user: Any, filters: CommunityFilters | None = None) -> d
     """Share of the required survey answers filled, per district and per street, inside the user's scope.
 
     Returns ``{"districts": [Completeness], "streets": [Completeness], "fields": {field: filled share},
-    "total": Completeness}``. One grouped query; streets are the 社区's parent where the community hangs off a 社区.
+    "total": Completeness, "missing_communities": int}``. One grouped query (it also counts the communities with a
+    required answer missing, so the page's missing list needs no second scan); streets are the 社区's parent where
+    the community hangs off a 社区.
     """
     qs = community_list(user, filters).order_by()
     n_fields = len(REQUIRED_SURVEY_FIELDS)
     aggregates = {f"f_{name}": Count("id", filter=_filled_q(name)) for name in REQUIRED_SURVEY_FIELDS}
-    rows = list(qs.values("division_id").annotate(n=Count("id"), **aggregates))
+    rows = list(
+        qs.values("division_id").annotate(
+            n=Count("id"), n_missing=Count("id", filter=_any_missing_q()), **aggregates
+        )
+    )
     tree = Division.objects.only("id", "code", "name", "level", "parent_id", "path")
     divisions = tree.in_bulk({r["division_id"] for r in rows})
     parent_ids = {d.parent_id for d in divisions.values() if d.level == DivisionLevel.COMMUNITY}
@@ -578,15 +591,20 @@ def survey_completeness(user: Any, filters: CommunityFilters | None = None) -> d
             for name in REQUIRED_SURVEY_FIELDS
         },
         "total": total,
+        "missing_communities": sum(r["n_missing"] for r in rows),
     }
+
+
+def _any_missing_q() -> Q:
+    any_missing = Q()
+    for name in REQUIRED_SURVEY_FIELDS:
+        any_missing |= ~_filled_q(name)
+    return any_missing
 
 
 def communities_missing(user: Any, filters: CommunityFilters | None = None) -> QuerySet[Community]:
     """Communities in scope with at least one required survey field blank."""
-    any_missing = Q()
-    for name in REQUIRED_SURVEY_FIELDS:
-        any_missing |= ~_filled_q(name)
-    return community_list(user, filters).filter(any_missing)
+    return community_list(user, filters).filter(_any_missing_q())
 
 
 # --- map ------------------------------------------------------------------------------------------------------------

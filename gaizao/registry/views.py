@@ -177,7 +177,7 @@ def completeness(request: HttpRequest) -> HttpResponse:
     filters = selectors.CommunityFilters.from_params(request.GET)
     data = selectors.survey_completeness(request.user, filters)
     missing_qs = selectors.communities_missing(request.user, filters)
-    page = selectors.keyset_page(missing_qs, request.GET)
+    page = selectors.keyset_page(missing_qs, request.GET, total=data["missing_communities"])
     missing_rows = [
         {"community": c, "missing": [selectors.field_label(n) for n in selectors.missing_fields(c)]}
         for c in page
