@@ -94,3 +94,45 @@ def record_archive(*, actor: Any, obj: Archivable, reason: str) -> None:
     obj.archive_reason = reason[:255]
     obj.save(update_fields=["archived_at", "archive_reason"])
     audit_record(actor=actor, action="archive", obj=obj, reason=reason)
+
+
+def audit_record_many(
+    *,
+    actor: Any,
+    action: str,
+    changes_by_obj: list[tuple[models.Model, dict[str, Any]]],
+    reason: str = "",
+    batch_size: int = 2000,
+) -> int:
+    """Record ``action`` by ``actor`` on many objects in one bulk insert (``audit_record`` for each, without a
+    statement per event). ``changes_by_obj``: ``[(obj, changes), ...]``. Must run inside the caller's transaction;
+    returns the number of events written."""
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("audit_record_many must be called inside the service's transaction")
+    if not changes_by_obj:
+        return 0
+    is_user = actor is not None and getattr(actor, "is_authenticated", False)
+    label = (str(actor) if is_user else "system")[:150]
+    at = timezone.now()
+    content_types: dict[type, ContentType] = {}
+    events = []
+    for obj, changes in changes_by_obj:
+        ct = content_types.get(type(obj))
+        if ct is None:
+            ct = content_types[type(obj)] = ContentType.objects.get_for_model(obj, for_concrete_model=False)
+        events.append(
+            AuditEvent(
+                at=at,
+                actor=actor if is_user else None,
+                actor_label=label,
+                action=action,
+                content_type=ct,
+                object_id=str(obj.pk),
+                object_repr=str(obj)[:255],
+                division_path=_division_path(obj),
+                changes=_plain(changes or {}),
+                reason=reason,
+            )
+        )
+    AuditEvent.objects.bulk_create(events, batch_size=batch_size)
+    return len(events)

@@ -162,8 +162,16 @@ def list_communities(
 @router.get(
     "/communities.geojson", summary="Communities in scope as GeoJSON points, with scope status (WGS84)"
 )
-def communities_geojson(request: HttpRequest, filters: Query[FiltersIn], bbox: str = "") -> dict[str, Any]:
-    """``bbox=minlon,minlat,maxlon,maxlat`` limits the points to a map view."""
+def communities_geojson(
+    request: HttpRequest,
+    filters: Query[FiltersIn],
+    bbox: str = "",
+    zoom: float | None = None,
+    shapes: bool = False,
+) -> dict[str, Any]:
+    """``bbox=minlon,minlat,maxlon,maxlat`` limits the answer to a map view, ``zoom`` is the map's zoom. At most
+    5,000 features: points up to that many communities (boundaries simplified to the zoom with ``shapes=true``
+    from zoom 15), grid clusters (``properties.cluster``, ``count``) beyond."""
     _staff(request)
     box = None
     if bbox:
@@ -175,7 +183,7 @@ def communities_geojson(request: HttpRequest, filters: Query[FiltersIn], bbox: s
                 field="bbox",
             ) from None
         box = (x0, y0, x1, y1)
-    return selectors.communities_geojson(request.user, filters.to_filters(), box)
+    return selectors.communities_geojson(request.user, filters.to_filters(), box, zoom, shapes=shapes)
 
 
 @router.get(

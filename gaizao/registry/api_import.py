@@ -15,7 +15,15 @@ from gaizao.accounts.access import READER_ROLES, require_role
 from gaizao.accounts.models import WRITER_ROLES
 from gaizao.errors import ApplicationError, NotFoundError
 from gaizao.jobs.selectors import get_job_for
-from gaizao.registry.exporting import FORMATS, ExportFilters, export_bytes, export_filename, export_format
+from gaizao.registry.exporting import (
+    EXPORT_INLINE_MAX,
+    FORMATS,
+    ExportFilters,
+    export_bytes,
+    export_count,
+    export_filename,
+    export_format,
+)
 from gaizao.registry.importing import (
     BACKGROUND_ROWS,
     KINDS,
@@ -146,12 +154,30 @@ def export_get(
     street: str = "",
     status: str = "",
     sample: str = "",
-) -> HttpResponse:
+    background: bool = False,
+) -> Any:
+    """Small exports answer with the file; large ones (over 5,000 rows, or ``background=true``) start a job and
+    answer 202 with its id, its progress URL and the download URL that works once it has finished."""
     require_role(request.user, *READER_ROLES)
     if kind not in KINDS:
         raise NotFoundError(f"未知的导出类型“{kind}”。/ Unknown kind {kind!r}.")
     fmt = export_format(format)
     filters = ExportFilters(q=q, district=district, street=street, status=status, sample=sample)
+    if background or export_count(kind, user=request.user, filters=filters) > EXPORT_INLINE_MAX:
+        from django.http import JsonResponse
+        from django.urls import reverse
+
+        from gaizao.registry.jobs import export_start
+
+        job = export_start(kind=kind, fmt=fmt, user=request.user, filters=filters)
+        return JsonResponse(
+            {
+                "job": str(job.pk),
+                "status_url": f"/api/v1/jobs/{job.pk}",
+                "download_url": reverse("registry:export_download", args=[job.pk]),
+            },
+            status=202,
+        )
     return _download(
         export_bytes(kind, fmt, user=request.user, filters=filters), export_filename(kind, fmt), FORMATS[fmt]
     )

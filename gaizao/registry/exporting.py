@@ -11,10 +11,10 @@ from __future__ import annotations
 import csv
 import io
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any
+from typing import IO, Any
 
 from django.db.models import Q, QuerySet
 
@@ -79,15 +79,25 @@ def base_queryset(kind: str) -> QuerySet[Any]:
     spec = get_kind(kind)
     qs = spec.model.objects.all()
     if kind == "communities":
-        qs = qs.select_related("division").filter(archived_at__isnull=True)
+        qs = qs.select_related("division").filter(archived_at__isnull=True).defer("division__boundary")
     elif kind == "buildings":
-        qs = qs.select_related("community", "community__division").filter(archived_at__isnull=True)
+        qs = (
+            qs.select_related("community", "community__division")
+            .filter(archived_at__isnull=True)
+            .defer("community__boundary", "community__division__boundary")
+        )
     elif kind == "units":
-        qs = qs.select_related("building", "building__community", "building__community__division", "owner")
+        qs = qs.select_related(
+            "building", "building__community", "building__community__division", "owner"
+        ).defer("building__community__boundary", "building__community__division__boundary")
     elif kind == "stock_sites":
-        qs = qs.select_related("division", "community").filter(archived_at__isnull=True)
+        qs = (
+            qs.select_related("division", "community")
+            .filter(archived_at__isnull=True)
+            .defer("division__boundary", "community__boundary")
+        )
     else:
-        qs = qs.select_related("division").filter(archived_at__isnull=True)
+        qs = qs.select_related("division").filter(archived_at__isnull=True).defer("division__boundary")
     return qs
 
 
@@ -110,7 +120,12 @@ def export_queryset(kind: str, *, user: Any = None, filters: ExportFilters | Non
         # the list page's own selector and filters, so the export is exactly the filtered list
         from gaizao.registry.selectors import CommunityFilters, community_list
 
-        return community_list(user, CommunityFilters.from_params(f.as_params())).select_related("division")
+        return (
+            community_list(user, CommunityFilters.from_params(f.as_params()))
+            .select_related("division")
+            .defer(None)  # the list defers the community's boundary; a GeoJSON export writes it
+            .defer("division__boundary")
+        )
     qs = base_queryset(kind)
     if user is not None:
         qs = scoped(qs, user, field=DIVISION_PATH[kind])
@@ -199,7 +214,9 @@ def iter_rows(spec: KindSpec, qs: QuerySet[Any], *, personal: bool) -> Iterator[
         yield row, obj
 
 
-def write_xlsx(spec: KindSpec, rows: Iterator[tuple[list[Any], Any]]) -> bytes:
+def write_xlsx(spec: KindSpec, rows: Iterator[tuple[list[Any], Any]], out: IO[bytes] | None = None) -> bytes:
+    """The rows as a workbook. openpyxl's write-only mode keeps only the current row in memory (rows go to a
+    temporary file), so memory stays flat in the number of rows; with ``out`` the workbook goes there."""
     import openpyxl
     from openpyxl.cell import WriteOnlyCell
     from openpyxl.styles import Font
@@ -215,22 +232,40 @@ def write_xlsx(spec: KindSpec, rows: Iterator[tuple[list[Any], Any]]) -> bytes:
     ws.append([english_header(c) for c in spec.columns])
     for row, _ in rows:
         ws.append([float(v) if isinstance(v, Decimal) else v for v in row])
+    if out is not None:
+        wb.save(out)
+        return b""
     buf = io.BytesIO()
     wb.save(buf)
     return buf.getvalue()
 
 
-def write_csv(spec: KindSpec, rows: Iterator[tuple[list[Any], Any]]) -> bytes:
-    buf = io.StringIO()
-    writer = csv.writer(buf)
-    writer.writerow([c.zh for c in spec.columns])
-    for row, _ in rows:
-        writer.writerow(row)
-    return ("\ufeff" + buf.getvalue()).encode("utf-8")
+def write_csv(spec: KindSpec, rows: Iterator[tuple[list[Any], Any]], out: IO[bytes] | None = None) -> bytes:
+    """The rows as UTF-8 CSV with a BOM (Excel opens it as UTF-8), written row by row to ``out`` when given."""
+    target = out if out is not None else io.BytesIO()
+    text = io.TextIOWrapper(target, encoding="utf-8", newline="", write_through=True)
+    try:
+        text.write("\ufeff")
+        writer = csv.writer(text)
+        writer.writerow([c.zh for c in spec.columns])
+        for row, _ in rows:
+            writer.writerow(row)
+        text.flush()
+        return b"" if out is not None else target.getvalue()  # type: ignore[attr-defined]
+    finally:
+        text.detach()
 
 
-def write_geojson(spec: KindSpec, rows: Iterator[tuple[list[Any], Any]]) -> bytes:
-    features = []
+def write_geojson(
+    spec: KindSpec, rows: Iterator[tuple[list[Any], Any]], out: IO[bytes] | None = None
+) -> bytes:
+    """The rows as a GeoJSON FeatureCollection, feature by feature (never the whole document in memory)."""
+    target = out if out is not None else io.BytesIO()
+    target.write(
+        b'{"type": "FeatureCollection", "name": ' + json.dumps(spec.sheet, ensure_ascii=False).encode()
+    )
+    target.write(b', "features": [')
+    first = True
     for row, obj in rows:
         props = {
             c.zh: (str(v) if isinstance(v, Decimal) else v) for c, v in zip(spec.columns, row, strict=True)
@@ -241,12 +276,18 @@ def write_geojson(spec: KindSpec, rows: Iterator[tuple[list[Any], Any]]) -> byte
             geometry = boundary
         elif getattr(obj, "lon", None) is not None:
             geometry = {"type": "Point", "coordinates": [obj.lon, obj.lat]}
-        features.append({"type": "Feature", "geometry": geometry, "properties": props})
-    doc = {"type": "FeatureCollection", "name": spec.sheet, "features": features}
-    return json.dumps(doc, ensure_ascii=False).encode("utf-8")
+        feature = {"type": "Feature", "geometry": geometry, "properties": props}
+        target.write((b"" if first else b", ") + json.dumps(feature, ensure_ascii=False).encode("utf-8"))
+        first = False
+    target.write(b"]}")
+    return b"" if out is not None else target.getvalue()  # type: ignore[attr-defined]
 
 
 WRITERS = {"xlsx": write_xlsx, "csv": write_csv, "geojson": write_geojson}
+
+#: Exports of more rows than this run as a background job writing to a file (``export_start``); smaller ones
+#: are answered inside the request.
+EXPORT_INLINE_MAX = 5000
 
 
 def export_bytes(
@@ -266,6 +307,51 @@ def export_bytes(
         personal = user is not None and sees_personal_data(user)
     qs = export_queryset(kind, user=user, filters=filters)
     return WRITERS[fmt](spec, iter_rows(spec, qs, personal=personal))
+
+
+def export_count(kind: str, *, user: Any = None, filters: ExportFilters | None = None) -> int:
+    """How many rows the export would hold (decides between answering at once and a background job)."""
+    return int(export_queryset(kind, user=user, filters=filters).order_by().count())
+
+
+def export_to_file(
+    kind: str,
+    fmt: str,
+    path: Any,
+    *,
+    user: Any = None,
+    filters: ExportFilters | None = None,
+    personal: bool | None = None,
+    progress: Callable[[int, int], None] | None = None,
+    every: int = 2000,
+) -> int:
+    """Stream the export of ``kind`` in ``fmt`` to the file at ``path``; returns the number of rows.
+
+    Rows are read in chunks (``iterator``) and written one by one, so memory does not grow with the rows;
+    ``progress(done, total)`` is called every ``every`` rows and at the end."""
+    from gaizao.accounts.access import sees_personal_data
+
+    spec = get_kind(kind)
+    fmt = export_format(fmt)
+    if personal is None:
+        personal = user is not None and sees_personal_data(user)
+    qs = export_queryset(kind, user=user, filters=filters)
+    total = qs.order_by().count()
+    done = 0
+
+    def counted() -> Iterator[tuple[list[Any], Any]]:
+        nonlocal done
+        for item in iter_rows(spec, qs, personal=personal):
+            yield item
+            done += 1
+            if progress is not None and done % every == 0:
+                progress(done, total)
+
+    with open(path, "wb") as out:
+        WRITERS[fmt](spec, counted(), out)
+    if progress is not None:
+        progress(done, total)
+    return done
 
 
 def export_filename(kind: str, fmt: str) -> str:

@@ -156,7 +156,20 @@ class Community(Archivable):
         ordering = ["code"]
         verbose_name = _("小区 / community")
         verbose_name_plural = _("小区 / communities")
-        indexes = [models.Index(fields=["district_code", "scope_status"])]
+        indexes = [
+            models.Index(fields=["district_code", "scope_status"]),
+            # Counting a scope (every list's "N communities") reads this index only, never the wide table rows;
+            # the included columns are the list filters, so a filtered count stays index-only (PostgreSQL).
+            models.Index(
+                fields=["division"],
+                include=["scope_status", "district_code", "built_year", "is_sample"],
+                condition=models.Q(archived_at__isnull=True),
+                name="community_live_division",
+            ),
+            models.Index(fields=["built_year"], name="community_built_year"),
+            models.Index(fields=["code"], condition=models.Q(is_sample=True), name="community_sample_code"),
+        ]
+        # Trigram (PostgreSQL) and FTS5 (SQLite) search indexes on name, code and address: gaizao.registry.search.
 
     def __str__(self) -> str:
         return self.name

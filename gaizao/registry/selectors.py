@@ -107,9 +107,9 @@ class CommunityFilters:
 
     def apply(self, qs: QuerySet[Community]) -> QuerySet[Community]:
         if self.q:
-            qs = qs.filter(
-                Q(name__icontains=self.q) | Q(code__icontains=self.q) | Q(address__icontains=self.q)
-            )
+            from gaizao.registry.search import community_search_q
+
+            qs = qs.filter(community_search_q(self.q))
         if self.district:
             qs = qs.filter(district_code=self.district)
         if self.street:
@@ -191,7 +191,13 @@ class KeysetPage:
 
 
 def keyset_page(
-    qs: QuerySet[Any], params: Any, *, key: str = "code", per_page: int = PAGE_SIZE, count: bool = True
+    qs: QuerySet[Any],
+    params: Any,
+    *,
+    key: str = "code",
+    per_page: int = PAGE_SIZE,
+    count: bool = True,
+    total: int | None = None,
 ) -> KeysetPage:
     """The page of ``qs`` that ``params`` asks for: ``after=<key>`` (the page after that row), ``before=<key>``
     (the page before it), else ``page=<n>`` by offset (shallow pages and links typed by hand)."""
@@ -201,7 +207,8 @@ def keyset_page(
         number = max(1, int(params.get("page") or 1))
     except (TypeError, ValueError):
         number = 1
-    total = qs.order_by().count() if count else 0
+    if total is None:
+        total = qs.order_by().count() if count else 0
     if after:
         rows = list(qs.filter(**{f"{key}__gt": after}).order_by(key)[: per_page + 1])
         has_next, has_previous = len(rows) > per_page, True
@@ -530,12 +537,18 @@ def survey_completeness(user: Any, filters: CommunityFilters | None = None) -> d
     """Share of the required survey answers filled, per district and per street, inside the user's scope.
 
     Returns ``{"districts": [Completeness], "streets": [Completeness], "fields": {field: filled share},
-    "total": Completeness}``. One grouped query; streets are the 社区's parent where the community hangs off a 社区.
+    "total": Completeness, "missing_communities": int}``. One grouped query (it also counts the communities with a
+    required answer missing, so the page's missing list needs no second scan); streets are the 社区's parent where
+    the community hangs off a 社区.
     """
     qs = community_list(user, filters).order_by()
     n_fields = len(REQUIRED_SURVEY_FIELDS)
     aggregates = {f"f_{name}": Count("id", filter=_filled_q(name)) for name in REQUIRED_SURVEY_FIELDS}
-    rows = list(qs.values("division_id").annotate(n=Count("id"), **aggregates))
+    rows = list(
+        qs.values("division_id").annotate(
+            n=Count("id"), n_missing=Count("id", filter=_any_missing_q()), **aggregates
+        )
+    )
     tree = Division.objects.only("id", "code", "name", "level", "parent_id", "path")
     divisions = tree.in_bulk({r["division_id"] for r in rows})
     parent_ids = {d.parent_id for d in divisions.values() if d.level == DivisionLevel.COMMUNITY}
@@ -578,46 +591,157 @@ def survey_completeness(user: Any, filters: CommunityFilters | None = None) -> d
             for name in REQUIRED_SURVEY_FIELDS
         },
         "total": total,
+        "missing_communities": sum(r["n_missing"] for r in rows),
     }
+
+
+def _any_missing_q() -> Q:
+    any_missing = Q()
+    for name in REQUIRED_SURVEY_FIELDS:
+        any_missing |= ~_filled_q(name)
+    return any_missing
 
 
 def communities_missing(user: Any, filters: CommunityFilters | None = None) -> QuerySet[Community]:
     """Communities in scope with at least one required survey field blank."""
-    any_missing = Q()
-    for name in REQUIRED_SURVEY_FIELDS:
-        any_missing |= ~_filled_q(name)
-    return community_list(user, filters).filter(any_missing)
+    return community_list(user, filters).filter(_any_missing_q())
 
 
 # --- map ------------------------------------------------------------------------------------------------------------
 
 
-def communities_geojson(
-    user: Any, filters: CommunityFilters | None = None, bbox: tuple[float, float, float, float] | None = None
-) -> dict[str, Any]:
-    """Communities in scope with a location, as a GeoJSON FeatureCollection of points (WGS84).
+#: Most features one GeoJSON answer carries; beyond it the communities come as clusters (grid cells) instead.
+GEOJSON_MAX_FEATURES = 5000
+#: Boundaries (``shapes``) are sent only from this zoom on, simplified to about a pixel at that zoom.
+SHAPES_MIN_ZOOM = 15
+#: A grid cluster is about this many pixels across at the requested zoom.
+CLUSTER_PX = 64
+_URGENCY = (ScopeStatus.PRIORITY, ScopeStatus.MAY_INCLUDE, ScopeStatus.UNSCREENED, ScopeStatus.OUT_OF_SCOPE)
 
-    ``bbox`` (min lon, min lat, max lon, max lat) limits the points to the map's view, for large registries."""
+
+def degrees_per_pixel(zoom: float) -> float:
+    """Longitude degrees one pixel spans at web-map ``zoom`` (256-pixel tiles)."""
+    return 360.0 / (256 * 2 ** max(0.0, min(zoom, 22.0)))
+
+
+def _zoom_for(qs: QuerySet[Community], bbox: tuple[float, float, float, float] | None) -> float:
+    """The zoom at which the box (or the extent of ``qs``) fills about 1,024 pixels."""
+    import math
+
+    from django.db.models import Max, Min
+
+    if bbox is None:
+        ext = qs.order_by().aggregate(x0=Min("lon"), x1=Max("lon"), y0=Min("lat"), y1=Max("lat"))
+        if ext["x0"] is None:
+            return 12.0
+        bbox = (ext["x0"], ext["y0"], ext["x1"], ext["y1"])
+    span = max(bbox[2] - bbox[0], bbox[3] - bbox[1], 1e-6)
+    return max(0.0, min(22.0, math.log2(360.0 * 1024 / (256 * span))))
+
+
+def _clusters(qs: QuerySet[Community], zoom: float, limit: int) -> list[dict[str, Any]]:
+    """Communities counted per grid cell of about ``CLUSTER_PX`` pixels at ``zoom`` (one grouped query), coarser
+    cells until at most ``limit`` remain. Each cluster sits at its members' mean position and carries its count
+    per scope status; its ``status`` is the most urgent present (priority > may include > unscreened > out)."""
+    from django.db.models import Avg, F
+    from django.db.models.functions import Floor
+
+    size = degrees_per_pixel(zoom) * CLUSTER_PX
+    counts = {f"n_{s}": Count("id", filter=Q(scope_status=s)) for s in ScopeStatus.values}
+    for _ in range(8):
+        cells = list(
+            qs.order_by()
+            .annotate(cx=Floor(F("lon") / size), cy=Floor(F("lat") / size))
+            .values("cx", "cy")
+            .annotate(n=Count("id"), lon=Avg("lon"), lat=Avg("lat"), **counts)[: limit + 1]
+        )
+        if len(cells) <= limit:
+            break
+        size *= 2
+    cells = cells[:limit]
+    out = []
+    for c in cells:
+        by_status = {s: c[f"n_{s}"] for s in ScopeStatus.values}
+        status = next((s for s in _URGENCY if by_status[s]), ScopeStatus.UNSCREENED)
+        out.append(
+            {
+                "type": "Feature",
+                "geometry": {"type": "Point", "coordinates": [round(c["lon"], 6), round(c["lat"], 6)]},
+                "properties": {
+                    "cluster": True,
+                    "count": c["n"],
+                    "status": str(status),
+                    "statuses": by_status,
+                },
+            }
+        )
+    return out
+
+
+def _simplified(boundary: Any, tolerance: float) -> Any:
+    """``boundary`` (GeoJSON) simplified to ``tolerance`` degrees, or None when it is not a usable geometry."""
+    import shapely
+    from shapely.geometry import mapping, shape
+
+    try:
+        geom = shape(boundary)
+    except (AttributeError, KeyError, TypeError, ValueError, shapely.errors.GEOSException):
+        return None
+    if geom.is_empty:
+        return None
+    return mapping(shapely.set_precision(geom.simplify(tolerance, preserve_topology=True), tolerance / 4))
+
+
+def communities_geojson(
+    user: Any,
+    filters: CommunityFilters | None = None,
+    bbox: tuple[float, float, float, float] | None = None,
+    zoom: float | None = None,
+    *,
+    shapes: bool = False,
+    max_features: int = GEOJSON_MAX_FEATURES,
+) -> dict[str, Any]:
+    """Communities in scope with a location, as a GeoJSON FeatureCollection (WGS84), never larger than
+    ``max_features`` features.
+
+    ``bbox`` (min lon, min lat, max lon, max lat) limits the answer to the map's view; ``zoom`` is the map's zoom.
+    Up to ``max_features`` communities come as points (with ``shapes`` and ``zoom >= SHAPES_MIN_ZOOM``, as their
+    boundary polygons simplified to about a pixel); more come as grid clusters (``properties.cluster``), so the
+    answer's size depends on the view, not on the registry. ``total`` is the number of communities represented;
+    ``clustered`` says which form was sent."""
     qs = community_list(user, filters).filter(lon__isnull=False, lat__isnull=False)
     if bbox is not None:
         x0, y0, x1, y1 = bbox
         qs = qs.filter(lon__gte=x0, lon__lte=x1, lat__gte=y0, lat__lte=y1)
-    features = [
-        {
-            "type": "Feature",
-            "geometry": {"type": "Point", "coordinates": [r["lon"], r["lat"]]},
-            "properties": {
-                "id": r["id"],
-                "code": r["code"],
-                "name": r["name"],
-                "status": r["scope_status"],
-                "built_year": r["built_year"],
-                "district_code": r["district_code"],
-                "is_sample": r["is_sample"],
-            },
+    total = qs.order_by().count()
+    if total > max_features:
+        z = zoom if zoom is not None else _zoom_for(qs, bbox)
+        return {
+            "type": "FeatureCollection",
+            "features": _clusters(qs, z, max_features),
+            "total": total,
+            "clustered": True,
+            "zoom": round(z, 2),
         }
-        for r in qs.values(
-            "id", "code", "name", "scope_status", "built_year", "district_code", "is_sample", "lon", "lat"
+    send_shapes = shapes and zoom is not None and zoom >= SHAPES_MIN_ZOOM
+    columns = ["id", "code", "name", "scope_status", "built_year", "district_code", "is_sample", "lon", "lat"]
+    tolerance = degrees_per_pixel(zoom or SHAPES_MIN_ZOOM)
+    features = []
+    for r in qs.values(*columns, *(["boundary"] if send_shapes else [])):
+        geometry = _simplified(r["boundary"], tolerance) if send_shapes and r["boundary"] else None
+        features.append(
+            {
+                "type": "Feature",
+                "geometry": geometry or {"type": "Point", "coordinates": [r["lon"], r["lat"]]},
+                "properties": {
+                    "id": r["id"],
+                    "code": r["code"],
+                    "name": r["name"],
+                    "status": r["scope_status"],
+                    "built_year": r["built_year"],
+                    "district_code": r["district_code"],
+                    "is_sample": r["is_sample"],
+                },
+            }
         )
-    ]
-    return {"type": "FeatureCollection", "features": features}
+    return {"type": "FeatureCollection", "features": features, "total": total, "clustered": False}

@@ -13,6 +13,7 @@ urlpatterns = [
     path("survey/", views.completeness, name="completeness"),
     path("screening/", views.screening, name="screening"),
     path("screening/rescreen/", views.rescreen, name="rescreen"),
+    path("exports/<uuid:job_id>/download/", views.export_download, name="export_download"),
 ]
 
 urlpatterns.append(path("", include("gaizao.registry.urls_import")))

@@ -177,7 +177,7 @@ def completeness(request: HttpRequest) -> HttpResponse:
     filters = selectors.CommunityFilters.from_params(request.GET)
     data = selectors.survey_completeness(request.user, filters)
     missing_qs = selectors.communities_missing(request.user, filters)
-    page = selectors.keyset_page(missing_qs, request.GET)
+    page = selectors.keyset_page(missing_qs, request.GET, total=data["missing_communities"])
     missing_rows = [
         {"community": c, "missing": [selectors.field_label(n) for n in selectors.missing_fields(c)]}
         for c in page
@@ -246,3 +246,29 @@ def rescreen(request: HttpRequest) -> HttpResponse:
         division_path=request.user.division.path,
     )
     return HttpResponseRedirect(reverse("web:job", args=[job.pk]))
+
+
+@login_required
+def export_download(request: HttpRequest, job_id: Any) -> HttpResponse:
+    """The file a finished export job wrote, for the account that started it (404 for anyone else)."""
+    from django.http import FileResponse
+
+    from gaizao.jobs.models import JobStatus
+    from gaizao.jobs.selectors import get_job_for
+    from gaizao.registry.exporting import FORMATS, export_filename
+    from gaizao.registry.jobs import EXPORT, export_path
+
+    _require_staff(request)
+    job = get_job_for(request.user, str(job_id))
+    if job.kind != EXPORT or job.status != JobStatus.SUCCEEDED:
+        raise Http404
+    path = export_path(job)
+    if not path.exists():
+        raise Http404
+    fmt = job.params["fmt"]
+    return FileResponse(
+        path.open("rb"),
+        as_attachment=True,
+        filename=export_filename(job.params["kind"], fmt),
+        content_type=FORMATS[fmt],
+    )

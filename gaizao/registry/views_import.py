@@ -14,7 +14,15 @@ from gaizao.accounts.access import READER_ROLES
 from gaizao.accounts.models import WRITER_ROLES
 from gaizao.errors import ApplicationError
 from gaizao.jobs.selectors import get_job_for
-from gaizao.registry.exporting import FORMATS, ExportFilters, export_bytes, export_filename, export_format
+from gaizao.registry.exporting import (
+    EXPORT_INLINE_MAX,
+    FORMATS,
+    ExportFilters,
+    export_bytes,
+    export_count,
+    export_filename,
+    export_format,
+)
 from gaizao.registry.importing import (
     BACKGROUND_ROWS,
     KINDS,
@@ -160,5 +168,14 @@ def export_view(request: HttpRequest) -> HttpResponse:
         fmt = export_format(request.GET.get("format") or "xlsx")
     except ApplicationError as exc:
         return HttpResponse(exc.message, status=400, content_type="text/plain; charset=utf-8")
-    content = export_bytes(kind, fmt, user=request.user, filters=ExportFilters.from_params(request.GET))
+    filters = ExportFilters.from_params(request.GET)
+    if (
+        request.GET.get("background")
+        or export_count(kind, user=request.user, filters=filters) > EXPORT_INLINE_MAX
+    ):
+        from gaizao.registry.jobs import export_start
+
+        job = export_start(kind=kind, fmt=fmt, user=request.user, filters=filters)
+        return HttpResponseRedirect(reverse("web:job", args=[job.pk]))
+    content = export_bytes(kind, fmt, user=request.user, filters=filters)
     return _download(content, export_filename(kind, fmt), FORMATS[fmt])

@@ -33,6 +33,25 @@ def _import_id() -> str:
     return str(job.pk)
 
 
+def _export_id() -> str:
+    """A finished background export of shangcheng's (its file written where the job would write it)."""
+    from gaizao.accounts.models import User
+    from gaizao.jobs.models import Job, JobStatus
+    from gaizao.registry.jobs import EXPORT, export_path
+
+    job = Job.objects.filter(kind=EXPORT, owner__username="shangcheng").first()
+    if job is None:
+        job = Job.objects.create(
+            kind=EXPORT,
+            title="导出 matrix",
+            owner=User.objects.get(username="shangcheng"),
+            status=JobStatus.SUCCEEDED,
+            params={"kind": "communities", "fmt": "csv", "filters": {}, "user_id": 0},
+        )
+    export_path(job).write_bytes("\ufeff小区编码\n".encode())
+    return str(job.pk)
+
+
 def _bad_upload() -> dict[str, Any]:
     from django.core.files.uploadedfile import SimpleUploadedFile
 
@@ -67,6 +86,12 @@ CASES = [
         lambda: f"/registry/import/{_import_id()}/report.xlsx",
         _owner_only(),
         pattern="registry/import/<uuid:job_id>/report.xlsx",
+    ),
+    Case(
+        "background export download",
+        lambda: f"/registry/exports/{_export_id()}/download/",
+        _owner_only(),
+        pattern="registry/exports/<uuid:job_id>/download/",
     ),
     Case("import template, unknown kind", "/registry/import/templates/nope.xlsx", page_for((), other=404)),
     Case(

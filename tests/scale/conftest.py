@@ -75,7 +75,7 @@ def make_communities(divs: dict[str, Division], n: int, *, start: int = 0, **fie
                 households=100 + i,
                 lon=120.16 + 0.0001 * i,
                 lat=30.24 + 0.0001 * i,
-                boundary=big_boundary(120.16 + 0.0001 * i, 30.24, 200),
+                boundary=big_boundary(120.16 + 0.0001 * i, 30.24, 1000),
                 elderly_share=Decimal("0.2"),
                 **fields,
             )

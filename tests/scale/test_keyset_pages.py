@@ -69,3 +69,17 @@ def test_api_pages_by_after(accounts, divs):
     rest = client.get("/api/v1/registry/communities", {"limit": 20, "after": body["next_after"]}).json()
     assert [i["code"] for i in rest["items"]] == [f"S{i:05d}" for i in range(20, 30)]
     assert rest["next_after"] is None
+
+
+def test_survey_missing_list_counted_by_the_completeness_query(accounts, divs):
+    from gaizao.registry.models import Community
+    from gaizao.registry.selectors import communities_missing, survey_completeness
+
+    make_communities(divs, 55)
+    data = survey_completeness(accounts["city"])
+    assert data["missing_communities"] == communities_missing(accounts["city"]).count() == 55
+    assert data["total"].communities == Community.objects.count()
+    client = Client()
+    client.force_login(accounts["city"])
+    html = client.get("/registry/survey/").content.decode()
+    assert "（55 " in html and 'rel="next"' in html

@@ -57,26 +57,84 @@
     .catch(function () { /* boundaries are context only */ });
 
   var detail = el.dataset.detail; // ".../communities/0/"
-  fetch(el.dataset.geojson, { credentials: "same-origin" })
-    .then(function (r) { if (!r.ok) { throw new Error(r.status); } return r.json(); })
-    .then(function (fc) {
-      var markers = [];
-      fc.features.forEach(function (f) {
-        var p = f.properties;
-        var c = f.geometry.coordinates;
-        var colour = COLOURS[p.status] || COLOURS.unscreened;
-        var m = L.circleMarker([c[1], c[0]], { radius: 7, color: "#fff", weight: 1.5, fillColor: colour, fillOpacity: 0.9, status: p.status });
-        var url = detail.replace("/0/", "/" + p.id + "/");
-        m.bindPopup("<a href=\"" + url + "\"><b>" + esc(p.name) + "</b></a><br>" + esc(label(p.status)) +
-          (p.built_year ? " · " + esc(el.dataset.labelBuilt) + " " + p.built_year : "") +
-          (p.is_sample ? " <span class=\"badge badge-sample\">" + esc(el.dataset.labelSample) + "</span>" : ""));
-        markers.push(m);
-      });
-      cluster.addLayers(markers);
-      if (markers.length) { map.fitBounds(cluster.getBounds(), { maxZoom: 15, padding: [20, 20] }); }
-      el.dataset.loaded = String(markers.length);
-      var count = document.getElementById("registry-map-count");
-      if (count) { count.textContent = markers.length + " / " + fc.features.length; }
-    })
-    .catch(function () { el.dataset.loaded = "error"; });
+  var grid = L.layerGroup().addTo(map); // server-side clusters, for views holding more communities than one answer
+  var firstLoad = true;
+  var dynamic = false; // once the scope is too large for one answer, reload by view (bbox and zoom)
+  var pending = null;
+
+  function point(f) {
+    var p = f.properties;
+    var c = f.geometry.coordinates;
+    var colour = COLOURS[p.status] || COLOURS.unscreened;
+    var m = L.circleMarker([c[1], c[0]], { radius: 7, color: "#fff", weight: 1.5, fillColor: colour, fillOpacity: 0.9, status: p.status });
+    var url = detail.replace("/0/", "/" + p.id + "/");
+    m.bindPopup("<a href=\"" + url + "\"><b>" + esc(p.name) + "</b></a><br>" + esc(label(p.status)) +
+      (p.built_year ? " · " + esc(el.dataset.labelBuilt) + " " + p.built_year : "") +
+      (p.is_sample ? " <span class=\"badge badge-sample\">" + esc(el.dataset.labelSample) + "</span>" : ""));
+    return m;
+  }
+
+  function gridCluster(f) {
+    var c = f.geometry.coordinates;
+    var p = f.properties;
+    var icon = L.divIcon({
+      html: "<div style=\"background:" + (COLOURS[p.status] || COLOURS.unscreened) + "\"><span>" + p.count + "</span></div>",
+      className: "marker-cluster registry-cluster registry-cluster-" + p.status,
+      iconSize: L.point(40, 40)
+    });
+    var m = L.marker([c[1], c[0]], { icon: icon, status: p.status });
+    m.on("click", function () { map.setView(m.getLatLng(), Math.min(map.getZoom() + 2, 19)); });
+    return m;
+  }
+
+  function url() {
+    if (!dynamic) { return el.dataset.geojson; }
+    var b = map.getBounds();
+    var sep = el.dataset.geojson.indexOf("?") < 0 ? "?" : "&";
+    return el.dataset.geojson + sep + "bbox=" + [b.getWest(), b.getSouth(), b.getEast(), b.getNorth()].map(function (v) {
+      return v.toFixed(5);
+    }).join(",") + "&zoom=" + map.getZoom();
+  }
+
+  function load() {
+    var target = url();
+    pending = target;
+    fetch(target, { credentials: "same-origin" })
+      .then(function (r) { if (!r.ok) { throw new Error(r.status); } return r.json(); })
+      .then(function (fc) {
+        if (pending !== target) { return; } // a newer view was asked for
+        cluster.clearLayers();
+        grid.clearLayers();
+        var markers = [];
+        var represented = 0;
+        fc.features.forEach(function (f) {
+          if (f.properties.cluster) {
+            grid.addLayer(gridCluster(f));
+            represented += f.properties.count;
+          } else {
+            markers.push(point(f));
+            represented += 1;
+          }
+        });
+        cluster.addLayers(markers);
+        if (firstLoad) {
+          firstLoad = false;
+          var bounds = markers.length ? cluster.getBounds() : null;
+          if (fc.clustered) {
+            dynamic = true;
+            bounds = L.latLngBounds(fc.features.map(function (f) {
+              return [f.geometry.coordinates[1], f.geometry.coordinates[0]];
+            }));
+          }
+          if (bounds && bounds.isValid()) { map.fitBounds(bounds, { maxZoom: 15, padding: [20, 20] }); }
+          if (dynamic) { map.on("moveend", load); }
+        }
+        el.dataset.loaded = String(represented);
+        el.dataset.clustered = fc.clustered ? "1" : "0";
+        var count = document.getElementById("registry-map-count");
+        if (count) { count.textContent = represented + " / " + (fc.total != null ? fc.total : fc.features.length); }
+      })
+      .catch(function () { el.dataset.loaded = "error"; });
+  }
+  load();
 })();
