@@ -8,9 +8,9 @@ from __future__ import annotations
 from tests.matrix_types import ACCOUNTS, Case, statuses
 
 #: Staff whose scope holds 清波门社区.
-IN_SCOPE = ("city", "ndrc", "planning", "finance", "water", "shangcheng", "qingbo", "qingbomen")
+IN_SCOPE = ("city", "ndrc", "planning", "finance", "shangcheng", "qingbo", "qingbomen")
 WRITERS = ("city", "shangcheng", "qingbo", "qingbomen")
-READERS_ONLY = ("ndrc", "planning", "finance", "water")
+READERS_ONLY = ("ndrc", "planning", "finance")
 LOGGED_IN = tuple(a for a in ACCOUNTS if a != "anonymous")
 
 
