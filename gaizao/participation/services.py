@@ -767,24 +767,34 @@ def normalise_phone(phone: str) -> str:
     return digits
 
 
-@transaction.atomic
-def otp_request(*, phone: str) -> str | None:
+def otp_request(*, phone: str, client: str = "") -> str | None:
     """Send a one-time code to ``phone`` if it belongs to an owner. Returns the code only to the caller that shows it
-    in the development banner; the database keeps a keyed digest. Answers the same whether or not the phone is known."""
+    in the development banner; the database keeps a keyed digest.
+
+    Answers the same way whether or not the phone is an owner's: the same limits (per phone and per client
+    address, counted for every phone), the same rows written (a code nobody receives for an unknown phone), the
+    same result — so phone numbers cannot be enumerated through this door.
+    """
+    from gaizao.accounts import throttle
     from gaizao.participation.otp import get_sender
 
     phone = normalise_phone(phone)
-    owner = Owner.objects.filter(phone=phone, is_developer=False).order_by("pk").first()
-    if owner is None:
-        return None
-    since = timezone.now() - OTP_WINDOW
-    if OneTimeCode.objects.filter(phone=phone, created_at__gte=since).count() >= OTP_MAX_PER_WINDOW:
+    window_s = int(OTP_WINDOW.total_seconds())
+    too_many = throttle.hit(throttle.client_key(phone, kind="otp-phone"), window_s=window_s) > OTP_MAX_PER_WINDOW
+    if client:
+        by_client = throttle.hit(throttle.client_key(client, kind="otp-client"), window_s=window_s)
+        too_many = too_many or by_client > settings.OTP_REQUESTS_PER_CLIENT
+    if too_many:
         raise ApplicationError(
             "验证码请求过于频繁，请 15 分钟后再试。/ Too many codes requested; try again in 15 minutes.", field="phone"
         )
     code = f"{secrets.randbelow(1_000_000):06d}"
-    OneTimeCode.objects.filter(phone=phone, used_at__isnull=True).update(used_at=timezone.now())
-    OneTimeCode.objects.create(phone=phone, digest=_code_digest(phone, code), expires_at=timezone.now() + OTP_TTL)
+    with transaction.atomic():
+        owner = Owner.objects.filter(phone=phone, is_developer=False).order_by("pk").first()
+        OneTimeCode.objects.filter(phone=phone, used_at__isnull=True).update(used_at=timezone.now())
+        OneTimeCode.objects.create(phone=phone, digest=_code_digest(phone, code), expires_at=timezone.now() + OTP_TTL)
+    if owner is None:
+        return None
     get_sender().send(phone=phone, code=code)
     return code
 
@@ -819,8 +829,8 @@ def otp_verify(*, phone: str, code: str) -> User:
 @transaction.atomic
 def _owner_account(*, phone: str) -> User:
     owner = Owner.objects.select_for_update().filter(phone=phone, is_developer=False).order_by("pk").first()
-    if owner is None:
-        raise NotFoundError("该手机号不是登记的业主。/ The phone is not an owner's.")
+    if owner is None:  # the same answer as a wrong code: the login does not tell owners' phones apart
+        raise ApplicationError("验证码错误。/ The code is wrong.", field="code")
     if owner.user_id is not None:
         user = owner.user
         if not user.is_active:
