@@ -116,8 +116,10 @@ def _check_upload(upload: UploadedFile | None, field: str, label_zh: str, label_
         raise ApplicationError(
             f"{label_zh}须为图片或 PDF 文件。/ {label_en} must be an image or a PDF file.", field=field
         )
-    if upload.size and upload.size > 10 * 1024 * 1024:
-        raise ApplicationError(f"{label_zh}不得超过 10 MB。/ {label_en} must not exceed 10 MB.", field=field)
+    limit = settings.UPLOAD_LIMITS["photo" if field == "photo" else "ballot_scan"]
+    if upload.size and upload.size > limit:
+        mb = limit // (1024 * 1024)
+        raise ApplicationError(f"{label_zh}不得超过 {mb} MB。/ {label_en} must not exceed {mb} MB.", field=field)
 
 
 def owner_of(user: Any) -> Owner | None:

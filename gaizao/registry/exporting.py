@@ -19,6 +19,7 @@ from typing import Any
 from django.db.models import Q, QuerySet
 
 from gaizao.errors import ApplicationError
+from gaizao.office_text import spreadsheet_cell
 from gaizao.registry.importing.columns import Column, KindSpec, get_kind
 from gaizao.registry.importing.template import english_header
 
@@ -214,7 +215,7 @@ def write_xlsx(spec: KindSpec, rows: Iterator[tuple[list[Any], Any]]) -> bytes:
     ws.append(header)
     ws.append([english_header(c) for c in spec.columns])
     for row, _ in rows:
-        ws.append([float(v) if isinstance(v, Decimal) else v for v in row])
+        ws.append([float(v) if isinstance(v, Decimal) else spreadsheet_cell(v) for v in row])
     buf = io.BytesIO()
     wb.save(buf)
     return buf.getvalue()
@@ -225,7 +226,7 @@ def write_csv(spec: KindSpec, rows: Iterator[tuple[list[Any], Any]]) -> bytes:
     writer = csv.writer(buf)
     writer.writerow([c.zh for c in spec.columns])
     for row, _ in rows:
-        writer.writerow(row)
+        writer.writerow([spreadsheet_cell(v) for v in row])
     return ("\ufeff" + buf.getvalue()).encode("utf-8")
 
 

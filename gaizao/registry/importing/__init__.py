@@ -95,6 +95,8 @@ def _import(
     dry_run: bool,
     progress: Progress | None,
 ) -> ImportReport:
+    from django.conf import settings
+
     from gaizao.registry.importing.validation import validate
     from gaizao.registry.importing.writing import write
 
@@ -102,6 +104,15 @@ def _import(
     spec = get_kind(kind)
     crs = normalise_crs(crs)
     report = ImportReport(kind=kind, filename=filename, crs=crs, only_valid=only_valid)
+    limit = settings.UPLOAD_LIMITS["import_table"]
+    if len(data) > limit:
+        report.add(
+            None,
+            "file",
+            f"文件超过 {limit // 1_000_000} MB 的上限。/ The file is larger than the limit of {limit // 1_000_000} MB.",
+        )
+        report.seconds = time.perf_counter() - started
+        return report
     try:
         table = read_table(data, filename=filename, sheet=spec.sheet)
         if progress:
