@@ -178,6 +178,8 @@ if not DEBUG:
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = True
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    # health checks of the load balancer come over plain HTTP from inside
+    SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$"]
 
 # Optional OpenStreetMap tile layer (off by default: government intranets have no internet).
 MAP_TILE_URL = os.environ.get("GAIZAO_MAP_TILE_URL", "")

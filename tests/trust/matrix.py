@@ -3,7 +3,7 @@ units, owners, rolls or reports of every community (the apps' own matrices carry
 
 from __future__ import annotations
 
-from tests.matrix_types import Case, api_for, page_for
+from tests.matrix_types import Case, api_for, page_for, statuses
 
 QINGBO_READERS = ("city", "ndrc", "planning", "finance", "shangcheng", "qingbo", "qingbomen")
 
@@ -33,4 +33,6 @@ CASES = [
         api_for(QINGBO_READERS),
         pattern="api/v1/participation/ballots/{id}/roll",
     ),
+    Case("liveness", "/healthz", statuses(200), pattern="healthz"),
+    Case("readiness", "/readyz", statuses(200), pattern="readyz"),
 ]

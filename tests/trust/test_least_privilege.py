@@ -26,3 +26,8 @@ def test_a_utility_gets_404_for_a_community_page(world, accounts):
     client.force_login(accounts["water"])
     assert client.get(f"/registry/communities/{world.community.pk}/").status_code == 404
     assert client.get(f"/api/v1/registry/communities/{world.community.pk}").status_code == 404
+
+
+def test_health_and_readiness(client, db):
+    assert client.get("/healthz").content == b"ok\n"
+    assert client.get("/readyz").status_code == 200
