@@ -122,6 +122,19 @@ def _check_upload(upload: UploadedFile | None, field: str, label_zh: str, label_
         raise ApplicationError(f"{label_zh}不得超过 {mb} MB。/ {label_en} must not exceed {mb} MB.", field=field)
 
 
+def stored_name(prefix: str, upload_name: str | None) -> str:
+    """The name an upload is stored under: ``prefix``, at most 30 characters of the original name and its suffix.
+
+    The original name can be 255 bytes and more (a long Chinese file name), which overflowed the file field
+    (100 characters, PostgreSQL refuses) and the file system's name limit (a 500)."""
+    from pathlib import PurePath
+
+    pure = PurePath((upload_name or "upload").replace("\\", "/")).name
+    suffix = PurePath(pure).suffix.lower()[:10]
+    stem = "".join(ch for ch in pure[: len(pure) - len(suffix)] if ch.isalnum() or ch in "-_")[:30] or "upload"
+    return f"{prefix}-{stem}{suffix}"
+
+
 def owner_of(user: Any) -> Owner | None:
     """The registry owner an account votes as (residents only)."""
     if user is None or not getattr(user, "is_authenticated", False):
@@ -534,10 +547,10 @@ def _cast_once(
         )
         tag = secrets.token_hex(4)
         if scan is not None:
-            vote.scan.save(f"ballot{ballot.pk}-{tag}-{scan.name}", scan, save=False)
+            vote.scan.save(stored_name(f"ballot{ballot.pk}-{tag}", scan.name), scan, save=False)
         if proxy_authorisation is not None:
             vote.proxy_authorisation.save(
-                f"ballot{ballot.pk}-{tag}-{proxy_authorisation.name}", proxy_authorisation, save=False
+                stored_name(f"ballot{ballot.pk}-{tag}", proxy_authorisation.name), proxy_authorisation, save=False
             )
         audit_record(
             actor=actor,
@@ -1001,7 +1014,7 @@ def report_create(
         is_sample=is_sample,
     )
     if photo is not None:
-        report.photo.save(f"report-{community.pk}-{photo.name}", photo, save=False)
+        report.photo.save(stored_name(f"report-{community.pk}", photo.name), photo, save=False)
     report.save()
     audit_record(actor=actor, action="report_create", obj=report, changes={"category": [None, category]})
     return report

@@ -96,6 +96,7 @@ def _import(
     progress: Progress | None,
 ) -> ImportReport:
     from django.conf import settings
+    from django.db import IntegrityError
 
     from gaizao.registry.importing.validation import validate
     from gaizao.registry.importing.writing import write
@@ -129,7 +130,19 @@ def _import(
     if not dry_run and validated.records:
         if progress:
             progress(report.total, report.total, "写入中 / writing")
-        report.created, report.updated, report.unchanged = write(validated, actor=actor, filename=filename)
-        report.written = True
+        try:
+            report.created, report.updated, report.unchanged = write(validated, actor=actor, filename=filename)
+        except IntegrityError:
+            # Another import wrote the same new rows at the same moment (two identical uploads at once): this one
+            # is rolled back whole and says so, instead of failing with a server error.
+            report.add(
+                None,
+                "file",
+                "另一个导入刚刚写入了相同的记录，本次导入未写入任何数据，请重新导入（将按编码更新）。/ Another import "
+                "wrote the same records at the same moment; nothing of this one was written — import it again "
+                "(it will update by code).",
+            )
+        else:
+            report.written = True
     report.seconds = time.perf_counter() - started
     return report
