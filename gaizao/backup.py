@@ -130,8 +130,39 @@ def verify_chains() -> tuple[int, list[str]]:
     return count, problems
 
 
+def rekey_chains(old_key: str) -> tuple[int, list[str]]:
+    """Re-sign every ballot's chain, verified under ``old_key``, with the current ``GAIZAO_CHAIN_KEY``."""
+    from gaizao.errors import ApplicationError
+    from gaizao.participation.models import Ballot
+    from gaizao.participation.services import ballot_chain_resign
+
+    problems: list[str] = []
+    count = 0
+    for pk in Ballot.objects.order_by("pk").values_list("pk", flat=True):
+        count += 1
+        try:
+            check = ballot_chain_resign(ballot_id=pk, old_key=old_key.encode())
+        except ApplicationError as exc:
+            problems.append(f"ballot {pk}: {exc.message}")
+            continue
+        problems.extend(f"ballot {pk}: {p}" for p in check.problems)
+    return count, problems
+
+
 def main(command: str, args: list[str]) -> int:
     """Entry point of ``gaizao backup OUT`` / ``gaizao restore IN`` (Django is set up by the caller)."""
+    if command == "rekey-chains":
+        old = os.environ.get("GAIZAO_CHAIN_KEY_PREVIOUS", "")
+        if not old:
+            print("usage: GAIZAO_CHAIN_KEY_PREVIOUS=<old key> GAIZAO_CHAIN_KEY=<new key> gaizao rekey-chains")
+            return 2
+        count, problems = rekey_chains(old)
+        for p in problems:
+            print(f"  {p}")
+        print(
+            f"{count} 个表决已处理，{len(problems)} 处问题 / {count} ballots re-signed, {len(problems)} problems"
+        )
+        return 1 if problems else 0
     if len(args) != 1:
         print(f"usage: gaizao {command} {'OUT' if command == 'backup' else 'IN'}")
         return 2

@@ -37,10 +37,11 @@ def main(argv: list[str] | None = None) -> int:
             "  gaizao access --network ROADS --facilities F.csv --origins O.csv --max-distance M --out OUT.csv\n"
             "  gaizao backup OUT                back up the database (SQLite backup API or pg_dump)\n"
             "  gaizao restore IN                restore a backup, then verify every ballot's hash chain\n"
+            "  gaizao rekey-chains              re-sign every ballot chain (GAIZAO_CHAIN_KEY_PREVIOUS → GAIZAO_CHAIN_KEY)\n"
             "  gaizao manage ...                any Django management command\n"
         )
         return 0
-    if args[0] in {"backup", "restore"}:
+    if args[0] in {"backup", "restore", "rekey-chains"}:
         import django
 
         django.setup()

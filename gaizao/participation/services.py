@@ -714,10 +714,11 @@ def vote_cast(
     )
 
 
-def chain_verify(ballot: Ballot) -> ChainCheck:
-    """Recompute the hash chain of every paper of ``ballot`` and compare it with the stored and published heads."""
+def chain_verify(ballot: Ballot, *, key: bytes | None = None) -> ChainCheck:
+    """Recompute the hash chain of every paper of ``ballot`` and compare it with the stored and published heads
+    (``key``: the chain key to check under; the server's current key by default)."""
     problems: list[str] = []
-    prev = genesis_hash(ballot.pk)
+    prev = genesis_hash(ballot.pk, key=key)
     expected_seq = 1
     seq_of: dict[int, int] = {}
     current: dict[str, int] = {}
@@ -746,6 +747,7 @@ def chain_verify(ballot: Ballot) -> ChainCheck:
             receipt_digest=v["receipt_digest"],
             replaces_seq=seq_of.get(v["replaces_id"]) if v["replaces_id"] else None,
             prev_hash=v["prev_hash"],
+            key=key,
         )
         if digest != v["hash"]:
             problems.append(f"第 {v['seq']} 张选票内容被改动 / paper {v['seq']}: content changed")
@@ -764,6 +766,47 @@ def chain_verify(ballot: Ballot) -> ChainCheck:
         if ballot_tally(ballot).to_dict()["reasons"] != ballot.result.get("reasons"):
             problems.append("重新计票结果与公示结果不符 / a recount differs from the stored result")
     return ChainCheck(ok=not problems, count=count, head=prev, problems=tuple(problems))
+
+
+@transaction.atomic
+def ballot_chain_resign(*, ballot_id: int, old_key: bytes) -> ChainCheck:
+    """Key rotation: verify the ballot's chain under ``old_key``, then re-sign every link and the stored and
+    published heads under the server's current key. Refuses a chain that does not verify under the old key."""
+    ballot = _locked_ballot(ballot_id)
+    before = chain_verify(ballot, key=old_key)
+    if not before.ok:
+        raise StateError(
+            "旧密钥下哈希链校验未通过，不能重新签名。/ The chain does not verify under the old key; it is not "
+            "re-signed.",
+            field="old_key",
+        )
+    prev = genesis_hash(ballot.pk)
+    seq_of: dict[int, int] = {}
+    for vote in Vote.objects.filter(ballot_id=ballot.pk).order_by("seq"):
+        seq_of[vote.pk] = vote.seq
+        vote.prev_hash = prev
+        vote.hash = vote_hash(
+            ballot_id=ballot.pk,
+            seq=vote.seq,
+            owner_key=vote.owner_key,
+            choice=vote.choice,
+            channel=vote.channel,
+            cast_at=vote.cast_at,
+            receipt_digest=vote.receipt_digest,
+            replaces_seq=seq_of.get(vote.replaces_id) if vote.replaces_id else None,
+            prev_hash=prev,
+        )
+        vote.save(update_fields=["prev_hash", "hash"])
+        prev = vote.hash
+    old_head = ballot.chain_head
+    if ballot.chain_head:
+        ballot.chain_head = prev
+    if ballot.result and ballot.result.get("chain_head"):
+        ballot.result["chain_head"] = prev
+    ballot.save(update_fields=["chain_head", "result"])
+    audit_record(actor=None, action="chain_resign", obj=ballot, changes={"chain_head": [old_head, ballot.chain_head]},
+                 reason="密钥轮换 / chain key rotation")
+    return chain_verify(ballot)
 
 
 # --- one-time codes -------------------------------------------------------------------------------------------------
