@@ -358,6 +358,26 @@ def ballot_close(*, actor: User, ballot_id: int) -> Ballot:
     """Close the vote and store the Civil Code result with its reasons. Papers arriving later are refused."""
     ballot = _locked_ballot(ballot_id)
     require_write(actor, ballot.community.division)
+    return _close(ballot, actor=actor)
+
+
+def ballots_close_overdue() -> list[int]:
+    """Close, as the system, every open ballot whose closing time has passed (run on schedule by the worker), so
+    a ballot does not stay open until someone presses "close". Returns the ids closed."""
+    closed: list[int] = []
+    now = timezone.now()
+    due = Ballot.objects.filter(status=BallotStatus.OPEN, closes_at__lt=now).order_by("closes_at", "pk")
+    for ballot_id in list(due.values_list("pk", flat=True)[:500]):
+        with transaction.atomic():
+            ballot = _locked_ballot(ballot_id)
+            if ballot.status != BallotStatus.OPEN or ballot.closes_at is None or ballot.closes_at >= now:
+                continue
+            _close(ballot, actor=None)
+            closed.append(ballot_id)
+    return closed
+
+
+def _close(ballot: Ballot, *, actor: User | None) -> Ballot:
     before = _move(ballot, BallotStatus.CLOSED)
     tally = ballot_tally(ballot)
     ballot.closed_at = timezone.now()

@@ -76,3 +76,20 @@ def test_a_running_job_beats(settings):
     done = job_run(str(job.pk))
     assert done.status == JobStatus.SUCCEEDED
     assert done.heartbeat_at is not None and done.heartbeat_at > done.started_at
+
+
+@pytest.mark.django_db
+def test_overdue_ballots_close_on_schedule(world, accounts):
+    from gaizao.participation import services
+    from gaizao.participation.models import Ballot, BallotStatus
+
+    ballot = services.ballot_create(
+        actor=accounts["qingbomen"], community_id=world.community.pk, purpose="renovation_consent", question="q"
+    )
+    services.ballot_open(actor=accounts["qingbomen"], ballot_id=ballot.pk)
+    services.vote_cast(actor=world.residents[0], ballot_id=ballot.pk, choice="yes")
+    Ballot.objects.filter(pk=ballot.pk).update(closes_at=timezone.now() - dt.timedelta(minutes=1))
+    assert services.ballots_close_overdue() == [ballot.pk]
+    ballot.refresh_from_db()
+    assert ballot.status == BallotStatus.CLOSED and ballot.result["chain_head"] == ballot.chain_head
+    assert services.ballots_close_overdue() == []
