@@ -84,7 +84,10 @@ def test_overdue_ballots_close_on_schedule(world, accounts):
     from gaizao.participation.models import Ballot, BallotStatus
 
     ballot = services.ballot_create(
-        actor=accounts["qingbomen"], community_id=world.community.pk, purpose="renovation_consent", question="q"
+        actor=accounts["qingbomen"],
+        community_id=world.community.pk,
+        purpose="renovation_consent",
+        question="q",
     )
     services.ballot_open(actor=accounts["qingbomen"], ballot_id=ballot.pk)
     services.vote_cast(actor=world.residents[0], ballot_id=ballot.pk, choice="yes")
