@@ -35,9 +35,19 @@ def main(argv: list[str] | None = None) -> int:
             "  gaizao template KIND OUT.xlsx    write the import template with Chinese headers\n"
             "  gaizao rules scope|subsidy|vote FILE.json   apply a policy rule, print the decision as JSON\n"
             "  gaizao access --network ROADS --facilities F.csv --origins O.csv --max-distance M --out OUT.csv\n"
+            "  gaizao backup OUT                back up the database (SQLite backup API or pg_dump)\n"
+            "  gaizao restore IN                restore a backup, then verify every ballot's hash chain\n"
+            "  gaizao rekey-chains              re-sign every ballot chain (GAIZAO_CHAIN_KEY_PREVIOUS → GAIZAO_CHAIN_KEY)\n"
             "  gaizao manage ...                any Django management command\n"
         )
         return 0
+    if args[0] in {"backup", "restore", "rekey-chains"}:
+        import django
+
+        django.setup()
+        from gaizao.backup import main as backup_main
+
+        return backup_main(args[0], args[1:])
     if args[0] == "manage":
         args = args[1:]
     execute_from_command_line(["gaizao", *args])

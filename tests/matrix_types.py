@@ -29,9 +29,10 @@ ACCOUNTS = (
     "anonymous",
 )
 STAFF = ("city", "ndrc", "planning", "finance", "shangcheng", "xihu", "qingbo", "qingbomen", "water")
-CITYWIDE = ("city", "ndrc", "planning", "finance", "water")
+#: The water utility reads only the projects and consultations it is invited to (issue 18, least privilege).
+CITYWIDE = ("city", "ndrc", "planning", "finance")
 #: Accounts whose scope contains 上城区 / 清波街道 / 清波门社区 objects.
-SHANGCHENG_READERS = ("city", "ndrc", "planning", "finance", "shangcheng", "water")
+SHANGCHENG_READERS = ("city", "ndrc", "planning", "finance", "shangcheng")
 
 
 @dataclass(frozen=True)

@@ -17,6 +17,7 @@ ROOT = Path(__file__).resolve().parent.parent / "gaizao"
 
 RANK: dict[str, int] = {
     "errors": 0,
+    "office_text": 0,
     "policy": 0,
     "spatial": 0,
     "divisions": 10,
@@ -36,6 +37,7 @@ RANK: dict[str, int] = {
     "portal": 100,
     "api": 110,
     "web": 120,
+    "backup": 125,
     "cli": 130,
     "__init__": 130,
 }
@@ -46,7 +48,7 @@ MODULE_RANK: dict[str, int] = {
     "audit/api.py": 25,
 }
 #: Packages that gather the apps; no app imports them.
-TOP = frozenset({"api", "web", "cli"})
+TOP = frozenset({"api", "web", "backup", "cli"})
 
 
 def _package_of(path: Path) -> str:

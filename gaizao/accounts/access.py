@@ -32,22 +32,34 @@ READER_ROLES = frozenset(
 )
 
 
-def scope_path(user: Any) -> str | None:
-    """The division path whose data ``user`` may read, or None for no scoped data at all."""
+#: Roles that read only what they are invited to: their division's data is not theirs to browse. A selector that
+#: filters by invitation (programme's consultations) asks for the scope with ``invited=True``; every other read
+#: (registry units and owners, rolls, reports, life-circle runs) gives them nothing.
+INVITED_ROLES = frozenset({Role.UTILITY})
+
+
+def scope_path(user: Any, *, invited: bool = False) -> str | None:
+    """The division path whose data ``user`` may read, or None for no scoped data at all.
+
+    ``invited``: the caller restricts the rows to those ``user`` is invited to, so invited-only roles get their
+    division's path too.
+    """
     if user is None or not user.is_authenticated:
         return None
     if not user.is_active:
         return None
     if user.role not in READER_ROLES:
         return None
+    if user.role in INVITED_ROLES and not invited:
+        return None
     if user.division_id is None:
         return None
     return str(user.division.path)
 
 
-def scoped(qs: QuerySet[M], user: Any, *, field: str = "division__path") -> QuerySet[M]:
-    """Restrict ``qs`` to the rows ``user`` may read."""
-    path = scope_path(user)
+def scoped(qs: QuerySet[M], user: Any, *, field: str = "division__path", invited: bool = False) -> QuerySet[M]:
+    """Restrict ``qs`` to the rows ``user`` may read (``invited``: see :func:`scope_path`)."""
+    path = scope_path(user, invited=invited)
     if path is None:
         return qs.none()
     return qs.filter(division_scope_q(path, field))

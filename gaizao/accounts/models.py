@@ -139,3 +139,18 @@ class Notice(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} → {self.user_id}"
+
+
+class ThrottleCounter(models.Model):
+    """A counter of attempts under one key (a login account, a client address, a phone) in a time window.
+
+    Incremented with one ``UPDATE … SET count = count + 1`` so parallel requests cannot pass it together
+    (``gaizao.accounts.throttle``).
+    """
+
+    key = models.CharField(max_length=100, unique=True)
+    count = models.PositiveIntegerField(default=0)
+    window_start = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"{self.key}: {self.count}"

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
@@ -17,7 +20,11 @@ def api_token_create(*, user: User, name: str) -> tuple[ApiToken, str]:
     if not name:
         raise ApplicationError("令牌名称必填。/ The token name is required.", field="name")
     raw = ApiToken.new_raw()
-    token = ApiToken.objects.create(user=user, name=name[:100], digest=ApiToken.digest_of(raw), prefix=raw[:8])
+    ttl = settings.API_TOKEN_TTL_DAYS
+    expires_at = timezone.now() + dt.timedelta(days=ttl) if ttl > 0 else None
+    token = ApiToken.objects.create(
+        user=user, name=name[:100], digest=ApiToken.digest_of(raw), prefix=raw[:8], expires_at=expires_at
+    )
     audit_record(actor=user, action="token_create", obj=token, changes={"name": [None, token.name]})
     return token, raw
 

@@ -32,6 +32,9 @@ class Job(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
+    #: Written by the running worker every ``settings.JOB_HEARTBEAT_S``; a running job whose heartbeat is older
+    #: than ``settings.JOB_STALE_S`` lost its worker (``gaizao.jobs.services.jobs_fail_stale``).
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at"]

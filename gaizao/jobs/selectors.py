@@ -9,6 +9,9 @@ from gaizao.jobs.models import Job
 
 def get_job_for(user: Any, job_id: str) -> Job:
     """A job is visible to the account that started it (and to superusers)."""
+    from gaizao.jobs.services import jobs_fail_stale
+
+    jobs_fail_stale()  # a job whose worker died shows as failed with a message, not "running" forever
     job = Job.objects.filter(pk=job_id).first()
     if job is None:
         raise Http404

@@ -3,16 +3,27 @@
 A job runs a registered handler ``fn(job, **params) -> dict`` through the Django tasks API: the task is
 enqueued on commit, the worker (``gaizao worker``) runs it, and the handler calls ``job_progress`` as it goes.
 Progress is written with a plain UPDATE outside the handler's transaction so the page sees it move.
+
+While a job runs, a heartbeat thread stamps ``heartbeat_at``; a running job whose heartbeat stopped (its worker
+was killed) is failed with a message by :func:`jobs_fail_stale`, which runs whenever a job is looked at or
+started. Files named in ``params["uploads"]`` are deleted when the job ends, whatever the outcome. Status writes
+wait out database locks with a backoff instead of killing the worker.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
+import secrets
+import threading
+import time
 import traceback
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
-from django.db import transaction
+from django.conf import settings
+from django.db import OperationalError, connection, transaction
 from django.utils import timezone
 from django_tasks import task
 
@@ -34,6 +45,70 @@ def register_job(kind: str) -> Callable[[JobHandler], JobHandler]:
     return wrap
 
 
+def _write(job_id: Any, **fields: Any) -> None:
+    """UPDATE the job row, waiting out a database lock (SQLite: another process writing) with backoff."""
+    for attempt in range(12):
+        try:
+            Job.objects.filter(pk=job_id).update(**fields)
+            return
+        except OperationalError:
+            if transaction.get_connection().in_atomic_block or attempt == 11:
+                raise
+            time.sleep(min(5.0, 0.05 * 2**attempt) * (0.5 + secrets.randbelow(100) / 100))
+
+
+def _remove_uploads(params: dict[str, Any]) -> None:
+    for name in params.get("uploads", []) or []:
+        Path(name).unlink(missing_ok=True)
+
+
+STALE_MESSAGE = (
+    "处理该任务的后台进程已停止，任务未完成，请重新提交。/ The worker running this job stopped before it finished; "
+    "submit it again."
+)
+
+
+def jobs_fail_stale() -> int:
+    """Fail the running jobs whose worker stopped sending heartbeats; returns how many."""
+    cutoff = timezone.now() - dt.timedelta(seconds=settings.JOB_STALE_S)
+    stale = list(Job.objects.filter(status=JobStatus.RUNNING, heartbeat_at__lt=cutoff).only("pk", "params"))
+    for job in stale:
+        updated = Job.objects.filter(pk=job.pk, status=JobStatus.RUNNING, heartbeat_at__lt=cutoff).update(
+            status=JobStatus.FAILED, error=STALE_MESSAGE, message=STALE_MESSAGE[:500], finished_at=timezone.now()
+        )
+        if updated:
+            log.warning("job %s lost its worker; marked failed", job.pk)
+            _remove_uploads(job.params)
+    return len(stale)
+
+
+class _Heartbeat:
+    """Stamps ``heartbeat_at`` every JOB_HEARTBEAT_S from its own thread (and own database connection)."""
+
+    def __init__(self, job_id: Any) -> None:
+        self.job_id = job_id
+        self.stop = threading.Event()
+        self.thread = threading.Thread(target=self._run, name=f"job-heartbeat-{job_id}", daemon=True)
+
+    def _run(self) -> None:
+        try:
+            while not self.stop.wait(settings.JOB_HEARTBEAT_S):
+                try:
+                    Job.objects.filter(pk=self.job_id, status=JobStatus.RUNNING).update(heartbeat_at=timezone.now())
+                except OperationalError:  # locked this time: the next beat comes soon enough
+                    continue
+        finally:
+            connection.close()
+
+    def __enter__(self) -> _Heartbeat:
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop.set()
+        self.thread.join(timeout=10)
+
+
 def job_start(*, kind: str, title: str, owner: Any, params: dict[str, Any], division_path: str = "") -> Job:
     """Create a job and enqueue it once the surrounding transaction commits."""
     if kind not in _HANDLERS:
@@ -46,6 +121,7 @@ def job_start(*, kind: str, title: str, owner: Any, params: dict[str, Any], divi
         division_path=division_path,
     )
     transaction.on_commit(lambda: run_job_task.enqueue(str(job.pk)))
+    transaction.on_commit(jobs_fail_stale)
     return job
 
 
@@ -58,20 +134,25 @@ def job_progress(job: Job, *, done: int, total: int | None = None, message: str 
         fields["message"] = message[:500]
         job.message = message[:500]
     job.done = done
-    Job.objects.filter(pk=job.pk).update(**fields)
+    fields["heartbeat_at"] = timezone.now()
+    _write(job.pk, **fields)
 
 
 def job_run(job_id: str) -> Job:
     """Run a queued job now, recording its outcome. Used by the task and by the CLI."""
     job = Job.objects.get(pk=job_id)
-    Job.objects.filter(pk=job.pk).update(status=JobStatus.RUNNING, started_at=timezone.now())
+    now = timezone.now()
+    _write(job.pk, status=JobStatus.RUNNING, started_at=now, heartbeat_at=now)
     handler = _HANDLERS[job.kind]
+    params = {k: v for k, v in job.params.items() if k != "uploads"}
     try:
-        result = handler(job, **job.params)
+        with _Heartbeat(job.pk):
+            result = handler(job, **params)
     except Exception as exc:  # the job records any failure; nothing half-written survives the handler's atomic
         log.warning("job %s (%s) failed: %s", job.pk, job.kind, exc)
         message = getattr(exc, "message", None) or str(exc) or exc.__class__.__name__
-        Job.objects.filter(pk=job.pk).update(
+        _write(
+            job.pk,
             status=JobStatus.FAILED,
             error=message[:5000],
             message=message[:500],
@@ -79,9 +160,15 @@ def job_run(job_id: str) -> Job:
             result={"traceback": traceback.format_exc()[-4000:]},
         )
     else:
-        Job.objects.filter(pk=job.pk).update(
-            status=JobStatus.SUCCEEDED, result=result or {}, finished_at=timezone.now(), done=max(job.done, job.total)
+        _write(
+            job.pk,
+            status=JobStatus.SUCCEEDED,
+            result=result or {},
+            finished_at=timezone.now(),
+            done=max(job.done, job.total),
         )
+    finally:
+        _remove_uploads(job.params)
     job.refresh_from_db()
     return job
 

@@ -16,6 +16,7 @@ from ninja import File, Form, Router, Schema, Status
 from ninja.files import UploadedFile
 
 from gaizao.accounts.access import READER_ROLES
+from gaizao.accounts.throttle import client_address
 from gaizao.participation import selectors, services
 from gaizao.participation.models import Ballot, EvaluationSurvey, NeedsSurvey, SupervisionReport
 from gaizao.participation.otp import shows_dev_code
@@ -318,7 +319,7 @@ def public_receipt(request: HttpRequest, code: str) -> dict[str, Any]:
 
 @router.post("/otp/request", auth=None, summary="Send a one-time login code to an owner's phone")
 def otp_request(request: HttpRequest, payload: PhoneIn) -> dict[str, Any]:
-    code = services.otp_request(phone=payload.phone)
+    code = services.otp_request(phone=payload.phone, client=client_address(request))
     out: dict[str, Any] = {
         "message": "如该手机号为登记业主，验证码已发送，5 分钟内有效。/ If the phone is an owner's, a code was sent (valid 5 min)."
     }
@@ -330,7 +331,7 @@ def otp_request(request: HttpRequest, payload: PhoneIn) -> dict[str, Any]:
 @router.post("/otp/verify", auth=None, summary="Log in with the one-time code (starts a session)")
 def otp_verify(request: HttpRequest, payload: CodeIn) -> dict[str, Any]:
     user = services.otp_verify(phone=payload.phone, code=payload.code)
-    login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+    login(request, user, backend="gaizao.accounts.backends.ThrottledModelBackend")
     return {"username": user.get_username(), "role": user.role}
 
 

@@ -123,8 +123,23 @@ def _check_upload(upload: UploadedFile | None, field: str, label_zh: str, label_
         raise ApplicationError(
             f"{label_zh}须为图片或 PDF 文件。/ {label_en} must be an image or a PDF file.", field=field
         )
-    if upload.size and upload.size > 10 * 1024 * 1024:
-        raise ApplicationError(f"{label_zh}不得超过 10 MB。/ {label_en} must not exceed 10 MB.", field=field)
+    limit = settings.UPLOAD_LIMITS["photo" if field == "photo" else "ballot_scan"]
+    if upload.size and upload.size > limit:
+        mb = limit // (1024 * 1024)
+        raise ApplicationError(f"{label_zh}不得超过 {mb} MB。/ {label_en} must not exceed {mb} MB.", field=field)
+
+
+def stored_name(prefix: str, upload_name: str | None) -> str:
+    """The name an upload is stored under: ``prefix``, at most 30 characters of the original name and its suffix.
+
+    The original name can be 255 bytes and more (a long Chinese file name), which overflowed the file field
+    (100 characters, PostgreSQL refuses) and the file system's name limit (a 500)."""
+    from pathlib import PurePath
+
+    pure = PurePath((upload_name or "upload").replace("\\", "/")).name
+    suffix = PurePath(pure).suffix.lower()[:10]
+    stem = "".join(ch for ch in pure[: len(pure) - len(suffix)] if ch.isalnum() or ch in "-_")[:30] or "upload"
+    return f"{prefix}-{stem}{suffix}"
 
 
 def owner_of(user: Any) -> Owner | None:
@@ -460,6 +475,26 @@ def ballot_close(*, actor: User, ballot_id: int) -> Ballot:
     """Close the vote and store the Civil Code result with its reasons. Papers arriving later are refused."""
     ballot = _locked_ballot(ballot_id)
     require_write(actor, ballot.community.division)
+    return _close(ballot, actor=actor)
+
+
+def ballots_close_overdue() -> list[int]:
+    """Close, as the system, every open ballot whose closing time has passed (run on schedule by the worker), so
+    a ballot does not stay open until someone presses "close". Returns the ids closed."""
+    closed: list[int] = []
+    now = timezone.now()
+    due = Ballot.objects.filter(status=BallotStatus.OPEN, closes_at__lt=now).order_by("closes_at", "pk")
+    for ballot_id in list(due.values_list("pk", flat=True)[:500]):
+        with transaction.atomic():
+            ballot = _locked_ballot(ballot_id)
+            if ballot.status != BallotStatus.OPEN or ballot.closes_at is None or ballot.closes_at >= now:
+                continue
+            _close(ballot, actor=None)
+            closed.append(ballot_id)
+    return closed
+
+
+def _close(ballot: Ballot, *, actor: User | None) -> Ballot:
     before = _move(ballot, BallotStatus.CLOSED)
     ballot.closed_at = timezone.now()
     tally = ballot_tally(ballot)
@@ -649,10 +684,10 @@ def _cast_once(
         )
         tag = secrets.token_hex(4)
         if scan is not None:
-            vote.scan.save(f"ballot{ballot.pk}-{tag}-{scan.name}", scan, save=False)
+            vote.scan.save(stored_name(f"ballot{ballot.pk}-{tag}", scan.name), scan, save=False)
         if proxy_authorisation is not None:
             vote.proxy_authorisation.save(
-                f"ballot{ballot.pk}-{tag}-{proxy_authorisation.name}", proxy_authorisation, save=False
+                stored_name(f"ballot{ballot.pk}-{tag}", proxy_authorisation.name), proxy_authorisation, save=False
             )
         audit_record(
             actor=actor,
@@ -816,10 +851,11 @@ def vote_cast(
     )
 
 
-def chain_verify(ballot: Ballot) -> ChainCheck:
-    """Recompute the hash chain of every paper of ``ballot`` and compare it with the stored and published heads."""
+def chain_verify(ballot: Ballot, *, key: bytes | None = None) -> ChainCheck:
+    """Recompute the hash chain of every paper of ``ballot`` and compare it with the stored and published heads
+    (``key``: the chain key to check under; the server's current key by default)."""
     problems: list[str] = []
-    prev = genesis_hash(ballot.pk)
+    prev = genesis_hash(ballot.pk, key=key)
     expected_seq = 1
     seq_of: dict[int, int] = {}
     current: dict[str, int] = {}
@@ -848,6 +884,7 @@ def chain_verify(ballot: Ballot) -> ChainCheck:
             receipt_digest=v["receipt_digest"],
             replaces_seq=seq_of.get(v["replaces_id"]) if v["replaces_id"] else None,
             prev_hash=v["prev_hash"],
+            key=key,
         )
         if digest != v["hash"]:
             problems.append(f"第 {v['seq']} 张选票内容被改动 / paper {v['seq']}: content changed")
@@ -868,6 +905,47 @@ def chain_verify(ballot: Ballot) -> ChainCheck:
     return ChainCheck(ok=not problems, count=count, head=prev, problems=tuple(problems))
 
 
+@transaction.atomic
+def ballot_chain_resign(*, ballot_id: int, old_key: bytes) -> ChainCheck:
+    """Key rotation: verify the ballot's chain under ``old_key``, then re-sign every link and the stored and
+    published heads under the server's current key. Refuses a chain that does not verify under the old key."""
+    ballot = _locked_ballot(ballot_id)
+    before = chain_verify(ballot, key=old_key)
+    if not before.ok:
+        raise StateError(
+            "旧密钥下哈希链校验未通过，不能重新签名。/ The chain does not verify under the old key; it is not "
+            "re-signed.",
+            field="old_key",
+        )
+    prev = genesis_hash(ballot.pk)
+    seq_of: dict[int, int] = {}
+    for vote in Vote.objects.filter(ballot_id=ballot.pk).order_by("seq"):
+        seq_of[vote.pk] = vote.seq
+        vote.prev_hash = prev
+        vote.hash = vote_hash(
+            ballot_id=ballot.pk,
+            seq=vote.seq,
+            owner_key=vote.owner_key,
+            choice=vote.choice,
+            channel=vote.channel,
+            cast_at=vote.cast_at,
+            receipt_digest=vote.receipt_digest,
+            replaces_seq=seq_of.get(vote.replaces_id) if vote.replaces_id else None,
+            prev_hash=prev,
+        )
+        vote.save(update_fields=["prev_hash", "hash"])
+        prev = vote.hash
+    old_head = ballot.chain_head
+    if ballot.chain_head:
+        ballot.chain_head = prev
+    if ballot.result and ballot.result.get("chain_head"):
+        ballot.result["chain_head"] = prev
+    ballot.save(update_fields=["chain_head", "result"])
+    audit_record(actor=None, action="chain_resign", obj=ballot, changes={"chain_head": [old_head, ballot.chain_head]},
+                 reason="密钥轮换 / chain key rotation")
+    return chain_verify(ballot)
+
+
 # --- one-time codes -------------------------------------------------------------------------------------------------
 
 
@@ -884,24 +962,34 @@ def normalise_phone(phone: str) -> str:
     return digits
 
 
-@transaction.atomic
-def otp_request(*, phone: str) -> str | None:
+def otp_request(*, phone: str, client: str = "") -> str | None:
     """Send a one-time code to ``phone`` if it belongs to an owner. Returns the code only to the caller that shows it
-    in the development banner; the database keeps a keyed digest. Answers the same whether or not the phone is known."""
+    in the development banner; the database keeps a keyed digest.
+
+    Answers the same way whether or not the phone is an owner's: the same limits (per phone and per client
+    address, counted for every phone), the same rows written (a code nobody receives for an unknown phone), the
+    same result — so phone numbers cannot be enumerated through this door.
+    """
+    from gaizao.accounts import throttle
     from gaizao.participation.otp import get_sender
 
     phone = normalise_phone(phone)
-    owner = Owner.objects.filter(phone=phone, is_developer=False).order_by("pk").first()
-    if owner is None:
-        return None
-    since = timezone.now() - OTP_WINDOW
-    if OneTimeCode.objects.filter(phone=phone, created_at__gte=since).count() >= OTP_MAX_PER_WINDOW:
+    window_s = int(OTP_WINDOW.total_seconds())
+    too_many = throttle.hit(throttle.client_key(phone, kind="otp-phone"), window_s=window_s) > OTP_MAX_PER_WINDOW
+    if client:
+        by_client = throttle.hit(throttle.client_key(client, kind="otp-client"), window_s=window_s)
+        too_many = too_many or by_client > settings.OTP_REQUESTS_PER_CLIENT
+    if too_many:
         raise ApplicationError(
             "验证码请求过于频繁，请 15 分钟后再试。/ Too many codes requested; try again in 15 minutes.", field="phone"
         )
     code = f"{secrets.randbelow(1_000_000):06d}"
-    OneTimeCode.objects.filter(phone=phone, used_at__isnull=True).update(used_at=timezone.now())
-    OneTimeCode.objects.create(phone=phone, digest=_code_digest(phone, code), expires_at=timezone.now() + OTP_TTL)
+    with transaction.atomic():
+        owner = Owner.objects.filter(phone=phone, is_developer=False).order_by("pk").first()
+        OneTimeCode.objects.filter(phone=phone, used_at__isnull=True).update(used_at=timezone.now())
+        OneTimeCode.objects.create(phone=phone, digest=_code_digest(phone, code), expires_at=timezone.now() + OTP_TTL)
+    if owner is None:
+        return None
     get_sender().send(phone=phone, code=code)
     return code
 
@@ -936,8 +1024,8 @@ def otp_verify(*, phone: str, code: str) -> User:
 @transaction.atomic
 def _owner_account(*, phone: str) -> User:
     owner = Owner.objects.select_for_update().filter(phone=phone, is_developer=False).order_by("pk").first()
-    if owner is None:
-        raise NotFoundError("该手机号不是登记的业主。/ The phone is not an owner's.")
+    if owner is None:  # the same answer as a wrong code: the login does not tell owners' phones apart
+        raise ApplicationError("验证码错误。/ The code is wrong.", field="code")
     if owner.user_id is not None:
         user = owner.user
         if not user.is_active:
@@ -1106,7 +1194,7 @@ def report_create(
         is_sample=is_sample,
     )
     if photo is not None:
-        report.photo.save(f"report-{community.pk}-{photo.name}", photo, save=False)
+        report.photo.save(stored_name(f"report-{community.pk}", photo.name), photo, save=False)
     report.save()
     audit_record(actor=actor, action="report_create", obj=report, changes={"category": [None, category]})
     return report

@@ -16,6 +16,7 @@ from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.views.decorators.http import require_POST
 
 from gaizao.accounts.access import READER_ROLES
+from gaizao.accounts.throttle import client_address
 from gaizao.errors import ApplicationError
 from gaizao.participation import selectors, services
 from gaizao.participation.jobs import due_ballots
@@ -78,14 +79,14 @@ def owner_login(request: HttpRequest) -> HttpResponse:
         try:
             if request.POST.get("step") == "request":
                 phone = services.normalise_phone(request.POST.get("phone", ""))
-                code = services.otp_request(phone=phone)
+                code = services.otp_request(phone=phone, client=client_address(request))
                 request.session["otp_phone"] = phone
                 request.session["otp_dev_code"] = code if shows_dev_code() else None
                 messages.success(request, "如该手机号为登记业主，验证码已发送，5 分钟内有效。/ If the phone is an owner's, "
                                           "a code was sent (valid 5 minutes).")
                 return HttpResponseRedirect(reverse("participation:login") + "?" + urlencode({"next": next_url}))
             user = services.otp_verify(phone=request.POST.get("phone", phone), code=request.POST.get("code", ""))
-            login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+            login(request, user, backend="gaizao.accounts.backends.ThrottledModelBackend")
             request.session.pop("otp_dev_code", None)
             return HttpResponseRedirect(next_url)
         except ApplicationError as exc:

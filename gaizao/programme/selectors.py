@@ -13,7 +13,7 @@ from typing import Any
 from django.db.models import QuerySet
 from django.http import Http404
 
-from gaizao.accounts.access import get_scoped, scoped
+from gaizao.accounts.access import scoped
 from gaizao.accounts.models import Role
 from gaizao.programme.models import (
     AnnualPlan,
@@ -43,6 +43,7 @@ def projects_for(user: Any) -> QuerySet[Project]:
         ),
         user,
         field=PROJECT,
+        invited=True,
     )
     if getattr(user, "role", None) == Role.UTILITY:
         qs = qs.filter(consultations__opinions__department=user.utility_kind).distinct()
@@ -100,7 +101,9 @@ def get_plan_version(user: Any, pk: Any) -> PlanVersion:
 
 
 def consultations_for(user: Any) -> QuerySet[Consultation]:
-    qs = scoped(Consultation.objects.select_related("project", "project__district"), user, field=VIA_PROJECT)
+    qs = scoped(
+        Consultation.objects.select_related("project", "project__district"), user, field=VIA_PROJECT, invited=True
+    )
     if getattr(user, "role", None) == Role.UTILITY:
         qs = qs.filter(opinions__department=user.utility_kind).distinct()
     return qs
@@ -130,21 +133,36 @@ def get_public_publication(public_id: Any) -> Publication:
     return obj
 
 
+def _invited_to(qs: QuerySet[Any], user: Any, *, project: str) -> QuerySet[Any]:
+    """For a utility, only the rows of projects whose consultation invites it."""
+    if getattr(user, "role", None) == Role.UTILITY:
+        return qs.filter(**{f"{project}consultations__opinions__department": user.utility_kind}).distinct()
+    return qs
+
+
 def publications_for(user: Any) -> QuerySet[Publication]:
-    return scoped(Publication.objects.select_related("project", "plan_version"), user, field=VIA_PROJECT)
+    qs = scoped(Publication.objects.select_related("project", "plan_version"), user, field=VIA_PROJECT, invited=True)
+    return _invited_to(qs, user, project="project__")
 
 
 def get_publication(user: Any, pk: Any) -> Publication:
-    return get_scoped(Publication.objects.select_related("project"), user, field=VIA_PROJECT, pk=pk)
+    obj = publications_for(user).filter(pk=pk).first()
+    if obj is None:
+        raise Http404("不存在或无权查看 / not found")
+    return obj
 
 
 def get_comment(user: Any, pk: Any) -> PublicationComment:
-    return get_scoped(
+    qs = scoped(
         PublicationComment.objects.select_related("publication__project"),
         user,
         field="publication__project__division__path",
-        pk=pk,
+        invited=True,
     )
+    obj = _invited_to(qs, user, project="publication__project__").filter(pk=pk).first()
+    if obj is None:
+        raise Http404("不存在或无权查看 / not found")
+    return obj
 
 
 # --- annual plans ---------------------------------------------------------------------------------------------------

@@ -19,6 +19,7 @@ from typing import IO, Any
 from django.db.models import Q, QuerySet
 
 from gaizao.errors import ApplicationError
+from gaizao.office_text import spreadsheet_cell
 from gaizao.registry.importing.columns import Column, KindSpec, get_kind
 from gaizao.registry.importing.template import english_header
 
@@ -231,7 +232,7 @@ def write_xlsx(spec: KindSpec, rows: Iterator[tuple[list[Any], Any]], out: IO[by
     ws.append(header)
     ws.append([english_header(c) for c in spec.columns])
     for row, _ in rows:
-        ws.append([float(v) if isinstance(v, Decimal) else v for v in row])
+        ws.append([float(v) if isinstance(v, Decimal) else spreadsheet_cell(v) for v in row])
     if out is not None:
         wb.save(out)
         return b""
@@ -241,7 +242,8 @@ def write_xlsx(spec: KindSpec, rows: Iterator[tuple[list[Any], Any]], out: IO[by
 
 
 def write_csv(spec: KindSpec, rows: Iterator[tuple[list[Any], Any]], out: IO[bytes] | None = None) -> bytes:
-    """The rows as UTF-8 CSV with a BOM (Excel opens it as UTF-8), written row by row to ``out`` when given."""
+    """The rows as UTF-8 CSV with a BOM (Excel opens it as UTF-8), written row by row to ``out`` when given;
+    formula-looking cells are escaped."""
     target = out if out is not None else io.BytesIO()
     text = io.TextIOWrapper(target, encoding="utf-8", newline="", write_through=True)
     try:
@@ -249,7 +251,7 @@ def write_csv(spec: KindSpec, rows: Iterator[tuple[list[Any], Any]], out: IO[byt
         writer = csv.writer(text)
         writer.writerow([c.zh for c in spec.columns])
         for row, _ in rows:
-            writer.writerow(row)
+            writer.writerow([spreadsheet_cell(v) for v in row])
         text.flush()
         return b"" if out is not None else target.getvalue()  # type: ignore[attr-defined]
     finally:

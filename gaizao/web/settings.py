@@ -142,6 +142,8 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+#: Every password login (login page, Django admin) goes through the throttled backend.
+AUTHENTICATION_BACKENDS = ["gaizao.accounts.backends.ThrottledModelBackend"]
 LOGIN_THROTTLE_ATTEMPTS = int(os.environ.get("LOGIN_THROTTLE_ATTEMPTS", "5"))
 LOGIN_THROTTLE_WINDOW_S = int(os.environ.get("LOGIN_THROTTLE_WINDOW_S", "900"))
 #: Failed logins from one client address before it is refused (many people may share one office address).
@@ -180,6 +182,8 @@ if not DEBUG:
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = True
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    # health checks of the load balancer come over plain HTTP from inside
+    SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$"]
 
 # Optional OpenStreetMap tile layer (off by default: government intranets have no internet).
 MAP_TILE_URL = os.environ.get("GAIZAO_MAP_TILE_URL", "")

@@ -36,6 +36,8 @@ web_patterns = (
 )
 
 urlpatterns = [
+    path("healthz", views.healthz, name="healthz"),
+    path("readyz", views.readyz, name="readyz"),
     path("", include(web_patterns)),
     path("api/v1/", api.urls),
     path("django-admin/", admin.site.urls),

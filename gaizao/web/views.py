@@ -123,3 +123,30 @@ def set_language(request: HttpRequest) -> HttpResponse:
 
     response.set_cookie(settings.LANGUAGE_COOKIE_NAME, lang, samesite="Lax", max_age=365 * 24 * 3600)
     return response
+
+
+def healthz(request: HttpRequest) -> HttpResponse:
+    """Liveness: the process answers (no database call, so a slow database does not get the process killed)."""
+    return HttpResponse("ok\n", content_type="text/plain")
+
+
+def readyz(request: HttpRequest) -> HttpResponse:
+    """Readiness: the database answers and every migration is applied; 503 otherwise (take out of rotation)."""
+    from django.db import DEFAULT_DB_ALIAS, connections
+    from django.db.migrations.executor import MigrationExecutor
+
+    try:
+        connection = connections[DEFAULT_DB_ALIAS]
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+            cursor.fetchone()
+        executor = MigrationExecutor(connection)
+        pending = executor.migration_plan(executor.loader.graph.leaf_nodes())
+    except Exception as exc:  # any failure means "not ready"; the reason goes to the log, not to the caller
+        import logging
+
+        logging.getLogger("gaizao.health").warning("not ready: %s", type(exc).__name__)
+        return HttpResponse("database unavailable\n", status=503, content_type="text/plain")
+    if pending:
+        return HttpResponse(f"{len(pending)} migrations pending\n", status=503, content_type="text/plain")
+    return HttpResponse("ready\n", content_type="text/plain")

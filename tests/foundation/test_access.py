@@ -23,7 +23,9 @@ def test_scope_path_per_role(accounts):
     assert scope_path(accounts["shangcheng"]) == "330100/330102"
     assert scope_path(accounts["qingbo"]) == "330100/330102/330102001"
     assert scope_path(accounts["qingbomen"]) == "330100/330102/330102001/330102001051"
-    assert scope_path(accounts["water"]) == "330100"
+    # a utility reads only what it is invited to: no scope of its own, its division for invitation-filtered reads
+    assert scope_path(accounts["water"]) is None
+    assert scope_path(accounts["water"], invited=True) == "330100"
     # residents and the public read through their own pages, never scoped lists
     assert scope_path(accounts["resident"]) is None
     assert scope_path(accounts["public"]) is None

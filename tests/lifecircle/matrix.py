@@ -13,13 +13,13 @@ from typing import Any
 from tests.matrix_types import ACCOUNTS, STAFF, Case, api_for, page_for
 
 #: Accounts that read the 上城区 run (its division is 上城区; streets and 社区 below it do not see district runs).
-RUN_READERS = ("city", "ndrc", "planning", "finance", "water", "shangcheng")
+RUN_READERS = ("city", "ndrc", "planning", "finance", "shangcheng")
 #: Accounts that may run analyses and siting on the 上城区 run.
 RUN_WRITERS = ("city", "shangcheng")
 #: Accounts whose scope contains 清波新村 (清波门社区, 上城区).
-QINGBO_READERS = ("city", "ndrc", "planning", "finance", "shangcheng", "qingbo", "qingbomen", "water")
+QINGBO_READERS = ("city", "ndrc", "planning", "finance", "shangcheng", "qingbo", "qingbomen")
 #: Accounts whose scope contains a 西湖区 compound.
-XIHU_READERS = ("city", "ndrc", "planning", "finance", "xihu", "water")
+XIHU_READERS = ("city", "ndrc", "planning", "finance", "xihu")
 #: Accounts that start runs and upload networks.
 STARTERS = ("city", "shangcheng", "xihu")
 

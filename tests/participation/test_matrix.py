@@ -32,7 +32,8 @@ def test_participation_access_matrix(demo_world):
     users = {u.username: u for u in User.objects.filter(username__in=ACCOUNTS)}
     clients = {}
     for account in ACCOUNTS:
-        clients[account] = Client()
+        # one address per account, as people log in from their own devices (limits are per client address)
+        clients[account] = Client(REMOTE_ADDR=f"10.8.{ACCOUNTS.index(account)}.1")
         if account != "anonymous":
             clients[account].force_login(users[account])
     for case in CASES:

@@ -8,9 +8,9 @@ from __future__ import annotations
 from tests.matrix_types import ACCOUNTS, STAFF, Case, api_for, page_for, statuses
 
 #: Accounts whose scope contains 清波新村 (清波门社区, 清波街道, 上城区).
-QINGBO_READERS = ("city", "ndrc", "planning", "finance", "shangcheng", "qingbo", "qingbomen", "water")
+QINGBO_READERS = ("city", "ndrc", "planning", "finance", "shangcheng", "qingbo", "qingbomen")
 #: Accounts whose scope contains a 西湖区 compound.
-XIHU_READERS = ("city", "ndrc", "planning", "finance", "xihu", "water")
+XIHU_READERS = ("city", "ndrc", "planning", "finance", "xihu")
 #: Writers whose scope contains 清波新村.
 QINGBO_WRITERS = ("city", "shangcheng", "qingbo", "qingbomen")
 WRITERS = ("city", "shangcheng", "xihu", "qingbo", "qingbomen")

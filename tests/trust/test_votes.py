@@ -195,3 +195,20 @@ def test_the_chain_is_keyed(world, accounts, ballot, settings):
     assert services.chain_verify(ballot).ok
     settings.GAIZAO_CHAIN_KEY = "another-key"
     assert not services.chain_verify(ballot).ok
+
+
+def test_rotating_the_chain_key_re_signs_chain_and_published_head(world, accounts, ballot, settings):
+    for user in world.residents[:3]:
+        services.vote_cast(actor=user, ballot_id=ballot.pk, choice="yes")
+    closed = services.ballot_close(actor=accounts["qingbomen"], ballot_id=ballot.pk)
+    old_head = closed.result["chain_head"]
+    old_key = str(settings.GAIZAO_CHAIN_KEY)
+    settings.GAIZAO_CHAIN_KEY = "rotated-key"
+    ballot.refresh_from_db()
+    assert not services.chain_verify(ballot).ok
+    check = services.ballot_chain_resign(ballot_id=ballot.pk, old_key=old_key.encode())
+    ballot.refresh_from_db()
+    assert check.ok and ballot.result["chain_head"] == ballot.chain_head != old_head
+    # a chain that does not verify under the "old" key is refused
+    with pytest.raises(StateError):
+        services.ballot_chain_resign(ballot_id=ballot.pk, old_key=b"wrong")

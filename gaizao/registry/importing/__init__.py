@@ -95,6 +95,9 @@ def _import(
     dry_run: bool,
     progress: Progress | None,
 ) -> ImportReport:
+    from django.conf import settings
+    from django.db import IntegrityError
+
     from gaizao.registry.importing.validation import validate
     from gaizao.registry.importing.writing import write
 
@@ -102,6 +105,15 @@ def _import(
     spec = get_kind(kind)
     crs = normalise_crs(crs)
     report = ImportReport(kind=kind, filename=filename, crs=crs, only_valid=only_valid)
+    limit = settings.UPLOAD_LIMITS["import_table"]
+    if len(data) > limit:
+        report.add(
+            None,
+            "file",
+            f"文件超过 {limit // 1_000_000} MB 的上限。/ The file is larger than the limit of {limit // 1_000_000} MB.",
+        )
+        report.seconds = time.perf_counter() - started
+        return report
     try:
         table = read_table(data, filename=filename, sheet=spec.sheet)
         if progress:
@@ -118,7 +130,19 @@ def _import(
     if not dry_run and validated.records:
         if progress:
             progress(report.total, report.total, "写入中 / writing")
-        report.created, report.updated, report.unchanged = write(validated, actor=actor, filename=filename)
-        report.written = True
+        try:
+            report.created, report.updated, report.unchanged = write(validated, actor=actor, filename=filename)
+        except IntegrityError:
+            # Another import wrote the same new rows at the same moment (two identical uploads at once): this one
+            # is rolled back whole and says so, instead of failing with a server error.
+            report.add(
+                None,
+                "file",
+                "另一个导入刚刚写入了相同的记录，本次导入未写入任何数据，请重新导入（将按编码更新）。/ Another import "
+                "wrote the same records at the same moment; nothing of this one was written — import it again "
+                "(it will update by code).",
+            )
+        else:
+            report.written = True
     report.seconds = time.perf_counter() - started
     return report

@@ -94,6 +94,7 @@ def import_start(
             "crs": crs,
             "only_valid": only_valid,
             "actor_id": getattr(actor, "pk", None),
+            "uploads": [str(path)],  # removed by the jobs framework when the job ends, whatever the outcome
         },
         division_path=getattr(division, "path", "") or "",
     )

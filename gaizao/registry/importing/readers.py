@@ -48,6 +48,35 @@ class Table:
         return len(self.rows)
 
 
+def inspect_zip(zf: zipfile.ZipFile, *, name: str, size: int) -> None:
+    """Refuse an archive before anything is extracted (xlsx files are zip archives too): too many entries, too
+    much once unpacked, or packed so tightly it can only be a zip bomb (``settings.ZIP_MAX_*``)."""
+    from django.conf import settings
+
+    infos = zf.infolist()
+    if len(infos) > settings.ZIP_MAX_ENTRIES:
+        raise ImportFileError(
+            f"压缩文件“{name}”包含 {len(infos)} 个文件，超过上限 {settings.ZIP_MAX_ENTRIES}。/ The archive {name!r} "
+            f"holds {len(infos)} files, more than {settings.ZIP_MAX_ENTRIES}.",
+            field="file",
+        )
+    total = sum(max(0, i.file_size) for i in infos)
+    if total > settings.ZIP_MAX_TOTAL_BYTES:
+        raise ImportFileError(
+            f"压缩文件“{name}”解压后为 {total // 1_000_000} MB，超过上限 {settings.ZIP_MAX_TOTAL_BYTES // 1_000_000} MB。"
+            f"/ The archive {name!r} unpacks to {total // 1_000_000} MB, more than "
+            f"{settings.ZIP_MAX_TOTAL_BYTES // 1_000_000} MB.",
+            field="file",
+        )
+    packed = max(1, sum(i.compress_size for i in infos), size // 2)
+    if total > 10_000_000 and total / packed > settings.ZIP_MAX_RATIO:
+        raise ImportFileError(
+            f"压缩文件“{name}”的压缩比异常（{total // packed} 倍），不予解压。/ The archive {name!r} is compressed "
+            f"{total // packed} times, too tightly to be a data file; it is not unpacked.",
+            field="file",
+        )
+
+
 def sniff_format(data: bytes, filename: str) -> str:
     """``xlsx``, ``xls``, ``csv``, ``geojson``, ``gpkg``, ``shp-zip`` — or an :class:`ImportFileError`."""
     name = filename or "file"
@@ -60,6 +89,7 @@ def sniff_format(data: bytes, filename: str) -> str:
         try:
             with zipfile.ZipFile(io.BytesIO(data)) as zf:
                 names = zf.namelist()
+                inspect_zip(zf, name=name, size=len(data))
         except zipfile.BadZipFile as exc:
             raise _not_a_spreadsheet(name) from exc
         if any(n.startswith("xl/") for n in names):
