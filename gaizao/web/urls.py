@@ -19,6 +19,7 @@ APP_PREFIXES = {
     "money": "money/",
     "stewardship": "stewardship/",
     "planning": "planning/",
+    "oversight": "oversight/",
     "portal": "public/",
 }
 
