@@ -525,7 +525,7 @@ def statistical_return(user: Any, period_text: str, *, division: str | None = No
         shown_districts = [d for d in shown_districts if d.pk in by_district or d.pk == root.pk]
     for d in shown_districts:
         cells = by_district[d.pk]
-        if root.level != DivisionLevel.STREET:
+        if root.level == DivisionLevel.CITY:
             rows.append(ReturnRow("district", d.code, d.name, cells, parent_code=root.code))
         street_keys = sorted(k for k, _ in by_street.items() if _street_district(k, streets) == d.code)
         street_sum = empty()
