@@ -34,11 +34,13 @@ from gaizao.audit.models import AuditEvent
 from gaizao.delivery import selectors as delivery_selectors
 from gaizao.delivery.models import Delivery, OrderState, RectificationOrder, Stage
 from gaizao.divisions.models import Division, DivisionLevel
+from gaizao.errors import ApplicationError
 from gaizao.money import selectors as money_selectors
 from gaizao.money.models import EntryKind
 from gaizao.oversight.models import Assessment, DistrictScore, DistrictTarget
 from gaizao.policy import funding_sources
 from gaizao.policy import oversight as rules
+from gaizao.policy.errors import PolicyInputError
 from gaizao.stewardship import selectors as stewardship_selectors
 
 #: Roles that read oversight pages (targets, progress, returns, assessment).
@@ -236,7 +238,12 @@ def progress(user: Any, year: int, *, on: dt.date | None = None) -> dict[str, An
     end inside ``year`` but which have not reached it yet.
     """
     day = on or timezone.localdate()
-    policy = rules.oversight_rules(dt.date(year, 1, 1) if dt.date(year, 1, 1) <= day else day)
+    try:
+        policy = rules.oversight_rules(dt.date(year, 1, 1))
+    except PolicyInputError:
+        raise ApplicationError(
+            f"{year} 年没有适用的规则集。/ year: no rule set is in force in {year}.", field="year"
+        ) from None
     targets = targets_for(user, year)
     facts = project_facts(user)
     year_end = dt.date(year, 12, 31)
@@ -357,8 +364,6 @@ def parse_period(text: str) -> Period:
     ApplicationError
         Anything else (field ``period``).
     """
-    from gaizao.errors import ApplicationError
-
     match = _PERIOD.match(text or "")
     if match is None:
         raise ApplicationError(
@@ -531,7 +536,8 @@ def statistical_return(user: Any, period_text: str, *, division: str | None = No
         street_sum = empty()
         for key in street_keys:
             name = streets[key].name if key in streets else NO_STREET
-            rows.append(ReturnRow("street", key, name, by_street[key], parent_code=d.code))
+            if root.level in (DivisionLevel.CITY, DivisionLevel.DISTRICT):
+                rows.append(ReturnRow("street", key, name, by_street[key], parent_code=d.code))
             for col in columns:
                 street_sum[col.key] += by_street[key][col.key]
         checks.append(_check(f"{d.name} = Σ 街道 / streets", cells, street_sum, columns))
@@ -700,8 +706,16 @@ def management_coverage(user: Any, district: Division, year: int) -> dict[str, A
     }
 
 
-def progress_ratio(user: Any, district: Division, year: int, target: DistrictTarget) -> dict[str, Any]:
-    facts = [f for f in project_facts(user) if f.district_id == district.pk]
+def progress_ratio(
+    user: Any,
+    district: Division,
+    year: int,
+    target: DistrictTarget,
+    *,
+    facts: list[ProjectFacts] | None = None,
+) -> dict[str, Any]:
+    """Mean of started ÷ target and completed ÷ target (each capped at 1); ``facts`` saves re-reading them."""
+    facts = [f for f in (project_facts(user) if facts is None else facts) if f.district_id == district.pk]
     started = [f for f in facts if _in_year(f.started_on, year)]
     completed = [f for f in facts if _in_year(f.completed_on, year)]
     n_started = sum(f.communities for f in started)

@@ -107,8 +107,18 @@ def _share(value: Any, key: str) -> Decimal:
     return share.quantize(Decimal("0.0001"))
 
 
+def year_rules(year: int) -> rules.OversightRules:
+    """The ``[oversight]`` rules in force on 1 January of ``year``; a year no rule set covers is refused."""
+    try:
+        return rules.oversight_rules(dt.date(year, 1, 1))
+    except PolicyInputError:
+        raise ApplicationError(
+            f"{year} 年没有适用的规则集。/ year: no rule set is in force in {year}.", field="year"
+        ) from None
+
+
 def default_targets(year: int) -> dict[str, Decimal]:
-    return rules.oversight_rules(dt.date(year, 1, 1)).targets
+    return year_rules(year).targets
 
 
 @transaction.atomic
@@ -198,7 +208,7 @@ def assessment_compute(
             field="year",
             code="illegal_transition",
         )
-    policy = rules.oversight_rules(dt.date(year, 1, 1))
+    policy = year_rules(year)
     pool = _money(award_pool if award_pool not in (None, "") else policy.award.pool_yuan, "award_pool")
     if pool < 0:
         raise ApplicationError("奖补资金池不能为负。/ award_pool: must not be negative.", field="award_pool")
@@ -225,13 +235,14 @@ def assessment_compute(
             f"{len(missing)} district(s) first.",
             field="targets",
         )
+    facts = selectors.project_facts(actor)
     results: dict[str, tuple[Division, Decimal, list[dict[str, Any]]]] = {}
     for district in districts:
         indicators = []
         total = Decimal(0)
         for indicator in policy.indicators:
             if indicator.id == "progress":
-                data = selectors.progress_ratio(actor, district, year, targets[district.pk])
+                data = selectors.progress_ratio(actor, district, year, targets[district.pk], facts=facts)
             elif indicator.id in INDICATOR_INPUTS:
                 data = INDICATOR_INPUTS[indicator.id](actor, district, year)
             else:

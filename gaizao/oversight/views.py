@@ -26,10 +26,14 @@ TARGET_LABELS = selectors.TARGET_LABELS
 
 
 def _year(request: HttpRequest) -> int:
+    """The year asked for; this year when it is not a year some rule set covers."""
+    this_year = timezone.localdate().year
     try:
-        return int(request.GET.get("year") or request.POST.get("year") or timezone.localdate().year)
-    except ValueError:
-        return timezone.localdate().year
+        year = int(request.GET.get("year") or request.POST.get("year") or this_year)
+        services.year_rules(year)
+    except (ValueError, ApplicationError):
+        return this_year
+    return year
 
 
 def _attempt(request: HttpRequest, fn: Callable[[], Any], ok: str, back: str) -> HttpResponse:
@@ -175,7 +179,7 @@ def assessment(request: HttpRequest) -> HttpResponse:
     selectors.require_reader(request.user)
     year = _year(request)
     found = selectors.assessments_for(request.user).filter(year=year).first()
-    policy = rules.oversight_rules(timezone.localdate().replace(year=year, month=1, day=1))
+    policy = services.year_rules(year)
     return render(
         request,
         "oversight/assessment.html",

@@ -243,3 +243,12 @@ def test_deadlines_inbox(targets, accounts):
     assert client_for(accounts["resident"]).get(f"{API}/deadlines").json() == []
     home = client_for(xihu).get("/")
     assert home.status_code == 200 and "临近或逾期的工程节点" in home.content.decode()
+
+
+def test_pages_fall_back_to_this_year_and_refuse_bad_years_in_the_api(world, city):
+    from django.utils import timezone
+
+    page = city.get("/oversight/", {"year": "1990"})
+    assert page.status_code == 200 and str(timezone.localdate().year) in page.content.decode()
+    assert city.get(f"{API}/progress", {"year": 1990}).status_code == 400
+    assert city.get(f"{API}/targets", {"year": 1990}).status_code == 400

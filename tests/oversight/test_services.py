@@ -174,3 +174,19 @@ def test_draft_assessment_is_hidden_from_districts(targets, accounts):
     services.assessment_compute(actor=accounts["city"], year=year)
     assert not selectors.assessments_for(accounts["shangcheng"]).exists()
     assert selectors.assessments_for(accounts["ndrc"]).exists()
+
+
+def test_a_year_without_rule_set_is_refused(world, accounts, divs):
+    with pytest.raises(ApplicationError) as exc:
+        services.target_set(actor=accounts["city"], district=divs["330102"], year=2001)
+    assert exc.value.field == "year"
+    with pytest.raises(ApplicationError) as exc:
+        selectors.progress(accounts["city"], 2001)
+    assert exc.value.field == "year"
+
+
+def test_street_return_has_one_row(world, accounts):
+    ret = selectors.statistical_return(accounts["qingbo"], str(world["year"]))
+    assert [r.code for r in ret["rows"]] == ["330102001"]
+    assert ret["rows"][0].cells["completed_communities"] == 1
+    assert ret["reconciled"]
