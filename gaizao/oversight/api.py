@@ -132,6 +132,8 @@ def progress(request: HttpRequest, year: int) -> dict[str, Any]:
 
 def _return_out(ret: dict[str, Any]) -> dict[str, Any]:
     return {
+        "form": ret["form"],
+        "title": ret["title"],
         "period": ret["period"].key,
         "start": ret["period"].start.isoformat(),
         "end": ret["period"].end.isoformat(),
@@ -157,20 +159,24 @@ def _return_out(ret: dict[str, Any]) -> dict[str, Any]:
 @router.get(
     "/returns/{period}", summary="The statistical progress return of a period (2027, 2027Q1, 2027-03)"
 )
-def statistical_return(request: HttpRequest, period: str, division: str = "") -> dict[str, Any]:
+def statistical_return(
+    request: HttpRequest, period: str, division: str = "", form: str = "progress"
+) -> dict[str, Any]:
     user = _reader(request)
-    return _return_out(selectors.statistical_return(user, period, division=division or None))
+    return _return_out(selectors.statistical_return(user, period, division=division or None, form=form))
 
 
 @router.get(
     "/returns/{period}/export.xlsx", summary="The statistical progress return as Excel, in the form's layout"
 )
-def statistical_return_xlsx(request: HttpRequest, period: str, division: str = "") -> HttpResponse:
+def statistical_return_xlsx(
+    request: HttpRequest, period: str, division: str = "", form: str = "progress"
+) -> HttpResponse:
     user = _reader(request)
-    ret = selectors.statistical_return(user, period, division=division or None)
+    ret = selectors.statistical_return(user, period, division=division or None, form=form)
     response = HttpResponse(documents.return_xlsx(ret), content_type=documents.XLSX)
     response["Content-Disposition"] = (
-        f'attachment; filename="progress-return-{period}-{ret["root"].code}.xlsx"'
+        f'attachment; filename="{ret["form"]}-return-{period}-{ret["root"].code}.xlsx"'
     )
     return response
 

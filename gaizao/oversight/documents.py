@@ -27,9 +27,9 @@ def return_xlsx(ret: dict[str, Any]) -> bytes:
     book = Workbook()
     sheet = book.active
     assert sheet is not None
-    sheet.title = "进度表"
+    sheet.title = "进度表" if ret["form"] == "progress" else "成效表"
     width = 3 + len(columns)
-    sheet.append(["城镇老旧小区改造进度情况表"])
+    sheet.append([ret["title"]])
     sheet.merge_cells(start_row=1, start_column=1, end_row=1, end_column=width)
     sheet["A1"].font = Font(bold=True, size=14)
     sheet["A1"].alignment = Alignment(horizontal="center")
@@ -71,6 +71,8 @@ def return_xlsx(ret: dict[str, Any]) -> bytes:
     for c in columns:
         if c.key.startswith("investment"):
             source = "资金台账中本期记账日期的支付（含冲销）"
+        elif c.key.startswith("effect_") and c.key != "effect_communities":
+            source = "本期完工项目的竣工验收实际完成量（未验收的取改造方案计划量）"
         else:
             source = "实施阶段审计记录中首次“开工/完工”的日期落在本期的项目"
         notes.append([f"{c.group_zh}·{c.label_zh}", c.unit, source])

@@ -134,6 +134,8 @@ class ProjectFacts:
     lon: float | None = None
     lat: float | None = None
     community_ids: list[int] = field(default_factory=list)
+    #: catalogue item id → quantity: delivered at the completion acceptance when recorded, else planned
+    quantities: dict[str, Decimal] = field(default_factory=dict)
 
 
 def _event_day(event: AuditEvent) -> dt.date:
@@ -144,6 +146,14 @@ def _event_day(event: AuditEvent) -> dt.date:
         except ValueError:
             pass
     return timezone.localtime(event.at).date()
+
+
+def _quantity(value: Any) -> Decimal:
+    try:
+        out = Decimal(str(value))
+    except (ArithmeticError, ValueError):
+        return Decimal(0)
+    return out if out.is_finite() else Decimal(0)
 
 
 def project_facts(user: Any) -> list[ProjectFacts]:
@@ -163,7 +173,10 @@ def public_project_facts() -> list[ProjectFacts]:
 def _facts(qs: QuerySet[Delivery]) -> list[ProjectFacts]:
     deliveries = list(
         qs.select_related(
-            "project__district", "project__division__parent__parent", "project__plan__current_version"
+            "acceptance",
+            "project__district",
+            "project__division__parent__parent",
+            "project__plan__current_version",
         )
         .prefetch_related("project__communities", "milestones")
         .order_by("project__code")
@@ -186,6 +199,14 @@ def _facts(qs: QuerySet[Delivery]) -> list[ProjectFacts]:
         plan = getattr(project, "plan", None)
         version = plan.current_version if plan is not None else None
         milestones = list(d.milestones.all())
+        quantities: dict[str, Decimal] = defaultdict(Decimal)
+        for item in (version.items or []) if version is not None else []:
+            quantities[str(item.get("item_id", ""))] += _quantity(item.get("quantity"))
+        acceptance = getattr(d, "acceptance", None)
+        if acceptance is not None and acceptance.items:
+            quantities = defaultdict(Decimal)
+            for item in acceptance.items:
+                quantities[str(item.get("item_id", ""))] += _quantity(item.get("delivered"))
         lons = [c.lon for c in communities if c.lon is not None]
         lats = [c.lat for c in communities if c.lat is not None]
         out.append(
@@ -212,6 +233,7 @@ def _facts(qs: QuerySet[Delivery]) -> list[ProjectFacts]:
                 lon=sum(lons) / len(lons) if lons else None,
                 lat=sum(lats) / len(lats) if lats else None,
                 community_ids=[c.pk for c in communities],
+                quantities=dict(quantities),
             )
         )
     return out
@@ -409,6 +431,35 @@ def return_columns() -> list[Column]:
     return cols
 
 
+#: The effects form (改造成效): per column the catalogue items whose quantities it sums, counted at 完工.
+EFFECTS = (
+    ("effect_elevators", "加装电梯", "Elevators added", "台", ("elevator_retrofit",)),
+    ("effect_parking", "增设停车位", "Parking spaces", "个", ("parking",)),
+    ("effect_charging", "充电设施", "Charging points", "个", ("ev_ebike_charging",)),
+    ("effect_elderly_care", "养老服务设施", "Elderly care", "m²", ("elderly_care",)),
+    ("effect_childcare", "托育服务设施", "Childcare", "m²", ("childcare",)),
+    ("effect_elderly_friendly", "适老设施", "Age-friendly facilities", "处", ("elderly_friendly",)),
+    ("effect_water_pipes", "改造供水管网", "Water pipes renewed", "m", ("water_supply",)),
+    ("effect_gas_pipes", "改造燃气管网", "Gas pipes renewed", "m", ("gas",)),
+    ("effect_drains", "雨污分流改造", "Rain-sewage separation", "m", ("rain_sewage_separation",)),
+)
+FORMS = {"progress": "城镇老旧小区改造进度情况表", "effects": "城镇老旧小区改造成效情况表"}
+
+
+def effect_columns() -> list[Column]:
+    cols = [Column("effect_communities", "完工小区数", "Communities completed", "个", "本期完工")]
+    cols += [Column(key, zh, en, unit, "改造成效") for key, zh, en, unit, _ in EFFECTS]
+    return cols
+
+
+def columns_of(form: str) -> list[Column]:
+    if form == "progress":
+        return return_columns()
+    if form == "effects":
+        return effect_columns()
+    raise ApplicationError(f"未知的报表 {form!r}。/ form: expected progress or effects.", field="form")
+
+
 @dataclass
 class Contribution:
     """One record's part of one cell: a project's count, or a ledger entry's amount."""
@@ -469,6 +520,8 @@ def _contributions(
                 out.append(
                     Contribution(f"{prefix}_{what}", Decimal(value), f.district_id, street_key, f.project_id)
                 )
+            if prefix == "completed":
+                out.extend(_effects(f, street_key))
     project_ids = {f.project_id for f in facts}
     street_of_project = {f.project_id: f.street_code or f"{f.district_code}-none" for f in facts}
     entries = (
@@ -490,6 +543,20 @@ def _contributions(
     return out, districts
 
 
+def _effects(f: ProjectFacts, street_key: str) -> list[Contribution]:
+    """A completed project's part of the effects form (elevators fall back to the plan's elevator stairwells)."""
+    out = [
+        Contribution("effect_communities", Decimal(f.communities), f.district_id, street_key, f.project_id)
+    ]
+    for key, _zh, _en, _unit, items in EFFECTS:
+        value = sum((f.quantities.get(i, Decimal(0)) for i in items), Decimal(0))
+        if key == "effect_elevators" and not value:
+            value = Decimal(f.elevators)
+        if value:
+            out.append(Contribution(key, value, f.district_id, street_key, f.project_id))
+    return out
+
+
 def _entry_street_key(entry_pk: int, project_id: int) -> str:
     """The street of a ledger entry whose project has no delivery yet (money records the street on each entry)."""
     from gaizao.money.models import LedgerEntry
@@ -498,14 +565,18 @@ def _entry_street_key(entry_pk: int, project_id: int) -> str:
     return entry.street.code if entry.street_id else f"{entry.district.code}-none"
 
 
-def statistical_return(user: Any, period_text: str, *, division: str | None = None) -> dict[str, Any]:
+def statistical_return(
+    user: Any, period_text: str, *, division: str | None = None, form: str = "progress"
+) -> dict[str, Any]:
     """The progress return for ``period_text`` at ``division`` (default the user's own): a top row, one row per
     district, one per street under it; each total computed from the records independently, then reconciled
     (top == Σ districts, district == Σ its streets)."""
     period = parse_period(period_text)
+    columns = columns_of(form)
     root = _root(user, division)
-    columns = return_columns()
     contributions, districts = _contributions(user, period, root)
+    wanted = {c.key for c in columns}
+    contributions = [c for c in contributions if c.column in wanted]
     streets = {
         d.code: d
         for d in Division.objects.filter(
@@ -547,6 +618,8 @@ def statistical_return(user: Any, period_text: str, *, division: str | None = No
             district_sum[col.key] += by_district[d.pk][col.key]
     checks.insert(0, _check(f"{root.name} = Σ 区县 / districts", top, district_sum, columns))
     return {
+        "form": form,
+        "title": FORMS[form],
         "period": period,
         "root": root,
         "columns": columns,
@@ -575,7 +648,7 @@ def _check(
 def cell_records(user: Any, period_text: str, *, division: str, column: str) -> dict[str, Any]:
     """The records behind one cell of the return: the project ids (and ledger entry ids for investment)."""
     period = parse_period(period_text)
-    if column not in {c.key for c in return_columns()}:
+    if column not in {c.key for c in return_columns() + effect_columns()}:
         raise _not_found()
     root = _root(user, None)
     contributions, _ = _contributions(user, period, root)

@@ -127,7 +127,9 @@ def returns(request: HttpRequest) -> HttpResponse:
     period = _period(request)
     division = request.GET.get("division", "")
     try:
-        ret = selectors.statistical_return(request.user, period, division=division or None)
+        ret = selectors.statistical_return(
+            request.user, period, division=division or None, form=request.GET.get("form") or "progress"
+        )
     except ApplicationError as exc:
         messages.error(request, exc.message)
         return HttpResponseRedirect(reverse("oversight:returns"))
@@ -144,13 +146,18 @@ def returns_export(request: HttpRequest) -> HttpResponse:
     selectors.require_reader(request.user)
     period = _period(request)
     try:
-        ret = selectors.statistical_return(request.user, period, division=request.GET.get("division") or None)
+        ret = selectors.statistical_return(
+            request.user,
+            period,
+            division=request.GET.get("division") or None,
+            form=request.GET.get("form") or "progress",
+        )
     except ApplicationError as exc:
         messages.error(request, exc.message)
         return HttpResponseRedirect(reverse("oversight:returns"))
     response = HttpResponse(documents.return_xlsx(ret), content_type=documents.XLSX)
     response["Content-Disposition"] = (
-        f'attachment; filename="progress-return-{period}-{ret["root"].code}.xlsx"'
+        f'attachment; filename="{ret["form"]}-return-{period}-{ret["root"].code}.xlsx"'
     )
     return response
 

@@ -252,3 +252,31 @@ def test_pages_fall_back_to_this_year_and_refuse_bad_years_in_the_api(world, cit
     assert page.status_code == 200 and str(timezone.localdate().year) in page.content.decode()
     assert city.get(f"{API}/progress", {"year": 1990}).status_code == 400
     assert city.get(f"{API}/targets", {"year": 1990}).status_code == 400
+
+
+def test_effects_return_counts_the_accepted_or_planned_quantities(world, accounts, city):
+    from openpyxl import load_workbook
+
+    from gaizao.programme.models import PlanVersion
+
+    year = world["year"]
+    version = PlanVersion.objects.get(plan__project=world["east"].project)
+    version.items = [*version.items, {"item_id": "parking", "quantity": "40", "unit": "个", "amount": "0"}]
+    version.elevator_stairwells = [{"building": "1", "stairwell": "1"}, {"building": "1", "stairwell": "2"}]
+    version.save()
+    data = city.get(f"{API}/returns/{year}", {"form": "effects"}).json()
+    assert data["title"] == "城镇老旧小区改造成效情况表" and data["reconciled"] is True
+    rows = {r["code"]: r["cells"] for r in data["rows"]}
+    assert rows["330100"]["effect_parking"] == "40"
+    assert rows["330100"]["effect_elevators"] == "2"
+    assert rows["330100"]["effect_drains"] == "1200"  # 雨污分流 of the plan (no acceptance yet)
+    assert rows["330106"]["effect_communities"] == "0"  # 北山 is started, not completed
+    book = load_workbook(
+        io.BytesIO(city.get(f"{API}/returns/{year}/export.xlsx", {"form": "effects"}).content)
+    )
+    assert book["成效表"]["A1"].value == "城镇老旧小区改造成效情况表"
+    cell = city.get(f"{API}/returns/{year}/cell", {"division": "330102", "column": "effect_parking"}).json()
+    assert cell["projects"] == [world["east"].project_id]
+    assert city.get(f"{API}/returns/{year}", {"form": "nope"}).status_code == 400
+    page = city.get("/oversight/returns/", {"period": str(year), "form": "effects"}).content.decode()
+    assert "成效情况表" in page
