@@ -163,7 +163,7 @@ def projects_oc4ids() -> dict[str, Any]:
 
 def district_chart(year: int) -> dict[str, Any]:
     """Per district: communities started and completed in ``year`` (first audited moves) against the targets."""
-    districts = list(Division.objects.filter(level=DivisionLevel.DISTRICT).order_by("code"))
+    districts = list(Division.objects.defer("boundary").filter(level=DivisionLevel.DISTRICT).order_by("code"))
     facts = public_project_facts()
     targets = {t.district_id: t for t in DistrictTarget.objects.filter(year=year)}
     rows = []

@@ -25,7 +25,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.contrib.contenttypes.models import ContentType
-from django.db.models import Q, QuerySet, Sum
+from django.db.models import Prefetch, Q, QuerySet, Sum
 from django.http import Http404
 from django.utils import timezone
 
@@ -41,6 +41,7 @@ from gaizao.oversight.models import Assessment, DistrictScore, DistrictTarget
 from gaizao.policy import funding_sources
 from gaizao.policy import oversight as rules
 from gaizao.policy.errors import PolicyInputError
+from gaizao.registry.models import Community
 from gaizao.stewardship import selectors as stewardship_selectors
 
 #: Roles that read oversight pages (targets, progress, returns, assessment).
@@ -86,7 +87,11 @@ def districts_for(user: Any) -> list[Division]:
         return []
     division = user.division
     if division.level == DivisionLevel.CITY:
-        return list(Division.objects.filter(parent=division, level=DivisionLevel.DISTRICT).order_by("code"))
+        return list(
+            Division.objects.defer("boundary")
+            .filter(parent=division, level=DivisionLevel.DISTRICT)
+            .order_by("code")
+        )
     district = division if division.level == DivisionLevel.DISTRICT else division.district
     return [district] if district is not None else []
 
@@ -170,6 +175,18 @@ def public_project_facts() -> list[ProjectFacts]:
     return _facts(Delivery.objects.filter(project__archived_at__isnull=True))
 
 
+#: Large JSON columns the facts never read (division boundaries, plan details): decoding them dominated the time.
+_HEAVY = (
+    "project__district__boundary",
+    "project__division__boundary",
+    "project__division__parent__boundary",
+    "project__division__parent__parent__boundary",
+    "project__plan__current_version__funding",
+    "project__plan__current_version__subsidy",
+    "project__plan__current_version__bundle",
+)
+
+
 def _facts(qs: QuerySet[Delivery]) -> list[ProjectFacts]:
     deliveries = list(
         qs.select_related(
@@ -178,7 +195,16 @@ def _facts(qs: QuerySet[Delivery]) -> list[ProjectFacts]:
             "project__division__parent__parent",
             "project__plan__current_version",
         )
-        .prefetch_related("project__communities", "milestones")
+        .defer(*_HEAVY)
+        .prefetch_related(
+            Prefetch(
+                "project__communities",
+                queryset=Community.objects.only(
+                    "id", "division_id", "households", "building_count", "lon", "lat"
+                ),
+            ),
+            "milestones",
+        )
         .order_by("project__code")
     )
     if not deliveries:
@@ -487,7 +513,7 @@ def _root(user: Any, code: str | None) -> Division:
     own: Division = user.division
     if not code:
         return own
-    division = Division.objects.filter(code=code).first()
+    division = Division.objects.defer("boundary").filter(code=code).first()
     if division is None or not own.contains(division):
         raise _not_found()
     return division
@@ -499,9 +525,9 @@ def _contributions(
     inside = Q(path=root.path) | Q(path__startswith=root.path + "/")
     districts = {
         d.pk: d
-        for d in Division.objects.filter(level=DivisionLevel.DISTRICT).filter(
-            inside | Q(pk=root.district.pk if root.district else 0)
-        )
+        for d in Division.objects.defer("boundary")
+        .filter(level=DivisionLevel.DISTRICT)
+        .filter(inside | Q(pk=root.district.pk if root.district else 0))
     }
     out: list[Contribution] = []
     facts = [f for f in project_facts(user) if f.district_id in districts]
@@ -579,7 +605,7 @@ def statistical_return(
     contributions = [c for c in contributions if c.column in wanted]
     streets = {
         d.code: d
-        for d in Division.objects.filter(
+        for d in Division.objects.defer("boundary").filter(
             code__in={c.street_key for c in contributions if not c.street_key.endswith("-none")}
         )
     }
@@ -652,9 +678,9 @@ def cell_records(user: Any, period_text: str, *, division: str, column: str) -> 
         raise _not_found()
     root = _root(user, None)
     contributions, _ = _contributions(user, period, root)
-    target = Division.objects.filter(code=division).first()
+    target = Division.objects.defer("boundary").filter(code=division).first()
     if division.endswith("-none"):
-        district = Division.objects.filter(code=division[: -len("-none")]).first()
+        district = Division.objects.defer("boundary").filter(code=division[: -len("-none")]).first()
         if district is None or not root.contains(district):
             raise _not_found()
         picked = [c for c in contributions if c.street_key == division]
