@@ -188,6 +188,14 @@ def cell(request: HttpRequest, period: str, division: str, column: str) -> dict[
     return {**data, "value": str(data["value"])}
 
 
+@router.get(
+    "/inspections", summary="City inspections (督查) of a year per district, with the findings' follow-up"
+)
+def inspections(request: HttpRequest, year: int) -> dict[str, Any]:
+    user = _reader(request)
+    return _plain(selectors.city_inspections(user, year))  # type: ignore[no-any-return]
+
+
 @router.get("/assessments", summary="District assessments (drafts only for city staff)")
 def assessments(request: HttpRequest) -> list[dict[str, Any]]:
     user = _reader(request)

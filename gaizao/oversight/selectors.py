@@ -870,3 +870,64 @@ def evaluation(user: Any, district: Division, year: int) -> dict[str, Any]:
         "scorecards": cards,
         "score": score,
     }
+
+
+# --- city inspections (督查) ------------------------------------------------------------------------------------------
+
+
+def city_inspections(user: Any, year: int) -> dict[str, Any]:
+    """The city's inspections (督查) of the districts' works in ``year`` and the follow-up of their findings.
+
+    A city inspection is a delivery inspection recorded at level 市级 (:class:`~gaizao.delivery.models.Inspection`
+    through delivery's ``inspection_record``); its findings raise rectification orders in delivery's flow. This
+    summarises them per district: inspections, findings, orders issued, closed, open and overdue.
+    """
+    from gaizao.delivery.models import InspectorLevel
+
+    today = timezone.localdate()
+    inspections = list(
+        delivery_selectors.inspections_for(user)
+        .filter(level=InspectorLevel.CITY, inspected_at__year=year)
+        .select_related("delivery__project__district")
+        .prefetch_related("findings__order")
+        .order_by("-inspected_at", "-pk")
+    )
+    rows: dict[int, dict[str, Any]] = {
+        d.pk: {
+            "district": d,
+            "inspections": 0,
+            "findings": 0,
+            "orders": 0,
+            "closed": 0,
+            "open": 0,
+            "overdue": 0,
+        }
+        for d in districts_for(user)
+    }
+    items = []
+    for inspection in inspections:
+        project = inspection.delivery.project
+        row = rows.get(project.district_id)
+        if row is None:
+            continue
+        findings = list(inspection.findings.all())
+        orders = [o for o in (getattr(f, "order", None) for f in findings) if o is not None]
+        row["inspections"] += 1
+        row["findings"] += len(findings)
+        row["orders"] += len(orders)
+        row["closed"] += sum(1 for o in orders if o.state == OrderState.CLOSED)
+        row["open"] += sum(1 for o in orders if o.state != OrderState.CLOSED)
+        row["overdue"] += sum(1 for o in orders if o.state != OrderState.CLOSED and o.deadline < today)
+        items.append(
+            {
+                "id": inspection.pk,
+                "delivery": inspection.delivery_id,
+                "project": project.name,
+                "district": project.district.name,
+                "kind": inspection.kind,
+                "inspected_at": timezone.localtime(inspection.inspected_at).date(),
+                "findings": len(findings),
+                "open_orders": sum(1 for o in orders if o.state != OrderState.CLOSED),
+            }
+        )
+    return {"year": year, "rows": list(rows.values()), "inspections": items}

@@ -9,6 +9,7 @@ urlpatterns = [
     path("returns/", views.returns, name="returns"),
     path("returns/export.xlsx", views.returns_export, name="returns_export"),
     path("returns/cell/", views.returns_cell, name="returns_cell"),
+    path("inspections/", views.inspections, name="inspections"),
     path("assessment/", views.assessment, name="assessment"),
     path("assessment/compute/", views.assessment_compute, name="assessment_compute"),
     path("assessment/<int:year>/publish/", views.assessment_publish, name="assessment_publish"),

@@ -261,6 +261,18 @@ def evaluation_report(request: HttpRequest, year: int, code: str) -> HttpRespons
     return response
 
 
+@login_required
+def inspections(request: HttpRequest) -> HttpResponse:
+    """The city's inspections (督查) of the districts and the follow-up of their findings."""
+    selectors.require_reader(request.user)
+    year = _year(request)
+    return render(
+        request,
+        "oversight/inspections.html",
+        {"year": year, "d": selectors.city_inspections(request.user, year)},
+    )
+
+
 def public_progress(request: HttpRequest) -> HttpResponse:
     """Progress by district (public): a chart, a map of the districts' progress and the open-data downloads."""
     year = _year(request)

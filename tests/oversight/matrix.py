@@ -59,6 +59,7 @@ CASES: list[Case] = [
         page_for(READERS),
         pattern="oversight/returns/cell/",
     ),
+    Case("oversight inspections", "/oversight/inspections/?year=2026", page_for(READERS)),
     Case("oversight assessment", "/oversight/assessment/?year=2026", page_for(READERS)),
     Case(
         "oversight assessment compute (refused year)",
@@ -105,6 +106,7 @@ CASES: list[Case] = [
         f"{API}/returns/2026/cell?division=330100&column=investment_total",
         api_for(READERS),
     ),
+    Case("oversight api inspections", f"{API}/inspections?year=2026", api_for(READERS)),
     Case("oversight api assessments", f"{API}/assessments", api_for(READERS)),
     Case(
         "oversight api assessment compute (refused year)",

@@ -280,3 +280,34 @@ def test_effects_return_counts_the_accepted_or_planned_quantities(world, account
     assert city.get(f"{API}/returns/{year}", {"form": "nope"}).status_code == 400
     page = city.get("/oversight/returns/", {"period": str(year), "form": "effects"}).content.decode()
     assert "成效情况表" in page
+
+
+def test_city_inspections_follow_the_findings(world, accounts, orgs, city):
+    from gaizao.delivery import services as delivery_services
+    from tests.delivery.conftest import png
+
+    delivery_services.inspection_record(
+        actor=accounts["city"],
+        delivery=world["west"],
+        kind="safety",
+        findings=[
+            {
+                "description": "临边防护缺失",
+                "severity": "major",
+                "photo": png(),
+                "order": {"party": orgs["builder"], "requirement": "三日内整改"},
+            },
+            {"description": "材料堆放不规范", "severity": "minor", "photo": png()},
+        ],
+    )
+    year = world["year"]
+    data = city.get(f"{API}/inspections", {"year": year}).json()
+    west = next(r for r in data["rows"] if r["district"]["code"] == "330106")
+    assert west["inspections"] == 1 and west["findings"] == 2 and west["orders"] == 1 and west["open"] == 1
+    east = next(r for r in data["rows"] if r["district"]["code"] == "330102")
+    assert east["inspections"] == 0
+    page = city.get("/oversight/inspections/", {"year": year}).content.decode()
+    assert "北山小区综合改造" in page
+    # a district officer sees only its own district's inspections
+    mine = client_for(accounts["shangcheng"]).get(f"{API}/inspections", {"year": year}).json()
+    assert [r["district"]["code"] for r in mine["rows"]] == ["330102"] and mine["inspections"] == []
