@@ -224,8 +224,31 @@ def deadlines_for(user: Any) -> list[Todo]:
     return out
 
 
-def remind(users: Any, sender: Sender) -> int:
-    """Send each user's pending deadlines through ``sender``; returns how many users were reminded."""
+class LogSender:
+    """The default sender: one log line per reminded user (a real channel — SMS, 浙政钉 — is configured by
+    ``settings.OVERSIGHT_REMINDER_SENDER``, a dotted path to a class with ``send(user, todos)``)."""
+
+    def send(self, user: Any, todos: list[Todo]) -> None:
+        import logging
+
+        logging.getLogger("gaizao.oversight.reminders").info(
+            "%s: %s", user.username, "; ".join(f"{t.label_zh} {t.count}" for t in todos)
+        )
+
+
+def configured_sender() -> Sender:
+    from django.conf import settings
+    from django.utils.module_loading import import_string
+
+    path = getattr(settings, "OVERSIGHT_REMINDER_SENDER", "") or "gaizao.oversight.todos.LogSender"
+    sender: Sender = import_string(path)()
+    return sender
+
+
+def remind(users: Any, sender: Sender | None = None) -> int:
+    """Send each user's pending deadlines through ``sender`` (default the configured one); returns how many users
+    were reminded."""
+    sender = sender or configured_sender()
     n = 0
     for user in users:
         todos = deadlines_for(user)

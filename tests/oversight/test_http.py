@@ -311,3 +311,30 @@ def test_city_inspections_follow_the_findings(world, accounts, orgs, city):
     # a district officer sees only its own district's inspections
     mine = client_for(accounts["shangcheng"]).get(f"{API}/inspections", {"year": year}).json()
     assert [r["district"]["code"] for r in mine["rows"]] == ["330102"] and mine["inspections"] == []
+
+
+class Collecting:
+    sent: list = []
+
+    def send(self, user, todos) -> None:
+        Collecting.sent.append((user.username, [t.key for t in todos]))
+
+
+def test_reminders_go_through_the_configured_sender(targets, accounts, settings):
+    from django.core.management import call_command
+    from django.utils import timezone
+
+    from gaizao.delivery.models import Milestone
+
+    today = timezone.localdate()
+    Milestone.objects.create(
+        delivery=targets["west"], name="主体施工", planned_start=today, planned_end=today, order=1
+    )
+    settings.OVERSIGHT_REMINDER_SENDER = "tests.oversight.test_http.Collecting"
+    Collecting.sent = []
+    out = io.StringIO()
+    call_command("oversight_remind", stdout=out)
+    sent = dict(Collecting.sent)
+    assert "oversight.milestones_due" in sent["xihu"]
+    assert "shangcheng" not in sent or "oversight.milestones_due" not in sent["shangcheng"]
+    assert out.getvalue().startswith("reminded ")
