@@ -112,6 +112,7 @@ ROUTERS = [
     ("/money", "gaizao.money.api:router"),
     ("/stewardship", "gaizao.stewardship.api:router"),
     ("/planning", "gaizao.planning.api:router"),
+    ("/oversight", "gaizao.oversight.api:router"),
     ("/policy", "gaizao.api.policy:router"),
 ]
 

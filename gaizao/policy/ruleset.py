@@ -767,6 +767,7 @@ def _parse(raw: Mapping[str, Any], path: Path) -> RuleSet:
         _retired_index=retired_index,
     )
     top.used.add("planning")  # the special plan's section is read by gaizao.policy.planning
+    top.used.add("oversight")  # targets, assessment and award are read by gaizao.policy.oversight
     top.done()
     source_ids = {c.id for c in ruleset.funding_sources}
     mode_ids = {c.id for c in ruleset.renovation_modes}

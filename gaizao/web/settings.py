@@ -62,6 +62,7 @@ INSTALLED_APPS = [
     "gaizao.money",
     "gaizao.stewardship",
     "gaizao.planning",
+    "gaizao.oversight",
     "gaizao.portal",
     "gaizao.web",
 ]

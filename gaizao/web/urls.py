@@ -17,6 +17,7 @@ APP_PREFIXES = {
     "money": "money/",
     "stewardship": "stewardship/",
     "planning": "planning/",
+    "oversight": "oversight/",
     "portal": "public/",
 }
 

@@ -1,0 +1,24 @@
+"""The demo loader: 2027 targets for every district and this year's assessment, idempotently."""
+
+from __future__ import annotations
+
+from gaizao.oversight import demo
+from gaizao.oversight.models import Assessment, DistrictTarget
+
+
+def test_demo_sets_2027_targets_and_computes_the_assessment(world, accounts):
+    lines: list[str] = []
+    counts = demo.load_demo(lines.append)
+    assert counts["districts"] == 2
+    assert DistrictTarget.objects.filter(year=2027).count() == 2
+    assessment = Assessment.objects.get(year=world["year"])
+    assert assessment.scores.count() == 2 and assessment.state == "draft"
+    assert "2027" in lines[0]
+    assert demo.load_demo(lambda line: None) == counts
+    assert Assessment.objects.count() == 1
+
+
+def test_demo_skips_without_accounts(db):
+    lines: list[str] = []
+    assert demo.load_demo(lines.append) == {}
+    assert "skipped" in lines[0]
