@@ -1,5 +1,5 @@
 from gaizao.oversight.selectors import READER_ROLES
-from gaizao.web.navigation import NavItem
+from gaizao.ui.navigation import NavItem
 
 NAV = [
     NavItem("oversight:home", "目标与进度", "Targets and progress", roles=READER_ROLES, order=60),

@@ -1,5 +1,5 @@
 """Deadlines as to-dos (通知待办) for the responsible role, registered in the workbench's registry
-(:mod:`gaizao.web.todos`) from :class:`gaizao.oversight.apps.OversightConfig`.
+(:mod:`gaizao.ui.todos`) from :class:`gaizao.oversight.apps.OversightConfig`.
 
 - the annual plan submission (四(三): by 31 October of the year before, from the rule set's calendar) — district
   officers whose plan for next year is not submitted yet, within :data:`SUBMISSION_LEAD_DAYS`;
@@ -26,7 +26,7 @@ from gaizao.oversight import selectors
 from gaizao.policy import get_ruleset
 from gaizao.programme import selectors as programme_selectors
 from gaizao.programme.models import AnnualPlanState, PublicationState
-from gaizao.web.todos import Todo, TodoItem, register_todo
+from gaizao.ui.todos import Todo, TodoItem, register_todo
 
 SUBMISSION_LEAD_DAYS = 60
 MILESTONE_LEAD_DAYS = 14

@@ -21,6 +21,7 @@ DEMO_APPS = [
     "delivery",
     "money",
     "stewardship",
+    "oversight",
 ]
 
 

@@ -17,7 +17,7 @@ from gaizao.audit.history import history_fetcher
 from gaizao.audit.selectors import history_of
 from gaizao.errors import ApplicationError
 from gaizao.jobs.selectors import get_job_for
-from gaizao.web.todos import todos_for
+from gaizao.ui.todos import todos_for
 from gaizao.web.workbench import key_figures, recent_activity
 
 

@@ -2,7 +2,7 @@
 
 The to-do providers below read only through each app's scoped selectors and ``can_*`` checks; they are registered
 from :class:`gaizao.web.apps.WebConfig` because ``web`` may import every app (layers import downward). Apps added
-later register their own providers from their own ``AppConfig.ready()`` (see :mod:`gaizao.web.todos`).
+later register their own providers from their own ``AppConfig.ready()`` (see :mod:`gaizao.ui.todos`).
 """
 
 from __future__ import annotations
@@ -18,8 +18,8 @@ from gaizao.accounts.access import READER_ROLES, can_write
 from gaizao.accounts.models import WRITER_ROLES, Role
 from gaizao.audit.selectors import recent_events_for
 from gaizao.ui.i18n import tr
+from gaizao.ui.todos import Todo, TodoItem, register_todo
 from gaizao.web.labels import action_label, label_of
-from gaizao.web.todos import Todo, TodoItem, register_todo
 
 #: a ballot that closes within this many days is "closing soon"
 BALLOT_CLOSING_DAYS = 3

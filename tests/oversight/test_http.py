@@ -224,7 +224,7 @@ def test_deadlines_inbox(targets, accounts):
     from django.utils import timezone
 
     from gaizao.delivery.models import Milestone
-    from gaizao.web.todos import registered_keys, todos_for
+    from gaizao.ui.todos import registered_keys, todos_for
 
     today = timezone.localdate()
     Milestone.objects.create(

@@ -6,8 +6,8 @@ import re
 
 import pytest
 
-from gaizao.web import todos
-from gaizao.web.todos import Todo, register_todo, registered_keys, todos_for
+from gaizao.ui import todos
+from gaizao.ui.todos import Todo, register_todo, registered_keys, todos_for
 
 TODO = re.compile(r'data-todo="([^"]+)" data-count="(\d+)"')
 

@@ -2,7 +2,7 @@
 
 Each app registers its to-do providers from its ``AppConfig.ready()``::
 
-    from gaizao.web.todos import register_todo
+    from gaizao.ui.todos import register_todo
     register_todo("delivery.rectifications_overdue", rectifications_overdue, order=40)
 
 A provider is ``provider(user) -> Todo | None``: it answers None when the matter does not concern the user's role,
