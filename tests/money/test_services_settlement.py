@@ -257,6 +257,9 @@ def test_post_2000_affordable_housing_is_charged_to_the_original_developer(accou
         built_year=2005,
         area="6000",
         affordable_housing=True,
+        infrastructure_deficient=True,
+        management_deficient=True,
+        residents_willing=True,
         status="may_include",
     )
     project = programme_services.project_create(actor=accounts["xihu"], community_ids=[community.pk])

@@ -93,5 +93,5 @@ def test_optimiser_pages(accounts, divs, world):
         {"district": "330102", "plan_year": "2027", "district_funds": "x"},
         follow=True,
     )
-    assert "not an amount" in r.content.decode()
+    assert "不是有效金额" in r.content.decode()
     assert services.can_optimise(accounts["city"], divs["330102"])

@@ -26,7 +26,8 @@ def ballot(world, accounts):
     b = services.ballot_create(
         actor=accounts["qingbomen"],
         community_id=world.community.pk,
-        purpose="renovation_consent",
+        purpose="other",
+        matter=7,
         question="是否同意综合改造？",
     )
     return services.ballot_open(actor=accounts["qingbomen"], ballot_id=b.pk)
