@@ -50,6 +50,9 @@ def test_done_when_journey(handed_over, project, community, owners, company, ste
         "message": "尚未制定长效管理方案。/ No long-term management plan is agreed.",
         "clause": "杭政办函〔2022〕10号 四(四)",
         "community": "",
+        "ballot": None,
+        "plan_version": None,
+        "stairwell": "",
     }
     plan = {
         "mode": "professional",
