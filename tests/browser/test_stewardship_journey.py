@@ -88,7 +88,7 @@ def _world():
         handed_on=today - dt.timedelta(days=370),
     )
     delivery_services.delivery_move(actor=officer, delivery=delivery, to="handed_over")
-    building = Building.objects.create(community=community, code="1", stairwells=1)
+    building, _ = Building.objects.get_or_create(community=community, code="1", defaults={"stairwells": 1})
     owners = []
     for n in range(10):
         owner = Owner.objects.create(division=community.division, name=f"业主{n}", phone=f"1390000{n:04d}")
@@ -100,6 +100,7 @@ def _world():
             owner=owner,
         )
         owners.append(owner)
+    type(community).objects.filter(pk=community.pk).update(households=10, building_count=1)  # a complete roll
     top_up = run_ballot(community, owners, matter=6, yes=8, actor=officer, question="续筹维修资金30万元")
     rules = run_ballot(community, owners, matter=2, yes=7, actor=officer, question="通过小区管理规约")
     company = Organisation.objects.create(

@@ -58,7 +58,8 @@ def test_api_docs_render_with_the_network_off(live_server, browser):
     page.wait_for_selector("#swagger-ui[data-loaded='1']", timeout=20000)
     page.wait_for_selector(".swagger-ui .opblock", timeout=20000)
     assert page.locator(".swagger-ui .info .title").inner_text().startswith("Gaizao API")
-    assert page.locator(".swagger-ui .opblock").count() > 10
+    # Swagger UI draws the operations tag by tag: wait until more than one tag's worth is on the page
+    page.wait_for_function("document.querySelectorAll('.swagger-ui .opblock').length > 10", timeout=20000)
     assert not blocked, f"requests outside the server: {blocked}"
     assert not errors, errors
     context.close()
@@ -194,7 +195,7 @@ def open_consent_ballot():
     ballot = services.ballot_create(
         actor=organiser,
         community_id=demo.community_id,
-        purpose="renovation_consent",
+        purpose="other", matter=7,
         question="是否同意实施改造？",
     )
     return services.ballot_open(actor=organiser, ballot_id=ballot.pk)

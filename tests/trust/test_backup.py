@@ -26,7 +26,7 @@ divisions_load_hangzhou()
 demo_accounts_load()
 world = build_world()
 organiser = User.objects.get(username="qingbomen")
-ballot = services.ballot_create(actor=organiser, community_id=world.community.pk, purpose="renovation_consent",
+ballot = services.ballot_create(actor=organiser, community_id=world.community.pk, purpose="other", matter=7,
                                 question="restore drill")
 services.ballot_open(actor=organiser, ballot_id=ballot.pk)
 for user in world.residents[:6]:

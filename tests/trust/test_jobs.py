@@ -86,7 +86,7 @@ def test_overdue_ballots_close_on_schedule(world, accounts):
     ballot = services.ballot_create(
         actor=accounts["qingbomen"],
         community_id=world.community.pk,
-        purpose="renovation_consent",
+        purpose="other", matter=7,
         question="q",
     )
     services.ballot_open(actor=accounts["qingbomen"], ballot_id=ballot.pk)

@@ -20,7 +20,7 @@ def ballot(world, accounts):
     b = services.ballot_create(
         actor=accounts["qingbomen"],
         community_id=world.community.pk,
-        purpose="renovation_consent",
+        purpose="other", matter=7,
         question="q",
     )
     return services.ballot_open(actor=accounts["qingbomen"], ballot_id=b.pk)
