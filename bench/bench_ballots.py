@@ -24,7 +24,9 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
-PYTHON = str(REPO / ".venv" / "bin" / "python") if (REPO / ".venv" / "bin" / "python").exists() else sys.executable
+PYTHON = (
+    str(REPO / ".venv" / "bin" / "python") if (REPO / ".venv" / "bin" / "python").exists() else sys.executable
+)
 SERVER = os.environ.get("GAIZAO_BENCH_PG", "postgresql://postgres@127.0.0.1:5432/")
 ROLL_UNITS = 10_000
 API_VOTES = 1_000
@@ -198,20 +200,36 @@ def run() -> None:
     try:
         subprocess.run([PYTHON, "-m", "django", "migrate", "-v0"], env=env, cwd=REPO, check=True)
         seed = subprocess.run(
-            [PYTHON, "-m", "django", "shell", "-c",
-             SEED.replace("ROLL_UNITS", str(ROLL_UNITS)).replace("API_VOTES", str(API_VOTES))],
-            env=env, cwd=REPO, check=False, capture_output=True, text=True,
+            [
+                PYTHON,
+                "-m",
+                "django",
+                "shell",
+                "-c",
+                SEED.replace("ROLL_UNITS", str(ROLL_UNITS)).replace("API_VOTES", str(API_VOTES)),
+            ],
+            env=env,
+            cwd=REPO,
+            check=False,
+            capture_output=True,
+            text=True,
         )
         if seed.returncode:
             print(seed.stderr[-3000:])
             return
         data = json.loads(next(line for line in seed.stdout.splitlines() if line.startswith("SEED"))[4:])
-        pure = float(subprocess.run([PYTHON, "-c", PURE_TALLY], env=env, cwd=REPO, check=True, capture_output=True,
-                                    text=True).stdout.strip())
+        pure = float(
+            subprocess.run(
+                [PYTHON, "-c", PURE_TALLY], env=env, cwd=REPO, check=True, capture_output=True, text=True
+            ).stdout.strip()
+        )
         port = _free_port()
         server = subprocess.Popen(
             [PYTHON, "-m", "django", "runserver", f"127.0.0.1:{port}", "--noreload", "--skip-checks"],
-            env=env, cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            env=env,
+            cwd=REPO,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
         )
         base = f"http://127.0.0.1:{port}"
         for _ in range(200):
@@ -223,18 +241,29 @@ def run() -> None:
         # warm both paths up
         _post(f"{base}/bench/bare/{data['bare']}/", {"owner_id": data["owners"][0]})
         bare_rate, bare_codes = _rate(
-            [(f"{base}/bench/bare/{data['bare']}/", {"owner_id": o, "choice": "yes"}, None) for o in data["owners"]]
+            [
+                (f"{base}/bench/bare/{data['bare']}/", {"owner_id": o, "choice": "yes"}, None)
+                for o in data["owners"]
+            ]
         )
         api_rate, api_codes = _rate(
-            [(f"{base}/api/v1/participation/ballots/{data['ballot']}/vote", {"choice": "yes"}, token)
-             for token in data["tokens"]]
+            [
+                (f"{base}/api/v1/participation/ballots/{data['ballot']}/vote", {"choice": "yes"}, token)
+                for token in data["tokens"]
+            ]
         )
         print(f"roll frozen at opening: {ROLL_UNITS:,} units in {data['open_s']:.2f} s")
-        print(f"ballots via API          : {api_rate:8.1f} /s  ({API_VOTES} votes, {THREADS} threads, codes {api_codes})")
+        print(
+            f"ballots via API          : {api_rate:8.1f} /s  ({API_VOTES} votes, {THREADS} threads, codes {api_codes})"
+        )
         print(f"bare Django view insert  : {bare_rate:8.1f} /s  (codes {bare_codes})")
-        print(f"ratio API / bare         : {api_rate / bare_rate:8.2f}  (token auth, row lock, hash chain, audit)")
-        print(f"tally of a {ROLL_UNITS:,}-unit roll, 7,000 papers: {data['tally_s'] * 1000:.0f} ms from the database "
-              f"(tally_owner_vote alone {pure * 1000:.0f} ms); participating {data['tally_participating']}")
+        print(
+            f"ratio API / bare         : {api_rate / bare_rate:8.2f}  (token auth, row lock, hash chain, audit)"
+        )
+        print(
+            f"tally of a {ROLL_UNITS:,}-unit roll, 7,000 papers: {data['tally_s'] * 1000:.0f} ms from the database "
+            f"(tally_owner_vote alone {pure * 1000:.0f} ms); participating {data['tally_participating']}"
+        )
     finally:
         if server is not None:
             server.terminate()

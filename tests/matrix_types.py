@@ -55,14 +55,18 @@ def statuses(default: int, **overrides: int) -> dict[str, int]:
     return out
 
 
-def page_for(allowed: tuple[str, ...], *, ok: int = 200, other: int = 404, anonymous: int = 302) -> dict[str, int]:
+def page_for(
+    allowed: tuple[str, ...], *, ok: int = 200, other: int = 404, anonymous: int = 302
+) -> dict[str, int]:
     """A login-protected page: ``allowed`` get ``ok``, other accounts ``other``, anonymous is redirected to login."""
     out = {account: (ok if account in allowed else other) for account in ACCOUNTS}
     out["anonymous"] = anonymous
     return out
 
 
-def api_for(allowed: tuple[str, ...], *, ok: int = 200, other: int = 404, anonymous: int = 401) -> dict[str, int]:
+def api_for(
+    allowed: tuple[str, ...], *, ok: int = 200, other: int = 404, anonymous: int = 401
+) -> dict[str, int]:
     out = {account: (ok if account in allowed else other) for account in ACCOUNTS}
     out["anonymous"] = anonymous
     return out

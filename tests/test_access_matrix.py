@@ -82,9 +82,15 @@ def test_access_matrix(case: Case, demo_world):
         if case.json and data is not None:
             import json
 
-            response = getattr(client, case.method)(url, data=json.dumps(data), content_type="application/json")
+            response = getattr(client, case.method)(
+                url, data=json.dumps(data), content_type="application/json"
+            )
         else:
-            response = getattr(client, case.method)(url, data=data) if data is not None else getattr(client, case.method)(url)
+            response = (
+                getattr(client, case.method)(url, data=data)
+                if data is not None
+                else getattr(client, case.method)(url)
+            )
         if response.status_code != case.expect[account]:
             wrong.append(f"{account}: expected {case.expect[account]}, got {response.status_code}")
     assert not wrong, f"{case.method.upper()} {url}\n" + "\n".join(wrong)

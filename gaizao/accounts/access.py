@@ -57,7 +57,9 @@ def scope_path(user: Any, *, invited: bool = False) -> str | None:
     return str(user.division.path)
 
 
-def scoped(qs: QuerySet[M], user: Any, *, field: str = "division__path", invited: bool = False) -> QuerySet[M]:
+def scoped(
+    qs: QuerySet[M], user: Any, *, field: str = "division__path", invited: bool = False
+) -> QuerySet[M]:
     """Restrict ``qs`` to the rows ``user`` may read (``invited``: see :func:`scope_path`)."""
     path = scope_path(user, invited=invited)
     if path is None:

@@ -69,7 +69,9 @@ class User(AbstractUser):
         related_name="users",
     )
     bureau = models.CharField(_("所属部门 / bureau"), max_length=32, choices=Bureau.choices, blank=True)
-    utility_kind = models.CharField(_("管线类型 / utility"), max_length=16, choices=UtilityKind.choices, blank=True)
+    utility_kind = models.CharField(
+        _("管线类型 / utility"), max_length=16, choices=UtilityKind.choices, blank=True
+    )
     #: For ``Role.DEPARTMENT`` (and utilities): the consultation department id from the rule set
     #: (``gaizao.policy.consultation_departments``) whose opinion this account records.
     department = models.CharField(_("所属部门（会商） / department"), max_length=60, blank=True)

@@ -94,7 +94,9 @@ def me(request: HttpRequest) -> dict[str, object]:
     return {
         "username": user.get_username(),
         "role": getattr(user, "role", ""),
-        "division": {"code": division.code, "name": division.name, "level": division.level} if division else None,
+        "division": {"code": division.code, "name": division.name, "level": division.level}
+        if division
+        else None,
     }
 
 

@@ -46,6 +46,8 @@ def boundaries(request: HttpRequest) -> dict[str, object]:
             "properties": {"code": d.code, "name": d.name, "name_en": d.name_en},
             "geometry": d.boundary,
         }
-        for d in Division.objects.filter(level=DivisionLevel.DISTRICT, boundary__isnull=False).order_by("code")
+        for d in Division.objects.filter(level=DivisionLevel.DISTRICT, boundary__isnull=False).order_by(
+            "code"
+        )
     ]
     return {"type": "FeatureCollection", "features": features}

@@ -22,7 +22,9 @@ class Division(models.Model):
     name = models.CharField(_("名称 / name"), max_length=100)
     name_en = models.CharField(_("英文名 / English name"), max_length=100, blank=True)
     level = models.CharField(_("层级 / level"), max_length=16, choices=DivisionLevel.choices)
-    parent = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="children")
+    parent = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="children"
+    )
     path = models.CharField(max_length=255, unique=True, db_index=True)
     boundary = models.JSONField(_("边界 / boundary (GeoJSON, WGS84)"), null=True, blank=True)
     center_lon = models.FloatField(null=True, blank=True)

@@ -55,7 +55,13 @@ def divisions_load_hangzhou() -> dict[str, int]:
     """
     city, _ = Division.objects.update_or_create(
         code=CITY_CODE,
-        defaults={"name": "杭州市", "name_en": "Hangzhou", "level": DivisionLevel.CITY, "parent": None, "path": CITY_CODE},
+        defaults={
+            "name": "杭州市",
+            "name_en": "Hangzhou",
+            "level": DivisionLevel.CITY,
+            "parent": None,
+            "path": CITY_CODE,
+        },
     )
     boundaries: dict[str, dict[str, Any]] = {}
     with open(DATA_DIR / "districts_wgs84.geojson", encoding="utf-8") as f:
@@ -94,12 +100,19 @@ def divisions_load_hangzhou() -> dict[str, int]:
         },
     )
     streets = 0
-    existing = {d.code: d for d in Division.objects.filter(level__in=[DivisionLevel.STREET, DivisionLevel.COMMUNITY])}
+    existing = {
+        d.code: d for d in Division.objects.filter(level__in=[DivisionLevel.STREET, DivisionLevel.COMMUNITY])
+    }
     new_rows: list[Division] = []
     for row in _read_csv("streets.csv"):
         parent = by_code[row["areaCode"]]
         node = existing.get(row["code"]) or Division(code=row["code"])
-        node.name, node.level, node.parent, node.path = row["name"], DivisionLevel.STREET, parent, f"{parent.path}/{row['code']}"
+        node.name, node.level, node.parent, node.path = (
+            row["name"],
+            DivisionLevel.STREET,
+            parent,
+            f"{parent.path}/{row['code']}",
+        )
         if node.pk:
             node.save()
         else:
@@ -114,7 +127,12 @@ def divisions_load_hangzhou() -> dict[str, int]:
     for row in _read_csv("communities_and_villages.csv"):
         parent = by_code[row["streetCode"]]
         node = existing.get(row["code"]) or Division(code=row["code"])
-        node.name, node.level, node.parent, node.path = row["name"], DivisionLevel.COMMUNITY, parent, f"{parent.path}/{row['code']}"
+        node.name, node.level, node.parent, node.path = (
+            row["name"],
+            DivisionLevel.COMMUNITY,
+            parent,
+            f"{parent.path}/{row['code']}",
+        )
         if node.pk:
             node.save()
         else:

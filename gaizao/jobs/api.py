@@ -28,6 +28,14 @@ def job_detail(request: HttpRequest, job_id: uuid.UUID) -> JobOut:
     job = get_job_for(request.user, str(job_id))
     result = {k: v for k, v in job.result.items() if k != "traceback"}
     return JobOut(
-        id=job.pk, kind=job.kind, title=job.title, status=job.status, done=job.done, total=job.total,
-        percent=job.percent, message=job.message, error=job.error, result=result,
+        id=job.pk,
+        kind=job.kind,
+        title=job.title,
+        status=job.status,
+        done=job.done,
+        total=job.total,
+        percent=job.percent,
+        message=job.message,
+        error=job.error,
+        result=result,
     )

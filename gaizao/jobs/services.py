@@ -74,7 +74,10 @@ def jobs_fail_stale() -> int:
     stale = list(Job.objects.filter(status=JobStatus.RUNNING, heartbeat_at__lt=cutoff).only("pk", "params"))
     for job in stale:
         updated = Job.objects.filter(pk=job.pk, status=JobStatus.RUNNING, heartbeat_at__lt=cutoff).update(
-            status=JobStatus.FAILED, error=STALE_MESSAGE, message=STALE_MESSAGE[:500], finished_at=timezone.now()
+            status=JobStatus.FAILED,
+            error=STALE_MESSAGE,
+            message=STALE_MESSAGE[:500],
+            finished_at=timezone.now(),
         )
         if updated:
             log.warning("job %s lost its worker; marked failed", job.pk)
@@ -94,7 +97,9 @@ class _Heartbeat:
         try:
             while not self.stop.wait(settings.JOB_HEARTBEAT_S):
                 try:
-                    Job.objects.filter(pk=self.job_id, status=JobStatus.RUNNING).update(heartbeat_at=timezone.now())
+                    Job.objects.filter(pk=self.job_id, status=JobStatus.RUNNING).update(
+                        heartbeat_at=timezone.now()
+                    )
                 except OperationalError:  # locked this time: the next beat comes soon enough
                     continue
         finally:
@@ -148,7 +153,9 @@ def job_run(job_id: str) -> Job:
     try:
         with _Heartbeat(job.pk):
             result = handler(job, **params)
-    except Exception as exc:  # the job records any failure; nothing half-written survives the handler's atomic
+    except (
+        Exception
+    ) as exc:  # the job records any failure; nothing half-written survives the handler's atomic
         log.warning("job %s (%s) failed: %s", job.pk, job.kind, exc)
         message = getattr(exc, "message", None) or str(exc) or exc.__class__.__name__
         _write(

@@ -170,15 +170,22 @@ class ScoresIn(Schema):
 
 
 def _cast_out(result: services.CastResult) -> CastOut:
-    return CastOut(ballot_id=result.vote.ballot_id, seq=result.vote.seq, receipt=result.receipt,
-                   replaced=result.replaced, hash=result.vote.hash)
+    return CastOut(
+        ballot_id=result.vote.ballot_id,
+        seq=result.vote.seq,
+        receipt=result.receipt,
+        replaced=result.replaced,
+        hash=result.vote.hash,
+    )
 
 
 # --- ballots --------------------------------------------------------------------------------------------------------
 
 
 @router.get("/ballots", response=list[BallotOut], summary="Ballots in scope (owners: their own)")
-def ballot_list(request: HttpRequest, status: str | None = None, community_id: int | None = None) -> list[BallotOut]:
+def ballot_list(
+    request: HttpRequest, status: str | None = None, community_id: int | None = None
+) -> list[BallotOut]:
     qs = selectors.ballots_for(request.user)
     if status:
         qs = qs.filter(status=status)
@@ -199,14 +206,18 @@ def ballot_detail(request: HttpRequest, ballot_id: int) -> BallotOut:
     return _ballot_out(selectors.get_ballot(request.user, ballot_id))
 
 
-@router.post("/ballots/{ballot_id}/transition", response=BallotOut, summary="Open, close or publish (公示) a ballot")
+@router.post(
+    "/ballots/{ballot_id}/transition", response=BallotOut, summary="Open, close or publish (公示) a ballot"
+)
 def ballot_transition(request: HttpRequest, ballot_id: int, payload: TransitionIn) -> BallotOut:
     selectors.get_ballot(request.user, ballot_id)
     services.ballot_transition(actor=request.user, ballot_id=ballot_id, action=payload.action)
     return _ballot_out(selectors.get_ballot(request.user, ballot_id))
 
 
-@router.get("/ballots/{ballot_id}/tally", summary="Live tally: participation, and approval when choices are visible")
+@router.get(
+    "/ballots/{ballot_id}/tally", summary="Live tally: participation, and approval when choices are visible"
+)
 def ballot_tally(request: HttpRequest, ballot_id: int) -> dict[str, Any]:
     ballot = selectors.get_ballot(request.user, ballot_id)
     return selectors.tally_dict(request.user, ballot)
@@ -228,16 +239,30 @@ def ballot_roll(request: HttpRequest, ballot_id: int) -> list[dict[str, Any]]:
 
 
 @router.post("/ballots/{ballot_id}/roll/{entry_id}/correct", summary="Correct a roll entry, with a reason")
-def ballot_roll_correct(request: HttpRequest, ballot_id: int, entry_id: int, payload: CorrectionIn) -> dict[str, Any]:
+def ballot_roll_correct(
+    request: HttpRequest, ballot_id: int, entry_id: int, payload: CorrectionIn
+) -> dict[str, Any]:
     ballot = selectors.get_ballot(request.user, ballot_id)
     if not ballot.roll.filter(pk=entry_id).exists():
         raise Http404
-    entry = services.roll_entry_correct(actor=request.user, entry_id=entry_id, reason=payload.reason,
-                                        area_m2=payload.area_m2, owner_id=payload.owner_id)
-    return {"id": entry.pk, "area_m2": str(entry.area_m2), "owner_id": entry.owner_id, "corrected": entry.corrected}
+    entry = services.roll_entry_correct(
+        actor=request.user,
+        entry_id=entry_id,
+        reason=payload.reason,
+        area_m2=payload.area_m2,
+        owner_id=payload.owner_id,
+    )
+    return {
+        "id": entry.pk,
+        "area_m2": str(entry.area_m2),
+        "owner_id": entry.owner_id,
+        "corrected": entry.corrected,
+    }
 
 
-@router.get("/ballots/{ballot_id}/votes", summary="Every paper in order with its hash (choices hidden while secret)")
+@router.get(
+    "/ballots/{ballot_id}/votes", summary="Every paper in order with its hash (choices hidden while secret)"
+)
 def ballot_votes(request: HttpRequest, ballot_id: int) -> list[dict[str, Any]]:
     _staff(request)
     return selectors.votes_history(request.user, selectors.get_ballot(request.user, ballot_id))
@@ -246,11 +271,16 @@ def ballot_votes(request: HttpRequest, ballot_id: int) -> list[dict[str, Any]]:
 @router.post("/ballots/{ballot_id}/vote", response={201: CastOut}, summary="An owner votes online")
 def ballot_vote(request: HttpRequest, ballot_id: int, payload: VoteIn) -> Status:
     # the service answers 404 unless the caller's units are on this ballot's roll (one query fewer per vote)
-    return Status(201, _cast_out(services.vote_cast(actor=request.user, ballot_id=ballot_id, choice=payload.choice)))
+    return Status(
+        201, _cast_out(services.vote_cast(actor=request.user, ballot_id=ballot_id, choice=payload.choice))
+    )
 
 
-@router.post("/ballots/{ballot_id}/entries", response={201: CastOut},
-             summary="The organiser enters a paper, door-to-door or proxy ballot (multipart form)")
+@router.post(
+    "/ballots/{ballot_id}/entries",
+    response={201: CastOut},
+    summary="The organiser enters a paper, door-to-door or proxy ballot (multipart form)",
+)
 def ballot_entry(
     request: HttpRequest,
     ballot_id: int,
@@ -266,8 +296,15 @@ def ballot_entry(
     _staff(request)
     selectors.get_ballot(request.user, ballot_id)
     result = services.vote_cast(
-        actor=request.user, ballot_id=ballot_id, owner_id=owner_id, choice=choice, channel=channel,
-        serial_number=serial_number, witness_name=witness_name, proxy_name=proxy_name, scan=scan,
+        actor=request.user,
+        ballot_id=ballot_id,
+        owner_id=owner_id,
+        choice=choice,
+        channel=channel,
+        serial_number=serial_number,
+        witness_name=witness_name,
+        proxy_name=proxy_name,
+        scan=scan,
         proxy_authorisation=proxy_authorisation,
     )
     return Status(201, _cast_out(result))
@@ -287,7 +324,9 @@ def public_ballot_list(request: HttpRequest) -> list[BallotOut]:
     return [_ballot_out(b) for b in selectors.public_ballots()[:500]]
 
 
-@router.get("/public/ballots/{ballot_id}", auth=None, summary="A published result with reasons, figures and chain")
+@router.get(
+    "/public/ballots/{ballot_id}", auth=None, summary="A published result with reasons, figures and chain"
+)
 def public_ballot_detail(request: HttpRequest, ballot_id: int) -> dict[str, Any]:
     ballot = selectors.public_ballot(ballot_id)
     check = services.chain_verify(ballot)
@@ -339,8 +378,16 @@ def otp_verify(request: HttpRequest, payload: CodeIn) -> dict[str, Any]:
 
 
 def _survey_out(s: NeedsSurvey) -> dict[str, Any]:
-    return {"id": s.pk, "community_id": s.community_id, "community": s.community.name, "title": s.title,
-            "item_ids": s.item_ids, "max_choices": s.max_choices, "status": s.status, "is_sample": s.is_sample}
+    return {
+        "id": s.pk,
+        "community_id": s.community_id,
+        "community": s.community.name,
+        "title": s.title,
+        "item_ids": s.item_ids,
+        "max_choices": s.max_choices,
+        "status": s.status,
+        "is_sample": s.is_sample,
+    }
 
 
 @router.get("/needs-surveys", summary="Needs surveys (问需) in scope")
@@ -348,7 +395,9 @@ def needs_survey_list(request: HttpRequest) -> list[dict[str, Any]]:
     return [_survey_out(s) for s in selectors.needs_surveys_for(request.user)[:500]]
 
 
-@router.post("/needs-surveys", response={201: dict}, summary="Create a needs survey from the renovation catalogue")
+@router.post(
+    "/needs-surveys", response={201: dict}, summary="Create a needs survey from the renovation catalogue"
+)
 def needs_survey_create(request: HttpRequest, payload: NeedsSurveyIn) -> Status:
     _community_id(request, payload.community_id)
     survey = services.needs_survey_create(actor=request.user, **payload.dict())
@@ -358,14 +407,21 @@ def needs_survey_create(request: HttpRequest, payload: NeedsSurveyIn) -> Status:
 @router.get("/needs-surveys/{survey_id}", summary="A needs survey and its item priorities")
 def needs_survey_detail(request: HttpRequest, survey_id: int) -> dict[str, Any]:
     survey = selectors.get_needs_survey(request.user, survey_id)
-    return {**_survey_out(survey), "responses": survey.responses.count(), "priorities": selectors.priorities_view(survey)}
+    return {
+        **_survey_out(survey),
+        "responses": survey.responses.count(),
+        "priorities": selectors.priorities_view(survey),
+    }
 
 
-@router.post("/needs-surveys/{survey_id}/responses", response={201: dict}, summary="An owner's ranked choices")
+@router.post(
+    "/needs-surveys/{survey_id}/responses", response={201: dict}, summary="An owner's ranked choices"
+)
 def needs_survey_respond(request: HttpRequest, survey_id: int, payload: RankingIn) -> Status:
     selectors.get_needs_survey(request.user, survey_id)
-    response = services.needs_response_submit(actor=request.user, survey_id=survey_id, ranking=payload.ranking,
-                                              comment=payload.comment)
+    response = services.needs_response_submit(
+        actor=request.user, survey_id=survey_id, ranking=payload.ranking, comment=payload.comment
+    )
     return Status(201, {"survey_id": survey_id, "ranking": response.ranking})
 
 
@@ -386,10 +442,21 @@ def needs_priorities(request: HttpRequest, community_id: int) -> list[dict[str, 
 
 def _report_out(r: SupervisionReport) -> dict[str, Any]:
     return {
-        "id": r.pk, "community_id": r.community_id, "community": r.community.name, "project_ref": r.project_ref,
-        "category": r.category, "description": r.description, "location_text": r.location_text, "lon": r.lon,
-        "lat": r.lat, "status": r.status, "response": r.response, "has_photo": bool(r.photo),
-        "created_at": r.created_at, "responded_at": r.responded_at, "closed_at": r.closed_at,
+        "id": r.pk,
+        "community_id": r.community_id,
+        "community": r.community.name,
+        "project_ref": r.project_ref,
+        "category": r.category,
+        "description": r.description,
+        "location_text": r.location_text,
+        "lon": r.lon,
+        "lat": r.lat,
+        "status": r.status,
+        "response": r.response,
+        "has_photo": bool(r.photo),
+        "created_at": r.created_at,
+        "responded_at": r.responded_at,
+        "closed_at": r.closed_at,
     }
 
 
@@ -406,7 +473,9 @@ def report_list(request: HttpRequest, status: str | None = None) -> list[dict[st
     return [_report_out(r) for r in qs[:500]]
 
 
-@router.post("/reports", response={201: dict}, summary="Report a problem during works (multipart form, photo)")
+@router.post(
+    "/reports", response={201: dict}, summary="Report a problem during works (multipart form, photo)"
+)
 def report_create(
     request: HttpRequest,
     community_id: Form[int],
@@ -419,9 +488,17 @@ def report_create(
     photo: UploadedFile | None = NO_FILE,
 ) -> Status:
     _community_id(request, community_id)
-    report = services.report_create(actor=request.user, community_id=community_id, category=category,
-                                    description=description, photo=photo, location_text=location_text, lon=lon,
-                                    lat=lat, project_ref=project_ref)
+    report = services.report_create(
+        actor=request.user,
+        community_id=community_id,
+        category=category,
+        description=description,
+        photo=photo,
+        location_text=location_text,
+        lon=lon,
+        lat=lat,
+        project_ref=project_ref,
+    )
     return Status(201, _report_out(report))
 
 
@@ -433,7 +510,9 @@ def report_detail(request: HttpRequest, report_id: int) -> dict[str, Any]:
 @router.post("/reports/{report_id}/respond", summary="The street or contractor responds")
 def report_respond(request: HttpRequest, report_id: int, payload: ResponseIn) -> dict[str, Any]:
     selectors.get_report(request.user, report_id)
-    return _report_out(services.report_respond(actor=request.user, report_id=report_id, response=payload.response))
+    return _report_out(
+        services.report_respond(actor=request.user, report_id=report_id, response=payload.response)
+    )
 
 
 @router.post("/reports/{report_id}/close", summary="Close an answered report")
@@ -446,8 +525,15 @@ def report_close(request: HttpRequest, report_id: int, payload: NoteIn) -> dict[
 
 
 def _evaluation_out(s: EvaluationSurvey) -> dict[str, Any]:
-    return {"id": s.pk, "community_id": s.community_id, "community": s.community.name, "title": s.title,
-            "project_ref": s.project_ref, "status": s.status, "results": s.results}
+    return {
+        "id": s.pk,
+        "community_id": s.community_id,
+        "community": s.community.name,
+        "title": s.title,
+        "project_ref": s.project_ref,
+        "status": s.status,
+        "results": s.results,
+    }
 
 
 @router.get("/evaluations", summary="Satisfaction evaluations (六有) in scope")
@@ -470,15 +556,20 @@ def evaluation_detail(request: HttpRequest, survey_id: int) -> dict[str, Any]:
     return out
 
 
-@router.post("/evaluations/{survey_id}/responses", response={201: dict}, summary="An owner's scores 1..5 per 六有 goal")
+@router.post(
+    "/evaluations/{survey_id}/responses", response={201: dict}, summary="An owner's scores 1..5 per 六有 goal"
+)
 def evaluation_respond(request: HttpRequest, survey_id: int, payload: ScoresIn) -> Status:
     selectors.get_evaluation(request.user, survey_id)
-    response = services.evaluation_respond(actor=request.user, survey_id=survey_id, scores=payload.scores,
-                                           comment=payload.comment)
+    response = services.evaluation_respond(
+        actor=request.user, survey_id=survey_id, scores=payload.scores, comment=payload.comment
+    )
     return Status(201, {"survey_id": survey_id, "scores": response.scores})
 
 
-@router.post("/evaluations/{survey_id}/close", summary="Close and store the results for performance evaluation")
+@router.post(
+    "/evaluations/{survey_id}/close", summary="Close and store the results for performance evaluation"
+)
 def evaluation_close(request: HttpRequest, survey_id: int) -> dict[str, Any]:
     selectors.get_evaluation(request.user, survey_id)
     return _evaluation_out(services.evaluation_close(actor=request.user, survey_id=survey_id))

@@ -13,4 +13,6 @@ class ParticipationConfig(AppConfig):
         register_history("participation.ballot", lambda user, pk: selectors.get_ballot(user, pk))
         register_history("participation.needssurvey", lambda user, pk: selectors.get_needs_survey(user, pk))
         register_history("participation.supervisionreport", lambda user, pk: selectors.get_report(user, pk))
-        register_history("participation.evaluationsurvey", lambda user, pk: selectors.get_evaluation(user, pk))
+        register_history(
+            "participation.evaluationsurvey", lambda user, pk: selectors.get_evaluation(user, pk)
+        )

@@ -60,8 +60,15 @@ def demo_community() -> Community | None:
 
 def _sample_community(division: Division) -> Community:
     # A complete roll (RULES §6a): 2 buildings × 2 stairwells × 6 floors × 2 units, each with its owner and area.
-    community = Community.objects.create(code=SAMPLE_CODE, name="清波门示例小区", division=division, built_year=1992,
-                                         households=48, building_count=2, is_sample=True)
+    community = Community.objects.create(
+        code=SAMPLE_CODE,
+        name="清波门示例小区",
+        division=division,
+        built_year=1992,
+        households=48,
+        building_count=2,
+        is_sample=True,
+    )
     resident = User.objects.filter(username="resident").first()
     for b in (1, 2):
         building = Building.objects.create(community=community, code=str(b), floors=6, stairwells=2)
@@ -70,14 +77,23 @@ def _sample_community(division: Division) -> Community:
                 for u in (1, 2):
                     rng = random.Random(f"{b}-{s}-{f}-{u}")
                     owner = Owner.objects.create(
-                        division=division, name=rng.choice("王李张刘陈杨赵黄周吴") + rng.choice(["建国", "秀英", "伟", "芳", "军"]),
-                        phone="13" + "".join(str(rng.randrange(10)) for _ in range(9)), is_sample=True)
+                        division=division,
+                        name=rng.choice("王李张刘陈杨赵黄周吴")
+                        + rng.choice(["建国", "秀英", "伟", "芳", "军"]),
+                        phone="13" + "".join(str(rng.randrange(10)) for _ in range(9)),
+                        is_sample=True,
+                    )
                     if resident is not None and b == 1 and s == 1 and f == 1 and u == 1:
                         Owner.objects.filter(user=resident).update(user=None)
                         owner.user = resident
                         owner.save(update_fields=["user"])
-                    Unit.objects.create(building=building, stairwell=str(s), number=f"{f}0{u}", owner=owner,
-                                        area_registered_m2=Decimal(str(round(rng.uniform(45, 90), 2))))
+                    Unit.objects.create(
+                        building=building,
+                        stairwell=str(s),
+                        number=f"{f}0{u}",
+                        owner=owner,
+                        area_registered_m2=Decimal(str(round(rng.uniform(45, 90), 2))),
+                    )
     return community
 
 
@@ -97,10 +113,19 @@ def _load(community: Community, organiser: User) -> dict[str, int]:
     counts = {"ballots": 0, "needs_surveys": 0, "reports": 0, "evaluations": 0}
     building = Building.objects.filter(community=community, units__isnull=False).order_by("code").first()
     if building is not None and not Ballot.objects.filter(community=community, is_sample=True).exists():
-        stairwell = Unit.objects.filter(building=building).order_by("stairwell").values_list("stairwell", flat=True)[0]
+        stairwell = (
+            Unit.objects.filter(building=building)
+            .order_by("stairwell")
+            .values_list("stairwell", flat=True)[0]
+        )
         ballot = services.ballot_create(
-            actor=organiser, community_id=community.pk, purpose="elevator", scope_kind="stairwell",
-            building_id=building.pk, stairwell=stairwell, question=f"{building.code}幢{stairwell}单元是否同意加装电梯？（示例）",
+            actor=organiser,
+            community_id=community.pk,
+            purpose="elevator",
+            scope_kind="stairwell",
+            building_id=building.pk,
+            stairwell=stairwell,
+            question=f"{building.code}幢{stairwell}单元是否同意加装电梯？（示例）",
             is_sample=True,
         )
         services.ballot_open(actor=organiser, ballot_id=ballot.pk)
@@ -108,47 +133,95 @@ def _load(community: Community, organiser: User) -> dict[str, int]:
         for i, owner_id in enumerate(owner_ids):
             if i % 7 == 6:
                 continue  # not reached
-            services.vote_cast(actor=organiser, ballot_id=ballot.pk, owner_id=owner_id,
-                               choice="no" if i % 5 == 4 else "yes", channel="door_to_door", witness_name="示例见证人",
-                               scan=sample_scan(owner_id))
+            services.vote_cast(
+                actor=organiser,
+                ballot_id=ballot.pk,
+                owner_id=owner_id,
+                choice="no" if i % 5 == 4 else "yes",
+                channel="door_to_door",
+                witness_name="示例见证人",
+                scan=sample_scan(owner_id),
+            )
         services.ballot_close(actor=organiser, ballot_id=ballot.pk)
         services.ballot_publish(actor=organiser, ballot_id=ballot.pk)
         counts["ballots"] += 1
-    owners = list(Owner.objects.filter(units__building__community=community, is_developer=False).distinct()[:30])
+    owners = list(
+        Owner.objects.filter(units__building__community=community, is_developer=False).distinct()[:30]
+    )
     if not NeedsSurvey.objects.filter(community=community, is_sample=True).exists():
         items = [i.id for i in catalogue_items()][:20]
-        survey = services.needs_survey_create(actor=organiser, community_id=community.pk, item_ids=items,
-                                              title=f"{community.name} 改造需求调查（示例）", max_choices=5, is_sample=True)
+        survey = services.needs_survey_create(
+            actor=organiser,
+            community_id=community.pk,
+            item_ids=items,
+            title=f"{community.name} 改造需求调查（示例）",
+            max_choices=5,
+            is_sample=True,
+        )
         for n, owner in enumerate(owners):
             rng = random.Random(f"needs-{n}")
             NeedsResponse.objects.create(survey=survey, owner=owner, ranking=rng.sample(items[:12], 5))
-        past = services.needs_survey_create(actor=organiser, community_id=community.pk, item_ids=items[:8],
-                                            title=f"{community.name} 往期需求调查（示例）", max_choices=3, is_sample=True)
+        past = services.needs_survey_create(
+            actor=organiser,
+            community_id=community.pk,
+            item_ids=items[:8],
+            title=f"{community.name} 往期需求调查（示例）",
+            max_choices=3,
+            is_sample=True,
+        )
         services.needs_survey_close(actor=organiser, survey_id=past.pk)
         counts["needs_surveys"] += 2
     if not SupervisionReport.objects.filter(community=community, is_sample=True).exists():
-        report = services.report_create(actor=organiser, community_id=community.pk, category="safety",
-                                        description="脚手架下方未设置安全通道（示例）", location_text="1幢东侧",
-                                        project_ref="DEMO-PRJ-1", is_sample=True)
-        services.report_respond(actor=organiser, report_id=report.pk, response="已通知施工单位两日内整改（示例）")
-        done = services.report_create(actor=organiser, community_id=community.pk, category="nuisance",
-                                      description="夜间施工噪声扰民（示例）", location_text="2幢北侧",
-                                      project_ref="DEMO-PRJ-1", is_sample=True)
+        report = services.report_create(
+            actor=organiser,
+            community_id=community.pk,
+            category="safety",
+            description="脚手架下方未设置安全通道（示例）",
+            location_text="1幢东侧",
+            project_ref="DEMO-PRJ-1",
+            is_sample=True,
+        )
+        services.report_respond(
+            actor=organiser, report_id=report.pk, response="已通知施工单位两日内整改（示例）"
+        )
+        done = services.report_create(
+            actor=organiser,
+            community_id=community.pk,
+            category="nuisance",
+            description="夜间施工噪声扰民（示例）",
+            location_text="2幢北侧",
+            project_ref="DEMO-PRJ-1",
+            is_sample=True,
+        )
         services.report_respond(actor=organiser, report_id=done.pk, response="已调整施工时间（示例）")
         services.report_close(actor=organiser, report_id=done.pk, note="居民确认（示例）")
         counts["reports"] += 2
     if not EvaluationSurvey.objects.filter(community=community, is_sample=True).exists():
-        survey = services.evaluation_create(actor=organiser, community_id=community.pk, project_ref="DEMO-PRJ-1",
-                                            title=f"{community.name} 改造满意度评价（示例）", is_sample=True)
+        survey = services.evaluation_create(
+            actor=organiser,
+            community_id=community.pk,
+            project_ref="DEMO-PRJ-1",
+            title=f"{community.name} 改造满意度评价（示例）",
+            is_sample=True,
+        )
         goals = [g.id for g in liuyou_goals()]
         for n, owner in enumerate(owners[:20]):
             rng = random.Random(f"eval-{n}")
-            EvaluationResponse.objects.create(survey=survey, owner=owner, scores={g: rng.randint(3, 5) for g in goals})
-        past = services.evaluation_create(actor=organiser, community_id=community.pk, project_ref="DEMO-PRJ-0",
-                                          title=f"{community.name} 往期满意度评价（示例）", is_sample=True)
+            EvaluationResponse.objects.create(
+                survey=survey, owner=owner, scores={g: rng.randint(3, 5) for g in goals}
+            )
+        past = services.evaluation_create(
+            actor=organiser,
+            community_id=community.pk,
+            project_ref="DEMO-PRJ-0",
+            title=f"{community.name} 往期满意度评价（示例）",
+            is_sample=True,
+        )
         for n, owner in enumerate(owners[:10]):
             rng = random.Random(f"eval-past-{n}")
-            EvaluationResponse.objects.create(survey=past, owner=owner, scores={g: rng.randint(2, 5) for g in goals})
+            EvaluationResponse.objects.create(
+                survey=past, owner=owner, scores={g: rng.randint(2, 5) for g in goals}
+            )
         services.evaluation_close(actor=organiser, survey_id=past.pk)
         counts["evaluations"] += 2
     return counts

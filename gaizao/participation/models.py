@@ -75,9 +75,15 @@ class Ballot(models.Model):
         help_text=_("表决中组织者可见各票选择 / organisers see choices while the vote is open"),
     )
     status = models.CharField(
-        _("状态 / status"), max_length=16, choices=BallotStatus.choices, default=BallotStatus.DRAFT, db_index=True
+        _("状态 / status"),
+        max_length=16,
+        choices=BallotStatus.choices,
+        default=BallotStatus.DRAFT,
+        db_index=True,
     )
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     opened_at = models.DateTimeField(null=True, blank=True)
     closed_at = models.DateTimeField(null=True, blank=True)
@@ -100,7 +106,9 @@ class Ballot(models.Model):
                 condition=Q(status="open"),
                 name="participation_one_open_ballot_per_matter_scope",
             ),
-            models.CheckConstraint(condition=Q(matter__gte=1, matter__lte=9), name="participation_matter_1_9"),
+            models.CheckConstraint(
+                condition=Q(matter__gte=1, matter__lte=9), name="participation_matter_1_9"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -126,7 +134,9 @@ class RollEntry(models.Model):
     ballot = models.ForeignKey(Ballot, on_delete=models.CASCADE, related_name="roll")
     unit = models.ForeignKey("registry.Unit", on_delete=models.PROTECT, related_name="+")
     unit_label = models.CharField(max_length=80)
-    owner = models.ForeignKey("registry.Owner", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    owner = models.ForeignKey(
+        "registry.Owner", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     #: the id the tally counts under: the owner's id, "developer" for all developer-held units, "unit<id>" if unknown
     owner_key = models.CharField(max_length=40, db_index=True)
     area_m2 = models.DecimalField(max_digits=10, decimal_places=2)
@@ -136,7 +146,9 @@ class RollEntry(models.Model):
 
     class Meta:
         ordering = ["ballot", "unit_label"]
-        constraints = [models.UniqueConstraint(fields=["ballot", "unit"], name="participation_roll_unit_once")]
+        constraints = [
+            models.UniqueConstraint(fields=["ballot", "unit"], name="participation_roll_unit_once")
+        ]
         verbose_name = _("表决名册 / roll entry")
 
     def __str__(self) -> str:
@@ -149,7 +161,9 @@ class RollCorrection(models.Model):
     old_value = models.CharField(max_length=80, blank=True)
     new_value = models.CharField(max_length=80, blank=True)
     reason = models.TextField()
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
     at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -175,7 +189,9 @@ class Vote(models.Model):
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
     )
     serial_number = models.CharField(_("纸质票编号 / paper serial number"), max_length=40, blank=True)
-    scan = models.FileField(_("纸质票扫描件 / scanned paper ballot"), upload_to="participation/scans/%Y/%m/", blank=True)
+    scan = models.FileField(
+        _("纸质票扫描件 / scanned paper ballot"), upload_to="participation/scans/%Y/%m/", blank=True
+    )
     witness_name = models.CharField(_("见证人 / witness"), max_length=100, blank=True)
     proxy_name = models.CharField(_("代理人 / proxy"), max_length=100, blank=True)
     proxy_authorisation = models.FileField(
@@ -235,7 +251,9 @@ class CommunitySurvey(models.Model):
     community = models.ForeignKey("registry.Community", on_delete=models.PROTECT, related_name="+")
     title = models.CharField(_("标题 / title"), max_length=200)
     status = models.CharField(max_length=10, choices=SurveyStatus.choices, default=SurveyStatus.OPEN)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     closed_at = models.DateTimeField(null=True, blank=True)
     is_sample = models.BooleanField(default=False)
@@ -310,9 +328,15 @@ class SupervisionReport(models.Model):
     location_text = models.CharField(_("位置 / location"), max_length=200, blank=True)
     lon = models.FloatField(null=True, blank=True)
     lat = models.FloatField(null=True, blank=True)
-    reporter = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    reporter = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
     status = models.CharField(
-        _("状态 / status"), max_length=16, choices=ReportStatus.choices, default=ReportStatus.OPEN, db_index=True
+        _("状态 / status"),
+        max_length=16,
+        choices=ReportStatus.choices,
+        default=ReportStatus.OPEN,
+        db_index=True,
     )
     response = models.TextField(_("答复 / response"), blank=True)
     responded_by = models.ForeignKey(
@@ -351,4 +375,6 @@ class EvaluationResponse(SurveyResponse):
     scores = models.JSONField(default=dict)
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["survey", "owner"], name="participation_evaluation_once")]
+        constraints = [
+            models.UniqueConstraint(fields=["survey", "owner"], name="participation_evaluation_once")
+        ]

@@ -31,7 +31,11 @@ class ConsoleSender:
     def send(self, *, phone: str, code: str) -> None:
         from gaizao.accounts.access import mask_phone
 
-        print(f"[gaizao otp] 验证码 / one-time code for {mask_phone(phone)}: {code}", file=sys.stderr, flush=True)
+        print(
+            f"[gaizao otp] 验证码 / one-time code for {mask_phone(phone)}: {code}",
+            file=sys.stderr,
+            flush=True,
+        )
 
 
 class WebhookSender:

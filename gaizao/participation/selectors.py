@@ -91,8 +91,9 @@ def _pct(value: Fraction | None) -> float:
     return round(float(value) * 100, 2) if value is not None else 0.0
 
 
-def _bar(label_zh: str, label_en: str, value: Fraction | None, threshold: Fraction, comparison: str,
-         detail: str) -> dict[str, Any]:
+def _bar(
+    label_zh: str, label_en: str, value: Fraction | None, threshold: Fraction, comparison: str, detail: str
+) -> dict[str, Any]:
     met = value is not None and (value >= threshold if comparison == "at_least" else value > threshold)
     return {
         "label_zh": label_zh,
@@ -113,22 +114,53 @@ def tally_view(user: Any, ballot: Ballot, tally: VoteTally | None = None) -> dic
     visible = choices_visible(user, ballot)
     q, a = tally.quorum, tally.approval
     bars = [
-        _bar("参与表决面积", "Participating area", tally.participating_area_ratio, q.area, q.comparison,
-             f"{tally.participating_area} / {tally.total_area} m²"),
-        _bar("参与表决人数", "Participating owners", tally.participating_owners_ratio, q.owners, q.comparison,
-             f"{tally.participating_owners} / {tally.total_owners}"),
+        _bar(
+            "参与表决面积",
+            "Participating area",
+            tally.participating_area_ratio,
+            q.area,
+            q.comparison,
+            f"{tally.participating_area} / {tally.total_area} m²",
+        ),
+        _bar(
+            "参与表决人数",
+            "Participating owners",
+            tally.participating_owners_ratio,
+            q.owners,
+            q.comparison,
+            f"{tally.participating_owners} / {tally.total_owners}",
+        ),
     ]
     if visible:
         bars += [
-            _bar("同意面积（占参与）", "Yes area (of participating)", tally.yes_area_ratio, a.area, a.comparison,
-                 f"{tally.yes_area} / {tally.participating_area} m²"),
-            _bar("同意人数（占参与）", "Yes owners (of participating)", tally.yes_owners_ratio, a.owners, a.comparison,
-                 f"{tally.yes_owners} / {tally.participating_owners}"),
+            _bar(
+                "同意面积（占参与）",
+                "Yes area (of participating)",
+                tally.yes_area_ratio,
+                a.area,
+                a.comparison,
+                f"{tally.yes_area} / {tally.participating_area} m²",
+            ),
+            _bar(
+                "同意人数（占参与）",
+                "Yes owners (of participating)",
+                tally.yes_owners_ratio,
+                a.owners,
+                a.comparison,
+                f"{tally.yes_owners} / {tally.participating_owners}",
+            ),
         ]
-    reasons = [r.to_dict() for r in tally.reasons] if visible else [
-        r.to_dict() for r in tally.reasons if not r.code.startswith(("vote.approval", "vote.approved", "vote.rejected",
-                                                                     "vote.participation", "vote.quorum_not"))
-    ]
+    reasons = (
+        [r.to_dict() for r in tally.reasons]
+        if visible
+        else [
+            r.to_dict()
+            for r in tally.reasons
+            if not r.code.startswith(
+                ("vote.approval", "vote.approved", "vote.rejected", "vote.participation", "vote.quorum_not")
+            )
+        ]
+    )
     return {
         "bars": bars,
         "visible": visible,
@@ -304,7 +336,8 @@ def ballot_outcomes(*, ballot_ids: list[int]) -> dict[int, BallotOutcome | None]
         b.pk: b for b in Ballot.objects.select_related("community", "building").filter(pk__in=ballot_ids)
     }
     return {
-        pk: _outcome(found[pk]) if pk in found and found[pk].status in CLOSED_STATES else None for pk in ballot_ids
+        pk: _outcome(found[pk]) if pk in found and found[pk].status in CLOSED_STATES else None
+        for pk in ballot_ids
     }
 
 
@@ -382,8 +415,16 @@ def priorities_view(survey: NeedsSurvey) -> list[dict[str, Any]]:
     rows = []
     for item_id, score in survey_priorities(survey):
         item = catalogue_item(item_id)
-        rows.append({"id": item_id, "name_zh": item.name_zh, "name_en": item.name_en, "score": score,
-                     "percent": round(score * 100, 1), "category": item.category})
+        rows.append(
+            {
+                "id": item_id,
+                "name_zh": item.name_zh,
+                "name_en": item.name_en,
+                "score": score,
+                "percent": round(score * 100, 1),
+                "category": item.category,
+            }
+        )
     return rows
 
 
@@ -391,8 +432,10 @@ def priorities_view(survey: NeedsSurvey) -> list[dict[str, Any]]:
 
 
 def public_ballots() -> QuerySet[Ballot]:
-    return Ballot.objects.filter(status=BallotStatus.PUBLISHED).select_related("community", "building").order_by(
-        "-published_at", "-id"
+    return (
+        Ballot.objects.filter(status=BallotStatus.PUBLISHED)
+        .select_related("community", "building")
+        .order_by("-published_at", "-id")
     )
 
 
@@ -434,14 +477,22 @@ def receipt_check(code: str) -> ReceiptStatus:
     """Whether the paper behind a receipt is counted. Never reveals the choice or the owner."""
     if not code or len(code) > 40:
         return ReceiptStatus(found=False, status_zh="未找到该回执。", status_en="No paper has this receipt.")
-    vote = Vote.objects.select_related("ballot__community").filter(receipt_digest=receipt_digest(code)).first()
+    vote = (
+        Vote.objects.select_related("ballot__community").filter(receipt_digest=receipt_digest(code)).first()
+    )
     if vote is None:
         return ReceiptStatus(found=False, status_zh="未找到该回执。", status_en="No paper has this receipt.")
     ballot = vote.ballot
     if not vote.is_current:
-        zh, en = "该选票已被同一业主后来的选票替代，不计入。", "This paper was replaced by the owner's later paper; it is not counted."
+        zh, en = (
+            "该选票已被同一业主后来的选票替代，不计入。",
+            "This paper was replaced by the owner's later paper; it is not counted.",
+        )
     elif ballot.status == BallotStatus.OPEN:
-        zh, en = "该选票已记录，为该业主的有效票；表决截止后计入结果。", "Recorded as the owner's current paper; counted when the vote closes."
+        zh, en = (
+            "该选票已记录，为该业主的有效票；表决截止后计入结果。",
+            "Recorded as the owner's current paper; counted when the vote closes.",
+        )
     else:
         zh, en = "该选票已计入表决结果。", "This paper is counted in the result."
     return ReceiptStatus(
@@ -496,11 +547,23 @@ def get_report(user: Any, pk: int | str) -> SupervisionReport:
 def report_counts(user: Any) -> list[dict[str, Any]]:
     """Reports per community and status (the supervision figures per community / project)."""
     counts: dict[tuple[int, str, str], dict[str, Any]] = {}
-    rows = reports_for(user).values("community_id", "community__name", "project_ref", "status").annotate(n=Count("id"))
+    rows = (
+        reports_for(user)
+        .values("community_id", "community__name", "project_ref", "status")
+        .annotate(n=Count("id"))
+    )
     for row in rows:
         key = (row["community_id"], row["community__name"], row["project_ref"])
-        entry = counts.setdefault(key, {"community_id": key[0], "community": key[1], "project_ref": key[2],
-                                        **{s: 0 for s in ReportStatus.values}, "total": 0})
+        entry = counts.setdefault(
+            key,
+            {
+                "community_id": key[0],
+                "community": key[1],
+                "project_ref": key[2],
+                **{s: 0 for s in ReportStatus.values},
+                "total": 0,
+            },
+        )
         entry[row["status"]] += row["n"]
         entry["total"] += row["n"]
     return sorted(counts.values(), key=lambda e: (-e["total"], e["community"]))
@@ -521,7 +584,9 @@ def evaluation_results(*, community_id: int) -> list[dict[str, Any]]:
     """Stored results of the community's closed evaluations (for the performance evaluation), latest first."""
     return [
         {"survey_id": s.pk, "project_ref": s.project_ref, "closed_at": s.closed_at, **(s.results or {})}
-        for s in EvaluationSurvey.objects.filter(community_id=community_id, status="closed").order_by("-closed_at")
+        for s in EvaluationSurvey.objects.filter(community_id=community_id, status="closed").order_by(
+            "-closed_at"
+        )
     ]
 
 

@@ -77,8 +77,11 @@ BALLOT_MACHINE = StateMachine(
     BallotStatus,
     TRANSITIONS,
     field="status",
-    actions={BallotStatus.OPEN: "ballot_open", BallotStatus.CLOSED: "ballot_close",
-             BallotStatus.PUBLISHED: "ballot_publish"},
+    actions={
+        BallotStatus.OPEN: "ballot_open",
+        BallotStatus.CLOSED: "ballot_close",
+        BallotStatus.PUBLISHED: "ballot_publish",
+    },
 )
 #: Default Art. 278 item per purpose: a renovation, its plan and an added elevator alter the building (item 7 —
 #: the rule set's ``renovation_consent_matter``, which ``ballot_create`` enforces as the floor for these purposes).
@@ -126,7 +129,9 @@ def _check_upload(upload: UploadedFile | None, field: str, label_zh: str, label_
     limit = settings.UPLOAD_LIMITS["photo" if field == "photo" else "ballot_scan"]
     if upload.size and upload.size > limit:
         mb = limit // (1024 * 1024)
-        raise ApplicationError(f"{label_zh}不得超过 {mb} MB。/ {label_en} must not exceed {mb} MB.", field=field)
+        raise ApplicationError(
+            f"{label_zh}不得超过 {mb} MB。/ {label_en} must not exceed {mb} MB.", field=field
+        )
 
 
 def stored_name(prefix: str, upload_name: str | None) -> str:
@@ -138,7 +143,9 @@ def stored_name(prefix: str, upload_name: str | None) -> str:
 
     pure = PurePath((upload_name or "upload").replace("\\", "/")).name
     suffix = PurePath(pure).suffix.lower()[:10]
-    stem = "".join(ch for ch in pure[: len(pure) - len(suffix)] if ch.isalnum() or ch in "-_")[:30] or "upload"
+    stem = (
+        "".join(ch for ch in pure[: len(pure) - len(suffix)] if ch.isalnum() or ch in "-_")[:30] or "upload"
+    )
     return f"{prefix}-{stem}{suffix}"
 
 
@@ -246,7 +253,9 @@ def ballot_create(
             "表决事项须为民法典第278条第一款第1至9项。/ matter must be an item 1..9 of Civil Code Art. 278.",
             field="matter",
         )
-    if purpose in BINDING_PURPOSES and not matter_not_lower(matter=matter, required=required.value, ruleset=rules):
+    if purpose in BINDING_PURPOSES and not matter_not_lower(
+        matter=matter, required=required.value, ruleset=rules
+    ):
         need = rules.vote.approval_for(required.value)
         raise ApplicationError(
             f"改造意愿、方案认可和加装电梯表决适用民法典第278条第一款第{required.value}项（双{need.area}），"
@@ -285,7 +294,8 @@ def ballot_create(
         raise ApplicationError("表决问题必填。/ The question is required.", field="question")
     if scope_kind not in ScopeKind.values:
         raise ApplicationError(
-            "表决范围须为小区、楼栋或单元。/ scope_kind must be community, building or stairwell.", field="scope_kind"
+            "表决范围须为小区、楼栋或单元。/ scope_kind must be community, building or stairwell.",
+            field="scope_kind",
         )
     building = None
     stairwell = (stairwell or "").strip()
@@ -297,11 +307,15 @@ def ballot_create(
                 field="building_id",
             )
         if scope_kind == ScopeKind.STAIRWELL and not stairwell:
-            raise ApplicationError("单元表决须填写单元号。/ A stairwell vote needs the stairwell.", field="stairwell")
+            raise ApplicationError(
+                "单元表决须填写单元号。/ A stairwell vote needs the stairwell.", field="stairwell"
+            )
     else:
         stairwell = ""
     if opens_at and closes_at and closes_at <= opens_at:
-        raise ApplicationError("截止时间须晚于开始时间。/ closes_at must be after opens_at.", field="closes_at")
+        raise ApplicationError(
+            "截止时间须晚于开始时间。/ closes_at must be after opens_at.", field="closes_at"
+        )
     ballot = Ballot.objects.create(
         community=community,
         matter=matter,
@@ -381,7 +395,9 @@ def roll_check(ballot: Ballot) -> RollCheck:
                 f"名册涉及 {buildings} 幢楼，登记楼栋数 {community.building_count} 幢 / the roll covers {buildings} "
                 f"buildings, the registry records {community.building_count}"
             )
-    elif ballot.scope_kind == ScopeKind.BUILDING and ballot.building is not None and ballot.building.stairwells:
+    elif (
+        ballot.scope_kind == ScopeKind.BUILDING and ballot.building is not None and ballot.building.stairwells
+    ):
         stairs = len({u.stairwell for u in units})
         if stairs != ballot.building.stairwells:
             problems.append(
@@ -395,7 +411,8 @@ def _roll_rows(ballot: Ballot) -> list[RollEntry]:
     check = roll_check(ballot)
     if not check.complete:
         raise ApplicationError(
-            "名册不完整，不能开始表决：" + "；".join(p.split(" / ")[0] for p in check.problems)
+            "名册不完整，不能开始表决："
+            + "；".join(p.split(" / ")[0] for p in check.problems)
             + "。请在登记库导入或更正楼栋、房屋与业主（导入类型 buildings、units），或更正小区户数和楼栋数后再开始"
             f"（{check.clause}）。/ roll: the owner roll is incomplete: "
             + "; ".join(p.split(" / ")[-1] for p in check.problems)
@@ -457,10 +474,14 @@ def _tally_rows(ballot: Ballot, rows: Iterable[RollEntry], ballots: dict[str, st
     # RULES §6a: a vote is counted under the rule set in force on its closing date (today while it is open).
     closing = timezone.localtime(ballot.closed_at).date() if ballot.closed_at else timezone.localdate()
     try:
-        return tally_owner_vote(matter=ballot.matter, units=units, ballots=ballots, ruleset=get_ruleset(closing))
+        return tally_owner_vote(
+            matter=ballot.matter, units=units, ballots=ballots, ruleset=get_ruleset(closing)
+        )
     except PolicyInputError as exc:
-        raise ApplicationError(f"名册或选票不符合计票规则：{exc} / The roll or the papers break the counting rules.",
-                               field="roll") from None
+        raise ApplicationError(
+            f"名册或选票不符合计票规则：{exc} / The roll or the papers break the counting rules.",
+            field="roll",
+        ) from None
 
 
 def ballot_tally(ballot: Ballot) -> VoteTally:
@@ -526,13 +547,18 @@ def ballot_publish(*, actor: User, ballot_id: int) -> Ballot:
     check = chain_verify(ballot)
     if not check.ok:
         raise StateError(
-            "选票哈希链校验失败，不能公示：" + "；".join(check.problems) + " / The ballot chain does not verify.",
+            "选票哈希链校验失败，不能公示："
+            + "；".join(check.problems)
+            + " / The ballot chain does not verify.",
             field="chain",
         )
     ballot.published_at = timezone.now()
     ballot.save(update_fields=["status", "published_at"])
     audit_record(
-        actor=actor, action=BALLOT_MACHINE.action(BallotStatus.PUBLISHED), obj=ballot, changes={"status": [before, ballot.status]}
+        actor=actor,
+        action=BALLOT_MACHINE.action(BallotStatus.PUBLISHED),
+        obj=ballot,
+        changes={"status": [before, ballot.status]},
     )
     return ballot
 
@@ -540,7 +566,9 @@ def ballot_publish(*, actor: User, ballot_id: int) -> Ballot:
 def ballot_transition(*, actor: User, ballot_id: int, action: str) -> Ballot:
     moves = {"open": ballot_open, "close": ballot_close, "publish": ballot_publish}
     if action not in moves:
-        raise ApplicationError("操作须为 open、close 或 publish。/ action must be open, close or publish.", field="action")
+        raise ApplicationError(
+            "操作须为 open、close 或 publish。/ action must be open, close or publish.", field="action"
+        )
     return moves[action](actor=actor, ballot_id=ballot_id)
 
 
@@ -554,16 +582,24 @@ def roll_entry_correct(
     owner_id: int | None = None,
 ) -> RollEntry:
     """Correct a frozen roll entry (area or owner) while the ballot is open; the correction and its reason stay."""
-    entry = RollEntry.objects.select_related("ballot__community__division", "unit__building").filter(pk=entry_id).first()
+    entry = (
+        RollEntry.objects.select_related("ballot__community__division", "unit__building")
+        .filter(pk=entry_id)
+        .first()
+    )
     if entry is None:
         raise NotFoundError("名册条目不存在。/ Roll entry not found.")
     ballot = _locked_ballot(entry.ballot_id)
     require_write(actor, ballot.community.division)
     if ballot.status != BallotStatus.OPEN:
-        raise StateError("只有表决中的名册可以更正。/ Only the roll of an open ballot can be corrected.", field="status")
+        raise StateError(
+            "只有表决中的名册可以更正。/ Only the roll of an open ballot can be corrected.", field="status"
+        )
     reason = (reason or "").strip()
     if not reason:
-        raise ApplicationError("更正名册必须说明原因。/ A reason is required to correct the roll.", field="reason")
+        raise ApplicationError(
+            "更正名册必须说明原因。/ A reason is required to correct the roll.", field="reason"
+        )
     changes: dict[str, list[Any]] = {}
     if area_m2 not in (None, ""):
         try:
@@ -578,9 +614,10 @@ def roll_entry_correct(
             changes["area_source"] = [entry.area_source, "correction"]
             entry.area_source = "correction"
     if owner_id not in (None, "") and int(owner_id) != entry.owner_id:
-        owner = Owner.objects.filter(pk=owner_id, division=ballot.community.division).first() or Owner.objects.filter(
-            pk=owner_id, units__building__community=ballot.community
-        ).first()
+        owner = (
+            Owner.objects.filter(pk=owner_id, division=ballot.community.division).first()
+            or Owner.objects.filter(pk=owner_id, units__building__community=ballot.community).first()
+        )
         if owner is None:
             raise ApplicationError("业主不存在。/ owner_id: owner not found.", field="owner_id")
         old_key = entry.owner_key
@@ -599,7 +636,12 @@ def roll_entry_correct(
     entry.save(update_fields=["area_m2", "area_source", "owner", "owner_key", "corrected"])
     for name, (old, new) in changes.items():
         RollCorrection.objects.create(
-            entry=entry, field=name, old_value=str(old)[:80], new_value=str(new)[:80], reason=reason, actor=actor
+            entry=entry,
+            field=name,
+            old_value=str(old)[:80],
+            new_value=str(new)[:80],
+            reason=reason,
+            actor=actor,
         )
     _tally_rows(ballot, RollEntry.objects.filter(ballot=ballot), {})
     audit_record(actor=actor, action="roll_correct", obj=ballot, changes=changes, reason=reason)
@@ -608,7 +650,9 @@ def roll_entry_correct(
 
 def _require_open(ballot: Ballot) -> None:
     if ballot.status != BallotStatus.OPEN:
-        raise StateError("表决未在进行中，选票不予接受。/ The ballot is not open; the paper is refused.", field="status")
+        raise StateError(
+            "表决未在进行中，选票不予接受。/ The ballot is not open; the paper is refused.", field="status"
+        )
     now = timezone.now()
     if ballot.opens_at and now < ballot.opens_at:
         raise StateError("表决尚未开始。/ The voting period has not started yet.", field="opens_at")
@@ -651,7 +695,9 @@ def _cast_once(
         if entry is None:
             if channel == Channel.ONLINE:
                 raise NotFoundError("您不在本次表决名册上。/ You are not on the roll of this ballot.")
-            raise ApplicationError("该业主不在本次表决名册上。/ owner_id: the owner is not on this roll.", field="owner_id")
+            raise ApplicationError(
+                "该业主不在本次表决名册上。/ owner_id: the owner is not on this roll.", field="owner_id"
+            )
         _require_open(ballot)
         owner_key = entry.owner_key
         # The previous paper's row lock serialises two devices of one owner; when neither has a paper yet, the
@@ -687,7 +733,9 @@ def _cast_once(
             vote.scan.save(stored_name(f"ballot{ballot.pk}-{tag}", scan.name), scan, save=False)
         if proxy_authorisation is not None:
             vote.proxy_authorisation.save(
-                stored_name(f"ballot{ballot.pk}-{tag}", proxy_authorisation.name), proxy_authorisation, save=False
+                stored_name(f"ballot{ballot.pk}-{tag}", proxy_authorisation.name),
+                proxy_authorisation,
+                save=False,
             )
         audit_record(
             actor=actor,
@@ -793,7 +841,9 @@ def vote_cast(
     (paper: serial number and scan; door-to-door: a witness; proxy: the proxy's name and the signed authorisation).
     """
     if choice not in Choice.values:
-        raise ApplicationError("选择须为同意、反对或弃权。/ choice must be yes, no or abstain.", field="choice")
+        raise ApplicationError(
+            "选择须为同意、反对或弃权。/ choice must be yes, no or abstain.", field="choice"
+        )
     if channel not in Channel.values:
         raise ApplicationError(
             "渠道须为 online、paper、door_to_door 或 proxy。/ channel must be online, paper, door_to_door or proxy.",
@@ -813,12 +863,18 @@ def vote_cast(
         raise ApplicationError("请选择业主。/ owner_id is required.", field="owner_id")
     if channel == Channel.PAPER:
         if not serial_number:
-            raise ApplicationError("纸质票须填写编号。/ A paper ballot needs its serial number.", field="serial_number")
+            raise ApplicationError(
+                "纸质票须填写编号。/ A paper ballot needs its serial number.", field="serial_number"
+            )
         if scan is None:
-            raise ApplicationError("纸质票须上传扫描件。/ A paper ballot needs its scanned image.", field="scan")
+            raise ApplicationError(
+                "纸质票须上传扫描件。/ A paper ballot needs its scanned image.", field="scan"
+            )
     if channel == Channel.DOOR_TO_DOOR:
         if not witness_name:
-            raise ApplicationError("入户表决须填写见证人。/ A door-to-door ballot needs a witness.", field="witness_name")
+            raise ApplicationError(
+                "入户表决须填写见证人。/ A door-to-door ballot needs a witness.", field="witness_name"
+            )
         if scan is None:
             raise ApplicationError(
                 "入户表决须上传业主签字的表决票扫描件。/ A door-to-door ballot needs the scan of the paper the owner "
@@ -827,10 +883,13 @@ def vote_cast(
             )
     if channel == Channel.PROXY:
         if not proxy_name:
-            raise ApplicationError("委托表决须填写代理人。/ A proxy ballot needs the proxy's name.", field="proxy_name")
+            raise ApplicationError(
+                "委托表决须填写代理人。/ A proxy ballot needs the proxy's name.", field="proxy_name"
+            )
         if proxy_authorisation is None:
             raise ApplicationError(
-                "委托表决须上传授权委托书。/ A proxy ballot needs the signed authorisation.", field="proxy_authorisation"
+                "委托表决须上传授权委托书。/ A proxy ballot needs the signed authorisation.",
+                field="proxy_authorisation",
             )
     _check_upload(scan, "scan", "扫描件", "The scan")
     _check_upload(proxy_authorisation, "proxy_authorisation", "授权委托书", "The authorisation")
@@ -860,9 +919,22 @@ def chain_verify(ballot: Ballot, *, key: bytes | None = None) -> ChainCheck:
     seq_of: dict[int, int] = {}
     current: dict[str, int] = {}
     last: dict[str, int] = {}
-    votes = Vote.objects.filter(ballot_id=ballot.pk).order_by("seq").values(
-        "id", "seq", "owner_key", "choice", "channel", "cast_at", "receipt_digest", "replaces_id", "prev_hash", "hash",
-        "is_current",
+    votes = (
+        Vote.objects.filter(ballot_id=ballot.pk)
+        .order_by("seq")
+        .values(
+            "id",
+            "seq",
+            "owner_key",
+            "choice",
+            "channel",
+            "cast_at",
+            "receipt_digest",
+            "replaces_id",
+            "prev_hash",
+            "hash",
+            "is_current",
+        )
     )
     count = 0
     for v in votes.iterator(chunk_size=2000):
@@ -893,7 +965,9 @@ def chain_verify(ballot: Ballot, *, key: bytes | None = None) -> ChainCheck:
         if v["is_current"]:
             current[v["owner_key"]] = v["seq"]
     if current != last:
-        problems.append("有效票标记与最后一张选票不一致 / current flags differ from the last paper of each owner")
+        problems.append(
+            "有效票标记与最后一张选票不一致 / current flags differ from the last paper of each owner"
+        )
     if ballot.chain_head and ballot.chain_head != prev:
         problems.append("哈希链末端与记录不符 / the chain head differs from the stored head")
     published_head = (ballot.result or {}).get("chain_head")
@@ -941,8 +1015,13 @@ def ballot_chain_resign(*, ballot_id: int, old_key: bytes) -> ChainCheck:
     if ballot.result and ballot.result.get("chain_head"):
         ballot.result["chain_head"] = prev
     ballot.save(update_fields=["chain_head", "result"])
-    audit_record(actor=None, action="chain_resign", obj=ballot, changes={"chain_head": [old_head, ballot.chain_head]},
-                 reason="密钥轮换 / chain key rotation")
+    audit_record(
+        actor=None,
+        action="chain_resign",
+        obj=ballot,
+        changes={"chain_head": [old_head, ballot.chain_head]},
+        reason="密钥轮换 / chain key rotation",
+    )
     return chain_verify(ballot)
 
 
@@ -958,7 +1037,9 @@ def normalise_phone(phone: str) -> str:
     if digits.startswith("86") and len(digits) == 13:
         digits = digits[2:]
     if len(digits) != 11 or not digits.startswith("1"):
-        raise ApplicationError("请输入 11 位手机号。/ phone must be an 11-digit mobile number.", field="phone")
+        raise ApplicationError(
+            "请输入 11 位手机号。/ phone must be an 11-digit mobile number.", field="phone"
+        )
     return digits
 
 
@@ -975,19 +1056,24 @@ def otp_request(*, phone: str, client: str = "") -> str | None:
 
     phone = normalise_phone(phone)
     window_s = int(OTP_WINDOW.total_seconds())
-    too_many = throttle.hit(throttle.client_key(phone, kind="otp-phone"), window_s=window_s) > OTP_MAX_PER_WINDOW
+    too_many = (
+        throttle.hit(throttle.client_key(phone, kind="otp-phone"), window_s=window_s) > OTP_MAX_PER_WINDOW
+    )
     if client:
         by_client = throttle.hit(throttle.client_key(client, kind="otp-client"), window_s=window_s)
         too_many = too_many or by_client > settings.OTP_REQUESTS_PER_CLIENT
     if too_many:
         raise ApplicationError(
-            "验证码请求过于频繁，请 15 分钟后再试。/ Too many codes requested; try again in 15 minutes.", field="phone"
+            "验证码请求过于频繁，请 15 分钟后再试。/ Too many codes requested; try again in 15 minutes.",
+            field="phone",
         )
     code = f"{secrets.randbelow(1_000_000):06d}"
     with transaction.atomic():
         owner = Owner.objects.filter(phone=phone, is_developer=False).order_by("pk").first()
         OneTimeCode.objects.filter(phone=phone, used_at__isnull=True).update(used_at=timezone.now())
-        OneTimeCode.objects.create(phone=phone, digest=_code_digest(phone, code), expires_at=timezone.now() + OTP_TTL)
+        OneTimeCode.objects.create(
+            phone=phone, digest=_code_digest(phone, code), expires_at=timezone.now() + OTP_TTL
+        )
     if owner is None:
         return None
     get_sender().send(phone=phone, code=code)
@@ -1006,11 +1092,14 @@ def otp_verify(*, phone: str, code: str) -> User:
             .first()
         )
         if row is None:
-            raise ApplicationError("验证码无效或已过期，请重新获取。/ The code is invalid or expired; request a new one.",
-                                   field="code")
+            raise ApplicationError(
+                "验证码无效或已过期，请重新获取。/ The code is invalid or expired; request a new one.",
+                field="code",
+            )
         if row.attempts >= OTP_MAX_ATTEMPTS:
-            raise ApplicationError("验证码错误次数过多，请重新获取。/ Too many wrong codes; request a new one.",
-                                   field="code")
+            raise ApplicationError(
+                "验证码错误次数过多，请重新获取。/ Too many wrong codes; request a new one.", field="code"
+            )
         row.attempts += 1
         ok = hmac.compare_digest(row.digest, _code_digest(phone, code))
         if ok:
@@ -1088,12 +1177,15 @@ def needs_survey_create(
         try:
             catalogue_item(item_id)
         except PolicyInputError:
-            raise ApplicationError(f"改造内容 {item_id} 不在目录中。/ item_ids: unknown item {item_id}.",
-                                   field="item_ids") from None
+            raise ApplicationError(
+                f"改造内容 {item_id} 不在目录中。/ item_ids: unknown item {item_id}.", field="item_ids"
+            ) from None
     if len(set(ids)) != len(ids):
         raise ApplicationError("改造内容重复。/ item_ids: duplicates.", field="item_ids")
     if not 1 <= int(max_choices) <= len(ids):
-        raise ApplicationError("最多选择数须在 1 与备选项数之间。/ max_choices out of range.", field="max_choices")
+        raise ApplicationError(
+            "最多选择数须在 1 与备选项数之间。/ max_choices out of range.", field="max_choices"
+        )
     title = (title or "").strip() or f"{community.name} 改造需求调查"
     survey = NeedsSurvey.objects.create(
         community=community,
@@ -1108,7 +1200,9 @@ def needs_survey_create(
 
 
 @transaction.atomic
-def needs_response_submit(*, actor: User, survey_id: int, ranking: list[str], comment: str = "") -> NeedsResponse:
+def needs_response_submit(
+    *, actor: User, survey_id: int, ranking: list[str], comment: str = ""
+) -> NeedsResponse:
     """An owner's choices, most wanted first (resubmitting replaces the earlier answer)."""
     survey = NeedsSurvey.objects.select_related("community__division").filter(pk=survey_id).first()
     if survey is None:
@@ -1123,10 +1217,13 @@ def needs_response_submit(*, actor: User, survey_id: int, ranking: list[str], co
         raise ApplicationError("同一项只能选一次。/ ranking: an item appears twice.", field="ranking")
     unknown = [i for i in ranking if i not in survey.item_ids]
     if unknown:
-        raise ApplicationError(f"不在调查中的选项：{', '.join(unknown)}。/ ranking: not in this survey.", field="ranking")
+        raise ApplicationError(
+            f"不在调查中的选项：{', '.join(unknown)}。/ ranking: not in this survey.", field="ranking"
+        )
     if len(ranking) > survey.max_choices:
         raise ApplicationError(
-            f"最多选择 {survey.max_choices} 项。/ ranking: at most {survey.max_choices} items.", field="ranking"
+            f"最多选择 {survey.max_choices} 项。/ ranking: at most {survey.max_choices} items.",
+            field="ranking",
         )
     response, created = NeedsResponse.objects.update_or_create(
         survey=survey, owner=owner, defaults={"ranking": ranking, "comment": (comment or "")[:2000]}
@@ -1238,8 +1335,13 @@ def report_close(*, actor: User, report_id: int, note: str = "") -> SupervisionR
     report.status = ReportStatus.CLOSED
     report.closed_at = timezone.now()
     report.save(update_fields=["status", "closed_at"])
-    audit_record(actor=actor, action="report_close", obj=report, changes={"status": ["responded", "closed"]},
-                 reason=note)
+    audit_record(
+        actor=actor,
+        action="report_close",
+        obj=report,
+        changes={"status": ["responded", "closed"]},
+        reason=note,
+    )
     return report
 
 
@@ -1309,7 +1411,9 @@ def evaluation_summary(survey: EvaluationSurvey) -> dict[str, Any]:
                 "clause": goal.clause,
                 "responses": len(values),
                 "mean": round(sum(values) / len(values), 2) if values else None,
-                "satisfied_share": round(sum(1 for v in values if v >= 4) / len(values), 4) if values else None,
+                "satisfied_share": round(sum(1 for v in values if v >= 4) / len(values), 4)
+                if values
+                else None,
             }
         )
     return {
@@ -1363,4 +1467,3 @@ __all__ = [
     "roll_entry_correct",
     "vote_cast",
 ]
-

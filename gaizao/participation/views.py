@@ -82,16 +82,25 @@ def owner_login(request: HttpRequest) -> HttpResponse:
                 code = services.otp_request(phone=phone, client=client_address(request))
                 request.session["otp_phone"] = phone
                 request.session["otp_dev_code"] = code if shows_dev_code() else None
-                messages.success(request, "如该手机号为登记业主，验证码已发送，5 分钟内有效。/ If the phone is an owner's, "
-                                          "a code was sent (valid 5 minutes).")
-                return HttpResponseRedirect(reverse("participation:login") + "?" + urlencode({"next": next_url}))
-            user = services.otp_verify(phone=request.POST.get("phone", phone), code=request.POST.get("code", ""))
+                messages.success(
+                    request,
+                    "如该手机号为登记业主，验证码已发送，5 分钟内有效。/ If the phone is an owner's, "
+                    "a code was sent (valid 5 minutes).",
+                )
+                return HttpResponseRedirect(
+                    reverse("participation:login") + "?" + urlencode({"next": next_url})
+                )
+            user = services.otp_verify(
+                phone=request.POST.get("phone", phone), code=request.POST.get("code", "")
+            )
             login(request, user, backend="gaizao.accounts.backends.ThrottledModelBackend")
             request.session.pop("otp_dev_code", None)
             return HttpResponseRedirect(next_url)
         except ApplicationError as exc:
             _error(request, exc)
-    return render(request, "participation/login.html", {"phone": phone, "dev_code": dev_code, "next": next_url})
+    return render(
+        request, "participation/login.html", {"phone": phone, "dev_code": dev_code, "next": next_url}
+    )
 
 
 # --- ballots --------------------------------------------------------------------------------------------------------
@@ -143,8 +152,11 @@ def ballot_new(request: HttpRequest) -> HttpResponse:
             return _redirect("ballot", ballot.pk)
         except (ApplicationError, ValueError) as exc:
             _error(request, exc if isinstance(exc, ApplicationError) else ApplicationError(str(exc)))
-    buildings = Building.objects.filter(community__in=communities[:50]).select_related("community").order_by(
-        "community__name", "code")[:500]
+    buildings = (
+        Building.objects.filter(community__in=communities[:50])
+        .select_related("community")
+        .order_by("community__name", "code")[:500]
+    )
     return render(
         request,
         "participation/ballot_new.html",
@@ -169,9 +181,13 @@ def ballots_close_due(request: HttpRequest) -> HttpResponse:
 
     if services.owner_of(request.user) is not None or not selectors.writable_communities(request.user):
         raise Http404
-    job = job_start(kind=JOB_KIND, title="到期表决截止计票 / Close ballots past their closing time",
-                    owner=request.user, params={"user_id": request.user.pk},
-                    division_path=request.user.division.path)
+    job = job_start(
+        kind=JOB_KIND,
+        title="到期表决截止计票 / Close ballots past their closing time",
+        owner=request.user,
+        params={"user_id": request.user.pk},
+        division_path=request.user.division.path,
+    )
     return HttpResponseRedirect(reverse("web:job", args=[job.pk]))
 
 
@@ -209,7 +225,11 @@ def ballot_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def ballot_tally(request: HttpRequest, pk: int) -> HttpResponse:
     ballot = selectors.get_ballot(request.user, pk)
-    return render(request, "participation/_tally.html", {"ballot": ballot, "t": selectors.tally_view(request.user, ballot)})
+    return render(
+        request,
+        "participation/_tally.html",
+        {"ballot": ballot, "t": selectors.tally_view(request.user, ballot)},
+    )
 
 
 @login_required
@@ -217,7 +237,9 @@ def ballot_tally(request: HttpRequest, pk: int) -> HttpResponse:
 def ballot_transition(request: HttpRequest, pk: int) -> HttpResponse:
     ballot = selectors.get_ballot(request.user, pk)
     try:
-        services.ballot_transition(actor=request.user, ballot_id=ballot.pk, action=request.POST.get("action", ""))
+        services.ballot_transition(
+            actor=request.user, ballot_id=ballot.pk, action=request.POST.get("action", "")
+        )
     except ApplicationError as exc:
         _error(request, exc)
     return _redirect("ballot", ballot.pk)
@@ -228,7 +250,9 @@ def ballot_transition(request: HttpRequest, pk: int) -> HttpResponse:
 def ballot_vote(request: HttpRequest, pk: int) -> HttpResponse:
     ballot = selectors.get_ballot(request.user, pk)
     try:
-        result = services.vote_cast(actor=request.user, ballot_id=ballot.pk, choice=request.POST.get("choice", ""))
+        result = services.vote_cast(
+            actor=request.user, ballot_id=ballot.pk, choice=request.POST.get("choice", "")
+        )
         request.session[f"receipt-{ballot.pk}"] = result.receipt
         messages.success(request, "投票已记录。请保存回执码。/ Your vote is recorded. Keep the receipt code.")
     except ApplicationError as exc:
@@ -255,8 +279,11 @@ def ballot_entry(request: HttpRequest, pk: int) -> HttpResponse:
             proxy_authorisation=request.FILES.get("proxy_authorisation"),
         )
         request.session[f"receipt-{ballot.pk}"] = result.receipt
-        messages.success(request, f"选票已录入（第 {result.vote.seq} 张）。请将回执码交给业主。/ Paper {result.vote.seq} "
-                                  "recorded. Hand the receipt code to the owner.")
+        messages.success(
+            request,
+            f"选票已录入（第 {result.vote.seq} 张）。请将回执码交给业主。/ Paper {result.vote.seq} "
+            "recorded. Hand the receipt code to the owner.",
+        )
     except (ApplicationError, ValueError) as exc:
         _error(request, exc if isinstance(exc, ApplicationError) else ApplicationError(str(exc)))
     return _redirect("ballot", ballot.pk)
@@ -280,8 +307,15 @@ def ballot_roll(request: HttpRequest, pk: int) -> HttpResponse:
         except (ApplicationError, ValueError) as exc:
             _error(request, exc if isinstance(exc, ApplicationError) else ApplicationError(str(exc)))
         return _redirect("ballot_roll", ballot.pk)
-    return render(request, "participation/roll.html", {"ballot": ballot, "rows": selectors.roll(request.user, ballot),
-                                                        "manage": selectors.can_manage(request.user, ballot)})
+    return render(
+        request,
+        "participation/roll.html",
+        {
+            "ballot": ballot,
+            "rows": selectors.roll(request.user, ballot),
+            "manage": selectors.can_manage(request.user, ballot),
+        },
+    )
 
 
 # --- public ---------------------------------------------------------------------------------------------------------
@@ -330,14 +364,18 @@ def needs_new(request: HttpRequest) -> HttpResponse:
             if community_id not in {c.pk for c in communities}:
                 raise ApplicationError("请选择小区。/ Choose a community.", field="community_id")
             survey = services.needs_survey_create(
-                actor=request.user, community_id=community_id, title=request.POST.get("title", ""),
+                actor=request.user,
+                community_id=community_id,
+                title=request.POST.get("title", ""),
                 item_ids=request.POST.getlist("item_ids") or None,
                 max_choices=int(request.POST.get("max_choices") or 5),
             )
             return _redirect("needs", survey.pk)
         except (ApplicationError, ValueError) as exc:
             _error(request, exc if isinstance(exc, ApplicationError) else ApplicationError(str(exc)))
-    return render(request, "participation/needs_new.html", {"communities": communities, "items": catalogue_items()})
+    return render(
+        request, "participation/needs_new.html", {"communities": communities, "items": catalogue_items()}
+    )
 
 
 @login_required
@@ -346,9 +384,15 @@ def needs_detail(request: HttpRequest, pk: int) -> HttpResponse:
     owner = services.owner_of(request.user)
     if request.method == "POST":
         try:
-            ranking = [i for i in (request.POST.get(f"rank{n}") for n in range(1, survey.max_choices + 1)) if i]
-            services.needs_response_submit(actor=request.user, survey_id=survey.pk, ranking=ranking,
-                                           comment=request.POST.get("comment", ""))
+            ranking = [
+                i for i in (request.POST.get(f"rank{n}") for n in range(1, survey.max_choices + 1)) if i
+            ]
+            services.needs_response_submit(
+                actor=request.user,
+                survey_id=survey.pk,
+                ranking=ranking,
+                comment=request.POST.get("comment", ""),
+            )
             messages.success(request, "感谢您的意见！/ Thank you for your answer!")
         except ApplicationError as exc:
             _error(request, exc)
@@ -395,13 +439,19 @@ def reports(request: HttpRequest) -> HttpResponse:
             if community_id not in {c.pk for c in communities}:
                 raise ApplicationError("请选择小区。/ Choose a community.", field="community_id")
             report = services.report_create(
-                actor=user, community_id=community_id,
-                category=request.POST.get("category", ""), description=request.POST.get("description", ""),
-                photo=request.FILES.get("photo"), location_text=request.POST.get("location_text", ""),
-                lon=float(lon) if lon else None, lat=float(lat) if lat else None,
+                actor=user,
+                community_id=community_id,
+                category=request.POST.get("category", ""),
+                description=request.POST.get("description", ""),
+                photo=request.FILES.get("photo"),
+                location_text=request.POST.get("location_text", ""),
+                lon=float(lon) if lon else None,
+                lat=float(lat) if lat else None,
                 project_ref=request.POST.get("project_ref", ""),
             )
-            messages.success(request, "报事已提交，街道将尽快答复。/ Report submitted; the street will respond.")
+            messages.success(
+                request, "报事已提交，街道将尽快答复。/ Report submitted; the street will respond."
+            )
             return _redirect("report", report.pk)
         except (ApplicationError, ValueError) as exc:
             _error(request, exc if isinstance(exc, ApplicationError) else ApplicationError(str(exc)))
@@ -423,15 +473,21 @@ def report_detail(request: HttpRequest, pk: int) -> HttpResponse:
     if request.method == "POST":
         try:
             if request.POST.get("action") == "close":
-                services.report_close(actor=request.user, report_id=report.pk, note=request.POST.get("note", ""))
+                services.report_close(
+                    actor=request.user, report_id=report.pk, note=request.POST.get("note", "")
+                )
             else:
-                services.report_respond(actor=request.user, report_id=report.pk,
-                                        response=request.POST.get("response", ""))
+                services.report_respond(
+                    actor=request.user, report_id=report.pk, response=request.POST.get("response", "")
+                )
         except ApplicationError as exc:
             _error(request, exc)
         return _redirect("report", report.pk)
-    return render(request, "participation/report_detail.html", {
-        "report": report, "manage": selectors.can_write_community(request.user, report.community)})
+    return render(
+        request,
+        "participation/report_detail.html",
+        {"report": report, "manage": selectors.can_write_community(request.user, report.community)},
+    )
 
 
 # --- evaluations ----------------------------------------------------------------------------------------------------
@@ -447,9 +503,12 @@ def evaluation_new(request: HttpRequest) -> HttpResponse:
             community_id = int(request.POST.get("community_id") or 0)
             if community_id not in {c.pk for c in communities}:
                 raise ApplicationError("请选择小区。/ Choose a community.", field="community_id")
-            survey = services.evaluation_create(actor=request.user, community_id=community_id,
-                                                title=request.POST.get("title", ""),
-                                                project_ref=request.POST.get("project_ref", ""))
+            survey = services.evaluation_create(
+                actor=request.user,
+                community_id=community_id,
+                title=request.POST.get("title", ""),
+                project_ref=request.POST.get("project_ref", ""),
+            )
             return _redirect("evaluation", survey.pk)
         except (ApplicationError, ValueError) as exc:
             _error(request, exc if isinstance(exc, ApplicationError) else ApplicationError(str(exc)))
@@ -466,8 +525,12 @@ def evaluation_detail(request: HttpRequest, pk: int) -> HttpResponse:
                 services.evaluation_close(actor=request.user, survey_id=survey.pk)
             else:
                 scores = {g.id: request.POST.get(g.id) for g in liuyou_goals() if request.POST.get(g.id)}
-                services.evaluation_respond(actor=request.user, survey_id=survey.pk, scores=scores,
-                                            comment=request.POST.get("comment", ""))
+                services.evaluation_respond(
+                    actor=request.user,
+                    survey_id=survey.pk,
+                    scores=scores,
+                    comment=request.POST.get("comment", ""),
+                )
                 messages.success(request, "感谢您的评价！/ Thank you for your evaluation!")
         except ApplicationError as exc:
             _error(request, exc)

@@ -19,11 +19,15 @@ def to_fen(amount: Decimal, *, field: str = "amount") -> Decimal:
     if not isinstance(amount, Decimal) or not amount.is_finite():
         raise PolicyInputError(field, f"{field}: not a finite Decimal amount: {amount!r}")
     if amount != amount.quantize(FEN):
-        raise PolicyInputError(field, f"{field}: {amount} has more than two decimal places (yuan to the fen).")
+        raise PolicyInputError(
+            field, f"{field}: {amount} has more than two decimal places (yuan to the fen)."
+        )
     return amount.quantize(FEN)
 
 
-def split_largest_remainder(total: Decimal, weights: Sequence[Decimal], *, field: str = "total") -> list[Decimal]:
+def split_largest_remainder(
+    total: Decimal, weights: Sequence[Decimal], *, field: str = "total"
+) -> list[Decimal]:
     """Split ``total`` yuan into parts proportional to ``weights`` that sum exactly to ``total``.
 
     Each part is first rounded down to the fen; the fens left over go one each to the parts with the largest

@@ -611,7 +611,12 @@ def _parse(raw: Mapping[str, Any], path: Path) -> RuleSet:
             raise e.fail("item_ids", "expected a non-empty list of catalogue item ids")
         excluded.append(
             ExcludedCost(
-                e.text("id"), e.text("name_zh"), e.text("name_en"), tuple(items_raw), e.text("clause"), e.verified()
+                e.text("id"),
+                e.text("name_zh"),
+                e.text("name_en"),
+                tuple(items_raw),
+                e.text("clause"),
+                e.verified(),
             )
         )
         e.done()
@@ -620,7 +625,9 @@ def _parse(raw: Mapping[str, Any], path: Path) -> RuleSet:
     rule_value = transitional.text("value")
     if rule_value not in ("annual_plan_approved",):
         raise transitional.fail("value", f'expected "annual_plan_approved", got {rule_value!r}')
-    transitional_rule = Param(rule_value, transitional.text("clause"), transitional.verified(), transitional.text("note", ""))
+    transitional_rule = Param(
+        rule_value, transitional.text("clause"), transitional.verified(), transitional.text("note", "")
+    )
     transitional.done()
     subsidy = SubsidyRules(
         clause=sub.text("clause"),
@@ -736,7 +743,9 @@ def _parse(raw: Mapping[str, Any], path: Path) -> RuleSet:
             raise fr.fail("modes", "expected a list of renovation mode ids")
         if (rule == "modes") != bool(modes_raw):
             raise fr.fail("modes", 'a "modes" rule needs modes; other rules take none')
-        funding_rules.append(FundingRule(fr.text("source"), rule, fr.text("clause"), tuple(modes_raw), fr.verified()))
+        funding_rules.append(
+            FundingRule(fr.text("source"), rule, fr.text("clause"), tuple(modes_raw), fr.verified())
+        )
         fr.done()
 
     ruleset = RuleSet(
@@ -775,7 +784,9 @@ def _parse(raw: Mapping[str, Any], path: Path) -> RuleSet:
         if fr_rule.source not in source_ids:
             raise RuleSetError(f"{path.name}: funding_rules: {fr_rule.source!r} is not a funding source id")
         if set(fr_rule.modes) - mode_ids:
-            raise RuleSetError(f"{path.name}: funding_rules: {sorted(set(fr_rule.modes) - mode_ids)} are not mode ids")
+            raise RuleSetError(
+                f"{path.name}: funding_rules: {sorted(set(fr_rule.modes) - mode_ids)} are not mode ids"
+            )
     if calendar.submitted_to not in {b.id for b in ruleset.reviewing_bureaus}:
         raise RuleSetError(
             f"{path.name}: calendar.plan_submitted_to: {calendar.submitted_to!r} is not a reviewing bureau id"

@@ -25,7 +25,9 @@ class PublishedFigure:
 @cache
 def published_figures() -> tuple[PublishedFigure, ...]:
     with open(DATA / "programme_figures.csv", encoding="utf-8-sig", newline="") as f:
-        return tuple(PublishedFigure(r["指标"], r["数值"], r["单位"], r["来源URL"]) for r in csv.DictReader(f))
+        return tuple(
+            PublishedFigure(r["指标"], r["数值"], r["单位"], r["来源URL"]) for r in csv.DictReader(f)
+        )
 
 
 def district_progress() -> list[dict[str, object]]:
@@ -44,7 +46,11 @@ def district_progress() -> list[dict[str, object]]:
     for row in scope:
         if row["district_code"] in rows:
             rows[row["district_code"]]["scope"][row["scope_status"]] = row["n"]  # type: ignore[index]
-    pools = Project.objects.filter(archived_at__isnull=True).values("district__code", "state").annotate(n=Count("id"))
+    pools = (
+        Project.objects.filter(archived_at__isnull=True)
+        .values("district__code", "state")
+        .annotate(n=Count("id"))
+    )
     for row in pools:
         if row["district__code"] in rows:
             rows[row["district__code"]]["pools"][row["state"]] = row["n"]  # type: ignore[index]

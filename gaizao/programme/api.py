@@ -318,7 +318,9 @@ def project_conditions_document(request: HttpRequest, project_id: int) -> HttpRe
     return response
 
 
-@router.get("/projects/{project_id}/ballots", summary="Consent and plan-approval ballots opened for the project")
+@router.get(
+    "/projects/{project_id}/ballots", summary="Consent and plan-approval ballots opened for the project"
+)
 def project_ballots(request: HttpRequest, project_id: int) -> list[dict[str, Any]]:
     project = selectors.get_project(request.user, project_id)
     links = project.ballots.select_related("ballot", "community", "plan_version")
@@ -330,7 +332,9 @@ def project_ballots(request: HttpRequest, project_id: int) -> list[dict[str, Any
     response={201: dict},
     summary="Open a consent or plan-approval ballot (draft) for the project and one of its communities",
 )
-def create_project_ballot(request: HttpRequest, project_id: int, payload: ProjectBallotIn) -> Status[dict[str, Any]]:
+def create_project_ballot(
+    request: HttpRequest, project_id: int, payload: ProjectBallotIn
+) -> Status[dict[str, Any]]:
     project = selectors.get_project(request.user, project_id)
     link = services.project_ballot_create(actor=request.user, project=project, **payload.dict())
     return Status(201, project_ballot_out(link))

@@ -121,7 +121,11 @@ def _consent_vote(project: Any) -> None:
     if organiser is None or not community.buildings.filter(units__isnull=False).exists():
         return
     link = services.project_ballot_create(
-        actor=organiser, project=project, community_id=community.pk, purpose="renovation_consent", is_sample=True
+        actor=organiser,
+        project=project,
+        community_id=community.pk,
+        purpose="renovation_consent",
+        is_sample=True,
     )
     ballot = participation.ballot_open(actor=organiser, ballot_id=link.ballot_id)
     owners = sorted(set(ballot.roll.exclude(owner_id=None).values_list("owner_id", flat=True)))

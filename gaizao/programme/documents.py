@@ -98,7 +98,9 @@ def conditions_docx(project: Any, *, now: Any = None) -> bytes:
     conditions = implementation_conditions(project, now=now)
     doc = Document()
     doc.add_heading(f"{project.name}转入实施一批条件核查", level=1)
-    doc.add_paragraph(f"项目编号：{project.code}    区县：{project.district.name}    核查时间：{timezone.localtime():%Y-%m-%d %H:%M}")
+    doc.add_paragraph(
+        f"项目编号：{project.code}    区县：{project.district.name}    核查时间：{timezone.localtime():%Y-%m-%d %H:%M}"
+    )
     table = doc.add_table(rows=1, cols=4)
     table.style = "Table Grid"
     for cell, text in zip(table.rows[0].cells, ("条件代码", "是否满足", "说明", "依据"), strict=True):
@@ -111,7 +113,9 @@ def conditions_docx(project: Any, *, now: Any = None) -> bytes:
         row[3].text = c.clause
     missing = [c for c in conditions if not c.met]
     doc.add_paragraph(
-        "全部条件已满足，可转入实施一批。" if not missing else f"尚有 {len(missing)} 项条件不满足，不能转入实施一批。"
+        "全部条件已满足，可转入实施一批。"
+        if not missing
+        else f"尚有 {len(missing)} 项条件不满足，不能转入实施一批。"
     )
     buf = io.BytesIO()
     doc.save(buf)

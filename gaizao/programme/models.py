@@ -227,7 +227,9 @@ class PlanVersion(models.Model):
     def substance(self) -> tuple[Any, ...]:
         """What a plan-approval ballot approves: the items (id, quantity), the mode and the estimate. A version that
         changes any of them needs a new plan-approval ballot (RULES §6a)."""
-        items = tuple(sorted((str(i.get("item_id")), str(Decimal(str(i.get("quantity", "0"))))) for i in self.items))
+        items = tuple(
+            sorted((str(i.get("item_id")), str(Decimal(str(i.get("quantity", "0"))))) for i in self.items)
+        )
         return (self.mode, items, Decimal(self.estimate).quantize(Decimal("0.01")))
 
 

@@ -102,7 +102,10 @@ def get_plan_version(user: Any, pk: Any) -> PlanVersion:
 
 def consultations_for(user: Any) -> QuerySet[Consultation]:
     qs = scoped(
-        Consultation.objects.select_related("project", "project__district"), user, field=VIA_PROJECT, invited=True
+        Consultation.objects.select_related("project", "project__district"),
+        user,
+        field=VIA_PROJECT,
+        invited=True,
     )
     if getattr(user, "role", None) == Role.UTILITY:
         qs = qs.filter(opinions__department=user.utility_kind).distinct()
@@ -141,7 +144,9 @@ def _invited_to(qs: QuerySet[Any], user: Any, *, project: str) -> QuerySet[Any]:
 
 
 def publications_for(user: Any) -> QuerySet[Publication]:
-    qs = scoped(Publication.objects.select_related("project", "plan_version"), user, field=VIA_PROJECT, invited=True)
+    qs = scoped(
+        Publication.objects.select_related("project", "plan_version"), user, field=VIA_PROJECT, invited=True
+    )
     return _invited_to(qs, user, project="project__")
 
 
@@ -260,7 +265,9 @@ class ProjectBallotOutcome:
     plan_version_number: int | None
 
 
-def project_ballot_outcomes(*, project_id: int, community_id: int, purpose: str) -> list[ProjectBallotOutcome]:
+def project_ballot_outcomes(
+    *, project_id: int, community_id: int, purpose: str
+) -> list[ProjectBallotOutcome]:
     """The ballots opened for ``project_id`` in ``community_id`` for ``purpose``, newest first."""
     from gaizao.participation import selectors as participation
     from gaizao.programme.models import ProjectBallot

@@ -188,7 +188,9 @@ def project_create(
         status, reasons, _ruleset = screening_decision(community, on=dt.date(plan_year, 1, 1))
         if status not in (ScopeStatus.PRIORITY, ScopeStatus.MAY_INCLUDE):
             community.scope_status, community.scope_reasons = status, reasons
-            raise ApplicationError(_scope_refusal(community, plan_year), code="out_of_scope", field="communities")
+            raise ApplicationError(
+                _scope_refusal(community, plan_year), code="out_of_scope", field="communities"
+            )
         busy = (
             ProjectCommunity.objects.filter(community=community, project__archived_at__isnull=True)
             .exclude(project__state=ProjectState.WITHDRAWN)
@@ -346,7 +348,9 @@ def _vote_conditions(project: Project, current: PlanVersion | None, on: dt.date)
         substance = current.substance() if current is not None else None
         versions = {
             v.pk: v
-            for v in PlanVersion.objects.filter(pk__in=[b.plan_version_id for b in approved if b.plan_version_id])
+            for v in PlanVersion.objects.filter(
+                pk__in=[b.plan_version_id for b in approved if b.plan_version_id]
+            )
         }
         matching = next(
             (
@@ -444,7 +448,9 @@ def _elevator_conditions(current: PlanVersion | None, on: dt.date) -> list[Condi
     out = []
     for s in stairwells:
         label = f"{s.get('community', '')} {s.get('building', '')}幢{s.get('stairwell', '')}单元".strip()
-        outcome = selectors.stairwell_ballot_outcome(building_id=int(s["building_id"]), stairwell=str(s["stairwell"]))
+        outcome = selectors.stairwell_ballot_outcome(
+            building_id=int(s["building_id"]), stairwell=str(s["stairwell"])
+        )
         if outcome is not None and outcome.approved:
             out.append(
                 Condition(
@@ -565,7 +571,10 @@ def implementation_conditions(project: Project, *, now: dt.datetime | None = Non
         )
         c_clause = f"{c_clause}；{version_clause}"
     else:
-        c_ok, c_msg = False, "现行方案的联合会商尚未完成。/ The joint consultation of the current plan is not completed."
+        c_ok, c_msg = (
+            False,
+            "现行方案的联合会商尚未完成。/ The joint consultation of the current plan is not completed.",
+        )
     out.append(Condition("consultation.completed", c_ok, c_msg, c_clause))
     publication = (
         project.publications.exclude(state=PublicationState.WITHDRAWN)
@@ -683,7 +692,8 @@ def project_ballot_create(
     community = project.communities.filter(pk=community_id).first()
     if community is None:
         raise ApplicationError(
-            "该小区不在本项目中。/ community_id: the community is not part of this project.", field="community_id"
+            "该小区不在本项目中。/ community_id: the community is not part of this project.",
+            field="community_id",
         )
     if project.state in (ProjectState.IMPLEMENTING, ProjectState.WITHDRAWN):
         raise StateError("项目已实施或撤销。/ project: the project is implementing or withdrawn.")
@@ -768,7 +778,9 @@ def _subsidy_for(
     waters = split_largest_remainder(water, weights, field="secondary_water_cost")
     parts = []
     amount = Decimal(0)
-    for community, area, part, lift, pipe in zip(communities, areas, estimates, elevators, waters, strict=True):
+    for community, area, part, lift, pipe in zip(
+        communities, areas, estimates, elevators, waters, strict=True
+    ):
         try:
             decision = municipal_subsidy(
                 district=project.district.code,
@@ -927,7 +939,9 @@ def plan_save(
         if amount:
             clean_funding[source] = str(amount)
     funding_total = sum((Decimal(v) for v in clean_funding.values()), Decimal(0)).quantize(FEN)
-    subsidy_amount, subsidy = _subsidy_for(project, estimate=estimate, elevator=elevator, water=water, now=now)
+    subsidy_amount, subsidy = _subsidy_for(
+        project, estimate=estimate, elevator=elevator, water=water, now=now
+    )
     if elevator_stairwells is None:  # not given: the current version's stairwells carry over
         elevator_stairwells = list(plan.current_version.elevator_stairwells) if plan.current_version else []
     stairwells = _elevator_stairwells(project, elevator_stairwells)
@@ -1006,7 +1020,8 @@ def plan_finalise(*, actor: Any, project: Project) -> Plan:
                 code=first.code,
             )
             error.missing = [  # type: ignore[attr-defined]
-                Condition(r.code, False, f"{r.message}。/ {r.message_en}.", r.clause).to_dict() for r in problems
+                Condition(r.code, False, f"{r.message}。/ {r.message_en}.", r.clause).to_dict()
+                for r in problems
             ]
             raise error
     PLAN_MACHINE.move(

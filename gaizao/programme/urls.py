@@ -10,7 +10,11 @@ urlpatterns = [
     path("projects/<int:pk>/", views.project_detail, name="project"),
     path("projects/<int:pk>/move/", views.project_move, name="project_move"),
     path("projects/<int:pk>/ballots/", views.project_ballot_create, name="project_ballot_create"),
-    path("projects/<int:pk>/conditions.docx", views.project_conditions_document, name="project_conditions_document"),
+    path(
+        "projects/<int:pk>/conditions.docx",
+        views.project_conditions_document,
+        name="project_conditions_document",
+    ),
     path("projects/<int:pk>/plan/", views.plan_edit, name="plan"),
     path("projects/<int:pk>/plan/finalise/", views.plan_finalise, name="plan_finalise"),
     path("projects/<int:pk>/plan/reopen/", views.plan_reopen, name="plan_reopen"),

@@ -230,7 +230,10 @@ def project_ballot_create(request: HttpRequest, pk: int) -> HttpResponse:
     except ApplicationError as exc:
         messages.error(request, exc.message)
         return HttpResponseRedirect(back)
-    messages.success(request, "表决已创建（草稿），请核对名册后开始表决。/ Ballot created (draft); check the roll and open it.")
+    messages.success(
+        request,
+        "表决已创建（草稿），请核对名册后开始表决。/ Ballot created (draft); check the roll and open it.",
+    )
     return HttpResponseRedirect(f"/participation/ballots/{link.ballot_id}/")
 
 
@@ -293,7 +296,9 @@ def _stairwells_from_form(project: Any, raw: str | None) -> list[dict[str, Any]]
 
 
 def _stairwells_text(version: PlanVersion | None) -> str:
-    return ", ".join(f"{s['building']}-{s['stairwell']}" for s in (version.elevator_stairwells if version else []))
+    return ", ".join(
+        f"{s['building']}-{s['stairwell']}" for s in (version.elevator_stairwells if version else [])
+    )
 
 
 @login_required

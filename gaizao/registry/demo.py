@@ -159,7 +159,9 @@ def life_circle_facility_ids() -> list[tuple[str, str]]:
         names.setdefault(item.id, item.name_zh.split("（")[0])
     missing = [fid for fid in DEMO_FACILITY_IDS if fid not in names]
     if missing:
-        raise LookupError(f"gaizao.policy has no life-circle facility {', '.join(missing)} (demo facilities).")
+        raise LookupError(
+            f"gaizao.policy has no life-circle facility {', '.join(missing)} (demo facilities)."
+        )
     return [(fid, names[fid]) for fid in DEMO_FACILITY_IDS]
 
 

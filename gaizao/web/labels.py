@@ -56,11 +56,14 @@ def _policy_lists() -> Iterable[tuple[str, Iterable[tuple[str, str, str]]]]:
     yield "level", ((lv.id, lv.name_zh, lv.name_en) for lv in policy.life_circle_levels())
     yield "liuyou", ((g.id, g.name_zh, g.name_en) for g in policy.liuyou_goals())
     # where a plan item came from (gaizao.programme PlanVersion.items[].origin)
-    yield "origin", (
-        ("gap", "生活圈缺口", "life-circle gap"),
-        ("needs", "居民需求", "residents' needs"),
-        ("gap+needs", "缺口与需求", "gap and needs"),
-        ("manual", "手工添加", "added by hand"),
+    yield (
+        "origin",
+        (
+            ("gap", "生活圈缺口", "life-circle gap"),
+            ("needs", "居民需求", "residents' needs"),
+            ("gap+needs", "缺口与需求", "gap and needs"),
+            ("manual", "手工添加", "added by hand"),
+        ),
     )
     for name, choices in (
         ("funding_source", policy.funding_sources()),

@@ -60,7 +60,18 @@ NAV: list[NavItem] = [
     NavItem("web:tokens", "API 令牌", "API tokens", roles=STAFF_ROLES, order=900),
 ]
 
-APPS = ["registry", "lifecircle", "participation", "programme", "delivery", "planning", "money", "stewardship", "oversight", "portal"]
+APPS = [
+    "registry",
+    "lifecircle",
+    "participation",
+    "programme",
+    "delivery",
+    "planning",
+    "money",
+    "stewardship",
+    "oversight",
+    "portal",
+]
 
 
 @cache

@@ -38,7 +38,9 @@ if not SECRET_KEY:
         raise ImproperlyConfigured("SECRET_KEY must be set when DEBUG is off (生产模式必须设置 SECRET_KEY).")
     SECRET_KEY = "insecure-development-key-only-for-debug-mode-gaizao-0123456789"
 
-ALLOWED_HOSTS = [h.strip() for h in os.environ.get("ALLOWED_HOSTS", "127.0.0.1,localhost,testserver").split(",")]
+ALLOWED_HOSTS = [
+    h.strip() for h in os.environ.get("ALLOWED_HOSTS", "127.0.0.1,localhost,testserver").split(",")
+]
 CSRF_TRUSTED_ORIGINS = [o for o in os.environ.get("CSRF_TRUSTED_ORIGINS", "").split(",") if o]
 
 INSTALLED_APPS = [
@@ -166,9 +168,10 @@ API_TOKEN_TOUCH_INTERVAL_S = int(os.environ.get("GAIZAO_API_TOKEN_TOUCH_INTERVAL
 
 #: The key of the ballots' hash chain (HMAC-SHA256). Derived from SECRET_KEY unless set; set it explicitly in
 #: production so that rotating SECRET_KEY does not invalidate the chains (see docs/deployment.md).
-GAIZAO_CHAIN_KEY = os.environ.get("GAIZAO_CHAIN_KEY", "") or hmac.new(
-    SECRET_KEY.encode(), b"gaizao-ballot-chain-key", hashlib.sha256
-).hexdigest()
+GAIZAO_CHAIN_KEY = (
+    os.environ.get("GAIZAO_CHAIN_KEY", "")
+    or hmac.new(SECRET_KEY.encode(), b"gaizao-ballot-chain-key", hashlib.sha256).hexdigest()
+)
 
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = False

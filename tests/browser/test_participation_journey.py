@@ -117,8 +117,11 @@ def test_consent_vote_from_opening_to_verified_receipt(demo_world, live_server, 
     )
 
     # An owner logs in with the phone number and the code shown in the dev banner, on a phone-sized screen, and votes
-    phones = list(Owner.objects.filter(units__building__community=community, is_developer=False)
-                  .exclude(phone="").values_list("pk", "phone"))
+    phones = list(
+        Owner.objects.filter(units__building__community=community, is_developer=False)
+        .exclude(phone="")
+        .values_list("pk", "phone")
+    )
     counts: dict[str, int] = {}
     for _, p in phones:
         counts[p] = counts.get(p, 0) + 1
@@ -146,8 +149,14 @@ def test_consent_vote_from_opening_to_verified_receipt(demo_world, live_server, 
     assert "各票选择对组织者保密" in organiser.inner_text("#tally")
 
     # The organiser enters a paper ballot (serial number and scan) and a door-to-door ballot (witness)
-    others = list(dict.fromkeys(ballot.roll.exclude(owner_id=None).exclude(owner_id=owner_id)
-                                .exclude(developer_held=True).values_list("owner_id", flat=True)))[:2]
+    others = list(
+        dict.fromkeys(
+            ballot.roll.exclude(owner_id=None)
+            .exclude(owner_id=owner_id)
+            .exclude(developer_held=True)
+            .values_list("owner_id", flat=True)
+        )
+    )[:2]
     form = organiser.locator("#entry-form")
     form.locator("select[name=owner_id]").select_option(str(others[0]))
     form.locator("select[name=choice]").select_option("yes")
@@ -202,4 +211,3 @@ def test_consent_vote_from_opening_to_verified_receipt(demo_world, live_server, 
     assert "已计入表决结果" in public.inner_text(".pz-receipt-result")
     for page in (organiser, resident, public):
         assert page.js_errors == []
-

@@ -47,7 +47,13 @@ def _world():
     demo_accounts_load()
     # a complete roll (RULES §6a): 4 households in 1 building, each unit with its owner and area
     community = make_community(
-        "SC-100", "清波小区", divs["330102001051"], built_year=1992, area="18000", households=4, building_count=1
+        "SC-100",
+        "清波小区",
+        divs["330102001051"],
+        built_year=1992,
+        area="18000",
+        households=4,
+        building_count=1,
     )
     for item_id, rate in RATES.items():
         UnitRate.objects.create(division=divs["330100"], item_id=item_id, rate=Decimal(rate))
@@ -114,7 +120,9 @@ def _vote(project, community, owners, purpose: str) -> None:
             choice="yes",
             channel="door_to_door",
             witness_name="社区工作人员",
-            scan=SimpleUploadedFile(f"door-{owner.pk}.png", b"\x89PNG\r\n\x1a\n scanned", content_type="image/png"),
+            scan=SimpleUploadedFile(
+                f"door-{owner.pk}.png", b"\x89PNG\r\n\x1a\n scanned", content_type="image/png"
+            ),
         )
     p.ballot_close(actor=organiser, ballot_id=ballot_id)
 

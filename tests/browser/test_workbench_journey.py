@@ -195,7 +195,8 @@ def open_consent_ballot():
     ballot = services.ballot_create(
         actor=organiser,
         community_id=demo.community_id,
-        purpose="other", matter=7,
+        purpose="other",
+        matter=7,
         question="是否同意实施改造？",
     )
     return services.ballot_open(actor=organiser, ballot_id=ballot.pk)

@@ -12,7 +12,10 @@ def _job_url() -> str:
     from gaizao.jobs.models import Job
 
     job, _ = Job.objects.get_or_create(
-        kind="matrix.demo", title="matrix", owner=User.objects.get(username="shangcheng"), defaults={"status": "succeeded"}
+        kind="matrix.demo",
+        title="matrix",
+        owner=User.objects.get(username="shangcheng"),
+        defaults={"status": "succeeded"},
     )
     return f"/jobs/{job.pk}/"
 

@@ -46,7 +46,10 @@ def test_scoped_filters_by_division_prefix_not_string_prefix(accounts):
     assert shangcheng_rows.filter(code="330102001051").exists()
     assert not shangcheng_rows.filter(code="330106").exists()
     # 3301021 must not match 330102 as a mere string prefix
-    assert all(p == "330100/330102" or p.startswith("330100/330102/") for p in shangcheng_rows.values_list("path", flat=True))
+    assert all(
+        p == "330100/330102" or p.startswith("330100/330102/")
+        for p in shangcheng_rows.values_list("path", flat=True)
+    )
     assert not scoped(qs, accounts["resident"], field="path").exists()
 
 
@@ -55,7 +58,9 @@ def test_get_scoped_answers_404_outside_scope(accounts):
     xihu_street = Division.objects.filter(parent__code="330106").first()
     with pytest.raises(Http404):
         get_scoped(Division.objects.all(), accounts["shangcheng"], field="path", pk=xihu_street.pk)
-    assert get_scoped(Division.objects.all(), accounts["xihu"], field="path", pk=xihu_street.pk) == xihu_street
+    assert (
+        get_scoped(Division.objects.all(), accounts["xihu"], field="path", pk=xihu_street.pk) == xihu_street
+    )
 
 
 @pytest.mark.django_db

@@ -27,7 +27,11 @@ def test_token_create_records_an_audit_event_without_the_secret(accounts):
     token, raw = api_token_create(user=user, name="GIS 系统")
     assert raw.startswith("gz_") and token.digest != raw and raw not in str(AuditEvent.objects.values())
     event = history_of(token).get()
-    assert event.action == "token_create" and event.actor == user and event.changes == {"name": [None, "GIS 系统"]}
+    assert (
+        event.action == "token_create"
+        and event.actor == user
+        and event.changes == {"name": [None, "GIS 系统"]}
+    )
     api_token_revoke(user=user, token_id=token.pk)
     assert [e.action for e in history_of(token)] == ["token_revoke", "token_create"]
 
@@ -74,7 +78,9 @@ def test_job_runs_in_background_and_reports_progress(accounts):
 
 @pytest.mark.django_db
 def test_failed_job_records_the_message(accounts):
-    job = Job.objects.create(kind="test.count", title="t", owner=accounts["city"], params={"upto": 5, "fail_at": 2})
+    job = Job.objects.create(
+        kind="test.count", title="t", owner=accounts["city"], params={"upto": 5, "fail_at": 2}
+    )
     job = job_run(str(job.pk))
     assert job.status == JobStatus.FAILED
     assert job.error == "第 2 步失败。/ Step 2 failed."
@@ -87,7 +93,9 @@ def test_archiving_keeps_the_row_and_records_why(accounts):
     from gaizao.divisions.models import Division
     from gaizao.registry.models import Community
 
-    community = Community.objects.create(code="ARC-1", name="归档测试", division=Division.objects.get(code="330102001"))
+    community = Community.objects.create(
+        code="ARC-1", name="归档测试", division=Division.objects.get(code="330102001")
+    )
     with pytest.raises(ApplicationError) as err:
         record_archive(actor=accounts["shangcheng"], obj=community, reason="  ")
     assert err.value.field == "reason"
@@ -95,4 +103,8 @@ def test_archiving_keeps_the_row_and_records_why(accounts):
     community.refresh_from_db()
     assert community.is_archived and community.archive_reason == "已拆除重建"
     event = history_of(community).get()
-    assert (event.action, event.reason, event.division_path) == ("archive", "已拆除重建", "330100/330102/330102001")
+    assert (event.action, event.reason, event.division_path) == (
+        "archive",
+        "已拆除重建",
+        "330100/330102/330102001",
+    )

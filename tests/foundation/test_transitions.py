@@ -29,7 +29,9 @@ def test_allows_and_targets_read_the_table() -> None:
 def test_a_move_saves_and_audits_and_an_illegal_one_changes_nothing() -> None:
     from gaizao.divisions.models import Division, DivisionLevel
 
-    division = Division.objects.create(code="999999", name="测试区", level=DivisionLevel.DISTRICT, path="999999")
+    division = Division.objects.create(
+        code="999999", name="测试区", level=DivisionLevel.DISTRICT, path="999999"
+    )
     machine = StateMachine(
         "test.division",
         DivisionLevel,

@@ -39,11 +39,23 @@ class World:
     residents: list[User]
 
 
-def build_world(*, units_per_stair: int = 6, stairs: int = 2, division_code: str = "330102001051",
-                name: str = "测试小区", code: str = "T-QBM-1") -> World:
+def build_world(
+    *,
+    units_per_stair: int = 6,
+    stairs: int = 2,
+    division_code: str = "330102001051",
+    name: str = "测试小区",
+    code: str = "T-QBM-1",
+) -> World:
     division = Division.objects.get(code=division_code)
-    community = Community.objects.create(code=code, name=name, division=division, is_sample=True,
-                                         households=units_per_stair * stairs, building_count=1)
+    community = Community.objects.create(
+        code=code,
+        name=name,
+        division=division,
+        is_sample=True,
+        households=units_per_stair * stairs,
+        building_count=1,
+    )
     building = Building.objects.create(community=community, code="1", stairwells=stairs)
     developer = Owner.objects.create(division=division, name="开发公司", is_developer=True)
     owners, units, residents = [], [], []
@@ -67,8 +79,9 @@ def build_world(*, units_per_stair: int = 6, stairs: int = 2, division_code: str
             )
             units.append(unit)
     for owner in owners:
-        user = User.objects.create(username=f"o{owner.pk}-{code}", role=Role.RESIDENT, division=division,
-                                   phone=owner.phone)
+        user = User.objects.create(
+            username=f"o{owner.pk}-{code}", role=Role.RESIDENT, division=division, phone=owner.phone
+        )
         owner.user = user
         owner.save(update_fields=["user"])
         residents.append(user)

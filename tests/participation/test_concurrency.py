@@ -81,16 +81,27 @@ def crowd(accounts):
     from gaizao.divisions.models import Division
 
     division = Division.objects.get(code="330102001051")
-    community = Community.objects.create(code="T-CROWD", name="并发测试小区", division=division, is_sample=True,
-                                         households=OWNERS, building_count=1)
+    community = Community.objects.create(
+        code="T-CROWD",
+        name="并发测试小区",
+        division=division,
+        is_sample=True,
+        households=OWNERS,
+        building_count=1,
+    )
     building = Building.objects.create(community=community, code="9")
     owners = Owner.objects.bulk_create(
         [Owner(division=division, name=f"并发{i}", phone=f"137{i:08d}") for i in range(OWNERS)]
     )
     Unit.objects.bulk_create(
         [
-            Unit(building=building, stairwell=str(1 + i % 6), number=f"{i:04d}", owner=o,
-                 area_registered_m2=Decimal("60.00") + i % 30)
+            Unit(
+                building=building,
+                stairwell=str(1 + i % 6),
+                number=f"{i:04d}",
+                owner=o,
+                area_registered_m2=Decimal("60.00") + i % 30,
+            )
             for i, o in enumerate(owners)
         ]
     )
@@ -108,8 +119,13 @@ def crowd(accounts):
 
 
 def _open(accounts, community, matter: int) -> Ballot:
-    ballot = services.ballot_create(actor=accounts["qingbomen"], community_id=community.pk, purpose="other",
-                                    matter=matter, question=f"并发测试 {matter}")
+    ballot = services.ballot_create(
+        actor=accounts["qingbomen"],
+        community_id=community.pk,
+        purpose="other",
+        matter=matter,
+        question=f"并发测试 {matter}",
+    )
     return services.ballot_open(actor=accounts["qingbomen"], ballot_id=ballot.pk)
 
 
@@ -153,8 +169,11 @@ def test_500_concurrent_submissions_none_lost_none_twice(server, accounts, crowd
     # the tally (through the API) equals the stored papers
     tally = _get(f"{server.url}/api/v1/participation/ballots/{ballot.pk}/tally", organiser_token)
     assert tally["counts"]["participating_owners"] == OWNERS
-    status, closed = _post(f"{server.url}/api/v1/participation/ballots/{ballot.pk}/transition", organiser_token,
-                           {"action": "close"})
+    status, closed = _post(
+        f"{server.url}/api/v1/participation/ballots/{ballot.pk}/transition",
+        organiser_token,
+        {"action": "close"},
+    )
     assert status == 200 and closed["status"] == "closed"
     ballot.refresh_from_db()
     yes = current.filter(choice="yes").count()
@@ -183,8 +202,11 @@ def test_closing_while_votes_arrive_is_consistent(server, accounts, crowd):
         started.wait(10)
         for _ in range(60):
             count.acquire(timeout=10)
-        return _post(f"{server.url}/api/v1/participation/ballots/{ballot.pk}/transition", organiser_token,
-                     {"action": "close"})
+        return _post(
+            f"{server.url}/api/v1/participation/ballots/{ballot.pk}/transition",
+            organiser_token,
+            {"action": "close"},
+        )
 
     with ThreadPoolExecutor(WORKERS + 1) as pool:
         closer = pool.submit(close_midway)

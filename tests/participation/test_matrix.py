@@ -21,7 +21,9 @@ def demo_world(accounts):
     from gaizao.registry.models import Community
 
     xihu = Division.objects.get(code="330106")
-    street = Division.objects.filter(level="street", path__startswith=xihu.path + "/").order_by("code").first()
+    street = (
+        Division.objects.filter(level="street", path__startswith=xihu.path + "/").order_by("code").first()
+    )
     Community.objects.create(code="T-XIHU-1", name="西湖测试小区", division=street, is_sample=True)
     load_demo(lambda _: None)
 
@@ -49,6 +51,8 @@ def test_participation_access_matrix(demo_world):
                 response = client.post(url, data or {})
             expected = case.expect[account]
             if response.status_code != expected:
-                failures.append(f"{case.name} as {account}: {response.status_code} != {expected} "
-                                f"{response.content[:160]!r}")
+                failures.append(
+                    f"{case.name} as {account}: {response.status_code} != {expected} "
+                    f"{response.content[:160]!r}"
+                )
     assert not failures, "\n".join(failures)

@@ -32,14 +32,22 @@ def test_demo_is_idempotent_and_published(demo):
 
 def test_pages_render_for_organiser(demo, accounts):
     c = client_for(accounts["qingbomen"])
-    survey = NeedsSurvey.objects.filter(status='open').get()
+    survey = NeedsSurvey.objects.filter(status="open").get()
     report = SupervisionReport.objects.first()
-    evaluation = EvaluationSurvey.objects.filter(status='open').get()
-    for url in ["/participation/", "/participation/ballots/new/", f"/participation/ballots/{demo.pk}/",
-                f"/participation/ballots/{demo.pk}/tally/", f"/participation/ballots/{demo.pk}/roll/",
-                "/participation/needs/new/", f"/participation/needs/{survey.pk}/", "/participation/reports/",
-                f"/participation/reports/{report.pk}/", "/participation/evaluations/new/",
-                f"/participation/evaluations/{evaluation.pk}/"]:
+    evaluation = EvaluationSurvey.objects.filter(status="open").get()
+    for url in [
+        "/participation/",
+        "/participation/ballots/new/",
+        f"/participation/ballots/{demo.pk}/",
+        f"/participation/ballots/{demo.pk}/tally/",
+        f"/participation/ballots/{demo.pk}/roll/",
+        "/participation/needs/new/",
+        f"/participation/needs/{survey.pk}/",
+        "/participation/reports/",
+        f"/participation/reports/{report.pk}/",
+        "/participation/evaluations/new/",
+        f"/participation/evaluations/{evaluation.pk}/",
+    ]:
         assert c.get(url).status_code == 200, url
     assert client_for(accounts["xihu"]).get(f"/participation/ballots/{demo.pk}/").status_code == 404
 
@@ -55,8 +63,13 @@ def test_public_pages_without_login(demo):
 def test_owner_logs_in_by_code_and_votes_through_pages(demo, accounts, settings):
     settings.DEBUG = True
     organiser = accounts["qingbomen"]
-    ballot = services.ballot_create(actor=organiser, community_id=demo.community_id, purpose="renovation_consent", project_ref="GZ-TEST",
-                                    question="是否同意综合改造？")
+    ballot = services.ballot_create(
+        actor=organiser,
+        community_id=demo.community_id,
+        purpose="renovation_consent",
+        project_ref="GZ-TEST",
+        question="是否同意综合改造？",
+    )
     services.ballot_open(actor=organiser, ballot_id=ballot.pk)
     owner = ballot.roll.exclude(owner=None).exclude(developer_held=True).first().owner
     c = Client()
@@ -82,11 +95,17 @@ def test_otp_codes_expire_and_are_attempt_limited(demo, accounts, settings):
 
     assert OneTimeCode.objects.get(used_at=None).digest != code
     for _ in range(5):
-        r = c.post("/api/v1/participation/otp/verify", {"phone": owner.phone, "code": "000000" if code != "000000"
-                                                         else "111111"}, content_type="application/json")
+        r = c.post(
+            "/api/v1/participation/otp/verify",
+            {"phone": owner.phone, "code": "000000" if code != "000000" else "111111"},
+            content_type="application/json",
+        )
         assert r.status_code == 400
-    r = c.post("/api/v1/participation/otp/verify", {"phone": owner.phone, "code": code},
-               content_type="application/json")
+    r = c.post(
+        "/api/v1/participation/otp/verify",
+        {"phone": owner.phone, "code": code},
+        content_type="application/json",
+    )
     assert r.status_code == 400 and "Too many" in r.json()["message"]
     # unknown phones get the same answer and no code
     r = c.post("/api/v1/participation/otp/request", {"phone": "13000000001"}, content_type="application/json")
@@ -98,9 +117,12 @@ def test_api_needs_reports_evaluations(demo, accounts):
     owner = services.owner_of(resident)
     assert owner is not None
     c = client_for(resident)
-    survey = NeedsSurvey.objects.filter(status='open').get()
-    r = c.post(f"/api/v1/participation/needs-surveys/{survey.pk}/responses",
-               {"ranking": survey.item_ids[:3]}, content_type="application/json")
+    survey = NeedsSurvey.objects.filter(status="open").get()
+    r = c.post(
+        f"/api/v1/participation/needs-surveys/{survey.pk}/responses",
+        {"ranking": survey.item_ids[:3]},
+        content_type="application/json",
+    )
     assert r.status_code == 201, r.content
     staff = client_for(accounts["qingbo"])
     prio = staff.get(f"/api/v1/participation/needs-priorities?community_id={demo.community_id}").json()
@@ -108,18 +130,41 @@ def test_api_needs_reports_evaluations(demo, accounts):
     from gaizao.participation.selectors import needs_priorities
 
     assert [p["item_id"] for p in prio] == [i for i, _ in needs_priorities(community_id=demo.community_id)]
-    r = c.post("/api/v1/participation/reports", {"community_id": demo.community_id, "category": "quality",
-                                                 "description": "墙面开裂", "lon": "120.16", "lat": "30.24"})
+    r = c.post(
+        "/api/v1/participation/reports",
+        {
+            "community_id": demo.community_id,
+            "category": "quality",
+            "description": "墙面开裂",
+            "lon": "120.16",
+            "lat": "30.24",
+        },
+    )
     assert r.status_code == 201, r.content
     rid = r.json()["id"]
-    assert staff.post(f"/api/v1/participation/reports/{rid}/close", {"note": ""},
-                      content_type="application/json").status_code == 409
-    assert staff.post(f"/api/v1/participation/reports/{rid}/respond", {"response": "已安排修补"},
-                      content_type="application/json").json()["status"] == "responded"
+    assert (
+        staff.post(
+            f"/api/v1/participation/reports/{rid}/close", {"note": ""}, content_type="application/json"
+        ).status_code
+        == 409
+    )
+    assert (
+        staff.post(
+            f"/api/v1/participation/reports/{rid}/respond",
+            {"response": "已安排修补"},
+            content_type="application/json",
+        ).json()["status"]
+        == "responded"
+    )
     assert client_for(accounts["xihu"]).get(f"/api/v1/participation/reports/{rid}").status_code == 404
-    evaluation = EvaluationSurvey.objects.filter(status='open').get()
-    r = c.post(f"/api/v1/participation/evaluations/{evaluation.pk}/responses",
-               {"scores": {"complete_facilities": 5}}, content_type="application/json")
+    evaluation = EvaluationSurvey.objects.filter(status="open").get()
+    r = c.post(
+        f"/api/v1/participation/evaluations/{evaluation.pk}/responses",
+        {"scores": {"complete_facilities": 5}},
+        content_type="application/json",
+    )
     assert r.status_code == 201
-    closed = client_for(accounts["qingbomen"]).post(f"/api/v1/participation/evaluations/{evaluation.pk}/close")
+    closed = client_for(accounts["qingbomen"]).post(
+        f"/api/v1/participation/evaluations/{evaluation.pk}/close"
+    )
     assert closed.json()["results"]["responses"] >= 1

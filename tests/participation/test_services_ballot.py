@@ -18,8 +18,14 @@ def scan() -> SimpleUploadedFile:
 
 
 def open_ballot(world, organiser, **kw):
-    ballot = services.ballot_create(actor=organiser, community_id=world.community.pk, purpose="renovation_consent", project_ref="GZ-TEST",
-                                    question="是否同意综合改造？", **kw)
+    ballot = services.ballot_create(
+        actor=organiser,
+        community_id=world.community.pk,
+        purpose="renovation_consent",
+        project_ref="GZ-TEST",
+        question="是否同意综合改造？",
+        **kw,
+    )
     return services.ballot_open(actor=organiser, ballot_id=ballot.pk)
 
 
@@ -44,8 +50,13 @@ def test_roll_is_frozen_with_area_source_and_counting(world, accounts):
 
 def test_lifecycle_refuses_illegal_moves_and_audits(world, accounts):
     organiser = accounts["qingbomen"]
-    ballot = services.ballot_create(actor=organiser, community_id=world.community.pk, purpose="plan_approval", project_ref="GZ-TEST",
-                                    question="方案是否认可？")
+    ballot = services.ballot_create(
+        actor=organiser,
+        community_id=world.community.pk,
+        purpose="plan_approval",
+        project_ref="GZ-TEST",
+        question="方案是否认可？",
+    )
     with pytest.raises(StateError):
         services.ballot_close(actor=organiser, ballot_id=ballot.pk)
     with pytest.raises(StateError):
@@ -59,29 +70,45 @@ def test_lifecycle_refuses_illegal_moves_and_audits(world, accounts):
         services.ballot_close(actor=organiser, ballot_id=ballot.pk)
     from gaizao.audit.models import AuditEvent
 
-    actions = list(AuditEvent.objects.filter(object_id=str(ballot.pk), action__startswith="ballot_")
-                   .order_by("at", "id").values_list("action", flat=True))
+    actions = list(
+        AuditEvent.objects.filter(object_id=str(ballot.pk), action__startswith="ballot_")
+        .order_by("at", "id")
+        .values_list("action", flat=True)
+    )
     assert actions == ["ballot_create", "ballot_open", "ballot_close", "ballot_publish"]
 
 
 def test_one_open_ballot_per_matter_and_scope(world, accounts):
     organiser = accounts["qingbomen"]
     open_ballot(world, organiser)
-    second = services.ballot_create(actor=organiser, community_id=world.community.pk, purpose="renovation_consent", project_ref="GZ-TEST",
-                                    question="again")
+    second = services.ballot_create(
+        actor=organiser,
+        community_id=world.community.pk,
+        purpose="renovation_consent",
+        project_ref="GZ-TEST",
+        question="again",
+    )
     with pytest.raises(StateError, match="already open"):
         services.ballot_open(actor=organiser, ballot_id=second.pk)
     # a stairwell vote on the same matter is another scope
-    stair = services.ballot_create(actor=organiser, community_id=world.community.pk, purpose="elevator",
-                                   question="加装电梯？", scope_kind="stairwell", building_id=world.building.pk,
-                                   stairwell="1")
+    stair = services.ballot_create(
+        actor=organiser,
+        community_id=world.community.pk,
+        purpose="elevator",
+        question="加装电梯？",
+        scope_kind="stairwell",
+        building_id=world.building.pk,
+        stairwell="1",
+    )
     services.ballot_open(actor=organiser, ballot_id=stair.pk)
     assert RollEntry.objects.filter(ballot=stair).count() == 6
 
 
 def test_other_district_cannot_create(world, accounts):
     with pytest.raises(PermissionError_):
-        services.ballot_create(actor=accounts["xihu"], community_id=world.community.pk, purpose="other", question="q")
+        services.ballot_create(
+            actor=accounts["xihu"], community_id=world.community.pk, purpose="other", question="q"
+        )
 
 
 def test_votes_replace_and_close_with_civil_code_result(world, accounts):
@@ -94,10 +121,24 @@ def test_votes_replace_and_close_with_civil_code_result(world, accounts):
     first = services.vote_cast(actor=world.residents[0], ballot_id=ballot.pk, choice="no")
     again = services.vote_cast(actor=world.residents[0], ballot_id=ballot.pk, choice="yes")
     assert first.replaced and again.replaced
-    services.vote_cast(actor=organiser, ballot_id=ballot.pk, owner_id=world.developer.pk, choice="yes",
-                       channel="paper", serial_number="P-001", scan=scan())
-    services.vote_cast(actor=organiser, ballot_id=ballot.pk, owner_id=world.owners[9].pk, choice="abstain",
-                       channel="door_to_door", witness_name="王见证", scan=scan())
+    services.vote_cast(
+        actor=organiser,
+        ballot_id=ballot.pk,
+        owner_id=world.developer.pk,
+        choice="yes",
+        channel="paper",
+        serial_number="P-001",
+        scan=scan(),
+    )
+    services.vote_cast(
+        actor=organiser,
+        ballot_id=ballot.pk,
+        owner_id=world.owners[9].pk,
+        choice="abstain",
+        channel="door_to_door",
+        witness_name="王见证",
+        scan=scan(),
+    )
     assert Vote.objects.filter(ballot=ballot).count() == 13
     assert Vote.objects.filter(ballot=ballot, is_current=True).count() == 11
     # organisers do not see choices while open
@@ -138,30 +179,64 @@ def test_channels_need_their_evidence(world, accounts):
     ballot = open_ballot(world, organiser)
     owner = world.owners[0].pk
     with pytest.raises(ApplicationError) as err:
-        services.vote_cast(actor=organiser, ballot_id=ballot.pk, owner_id=owner, choice="yes", channel="paper",
-                           serial_number="1")
+        services.vote_cast(
+            actor=organiser,
+            ballot_id=ballot.pk,
+            owner_id=owner,
+            choice="yes",
+            channel="paper",
+            serial_number="1",
+        )
     assert err.value.field == "scan"
     with pytest.raises(ApplicationError) as err:
-        services.vote_cast(actor=organiser, ballot_id=ballot.pk, owner_id=owner, choice="yes", channel="door_to_door")
+        services.vote_cast(
+            actor=organiser, ballot_id=ballot.pk, owner_id=owner, choice="yes", channel="door_to_door"
+        )
     assert err.value.field == "witness_name"
     with pytest.raises(ApplicationError) as err:
-        services.vote_cast(actor=organiser, ballot_id=ballot.pk, owner_id=owner, choice="yes", channel="door_to_door",
-                           witness_name="王见证")
+        services.vote_cast(
+            actor=organiser,
+            ballot_id=ballot.pk,
+            owner_id=owner,
+            choice="yes",
+            channel="door_to_door",
+            witness_name="王见证",
+        )
     assert err.value.field == "scan"
     with pytest.raises(ApplicationError) as err:
-        services.vote_cast(actor=organiser, ballot_id=ballot.pk, owner_id=owner, choice="yes", channel="proxy",
-                           proxy_name="李代理")
+        services.vote_cast(
+            actor=organiser,
+            ballot_id=ballot.pk,
+            owner_id=owner,
+            choice="yes",
+            channel="proxy",
+            proxy_name="李代理",
+        )
     assert err.value.field == "proxy_authorisation"
-    ok = services.vote_cast(actor=organiser, ballot_id=ballot.pk, owner_id=owner, choice="yes", channel="proxy",
-                            proxy_name="李代理", proxy_authorisation=scan())
+    ok = services.vote_cast(
+        actor=organiser,
+        ballot_id=ballot.pk,
+        owner_id=owner,
+        choice="yes",
+        channel="proxy",
+        proxy_name="李代理",
+        proxy_authorisation=scan(),
+    )
     assert ok.vote.proxy_authorisation
     # an owner cannot vote for another owner online
     with pytest.raises(PermissionError_):
         services.vote_cast(actor=world.residents[1], ballot_id=ballot.pk, owner_id=owner, choice="no")
     # an organiser of another district cannot enter papers
     with pytest.raises(PermissionError_):
-        services.vote_cast(actor=accounts["xihu"], ballot_id=ballot.pk, owner_id=owner, choice="no",
-                           channel="door_to_door", witness_name="x", scan=scan())
+        services.vote_cast(
+            actor=accounts["xihu"],
+            ballot_id=ballot.pk,
+            owner_id=owner,
+            choice="no",
+            channel="door_to_door",
+            witness_name="x",
+            scan=scan(),
+        )
 
 
 def test_roll_correction_is_recorded(world, accounts):
@@ -197,8 +272,12 @@ def test_papers_only_inside_the_voting_period(world, accounts):
     from django.utils import timezone
 
     organiser = accounts["qingbomen"]
-    ballot = open_ballot(world, organiser, opens_at=timezone.now() + dt.timedelta(hours=1),
-                         closes_at=timezone.now() + dt.timedelta(days=7))
+    ballot = open_ballot(
+        world,
+        organiser,
+        opens_at=timezone.now() + dt.timedelta(hours=1),
+        closes_at=timezone.now() + dt.timedelta(days=7),
+    )
     with pytest.raises(StateError, match="not started"):
         services.vote_cast(actor=world.residents[0], ballot_id=ballot.pk, choice="yes")
     ballot.opens_at = timezone.now() - dt.timedelta(days=8)
@@ -213,9 +292,15 @@ def test_stairwell_roll_counts_one_buyer_once(world, accounts):
     unit = world.units[1]
     unit.owner = world.owners[0]
     unit.save()
-    ballot = services.ballot_create(actor=accounts["qingbomen"], community_id=world.community.pk, purpose="elevator",
-                                    question="加装电梯？", scope_kind="stairwell", building_id=world.building.pk,
-                                    stairwell="1")
+    ballot = services.ballot_create(
+        actor=accounts["qingbomen"],
+        community_id=world.community.pk,
+        purpose="elevator",
+        question="加装电梯？",
+        scope_kind="stairwell",
+        building_id=world.building.pk,
+        stairwell="1",
+    )
     ballot = services.ballot_open(actor=accounts["qingbomen"], ballot_id=ballot.pk)
     tally = services.ballot_tally(ballot)
     assert tally.unit_count == 6 and tally.total_owners == 5

@@ -188,7 +188,10 @@ def test_developer_units_under_two_owner_ids_count_as_one_owner() -> None:
 
 
 def test_developer_cannot_vote_twice_under_two_ids() -> None:
-    units = [Unit("d1", "dev", D("90"), developer_held=True), Unit("d2", "dev2", D("90"), developer_held=True)]
+    units = [
+        Unit("d1", "dev", D("90"), developer_held=True),
+        Unit("d2", "dev2", D("90"), developer_held=True),
+    ]
     with pytest.raises(PolicyInputError) as caught:
         tally_owner_vote(matter=1, units=units, ballots={"dev": "yes", "dev2": "no"})
     assert caught.value.field == "ballots"

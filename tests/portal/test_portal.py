@@ -15,11 +15,19 @@ def world(db):
     qingbo = Division.objects.get(code="330102001")
     xihu_street = Division.objects.filter(parent__code="330106").first()
     for i, (division, status) in enumerate(
-        [(qingbo, ScopeStatus.PRIORITY), (qingbo, ScopeStatus.PRIORITY), (xihu_street, ScopeStatus.MAY_INCLUDE)]
+        [
+            (qingbo, ScopeStatus.PRIORITY),
+            (qingbo, ScopeStatus.PRIORITY),
+            (xihu_street, ScopeStatus.MAY_INCLUDE),
+        ]
     ):
         Community.objects.create(code=f"T{i}", name=f"测试小区{i}", division=division, scope_status=status)
     Community.objects.create(
-        code="ARCH", name="已归档", division=qingbo, scope_status=ScopeStatus.PRIORITY, archived_at="2024-01-01T00:00Z"
+        code="ARCH",
+        name="已归档",
+        division=qingbo,
+        scope_status=ScopeStatus.PRIORITY,
+        archived_at="2024-01-01T00:00Z",
     )
 
 

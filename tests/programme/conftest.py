@@ -147,7 +147,9 @@ class Votes:
     def fail(self, community, purpose: str) -> None:
         self.results[(community.pk, purpose)] = False
 
-    def __call__(self, *, project_id: int, community_id: int, purpose: str) -> list[selectors.ProjectBallotOutcome]:
+    def __call__(
+        self, *, project_id: int, community_id: int, purpose: str
+    ) -> list[selectors.ProjectBallotOutcome]:
         from gaizao.programme.models import Plan
 
         if (community_id, purpose) not in self.results:
@@ -166,7 +168,6 @@ class Votes:
                 plan_version_number=version.number if version else None,
             )
         ]
-
 
     def stairwell(self, *, building_id: int, stairwell: str) -> object | None:
         from types import SimpleNamespace

@@ -551,7 +551,11 @@ CASES += [
         f"{POLICY}/vote",
         ALL_API,
         method="post",
-        data={"matter": 7, "units": [{"unit_id": "1", "owner_id": "A", "area_m2": "80"}], "ballots": {"A": "yes"}},
+        data={
+            "matter": 7,
+            "units": [{"unit_id": "1", "owner_id": "A", "area_m2": "80"}],
+            "ballots": {"A": "yes"},
+        },
         json=True,
         pattern="api/v1/policy/vote",
     ),

@@ -27,7 +27,9 @@ def test_demo_world_is_complete_and_idempotent():
     assert Publication.objects.filter(comments__isnull=False).exists()
     assert AnnualPlan.objects.filter(district__code="330102", state="draft").exists()
     count = projects.count()
-    implementing = set(Project.objects.filter(is_sample=True, state="implementing").values_list("pk", flat=True))
+    implementing = set(
+        Project.objects.filter(is_sample=True, state="implementing").values_list("pk", flat=True)
+    )
     # the projects in 实施 are delivery's, each through every gate (consent, plan approval, elevator ballots)
     assert implementing
     demo_load(out=lines.append)
@@ -46,7 +48,9 @@ def test_demo_consent_vote_runs_on_a_complete_roll_and_conditions_name_what_is_m
     from gaizao.web.demo import demo_load
 
     demo_load(out=lambda _: None)
-    link = ProjectBallot.objects.select_related("ballot", "project").filter(purpose="renovation_consent").first()
+    link = (
+        ProjectBallot.objects.select_related("ballot", "project").filter(purpose="renovation_consent").first()
+    )
     if link is None:
         pytest.skip("registry demo has no community with units yet")
     assert link.ballot.approved is True

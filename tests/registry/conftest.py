@@ -47,4 +47,6 @@ def qingbomen(divisions) -> Division:
 
 @pytest.fixture
 def xihu_street(divisions) -> Division:
-    return Division.objects.filter(level="street", path__startswith=Division.objects.get(code="330106").path).first()
+    return Division.objects.filter(
+        level="street", path__startswith=Division.objects.get(code="330106").path
+    ).first()

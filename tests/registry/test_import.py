@@ -262,6 +262,7 @@ def test_half_a_point_is_refused(accounts):
 
 def test_declared_gcj02_and_bd09_are_converted_to_wgs84(accounts):
     from gaizao.spatial import crs
+
     rows = [community_row(1), community_row(2, 坐标系="BD-09")]
     headers = [*HEADERS, "坐标系"]
     report = run(xlsx_bytes(headers, rows), accounts["shangcheng"], crs="gcj02")

@@ -81,6 +81,7 @@ def test_zipped_shapefile_polygons_in_a_projected_crs(accounts, tmp_path):
 
 def test_geojson_outside_hangzhou_and_gcj02(accounts):
     from gaizao.spatial import crs
+
     doc = {
         "type": "FeatureCollection",
         "features": [

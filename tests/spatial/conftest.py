@@ -44,4 +44,3 @@ def pts(
     return Points.from_arrays(
         list(xy), [p[0] for p in ll], [p[1] for p in ll], categories=categories, weights=weights
     )
-

@@ -86,7 +86,8 @@ def test_overdue_ballots_close_on_schedule(world, accounts):
     ballot = services.ballot_create(
         actor=accounts["qingbomen"],
         community_id=world.community.pk,
-        purpose="other", matter=7,
+        purpose="other",
+        matter=7,
         question="q",
     )
     services.ballot_open(actor=accounts["qingbomen"], ballot_id=ballot.pk)

@@ -20,7 +20,8 @@ def ballot(world, accounts):
     b = services.ballot_create(
         actor=accounts["qingbomen"],
         community_id=world.community.pk,
-        purpose="other", matter=7,
+        purpose="other",
+        matter=7,
         question="q",
     )
     return services.ballot_open(actor=accounts["qingbomen"], ballot_id=b.pk)

@@ -85,7 +85,8 @@ def test_ballot_scans_have_their_own_size_limit(world, accounts, settings):
     ballot = services.ballot_create(
         actor=accounts["qingbomen"],
         community_id=world.community.pk,
-        purpose="other", matter=7,
+        purpose="other",
+        matter=7,
         question="q",
     )
     services.ballot_open(actor=accounts["qingbomen"], ballot_id=ballot.pk)

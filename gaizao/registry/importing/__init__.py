@@ -131,7 +131,9 @@ def _import(
         if progress:
             progress(report.total, report.total, "写入中 / writing")
         try:
-            report.created, report.updated, report.unchanged = write(validated, actor=actor, filename=filename)
+            report.created, report.updated, report.unchanged = write(
+                validated, actor=actor, filename=filename
+            )
         except IntegrityError:
             # Another import wrote the same new rows at the same moment (two identical uploads at once): this one
             # is rolled back whole and says so, instead of failing with a server error.

@@ -36,7 +36,9 @@ class Command(BaseCommand):
     def add_arguments(self, parser: Any) -> None:
         parser.add_argument("--max-tasks", type=int, default=None)
         parser.add_argument("--interval", type=float, default=1.0)
-        parser.add_argument("--schedule-every", type=float, default=60.0, help="seconds between scheduled rounds")
+        parser.add_argument(
+            "--schedule-every", type=float, default=60.0, help="seconds between scheduled rounds"
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         from gaizao.jobs.services import jobs_fail_stale
