@@ -9,6 +9,7 @@ from typing import Any
 
 from django.utils import timezone
 
+from gaizao.office_text import clean_text
 from gaizao.programme import rules
 from gaizao.programme.models import AnnualPlan, AnnualPlanVersion, Consultation, OpinionDecision
 
@@ -56,8 +57,8 @@ def consultation_docx(consultation: Consultation) -> bytes:
         row = table.add_row().cells
         row[0].text = names.get(opinion.department, opinion.department)
         row[1].text = _DECISION_ZH.get(opinion.decision, opinion.decision)
-        row[2].text = opinion.conditions or "—"
-        row[3].text = opinion.simplified_approvals or "—"
+        row[2].text = clean_text(opinion.conditions) or "—"
+        row[3].text = clean_text(opinion.simplified_approvals) or "—"
     doc.add_heading("综合意见", level=2)
     disagree = [
         names.get(o.department, o.department) for o in opinions if o.decision == OpinionDecision.DISAGREE
@@ -79,11 +80,11 @@ def consultation_docx(consultation: Consultation) -> bytes:
         if conditional:
             text += "，其中" + "、".join(conditional) + "提出的条件须在实施中落实"
         doc.add_paragraph(text + "。")
-    simplified = [o.simplified_approvals for o in opinions if o.simplified_approvals]
+    simplified = [clean_text(o.simplified_approvals) for o in opinions if o.simplified_approvals]
     if simplified:
         doc.add_paragraph("简化审批事项：" + "；".join(simplified) + "。本意见作为事中事后监管的依据。")
     if consultation.summary:
-        doc.add_paragraph(consultation.summary)
+        doc.add_paragraph(clean_text(consultation.summary))
     buf = io.BytesIO()
     doc.save(buf)
     return buf.getvalue()

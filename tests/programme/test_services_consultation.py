@@ -188,3 +188,26 @@ def test_only_a_finalised_plan_is_published(project, accounts, now):
     services.plan_reopen(actor=officer, project=project)
     with pytest.raises(StateError):
         services.publication_start(actor=officer, project=project, now=now)
+
+
+def test_control_characters_in_an_opinion_do_not_break_the_word_document(project, accounts):
+    """Text pasted from other systems can carry control characters that XML (and so docx) cannot hold."""
+    from docx import Document
+
+    consultation = services.consultation_start(actor=accounts["shangcheng"], project=project)
+    services.consultation_record_opinion(
+        actor=accounts["water"],
+        consultation=consultation,
+        department="water",
+        decision="agree_conditions",
+        conditions="二次供水\x0b泵房\x1f须同步改造",
+        simplified_approvals="免于\x00单独办理",
+    )
+    text = "\n".join(
+        cell.text
+        for table in Document(io.BytesIO(documents.consultation_docx(consultation))).tables
+        for row in table.rows
+        for cell in row.cells
+    )
+    assert "二次供水泵房须同步改造" in text
+    assert "免于单独办理" in text
