@@ -33,6 +33,13 @@ class Command(BaseCommand):
         self.stdout.write(f"演示账户 / demo accounts (密码 / password: {DEMO_PASSWORD})")
         for spec in DEMO_ACCOUNTS:
             self.stdout.write(f"  {spec.username:<12} {spec.role:<20} {spec.note}")
+        # the accounts the apps' demo loaders add: contractor, supervisor, property company, …
+        from gaizao.accounts.models import User
+
+        listed = {spec.username for spec in DEMO_ACCOUNTS}
+        others = User.objects.filter(is_active=True).exclude(username__in=listed).exclude(role="resident")
+        for user in others.order_by("username"):
+            self.stdout.write(f"  {user.username:<12} {user.role:<20} {user.display_name}")
         if options["no_serve"]:
             return
         host = options["addrport"]
