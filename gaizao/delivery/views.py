@@ -38,6 +38,7 @@ from gaizao.delivery.models import (
 )
 from gaizao.errors import ApplicationError, PermissionError_
 from gaizao.policy import delivery as rules
+from gaizao.ui.views import attempt as _attempt
 
 #: The stage buttons of the project page, in lifecycle order, with their ``can_<move>``.
 MOVES: list[tuple[str, str, str, Callable[[Any, Delivery], bool]]] = [
@@ -64,18 +65,6 @@ def _reader(request: HttpRequest) -> None:
     role = getattr(request.user, "role", None)
     if role not in READER_ROLES and role not in CONTRACT_PARTY_ROLES:
         raise Http404
-
-
-def _attempt(request: HttpRequest, fn: Callable[[], Any], ok: str, back: str) -> HttpResponse:
-    try:
-        fn()
-    except PermissionError_ as exc:
-        raise PermissionDenied(exc.message) from exc
-    except ApplicationError as exc:
-        messages.error(request, exc.message)
-        return HttpResponseRedirect(back)
-    messages.success(request, ok)
-    return HttpResponseRedirect(back)
 
 
 def _label(choice: Any) -> str:

@@ -5,20 +5,16 @@ the settlement table, the residents' shares, and the Excel exports. Reads go thr
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
-from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from gaizao.accounts.access import READER_ROLES
-from gaizao.errors import ApplicationError, PermissionError_
 from gaizao.money import access, reports, selectors, services
 from gaizao.money.models import (
     CostHeading,
@@ -31,23 +27,12 @@ from gaizao.money.models import (
     ShareBasis,
 )
 from gaizao.policy import funding_sources
+from gaizao.ui.views import attempt as _attempt
 
 
 def _staff(request: HttpRequest) -> None:
     if getattr(request.user, "role", None) not in READER_ROLES:
         raise Http404
-
-
-def _attempt(request: HttpRequest, fn: Callable[[], Any], ok: str, back: str) -> HttpResponse:
-    try:
-        fn()
-    except PermissionError_ as exc:
-        raise PermissionDenied(exc.message) from exc
-    except ApplicationError as exc:
-        messages.error(request, exc.message)
-        return HttpResponseRedirect(back)
-    messages.success(request, ok)
-    return HttpResponseRedirect(back)
 
 
 def _xlsx(content: bytes, filename: str) -> HttpResponse:

@@ -5,8 +5,6 @@ the evaluation report (Word), and the public progress page with open-data downlo
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
-from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -17,10 +15,11 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from gaizao.errors import ApplicationError, PermissionError_
+from gaizao.errors import ApplicationError
 from gaizao.oversight import documents, public, selectors, services
 from gaizao.oversight.models import AssessmentState
 from gaizao.policy import oversight as rules
+from gaizao.ui.views import attempt as _attempt
 
 TARGET_LABELS = selectors.TARGET_LABELS
 
@@ -34,18 +33,6 @@ def _year(request: HttpRequest) -> int:
     except (ValueError, ApplicationError):
         return this_year
     return year
-
-
-def _attempt(request: HttpRequest, fn: Callable[[], Any], ok: str, back: str) -> HttpResponse:
-    try:
-        fn()
-    except PermissionError_ as exc:
-        raise PermissionDenied(exc.message) from exc
-    except ApplicationError as exc:
-        messages.error(request, exc.message)
-        return HttpResponseRedirect(back)
-    messages.success(request, ok)
-    return HttpResponseRedirect(back)
 
 
 @login_required

@@ -3,14 +3,12 @@ through services; a refused write comes back as a message on the page it was mad
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -21,6 +19,7 @@ from gaizao.errors import ApplicationError, PermissionError_
 from gaizao.planning import documents, selectors, services
 from gaizao.planning.models import INDICATORS
 from gaizao.policy.planning import planning_rules
+from gaizao.ui.views import attempt as _attempt
 
 WAN = Decimal(10_000)
 COMPONENTS = (
@@ -35,18 +34,6 @@ COMPONENTS = (
 def _staff(request: HttpRequest) -> None:
     if getattr(request.user, "role", None) not in READER_ROLES:
         raise Http404
-
-
-def _attempt(request: HttpRequest, fn: Callable[[], Any], ok: str, back: str) -> HttpResponse:
-    try:
-        fn()
-    except PermissionError_ as exc:
-        raise PermissionDenied(exc.message) from exc
-    except ApplicationError as exc:
-        messages.error(request, exc.message)
-        return HttpResponseRedirect(back)
-    messages.success(request, ok)
-    return HttpResponseRedirect(back)
 
 
 def _modes() -> list[dict[str, str]]:

@@ -4,7 +4,6 @@ a refused write comes back as a message on the page it was made from."""
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 from uuid import UUID
@@ -32,24 +31,12 @@ from gaizao.programme.models import (
     ProjectState,
     PublicationState,
 )
+from gaizao.ui.views import attempt as _attempt
 
 
 def _staff(request: HttpRequest) -> None:
     if getattr(request.user, "role", None) not in READER_ROLES:
         raise Http404
-
-
-def _attempt(request: HttpRequest, fn: Callable[[], Any], ok: str, back: str) -> HttpResponse:
-    """Run a service; on a refusal show its message on ``back``. Returns the redirect."""
-    try:
-        fn()
-    except PermissionError_ as exc:
-        raise PermissionDenied(exc.message) from exc
-    except ApplicationError as exc:
-        messages.error(request, exc.message)
-        return HttpResponseRedirect(back)
-    messages.success(request, ok)
-    return HttpResponseRedirect(back)
 
 
 def _choices(choices: Any) -> list[dict[str, str]]:

@@ -5,13 +5,10 @@ the service's ``can_<move>`` would accept the write. The public page needs no lo
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
 from typing import Any
 
-from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
@@ -23,24 +20,13 @@ from gaizao.errors import ApplicationError, PermissionError_
 from gaizao.participation.models import Ballot
 from gaizao.stewardship import documents, public, selectors, services
 from gaizao.stewardship.models import ConventionKind, Decision, FundEntryKind, ManagementMode
+from gaizao.ui.views import attempt as _attempt
 
 
 def _reader(request: HttpRequest) -> None:
     role = getattr(request.user, "role", None)
     if role not in selectors.STAFF_READERS and role != Role.PROPERTY_SERVICE:
         raise Http404
-
-
-def _attempt(request: HttpRequest, fn: Callable[[], Any], ok: str, back: str) -> HttpResponse:
-    try:
-        fn()
-    except PermissionError_ as exc:
-        raise PermissionDenied(exc.message) from exc
-    except ApplicationError as exc:
-        messages.error(request, exc.message)
-        return HttpResponseRedirect(back)
-    messages.success(request, ok)
-    return HttpResponseRedirect(back)
 
 
 def _division(request: HttpRequest) -> Division | None:
