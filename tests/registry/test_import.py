@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from decimal import Decimal
 
 import pytest
@@ -330,14 +329,10 @@ def test_a_100000_row_csv(accounts):
             ]
         )
     data = buf.getvalue().encode("gbk")
-    started = time.perf_counter()
-
     report = run(data, accounts["shangcheng"], filename="big.csv")
 
-    elapsed = time.perf_counter() - started
     assert report.ok and report.created == 100_000, report.errors[:3]
     assert Community.objects.count() == 100_000
     assert AuditEvent.objects.filter(action="create").count() >= 100_000
     assert Community.objects.filter(scope_status=ScopeStatus.UNSCREENED).count() == 0
-    # ~25 s on an idle 2-core machine (CPU time); wall time grows when other suites share the CPU.
-    assert elapsed < 300, elapsed
+    # its speed is measured side by side with django-import-export in `make bench` (bench/bench_import.py)
