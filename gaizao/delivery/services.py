@@ -841,7 +841,8 @@ def can_inspect(user: Any, delivery: Delivery) -> bool:
     return delivery.stage in WORKS_STAGES and inspector_level(user, delivery) is not None
 
 
-def _checklist(kind: str, results: dict[str, Any] | None) -> dict[str, str]:
+def checklist_results(kind: str, results: dict[str, Any] | None) -> dict[str, str]:
+    """The checklist answers of an inspection of ``kind``: known items only, each pass, fail or na."""
     known = {item.id for item in rules.inspection_checklist(kind, timezone.localdate())}
     out: dict[str, str] = {}
     for key, value in (results or {}).items():
@@ -887,9 +888,9 @@ def inspection_record(
             field="stage",
         )
     kind = _choice(kind, InspectionKind, "kind", "检查类型")
-    results = _checklist(kind, checklist)
+    results = checklist_results(kind, checklist)
     x, y = parse_position(lon, lat)
-    prepared = [_prepare_finding(delivery, kind, f, index=i) for i, f in enumerate(findings or [])]
+    prepared = [prepare_finding(delivery, kind, f, index=i) for i, f in enumerate(findings or [])]
     inspection = Inspection.objects.create(
         delivery=delivery,
         kind=kind,
@@ -908,11 +909,12 @@ def inspection_record(
         changes={"inspection": inspection.pk, "kind": kind, "level": level, "findings": len(prepared)},
     )
     for data in prepared:
-        _write_finding(actor, inspection, data, now=now)
+        write_finding(actor, inspection, data, now=now)
     return inspection
 
 
-def _prepare_finding(delivery: Delivery, kind: str, data: dict[str, Any], *, index: int) -> dict[str, Any]:
+def prepare_finding(delivery: Delivery, kind: str, data: dict[str, Any], *, index: int) -> dict[str, Any]:
+    """Check one finding (and its order) before anything is written; the result goes to :func:`write_finding`."""
     prefix = f"findings[{index}]." if index >= 0 else ""
     description = _text(data.get("description"), f"{prefix}description", "问题描述")
     severity = _choice(data.get("severity"), Severity, f"{prefix}severity", "严重程度")
@@ -968,7 +970,7 @@ def _prepare_order(
     }
 
 
-def _write_finding(
+def write_finding(
     actor: Any, inspection: Inspection, data: dict[str, Any], *, now: dt.datetime | None
 ) -> Finding:
     finding = Finding(

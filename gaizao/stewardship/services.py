@@ -30,11 +30,10 @@ from gaizao.delivery.models import (
     InspectionKind,
     Organisation,
     OrganisationKind,
-    Severity,
     Stage,
 )
-from gaizao.delivery.services import parse_amount, parse_date, parse_position
-from gaizao.delivery.uploads import check_document, check_photo
+from gaizao.delivery.services import parse_amount, parse_date
+from gaizao.delivery.uploads import check_document
 from gaizao.errors import ApplicationError, PermissionError_, StateError
 from gaizao.participation.models import Ballot, BallotStatus, Purpose, ScopeKind, SupervisionReport
 from gaizao.policy import delivery as delivery_rules
@@ -690,53 +689,6 @@ def followups_schedule(*, actor: Any, delivery: Delivery) -> list[FollowUp]:
     return out
 
 
-def _checklist(kind: str, results: dict[str, Any] | None) -> dict[str, str]:
-    known = {item.id for item in delivery_rules.inspection_checklist(kind, timezone.localdate())}
-    out: dict[str, str] = {}
-    for key, value in (results or {}).items():
-        if key not in known:
-            raise ApplicationError(
-                f"检查项“{key}”不在检查表中。/ checklist: unknown item {key!r}.", field="checklist"
-            )
-        if value in ("", None):
-            continue
-        if value not in ("pass", "fail", "na"):
-            raise ApplicationError(
-                f"检查项“{key}”的结果无效。/ checklist.{key}: expected pass, fail or na.", field="checklist"
-            )
-        out[key] = str(value)
-    return out
-
-
-def _prepared_findings(kind: str, findings: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    out = []
-    for i, data in enumerate(findings):
-        prefix = f"findings[{i}]."
-        item = str(data.get("checklist_item") or "")
-        if item and item not in {
-            c.id for c in delivery_rules.inspection_checklist(kind, timezone.localdate())
-        }:
-            raise ApplicationError(
-                f"检查项“{item}”不在检查表中。/ {prefix}checklist_item: unknown item.",
-                field=f"{prefix}checklist_item",
-            )
-        check_photo(data.get("photo"), field=f"{prefix}photo")
-        x, y = parse_position(data.get("lon"), data.get("lat"))
-        out.append(
-            {
-                "description": _text(data.get("description"), f"{prefix}description", "问题描述"),
-                "severity": _choice(data.get("severity"), Severity, f"{prefix}severity", "严重程度"),
-                "checklist_item": item,
-                "photo": data.get("photo"),
-                "lon": x,
-                "lat": y,
-                "report": data.get("report"),
-                "order": data.get("order"),
-            }
-        )
-    return out
-
-
 def _inspect(
     actor: Any,
     followup: FollowUp,
@@ -757,8 +709,11 @@ def _inspect(
             "该回访检查已完成。/ followup: this follow-up was already inspected.", field="followup"
         )
     kind = _choice(kind, InspectionKind, "kind", "检查类型")
-    results = _checklist(kind, checklist)
-    prepared = _prepared_findings(kind, findings)
+    results = delivery_services.checklist_results(kind, checklist)
+    # every finding and its order is checked before anything is written (delivery's own rules)
+    prepared = [
+        delivery_services.prepare_finding(delivery, kind, data, index=i) for i, data in enumerate(findings)
+    ]
     inspection = Inspection.objects.create(
         delivery=delivery,
         kind=kind,
@@ -777,35 +732,7 @@ def _inspect(
         changes={"followup": followup.pk, "months": followup.months, "inspection": inspection.pk},
     )
     for data in prepared:
-        finding = Finding(
-            inspection=inspection,
-            checklist_item=data["checklist_item"],
-            description=data["description"],
-            severity=data["severity"],
-            lon=data["lon"],
-            lat=data["lat"],
-            report=data["report"],
-            created_by=actor,
-        )
-        photo = data["photo"]
-        if photo is not None:
-            finding.photo.save(f"followup-{delivery.pk}-{photo.name}", photo, save=False)
-        finding.save()
-        audit_record(
-            actor=actor,
-            action="delivery.finding.add",
-            obj=delivery,
-            changes={"finding": finding.pk, "severity": finding.severity, "followup": followup.pk},
-        )
-        order = data["order"]
-        if order:
-            delivery_services.order_issue(
-                actor=actor,
-                finding=finding,
-                party=order.get("party"),
-                deadline=order.get("deadline"),
-                requirement=order.get("requirement", ""),
-            )
+        delivery_services.write_finding(actor, inspection, data, now=None)
     return inspection
 
 
