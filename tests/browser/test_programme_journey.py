@@ -134,8 +134,9 @@ def test_programme_journey(live_server, monkeypatch, tmp_path):
     from openpyxl import load_workbook
     from playwright.sync_api import expect, sync_playwright
 
-    from gaizao.programme import selectors, services
+    from gaizao.programme import selectors
     from gaizao.programme.models import Project, Publication
+    from gaizao.programme.services import annual_plans
 
     community, owners = _world()
     monkeypatch.setattr(
@@ -336,7 +337,7 @@ def test_programme_journey(live_server, monkeypatch, tmp_path):
         # 6. annual plan compiled and submitted before 31 October
         today = timezone.localdate()
         on_time = timezone.make_aware(dt.datetime(today.year, 10, 20, 10))
-        monkeypatch.setattr(services, "_now", lambda now=None: now or on_time)
+        monkeypatch.setattr(annual_plans, "_now", lambda now=None: now or on_time)
         officer.click("nav.mainnav >> text=年度计划")
         assert officer.locator("input[name=plan_year]").input_value() == str(today.year + 1)
         officer.click("#compile")
