@@ -24,6 +24,7 @@ from gaizao.audit.transitions import StateMachine
 from gaizao.divisions.models import Division, DivisionLevel
 from gaizao.errors import ApplicationError, PermissionError_, StateError
 from gaizao.programme import rules, selectors
+from gaizao.programme.extensions import extra_conditions
 from gaizao.programme.models import (
     AnnualPlan,
     AnnualPlanReview,
@@ -608,6 +609,7 @@ def implementation_conditions(project: Project, *, now: dt.datetime | None = Non
             f"published for {publication.days} days; the period has finished."
         )
     out.append(Condition("publication.finished", p_ok, p_msg, p_clause))
+    out += extra_conditions(project)
     return out
 
 
