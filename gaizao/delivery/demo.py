@@ -186,6 +186,7 @@ def _elevator_votes(project: Any, community: Any, officer: Any) -> None:
 def _implementing_project(community: Any, officer: Any, now: dt.datetime) -> Any:
     from gaizao.programme import services
     from gaizao.programme.demo import _plan
+    from gaizao.programme.extensions import prepare_sample
 
     project = services.project_create(actor=officer, community_ids=[community.pk], is_sample=True)
     services.project_move(actor=officer, project=project, to="planning", reason="示例 / sample")
@@ -208,6 +209,8 @@ def _implementing_project(community: Any, officer: Any, now: dt.datetime) -> Any
     _vote(project, community, officer, "renovation_consent")
     _vote(project, community, officer, "plan_approval")
     _elevator_votes(project, community, officer)
+    # the conditions apps above programme add (the management plan of 四(四)), met through their own services
+    prepare_sample(project=project, actor=officer, now=now)
     return services.project_move(
         actor=officer, project=project, to="implementing", reason="示例 / sample", now=now
     )

@@ -33,7 +33,7 @@ from gaizao.policy import delivery as delivery_rules
 from gaizao.policy.stewardship import add_months
 from gaizao.registry.models import Unit
 from gaizao.stewardship import services
-from gaizao.stewardship.models import ManagementPlan
+from gaizao.stewardship.models import ManagementPlan, PropertyContract
 
 COMPANY_CODE17 = "91330102MA2D0WY01"
 #: A one-page PDF stands in for the adopted texts.
@@ -107,11 +107,60 @@ def _company_account(officer: User, company: Organisation) -> User:
     return user
 
 
+def _owner_ids(community: Any) -> list[int]:
+    return sorted(
+        set(
+            Unit.objects.filter(
+                building__community=community, owner__isnull=False, developer_held=False
+            ).values_list("owner_id", flat=True)
+        )
+    )
+
+
+PLAN_BALLOTS = (
+    ("fee", 4, "选聘物业服务企业并确定物业服务费0.80元/㎡·月（示例）"),
+    ("fund_top_up", 6, "续筹维修资金30万元（示例）"),
+    ("management_rules", 2, "通过《小区管理规约》（示例）"),
+)
+
+
+@transaction.atomic
+def agree_sample_plan(*, project: Any, actor: Any, now: Any = None) -> ManagementPlan:
+    """Agree a sample project's management plan with its renovation plan (四(四)), before the move to 实施: each
+    community's owners vote door to door on the fee and company (matter 4), the fund top-up (matter 6, 3/4) and the
+    管理规约 (matter 2), and ``actor`` (an officer of the project) saves the plan and links the ballots.
+
+    Registered with programme's conditions of 实施 (``gaizao.programme.extensions``) so that demo loaders below this
+    app take their projects to 实施 through the same condition. Idempotent per community and decision."""
+    plan = services.management_plan_save(
+        actor=actor,
+        project=project,
+        mode="professional",
+        fee_yuan_per_m2_month="0.80",
+        fund_balance="120000.00",
+        fund_top_up="300000.00",
+        note="改造后引入专业物业，续筹维修资金，制定管理规约和居民公约（示例）",
+        is_sample=True,
+    )
+    linked = set(plan.decisions.values_list("community_id", "decision"))
+    for community in project.communities.select_related("division").order_by("code"):
+        organiser = _officer(community.division, Role.COMMUNITY_ORGANISER, Role.STREET_IMPLEMENTER) or actor
+        owner_ids = _owner_ids(community)
+        for decision, matter, question in PLAN_BALLOTS:
+            if (community.pk, decision) in linked:
+                continue
+            ballot = _ballot(organiser, community, owner_ids, matter=matter, question=question)
+            services.plan_decision_link(
+                actor=actor, plan=plan, community=community, decision=decision, ballot=ballot
+            )
+    return plan
+
+
 @transaction.atomic
 def load_demo(out: Callable[[str], None] = print) -> dict[str, int]:
-    if ManagementPlan.objects.filter(is_sample=True).exists():
+    if PropertyContract.objects.filter(is_sample=True).exists():
         out("长效管理 / stewardship: 已有示例数据 / sample data present")
-        return {"plans": ManagementPlan.objects.filter(is_sample=True).count()}
+        return {"contracts": PropertyContract.objects.filter(is_sample=True).count()}
     delivery = (
         Delivery.objects.filter(stage=Stage.HANDED_OVER)
         .select_related("project__division")
@@ -126,14 +175,7 @@ def load_demo(out: Callable[[str], None] = print) -> dict[str, int]:
     officer = _officer(project.division, Role.DISTRICT_OFFICER, Role.CITY_COORDINATOR)
     organiser = _officer(community.division, Role.COMMUNITY_ORGANISER, Role.STREET_IMPLEMENTER) or officer
     inspector = _officer(project.division, Role.STREET_IMPLEMENTER) or officer
-    owner_ids = sorted(
-        set(
-            Unit.objects.filter(
-                building__community=community, owner__isnull=False, developer_held=False
-            ).values_list("owner_id", flat=True)
-        )
-    )
-    if officer is None or organiser is None or inspector is None or not owner_ids:
+    if officer is None or organiser is None or inspector is None or not _owner_ids(community):
         out(
             "长效管理 / stewardship: 跳过，缺少演示账号或业主名册 / skipped, demo accounts or owner roll missing"
         )
@@ -141,28 +183,17 @@ def load_demo(out: Callable[[str], None] = print) -> dict[str, int]:
     today = timezone.localdate()
     handed_on = services.handed_over_on(delivery) or today
 
-    # the owners decide (Art. 278 matters 4, 6 and 2), door to door with a witness
-    fee = _ballot(
-        organiser, community, owner_ids, matter=4, question="选聘清波物业并确定物业服务费0.80元/㎡·月（示例）"
-    )
-    top_up = _ballot(organiser, community, owner_ids, matter=6, question="续筹维修资金30万元（示例）")
-    rules = _ballot(organiser, community, owner_ids, matter=2, question="通过《小区管理规约》（示例）")
-
-    plan = services.management_plan_save(
-        actor=officer,
-        project=project,
-        mode="professional",
-        fee_yuan_per_m2_month="0.80",
-        fund_balance="120000.00",
-        fund_top_up="300000.00",
-        note="改造后引入专业物业，续筹维修资金，制定管理规约和居民公约（示例）",
-        is_sample=True,
-    )
-    for decision, ballot in (("fee", fee), ("fund_top_up", top_up), ("management_rules", rules)):
-        if ballot.approved:
-            services.plan_decision_link(
-                actor=officer, plan=plan, community=community, decision=decision, ballot=ballot
-            )
+    # the plan was agreed with the renovation plan, before the move to 实施 (delivery's demo: agree_sample_plan)
+    plan = ManagementPlan.objects.filter(project=project).first()
+    if plan is None:
+        out(
+            "长效管理 / stewardship: 跳过，项目没有长效管理方案 / skipped, the project has no management plan"
+        )
+        return {}
+    ballots = {
+        d.decision: d.ballot for d in plan.decisions.filter(community=community).select_related("ballot")
+    }
+    fee, top_up, rules = ballots.get("fee"), ballots.get("fund_top_up"), ballots.get("management_rules")
 
     company = _company(officer)
     _company_account(officer, company)
@@ -175,7 +206,7 @@ def load_demo(out: Callable[[str], None] = print) -> dict[str, int]:
         ends_on=add_months(handed_on, 36) - dt.timedelta(days=1),
         fee_yuan_per_m2_month="0.80",
         scope="保洁、秩序维护、绿化养护、共用部位及共用设施设备日常维修养护",
-        ballot=fee if fee.approved else None,
+        ballot=fee,
         is_sample=True,
     )
 
@@ -189,7 +220,7 @@ def load_demo(out: Callable[[str], None] = print) -> dict[str, int]:
         description="移交时维修资金余额",
         is_sample=True,
     )
-    if top_up.approved:
+    if top_up is not None:
         services.fund_entry_record(
             actor=organiser,
             community=community,
@@ -208,7 +239,7 @@ def load_demo(out: Callable[[str], None] = print) -> dict[str, int]:
         note="维修资金收支情况公示（示例）",
         is_sample=True,
     )
-    if rules.approved:
+    if rules is not None:
         services.convention_adopt(
             actor=organiser,
             community=community,
@@ -281,7 +312,7 @@ def load_demo(out: Callable[[str], None] = print) -> dict[str, int]:
             closed = 1
     counts = {
         "plans": 1,
-        "ballots": 3,
+        "ballots": len(ballots),
         "contracts": 1,
         "followups": len(followups),
         "findings_closed": closed,

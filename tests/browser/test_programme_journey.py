@@ -327,6 +327,15 @@ def test_programme_journey(live_server, monkeypatch, tmp_path):
         Publication.objects.update(
             starts_at=timezone.now() - dt.timedelta(days=8), ends_at=timezone.now() - dt.timedelta(days=1)
         )
+        # 四(四): the long-term management plan agreed with the renovation plan (street service: no owners' ballot)
+        officer.goto(f"{base}/programme/projects/{project.pk}/")
+        assert officer.locator("#conditions li[data-code='stewardship.plan'][data-met='0']").count() == 1
+        officer.goto(f"{base}/stewardship/projects/{project.pk}/plan/")
+        officer.select_option("#plan-form select[name=mode]", "community_street")
+        officer.fill("#plan-form input[name=fee_yuan_per_m2_month]", "0.30")
+        officer.uncheck("#plan-form input[name=adopt_management_rules]")
+        officer.click("#plan-form button[type=submit]")
+        no_error(officer)
         officer.goto(f"{base}/programme/projects/{project.pk}/")
         assert officer.locator("#conditions li[data-met='0']").count() == 0
         officer.select_option("#move-to", "implementing")

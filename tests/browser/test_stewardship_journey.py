@@ -41,7 +41,7 @@ def _world():
         record_all_approvals,
     )
     from tests.programme.conftest import make_community, make_divisions
-    from tests.stewardship.conftest import run_ballot
+    from tests.stewardship.helpers import run_ballot
 
     divs = make_divisions()
     demo_accounts_load()

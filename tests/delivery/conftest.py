@@ -1,6 +1,7 @@
 """A small Hangzhou for the delivery tests: divisions, the demo accounts plus a contractor and a supervisor linked to
 their organisations, and a project in 实施一批 listed in an approved annual plan, with a completed consultation that
-simplified approvals. Programme records are made directly (their own workflow is tested in tests/programme)."""
+simplified approvals and an agreed management plan (四(四)). Programme records are made directly (their own workflow
+is tested in tests/programme)."""
 
 from __future__ import annotations
 
@@ -31,6 +32,7 @@ from gaizao.programme.models import (
     ProjectState,
 )
 from tests.programme.conftest import make_community, make_divisions
+from tests.stewardship.helpers import agree_management_plan
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
 PDF = b"%PDF-1.4\n% test\n"
@@ -154,6 +156,8 @@ def make_project(divs, community, *, code_: str = "P-SC-001", approved: bool = T
         state=AnnualPlanState.APPROVED if approved else AnnualPlanState.SUBMITTED,
     )
     annual.projects.add(project)
+    # 四(四): agreed with the renovation plan, one of the conditions of 实施 (needs the demo accounts loaded)
+    agree_management_plan(project, User.objects.get(role=Role.DISTRICT_OFFICER, division=project.district))
     return project
 
 
@@ -163,7 +167,7 @@ def community(divs):
 
 
 @pytest.fixture
-def project(divs, community):
+def project(divs, community, accounts):
     return make_project(divs, community)
 
 

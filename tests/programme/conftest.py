@@ -214,8 +214,10 @@ def balanced_funding(estimate: Decimal = ESTIMATE) -> dict[str, str]:
 
 
 def ready_project(*, actor, community, votes, now, days: int = 7):
-    """A project in 谋划 with a finalised plan, a completed consultation and a publication started at ``now``."""
+    """A project in 谋划 with a finalised plan, a completed consultation, a publication started at ``now`` and an
+    agreed management plan (四(四))."""
     from gaizao.programme import services
+    from tests.stewardship.helpers import agree_management_plan
 
     project = services.project_create(actor=actor, community_ids=[community.pk])
     services.project_move(actor=actor, project=project, to="planning", now=now)
@@ -238,4 +240,5 @@ def ready_project(*, actor, community, votes, now, days: int = 7):
     services.consultation_complete(actor=actor, consultation=consultation, now=now)
     services.publication_start(actor=actor, project=project, days=days, now=now)
     votes.pass_(community)
+    agree_management_plan(project, actor)
     return project

@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from gaizao.programme import services
 from gaizao.programme.models import Project
+from tests.stewardship.helpers import agree_management_plan
 
 from .conftest import ITEMS, balanced_funding, stairwells_of
 
@@ -56,7 +57,8 @@ def test_refused_move_lists_missing_conditions(accounts, communities):
     assert body["code"] == "conditions_missing"
     assert {m["code"] for m in body["missing"]} >= {"vote.renovation_consent", "consultation.completed"}
     r = sc.get(f"{API}/projects/{project.pk}/conditions")
-    assert [c["met"] for c in r.json()] == [False] * 5
+    assert [c["met"] for c in r.json()] == [False] * 6
+    assert r.json()[-1]["code"] == "stewardship.plan"
 
 
 def test_plan_consultation_publication_and_annual_over_the_api(accounts, communities, rates, votes):
@@ -139,8 +141,9 @@ def test_plan_consultation_publication_and_annual_over_the_api(accounts, communi
     )
     assert r.status_code == 200 and r.json()["name"] == "王小明"
     assert anon.get(f"{API}/public/publications/{public_id}").json()["comments"][0]["reply"] == "保留"
-    # finish the publication in the past, move to implementing
+    # finish the publication in the past, agree the management plan (四(四)), move to implementing
     votes.pass_(communities["qingbo"])
+    agree_management_plan(project, officer)
     services.project_move(
         actor=officer,
         project=Project.objects.get(pk=project.pk),

@@ -17,6 +17,7 @@ from django.utils import timezone
 from gaizao.programme import services
 from gaizao.programme.models import ProjectState
 from gaizao.registry.models import Building, Owner, Unit
+from tests.stewardship.helpers import agree_management_plan
 
 from .conftest import ITEMS, balanced_funding, make_community
 
@@ -195,6 +196,7 @@ def test_honest_path_reaches_implementing(world):
     save_plan(officer, project, community)
     consult_and_publish(officer, project, published_at=world["past"])
     passed_votes(organiser, project, community)
+    agree_management_plan(project, officer)
     conditions = client_for(officer).get(f"{API}/programme/projects/{project.pk}/conditions").json()
     assert all(c["met"] for c in conditions), [c for c in conditions if not c["met"]]
     approval = next(c for c in conditions if c["code"] == "vote.plan_approval")
@@ -265,6 +267,7 @@ def test_new_version_needs_new_plan_approval_consultation_and_publication(world)
     save_plan(officer, project, community)
     consult_and_publish(officer, project, published_at=world["past"])
     passed_votes(organiser, project, community)
+    agree_management_plan(project, officer)
     sc = client_for(officer)
     assert (
         sc.post(
@@ -331,6 +334,7 @@ def test_missing_stairwell_ballot_is_named(world):
     consult_and_publish(officer, project, published_at=world["past"])
     for purpose in ("renovation_consent", "plan_approval"):
         vote_all(organiser, project_ballot(organiser, project, community, purpose).json()["ballot_id"])
+    agree_management_plan(project, officer)
     r = move(officer, project)
     assert r.status_code == 409
     (missing,) = r.json()["missing"]

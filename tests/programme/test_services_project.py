@@ -9,6 +9,7 @@ from gaizao.audit.models import AuditEvent
 from gaizao.errors import ApplicationError, PermissionError_, StateError
 from gaizao.programme import services
 from gaizao.programme.models import PlanState, ProjectState
+from tests.stewardship.helpers import agree_management_plan
 
 from .conftest import ready_project, stairwells_of
 
@@ -107,6 +108,7 @@ def test_refused_move_to_implementing_names_each_missing_condition(accounts, com
         "plan.finalised",
         "consultation.completed",
         "publication.finished",
+        "stewardship.plan",
     }
     message = exc.value.message
     assert "改造意愿表决" in message and "不能认可" in message and "民法典 第278条" in message
@@ -172,6 +174,7 @@ def test_disagreeing_department_blocks_implementation(accounts, communities, vot
     services.consultation_complete(actor=officer, consultation=consultation)
     votes.pass_(communities["qingbo"])
     services.publication_start(actor=officer, project=project, days=7, now=now)
+    agree_management_plan(project, officer)
     with pytest.raises(StateError) as exc:
         services.project_move(
             actor=officer, project=project, to="implementing", now=now + dt.timedelta(days=8)

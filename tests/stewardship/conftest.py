@@ -14,8 +14,6 @@ from django.utils import timezone
 from gaizao.accounts.models import Role, User
 from gaizao.delivery import services as delivery_services
 from gaizao.delivery.models import Organisation, OrganisationKind
-from gaizao.participation import services as participation
-from gaizao.participation.demo import sample_scan
 from gaizao.registry.models import Building, Owner, Unit
 from gaizao.stewardship.models import StewardMember
 from tests.delivery import conftest as _delivery
@@ -60,29 +58,13 @@ def owners(community):
     return out
 
 
-def run_ballot(
-    community, owners, *, matter: int, yes: int, actor, purpose: str = "other", question: str = ""
-):
-    """Open, vote (``yes`` owners yes, the rest no, door to door) and close a ballot of the whole community."""
-    ballot = participation.ballot_create(
-        actor=actor,
-        community_id=community.pk,
-        purpose=purpose,
-        matter=matter,
-        question=question or f"第278条第{matter}项事项表决",
-    )
-    participation.ballot_open(actor=actor, ballot_id=ballot.pk)
-    for i, owner in enumerate(owners):
-        participation.vote_cast(
-            actor=actor,
-            ballot_id=ballot.pk,
-            owner_id=owner.pk,
-            choice="yes" if i < yes else "no",
-            channel="door_to_door",
-            witness_name="楼道长",
-            scan=sample_scan(owner.pk),
-        )
-    return participation.ballot_close(actor=actor, ballot_id=ballot.pk)
+@pytest.fixture
+def planning_project(community, accounts):
+    """清波小区's project in 谋划 through programme's services: its management plan is still to be agreed."""
+    from gaizao.programme import services as programme
+
+    project = programme.project_create(actor=accounts["shangcheng"], community_ids=[community.pk])
+    return programme.project_move(actor=accounts["shangcheng"], project=project, to="planning")
 
 
 @pytest.fixture

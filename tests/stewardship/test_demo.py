@@ -17,6 +17,8 @@ def test_demo_skips_without_a_handed_over_delivery(accounts):
 
 
 def test_demo_on_a_handed_over_delivery(handed_over, project, community, owners, accounts):
+    # the plan delivery's demo agrees before 实施 (registered with programme's conditions)
+    demo.agree_sample_plan(project=project, actor=accounts["shangcheng"])
     counts = demo.load_demo(lambda line: None)
     assert counts == {"plans": 1, "ballots": 3, "contracts": 1, "followups": 3, "findings_closed": 1}
     assert all(c.met for c in selectors.management_plan_conditions(project))
@@ -29,7 +31,7 @@ def test_demo_on_a_handed_over_delivery(handed_over, project, community, owners,
     from gaizao.accounts.models import User
 
     assert list(selectors.communities_for(User.objects.get(username="wuye"))) == [community]
-    assert demo.load_demo(lambda line: None) == {"plans": 1}
+    assert demo.load_demo(lambda line: None) == {"contracts": 1}
     assert ManagementPlan.objects.count() == 1
 
 
@@ -40,8 +42,17 @@ def test_demo_on_the_demo_world():
 
     demo_load(out=lambda line: None)  # the demo world loads delivery's and this app's demo in turn
     delivery_demo(out=lambda line: None)
-    assert demo.load_demo(lambda line: None) == {"plans": 1}
-    plan = ManagementPlan.objects.get()
+    assert demo.load_demo(lambda line: None) == {"contracts": 1}
+    # every demo project in 实施 agreed its plan (with the owners' ballots) before the move
+    from gaizao.programme.models import Project
+    from gaizao.programme.services import implementation_conditions
+
+    implementing = list(Project.objects.filter(state="implementing"))
+    assert implementing and all(ManagementPlan.objects.filter(project=p).exists() for p in implementing)
+    assert all(
+        c.met for p in implementing for c in implementation_conditions(p) if c.code.startswith("stewardship.")
+    )
+    plan = ManagementPlan.objects.get(project__delivery__stage="handed_over")
     twelve = selectors.community_followups(plan.project.communities.get()).get(months=12)
     assert selectors.is_closed(twelve.inspection.findings.get())
     assert all(c.met for c in selectors.management_plan_conditions(plan.project))

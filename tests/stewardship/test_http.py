@@ -12,8 +12,7 @@ from django.test import Client
 from django.utils import timezone
 
 from tests.delivery.conftest import pdf, png
-
-from .conftest import run_ballot
+from tests.stewardship.helpers import run_ballot
 
 pytestmark = pytest.mark.django_db
 API = "/api/v1/stewardship"
@@ -41,19 +40,13 @@ def test_done_when_journey(handed_over, project, community, owners, company, ste
     top_up_ballot = run_ballot(community, owners, matter=6, yes=8, actor=accounts["shangcheng"])
     rules_ballot = run_ballot(community, owners, matter=2, yes=7, actor=accounts["shangcheng"])
 
-    # 1. the management plan agreed with the renovation plan, and its conditions
+    # 1. the management plan agreed with the renovation plan before 实施 (street service), revised now that the
+    # owners decided to hire a company: its conditions follow the revision
     r = officer.get(f"{API}/projects/{project.pk}/plan")
-    assert r.status_code == 200 and r.json()["plan"] is None
-    assert r.json()["conditions"][0] == {
-        "code": "stewardship.plan",
-        "met": False,
-        "message": "尚未制定长效管理方案。/ No long-term management plan is agreed.",
-        "clause": "杭政办函〔2022〕10号 四(四)",
-        "community": "",
-        "ballot": None,
-        "plan_version": None,
-        "stairwell": "",
-    }
+    assert r.status_code == 200 and r.json()["plan"]["mode"] == "community_street"
+    assert [c["code"] for c in r.json()["conditions"]] == ["stewardship.plan"]
+    assert r.json()["conditions"][0]["met"] is True
+    assert r.json()["conditions"][0]["clause"] == "杭政办函〔2022〕10号 四(四)"
     plan = {
         "mode": "professional",
         "fee_yuan_per_m2_month": "0.80",
@@ -391,7 +384,8 @@ def test_report_after_handover_from_the_community_page(handed_over, community, o
     assert "已转为检查问题" in r.content.decode()
 
 
-def test_home_lists_projects_without_a_plan(project, accounts):
+def test_home_lists_projects_without_a_plan(planning_project, accounts):
+    project = planning_project
     page = client_for(accounts["shangcheng"]).get("/stewardship/").content.decode()
     assert f'data-unplanned="{project.pk}"' in page
     assert (

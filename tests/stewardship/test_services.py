@@ -19,8 +19,7 @@ from gaizao.stewardship import selectors, services
 from gaizao.stewardship.models import FollowUp
 from tests.delivery.conftest import code, pdf, png
 from tests.programme.conftest import make_community
-
-from .conftest import run_ballot
+from tests.stewardship.helpers import run_ballot
 
 TODAY = timezone.localdate
 
@@ -69,8 +68,8 @@ def test_gate_checks_matter_purpose_result_and_community(community, owners, acco
     assert "尚无" in services.ballot_problems(None, community=community, decision="fee")[0]
 
 
-def test_management_plan_conditions(project, community, owners, accounts):
-    officer = accounts["shangcheng"]
+def test_management_plan_conditions(planning_project, community, owners, accounts):
+    officer, project = accounts["shangcheng"], planning_project
     conditions = selectors.management_plan_conditions(project)
     assert [(c.code, c.met) for c in conditions] == [("stewardship.plan", False)]
     with pytest.raises(PermissionError_):

@@ -10,6 +10,7 @@ from typing import Any
 from django.utils import timezone
 
 from gaizao.programme import rules, selectors
+from gaizao.programme.extensions import extra_conditions
 from gaizao.programme.models import (
     ConsultationState,
     Plan,
@@ -379,4 +380,5 @@ def implementation_conditions(project: Project, *, now: dt.datetime | None = Non
             f"published for {publication.days} days; the period has finished."
         )
     out.append(Condition("publication.finished", p_ok, p_msg, p_clause))
+    out += extra_conditions(project)
     return out
