@@ -8,7 +8,7 @@ from gaizao.accounts.views import ThrottledAdminAuthenticationForm
 @admin.register(User)
 class GaizaoUserAdmin(UserAdmin):
     fieldsets = (
-        *UserAdmin.fieldsets,
+        *(UserAdmin.fieldsets or ()),
         ("Gaizao", {"fields": ("role", "division", "bureau", "utility_kind", "phone", "display_name")}),
     )
     list_display = ("username", "display_name", "role", "division", "is_active")

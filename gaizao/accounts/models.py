@@ -88,7 +88,7 @@ class User(AbstractUser):
     @property
     def scope_path(self) -> str | None:
         """The division path this account may see, or None when it sees no scoped data."""
-        if self.division_id is None:
+        if self.division is None:
             return None
         return self.division.path
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from decimal import Decimal
 from typing import Any
 
@@ -100,7 +101,7 @@ def audit_record_many(
     *,
     actor: Any,
     action: str,
-    changes_by_obj: list[tuple[models.Model, dict[str, Any]]],
+    changes_by_obj: Sequence[tuple[models.Model, dict[str, Any]]],
     reason: str = "",
     batch_size: int = 2000,
 ) -> int:

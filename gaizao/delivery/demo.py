@@ -170,7 +170,9 @@ def _elevator_votes(project: Any, community: Any, officer: Any) -> None:
             is_sample=True,
         )
         ballot = p.ballot_open(actor=officer, ballot_id=ballot.pk)
-        for owner_id in sorted(set(ballot.roll.exclude(owner_id=None).values_list("owner_id", flat=True))):
+        for owner_id in sorted(
+            set(ballot.roll.exclude(owner__isnull=True).values_list("owner_id", flat=True))
+        ):
             p.vote_cast(
                 actor=officer,
                 ballot_id=ballot.pk,
@@ -390,6 +392,7 @@ def load_demo(out: Callable[[str], None] = print) -> dict[str, int]:
     services.order_review(actor=inspector, order=order, accept=True, note="复查合格（示例）")
     services.delivery_move(actor=officer, delivery=first, to="completed", on=today - dt.timedelta(days=10))
     version = first.project.plan.current_version
+    assert version is not None, "the programme demo approves this project's plan"
     services.acceptance_record(
         actor=officer,
         delivery=first,

@@ -256,9 +256,7 @@ def gantt_chart(delivery: Delivery, today: dt.date | None = None) -> dict[str, A
                 "planned": [r.planned_start.isoformat(), r.planned_end.isoformat()],
                 "actual": [
                     r.actual_start.isoformat() if r.actual_start else None,
-                    (r.actual_end or (today if r.actual_start else None)).isoformat()
-                    if (r.actual_end or r.actual_start)
-                    else None,
+                    (r.actual_end or today).isoformat() if (r.actual_end or r.actual_start) else None,
                 ],
                 "late": r.late,
             }

@@ -19,6 +19,7 @@ from django.views.decorators.http import require_POST
 
 from gaizao.accounts.access import READER_ROLES, sees_personal_data
 from gaizao.accounts.models import CONTRACT_PARTY_ROLES, Role, User
+from gaizao.accounts.requests import AuthenticatedHttpRequest
 from gaizao.delivery import documents, selectors, services
 from gaizao.delivery.models import (
     AcceptanceRole,
@@ -85,7 +86,7 @@ def _organisation(value: str | None) -> Any:
 
 
 @login_required
-def home(request: HttpRequest) -> HttpResponse:
+def home(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Deliveries in scope by stage, the 开工 / 完工 counts from audited events, late and overdue items, the map."""
     _reader(request)
     user = request.user
@@ -144,7 +145,7 @@ def export(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
-def escalate(request: HttpRequest) -> HttpResponse:
+def escalate(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Escalate, in the background, the overdue rectification orders in the officer's scope to the district."""
     from gaizao.delivery.jobs import JOB_KIND
     from gaizao.jobs.services import job_start
@@ -157,7 +158,7 @@ def escalate(request: HttpRequest) -> HttpResponse:
         title="逾期整改上报区县 / Escalate overdue rectification orders",
         owner=user,
         params={"user_id": user.pk},
-        division_path=user.division.path,
+        division_path=user.scope_path or "",
     )
     return HttpResponseRedirect(reverse("web:job", args=[job.pk]))
 
@@ -188,7 +189,7 @@ def open_delivery(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def detail(request: HttpRequest, pk: int) -> HttpResponse:
+def detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     _reader(request)
     user = request.user
     delivery = selectors.get_delivery(user, pk)
@@ -633,7 +634,7 @@ def handover(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def file(request: HttpRequest, kind: str, pk: int) -> HttpResponse:
+def file(request: HttpRequest, kind: str, pk: int) -> FileResponse:
     """An attached file (approval document, finding photo, reply evidence), only to those who see its delivery."""
     _reader(request)
     user = request.user

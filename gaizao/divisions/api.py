@@ -24,7 +24,7 @@ def _out(d: Division) -> DivisionOut:
         name=d.name,
         name_en=d.name_en,
         level=d.level,
-        parent_code=d.parent.code if d.parent_id else None,
+        parent_code=d.parent.code if d.parent else None,
         center_lon=d.center_lon,
         center_lat=d.center_lat,
     )

@@ -14,7 +14,7 @@ from collections.abc import Callable
 
 from gaizao.accounts.models import User
 from gaizao.divisions.models import Division
-from gaizao.lifecircle.models import AnalysisRun, RunStatus, SitingProposal
+from gaizao.lifecircle.models import AnalysisRun, RoadNetwork, RunStatus, SitingProposal
 from gaizao.lifecircle.services import (
     analysis_run_execute,
     network_register_packaged_osm,
@@ -59,7 +59,7 @@ def load_demo(out: Callable[[str], None] = print) -> dict[str, object]:
     return {"network": network.pk, "run": run.pk, "proposal": proposal.pk if proposal else None}
 
 
-def _create_run(*, network: object, district: Division, officer: User | None) -> AnalysisRun:
+def _create_run(*, network: RoadNetwork, district: Division, officer: User | None) -> AnalysisRun:
     from django.db import transaction
 
     from gaizao.audit.services import audit_record

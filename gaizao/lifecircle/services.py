@@ -436,8 +436,8 @@ def analysis_run_execute(
         located = [c for c in communities if c.pk in joined_by]
         centroids = Points.from_arrays(
             [c.pk for c in located],
-            [c.lon for c in located],
-            [c.lat for c in located],
+            [c.lon for c in located],  # type: ignore[arg-type]  # the query above excludes rows without coordinates
+            [c.lat for c in located],  # type: ignore[arg-type]
             weights=[c.population or 0 for c in located],
             name="communities",
         )

@@ -19,7 +19,7 @@ from django.utils.translation import gettext_lazy as _
 
 from gaizao.errors import ApplicationError
 
-MONEY = {"max_digits": 16, "decimal_places": 2}
+MONEY: dict[str, Any] = {"max_digits": 16, "decimal_places": 2}
 ZERO = Decimal("0.00")
 
 

@@ -188,9 +188,9 @@ def ledger_xlsx(user: Any, project: Project | None = None) -> bytes:
         data = selectors.rollup(user, level) if project is None else _project_rollup(entries, level)
         for r in data:
             ws.append([label, r["name"] or "—", *[r[k] for k in BALANCE_KEYS]])
-    for r in range(2, ws.max_row + 1):
+    for row in range(2, ws.max_row + 1):
         for c in range(3, 9):
-            ws.cell(row=r, column=c).number_format = MONEY_FORMAT
+            ws.cell(row=row, column=c).number_format = MONEY_FORMAT
     return _bytes(wb)
 
 

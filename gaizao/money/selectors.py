@@ -33,7 +33,7 @@ from gaizao.programme import selectors as programme_selectors
 from gaizao.programme.models import Project
 
 ZERO = Decimal("0.00")
-_DEC = DecimalField(max_digits=18, decimal_places=2)
+_DEC: DecimalField[Any, Any] = DecimalField(max_digits=18, decimal_places=2)
 
 
 def _not_found() -> Http404:

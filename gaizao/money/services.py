@@ -25,6 +25,7 @@ from django.utils import timezone
 from gaizao.audit.services import audit_record
 from gaizao.audit.transitions import StateMachine
 from gaizao.delivery.models import Contract
+from gaizao.divisions.models import Division
 from gaizao.errors import ApplicationError, PermissionError_
 from gaizao.money import access
 from gaizao.money.models import (
@@ -173,7 +174,7 @@ def _require(allowed: bool) -> None:
 
 def _street_and_district(project: Project) -> tuple[Any, Any]:
     street = None
-    node = project.division
+    node: Division | None = project.division
     while node is not None:
         if node.level == "street":
             street = node

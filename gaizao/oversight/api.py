@@ -127,7 +127,7 @@ def target_set(request: HttpRequest, payload: TargetIn) -> dict[str, Any]:
 def progress(request: HttpRequest, year: int) -> dict[str, Any]:
     user = _reader(request)
     data = selectors.progress(user, year)
-    return _plain(data)  # type: ignore[no-any-return]
+    return _plain(data)
 
 
 def _return_out(ret: dict[str, Any]) -> dict[str, Any]:
@@ -193,7 +193,7 @@ def cell(request: HttpRequest, period: str, division: str, column: str) -> dict[
 )
 def inspections(request: HttpRequest, year: int) -> dict[str, Any]:
     user = _reader(request)
-    return _plain(selectors.city_inspections(user, year))  # type: ignore[no-any-return]
+    return _plain(selectors.city_inspections(user, year))
 
 
 @router.get("/assessments", summary="District assessments (drafts only for city staff)")

@@ -561,9 +561,7 @@ def _contributions(
     for pk, project_id, district_id, source, amount in entries:
         if root.level in (DivisionLevel.STREET, DivisionLevel.COMMUNITY) and project_id not in project_ids:
             continue
-        street_key = street_of_project.get(project_id)
-        if street_key is None:
-            street_key = _entry_street_key(pk, project_id)
+        street_key = street_of_project.get(project_id) or _entry_street_key(pk, project_id)
         for column in ("investment_total", f"investment_{source}"):
             out.append(Contribution(column, Decimal(amount), district_id, street_key, project_id, pk))
     return out, districts
@@ -588,7 +586,7 @@ def _entry_street_key(entry_pk: int, project_id: int) -> str:
     from gaizao.money.models import LedgerEntry
 
     entry = LedgerEntry.objects.select_related("street", "district").get(pk=entry_pk)
-    return entry.street.code if entry.street_id else f"{entry.district.code}-none"
+    return entry.street.code if entry.street else f"{entry.district.code}-none"
 
 
 def statistical_return(

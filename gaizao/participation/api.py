@@ -16,6 +16,7 @@ from ninja import File, Form, Router, Schema, Status
 from ninja.files import UploadedFile
 
 from gaizao.accounts.access import READER_ROLES
+from gaizao.accounts.requests import AuthenticatedHttpRequest
 from gaizao.accounts.throttle import client_address
 from gaizao.participation import selectors, services
 from gaizao.participation.models import Ballot, EvaluationSurvey, NeedsSurvey, SupervisionReport
@@ -195,7 +196,7 @@ def ballot_list(
 
 
 @router.post("/ballots", response={201: BallotOut}, summary="Create a draft ballot")
-def ballot_create(request: HttpRequest, payload: BallotIn) -> Status:
+def ballot_create(request: AuthenticatedHttpRequest, payload: BallotIn) -> Status:
     _community_id(request, payload.community_id)
     ballot = services.ballot_create(actor=request.user, **payload.dict())
     return Status(201, _ballot_out(selectors.get_ballot(request.user, ballot.pk)))
@@ -209,7 +210,7 @@ def ballot_detail(request: HttpRequest, ballot_id: int) -> BallotOut:
 @router.post(
     "/ballots/{ballot_id}/transition", response=BallotOut, summary="Open, close or publish (公示) a ballot"
 )
-def ballot_transition(request: HttpRequest, ballot_id: int, payload: TransitionIn) -> BallotOut:
+def ballot_transition(request: AuthenticatedHttpRequest, ballot_id: int, payload: TransitionIn) -> BallotOut:
     selectors.get_ballot(request.user, ballot_id)
     services.ballot_transition(actor=request.user, ballot_id=ballot_id, action=payload.action)
     return _ballot_out(selectors.get_ballot(request.user, ballot_id))
@@ -240,7 +241,7 @@ def ballot_roll(request: HttpRequest, ballot_id: int) -> list[dict[str, Any]]:
 
 @router.post("/ballots/{ballot_id}/roll/{entry_id}/correct", summary="Correct a roll entry, with a reason")
 def ballot_roll_correct(
-    request: HttpRequest, ballot_id: int, entry_id: int, payload: CorrectionIn
+    request: AuthenticatedHttpRequest, ballot_id: int, entry_id: int, payload: CorrectionIn
 ) -> dict[str, Any]:
     ballot = selectors.get_ballot(request.user, ballot_id)
     if not ballot.roll.filter(pk=entry_id).exists():
@@ -269,7 +270,7 @@ def ballot_votes(request: HttpRequest, ballot_id: int) -> list[dict[str, Any]]:
 
 
 @router.post("/ballots/{ballot_id}/vote", response={201: CastOut}, summary="An owner votes online")
-def ballot_vote(request: HttpRequest, ballot_id: int, payload: VoteIn) -> Status:
+def ballot_vote(request: AuthenticatedHttpRequest, ballot_id: int, payload: VoteIn) -> Status:
     # the service answers 404 unless the caller's units are on this ballot's roll (one query fewer per vote)
     return Status(
         201, _cast_out(services.vote_cast(actor=request.user, ballot_id=ballot_id, choice=payload.choice))
@@ -282,7 +283,7 @@ def ballot_vote(request: HttpRequest, ballot_id: int, payload: VoteIn) -> Status
     summary="The organiser enters a paper, door-to-door or proxy ballot (multipart form)",
 )
 def ballot_entry(
-    request: HttpRequest,
+    request: AuthenticatedHttpRequest,
     ballot_id: int,
     owner_id: Form[int],
     choice: Form[str],
@@ -398,7 +399,7 @@ def needs_survey_list(request: HttpRequest) -> list[dict[str, Any]]:
 @router.post(
     "/needs-surveys", response={201: dict}, summary="Create a needs survey from the renovation catalogue"
 )
-def needs_survey_create(request: HttpRequest, payload: NeedsSurveyIn) -> Status:
+def needs_survey_create(request: AuthenticatedHttpRequest, payload: NeedsSurveyIn) -> Status:
     _community_id(request, payload.community_id)
     survey = services.needs_survey_create(actor=request.user, **payload.dict())
     return Status(201, _survey_out(survey))
@@ -417,7 +418,7 @@ def needs_survey_detail(request: HttpRequest, survey_id: int) -> dict[str, Any]:
 @router.post(
     "/needs-surveys/{survey_id}/responses", response={201: dict}, summary="An owner's ranked choices"
 )
-def needs_survey_respond(request: HttpRequest, survey_id: int, payload: RankingIn) -> Status:
+def needs_survey_respond(request: AuthenticatedHttpRequest, survey_id: int, payload: RankingIn) -> Status:
     selectors.get_needs_survey(request.user, survey_id)
     response = services.needs_response_submit(
         actor=request.user, survey_id=survey_id, ranking=payload.ranking, comment=payload.comment
@@ -426,7 +427,7 @@ def needs_survey_respond(request: HttpRequest, survey_id: int, payload: RankingI
 
 
 @router.post("/needs-surveys/{survey_id}/close", summary="Close a needs survey")
-def needs_survey_close(request: HttpRequest, survey_id: int) -> dict[str, Any]:
+def needs_survey_close(request: AuthenticatedHttpRequest, survey_id: int) -> dict[str, Any]:
     selectors.get_needs_survey(request.user, survey_id)
     return _survey_out(services.needs_survey_close(actor=request.user, survey_id=survey_id))
 
@@ -477,7 +478,7 @@ def report_list(request: HttpRequest, status: str | None = None) -> list[dict[st
     "/reports", response={201: dict}, summary="Report a problem during works (multipart form, photo)"
 )
 def report_create(
-    request: HttpRequest,
+    request: AuthenticatedHttpRequest,
     community_id: Form[int],
     category: Form[str],
     description: Form[str],
@@ -508,7 +509,7 @@ def report_detail(request: HttpRequest, report_id: int) -> dict[str, Any]:
 
 
 @router.post("/reports/{report_id}/respond", summary="The street or contractor responds")
-def report_respond(request: HttpRequest, report_id: int, payload: ResponseIn) -> dict[str, Any]:
+def report_respond(request: AuthenticatedHttpRequest, report_id: int, payload: ResponseIn) -> dict[str, Any]:
     selectors.get_report(request.user, report_id)
     return _report_out(
         services.report_respond(actor=request.user, report_id=report_id, response=payload.response)
@@ -516,7 +517,7 @@ def report_respond(request: HttpRequest, report_id: int, payload: ResponseIn) ->
 
 
 @router.post("/reports/{report_id}/close", summary="Close an answered report")
-def report_close(request: HttpRequest, report_id: int, payload: NoteIn) -> dict[str, Any]:
+def report_close(request: AuthenticatedHttpRequest, report_id: int, payload: NoteIn) -> dict[str, Any]:
     selectors.get_report(request.user, report_id)
     return _report_out(services.report_close(actor=request.user, report_id=report_id, note=payload.note))
 
@@ -542,7 +543,7 @@ def evaluation_list(request: HttpRequest) -> list[dict[str, Any]]:
 
 
 @router.post("/evaluations", response={201: dict}, summary="Open a satisfaction evaluation after completion")
-def evaluation_create(request: HttpRequest, payload: EvaluationIn) -> Status:
+def evaluation_create(request: AuthenticatedHttpRequest, payload: EvaluationIn) -> Status:
     _community_id(request, payload.community_id)
     return Status(201, _evaluation_out(services.evaluation_create(actor=request.user, **payload.dict())))
 
@@ -559,7 +560,7 @@ def evaluation_detail(request: HttpRequest, survey_id: int) -> dict[str, Any]:
 @router.post(
     "/evaluations/{survey_id}/responses", response={201: dict}, summary="An owner's scores 1..5 per 六有 goal"
 )
-def evaluation_respond(request: HttpRequest, survey_id: int, payload: ScoresIn) -> Status:
+def evaluation_respond(request: AuthenticatedHttpRequest, survey_id: int, payload: ScoresIn) -> Status:
     selectors.get_evaluation(request.user, survey_id)
     response = services.evaluation_respond(
         actor=request.user, survey_id=survey_id, scores=payload.scores, comment=payload.comment
@@ -570,6 +571,6 @@ def evaluation_respond(request: HttpRequest, survey_id: int, payload: ScoresIn) 
 @router.post(
     "/evaluations/{survey_id}/close", summary="Close and store the results for performance evaluation"
 )
-def evaluation_close(request: HttpRequest, survey_id: int) -> dict[str, Any]:
+def evaluation_close(request: AuthenticatedHttpRequest, survey_id: int) -> dict[str, Any]:
     selectors.get_evaluation(request.user, survey_id)
     return _evaluation_out(services.evaluation_close(actor=request.user, survey_id=survey_id))

@@ -129,7 +129,7 @@ def _load(community: Community, organiser: User) -> dict[str, int]:
             is_sample=True,
         )
         services.ballot_open(actor=organiser, ballot_id=ballot.pk)
-        owner_ids = sorted(set(ballot.roll.exclude(owner_id=None).values_list("owner_id", flat=True)))
+        owner_ids = sorted(set(ballot.roll.exclude(owner__isnull=True).values_list("owner_id", flat=True)))
         for i, owner_id in enumerate(owner_ids):
             if i % 7 == 6:
                 continue  # not reached
@@ -197,7 +197,7 @@ def _load(community: Community, organiser: User) -> dict[str, int]:
         services.report_close(actor=organiser, report_id=done.pk, note="居民确认（示例）")
         counts["reports"] += 2
     if not EvaluationSurvey.objects.filter(community=community, is_sample=True).exists():
-        survey = services.evaluation_create(
+        evaluation = services.evaluation_create(
             actor=organiser,
             community_id=community.pk,
             project_ref="DEMO-PRJ-1",
@@ -208,9 +208,9 @@ def _load(community: Community, organiser: User) -> dict[str, int]:
         for n, owner in enumerate(owners[:20]):
             rng = random.Random(f"eval-{n}")
             EvaluationResponse.objects.create(
-                survey=survey, owner=owner, scores={g: rng.randint(3, 5) for g in goals}
+                survey=evaluation, owner=owner, scores={g: rng.randint(3, 5) for g in goals}
             )
-        past = services.evaluation_create(
+        past_evaluation = services.evaluation_create(
             actor=organiser,
             community_id=community.pk,
             project_ref="DEMO-PRJ-0",
@@ -220,8 +220,8 @@ def _load(community: Community, organiser: User) -> dict[str, int]:
         for n, owner in enumerate(owners[:10]):
             rng = random.Random(f"eval-past-{n}")
             EvaluationResponse.objects.create(
-                survey=past, owner=owner, scores={g: rng.randint(2, 5) for g in goals}
+                survey=past_evaluation, owner=owner, scores={g: rng.randint(2, 5) for g in goals}
             )
-        services.evaluation_close(actor=organiser, survey_id=past.pk)
+        services.evaluation_close(actor=organiser, survey_id=past_evaluation.pk)
         counts["evaluations"] += 2
     return counts

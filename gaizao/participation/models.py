@@ -122,7 +122,7 @@ class Ballot(models.Model):
     def scope_label(self) -> str:
         if self.scope_kind == ScopeKind.COMMUNITY:
             return self.community.name
-        label = f"{self.community.name} {self.building.code}幢" if self.building_id else self.community.name
+        label = f"{self.community.name} {self.building.code}幢" if self.building else self.community.name
         if self.scope_kind == ScopeKind.STAIRWELL:
             label += f" {self.stairwell}单元"
         return label

@@ -16,6 +16,7 @@ from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.views.decorators.http import require_POST
 
 from gaizao.accounts.access import READER_ROLES
+from gaizao.accounts.requests import AuthenticatedHttpRequest
 from gaizao.accounts.throttle import client_address
 from gaizao.errors import ApplicationError
 from gaizao.participation import selectors, services
@@ -120,7 +121,7 @@ def _parse_dt(value: str) -> dt.datetime | None:
 
 
 @login_required
-def ballot_new(request: HttpRequest) -> HttpResponse:
+def ballot_new(request: AuthenticatedHttpRequest) -> HttpResponse:
     communities = selectors.writable_communities(request.user)
     if not communities or services.owner_of(request.user) is not None:
         raise Http404
@@ -174,7 +175,7 @@ def ballot_new(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
-def ballots_close_due(request: HttpRequest) -> HttpResponse:
+def ballots_close_due(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Close, in the background, every open ballot in the organiser's scope whose closing time has passed."""
     from gaizao.jobs.services import job_start
     from gaizao.participation.jobs import JOB_KIND
@@ -186,7 +187,7 @@ def ballots_close_due(request: HttpRequest) -> HttpResponse:
         title="到期表决截止计票 / Close ballots past their closing time",
         owner=request.user,
         params={"user_id": request.user.pk},
-        division_path=request.user.division.path,
+        division_path=request.user.scope_path or "",
     )
     return HttpResponseRedirect(reverse("web:job", args=[job.pk]))
 
@@ -234,7 +235,7 @@ def ballot_tally(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def ballot_transition(request: HttpRequest, pk: int) -> HttpResponse:
+def ballot_transition(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     ballot = selectors.get_ballot(request.user, pk)
     try:
         services.ballot_transition(
@@ -247,7 +248,7 @@ def ballot_transition(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def ballot_vote(request: HttpRequest, pk: int) -> HttpResponse:
+def ballot_vote(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     ballot = selectors.get_ballot(request.user, pk)
     try:
         result = services.vote_cast(
@@ -262,7 +263,7 @@ def ballot_vote(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def ballot_entry(request: HttpRequest, pk: int) -> HttpResponse:
+def ballot_entry(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     _staff(request)
     ballot = selectors.get_ballot(request.user, pk)
     try:
@@ -290,7 +291,7 @@ def ballot_entry(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def ballot_roll(request: HttpRequest, pk: int) -> HttpResponse:
+def ballot_roll(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     _staff(request)
     ballot = selectors.get_ballot(request.user, pk)
     if request.method == "POST":
@@ -354,7 +355,7 @@ def public_receipt(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def needs_new(request: HttpRequest) -> HttpResponse:
+def needs_new(request: AuthenticatedHttpRequest) -> HttpResponse:
     communities = selectors.writable_communities(request.user)
     if not communities or services.owner_of(request.user) is not None:
         raise Http404
@@ -379,7 +380,7 @@ def needs_new(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def needs_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def needs_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     survey = selectors.get_needs_survey(request.user, pk)
     owner = services.owner_of(request.user)
     if request.method == "POST":
@@ -416,7 +417,7 @@ def needs_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def needs_close(request: HttpRequest, pk: int) -> HttpResponse:
+def needs_close(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     survey = selectors.get_needs_survey(request.user, pk)
     try:
         services.needs_survey_close(actor=request.user, survey_id=survey.pk)
@@ -429,7 +430,7 @@ def needs_close(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def reports(request: HttpRequest) -> HttpResponse:
+def reports(request: AuthenticatedHttpRequest) -> HttpResponse:
     user = request.user
     communities = list(selectors.communities_for(user)[:500])
     if request.method == "POST":
@@ -468,7 +469,7 @@ def reports(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def report_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def report_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     report = selectors.get_report(request.user, pk)
     if request.method == "POST":
         try:
@@ -494,7 +495,7 @@ def report_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def evaluation_new(request: HttpRequest) -> HttpResponse:
+def evaluation_new(request: AuthenticatedHttpRequest) -> HttpResponse:
     communities = selectors.writable_communities(request.user)
     if not communities or services.owner_of(request.user) is not None:
         raise Http404
@@ -516,7 +517,7 @@ def evaluation_new(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def evaluation_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def evaluation_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     survey = selectors.get_evaluation(request.user, pk)
     owner = services.owner_of(request.user)
     if request.method == "POST":
@@ -524,7 +525,10 @@ def evaluation_detail(request: HttpRequest, pk: int) -> HttpResponse:
             if request.POST.get("action") == "close":
                 services.evaluation_close(actor=request.user, survey_id=survey.pk)
             else:
-                scores = {g.id: request.POST.get(g.id) for g in liuyou_goals() if request.POST.get(g.id)}
+                # the form's text; the service checks each score
+                scores: dict[str, Any] = {
+                    g.id: request.POST.get(g.id) for g in liuyou_goals() if request.POST.get(g.id)
+                }
                 services.evaluation_respond(
                     actor=request.user,
                     survey_id=survey.pk,

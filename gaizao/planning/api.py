@@ -83,7 +83,7 @@ def run_out(r: OptimiserRun, user: Any) -> dict[str, Any]:
 
 def _district(user: Any, code: str) -> Division:
     if code:
-        district = get_object_or_404(Division, code=code)
+        district: Division | None = get_object_or_404(Division, code=code)
     else:
         district = getattr(user, "division", None)
     if district is None:

@@ -12,10 +12,15 @@ answer (chosen communities, reasons, gap, the budget's shadow price); a run can 
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+
+if TYPE_CHECKING:
+    from gaizao.registry.models import Community
 
 
 class SpecialPlanState(models.TextChoices):
@@ -107,7 +112,9 @@ class PlanUnit(models.Model):
     required_facilities = models.JSONField(_("需补齐设施 / required facilities"), default=list, blank=True)
     phase_year = models.PositiveSmallIntegerField(_("实施年度 / phase (year)"), null=True, blank=True)
     source = models.CharField(max_length=10, choices=Source.choices, default=Source.MAP)
-    communities = models.ManyToManyField("registry.Community", through="PlanUnitCommunity", related_name="+")
+    communities: models.ManyToManyField[Community, PlanUnitCommunity] = models.ManyToManyField(
+        "registry.Community", through="PlanUnitCommunity", related_name="+"
+    )
 
     class Meta:
         ordering = ["plan", "code"]

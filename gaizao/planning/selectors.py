@@ -392,7 +392,7 @@ def optimiser_candidates(
         if project is not None:
             plan_row = getattr(project, "plan", None)
             version = plan_row.current_version if plan_row is not None else None
-        if version is not None and version.estimate > 0:
+        if project is not None and version is not None and version.estimate > 0:
             members = project.communities.count() or 1
             estimate = (version.estimate / members).quantize(FEN, rounding=ROUND_HALF_UP)
             subsidy = (version.subsidy_amount / members).quantize(FEN, rounding=ROUND_HALF_UP)

@@ -453,7 +453,7 @@ def unit_update(
     mode: str | None = None,
     positioning: str | None = None,
     indicators: dict[str, Any] | None = None,
-    phase_year: int | None = None,
+    phase_year: int | str | None = None,
 ) -> PlanUnit:
     """Change a unit's name, mode, positioning, indicator controls or phase year."""
     unit = PlanUnit.objects.select_for_update().select_related("plan", "plan__district").get(pk=unit.pk)
@@ -649,7 +649,7 @@ def optimiser_run(
     *,
     actor: Any,
     district: Division,
-    plan_year: int,
+    plan_year: int | str,
     budget: dict[str, Any],
     targets: dict[str, Any] | None = None,
     weights: dict[str, Any] | None = None,

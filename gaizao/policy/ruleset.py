@@ -364,7 +364,7 @@ class _Reader:
         return value
 
     def day(self, key: str) -> date:
-        value = self._get(key)
+        value: object = self._get(key)
         if isinstance(value, datetime) or not isinstance(value, date):
             raise self.fail(key, f"expected a TOML date such as 2022-03-17, got {value!r}")
         return value

@@ -12,6 +12,7 @@ from django.shortcuts import get_object_or_404
 from ninja import Router, Schema, Status
 
 from gaizao.accounts.access import mask_name, mask_phone, sees_personal_data
+from gaizao.accounts.requests import AuthenticatedHttpRequest
 from gaizao.divisions.models import Division
 from gaizao.programme import documents, selectors, services
 from gaizao.programme.models import (
@@ -585,13 +586,16 @@ class UnitRateIn(Schema):
 @router.post(
     "/unit-rates", summary="Set a unit rate: the city default (city) or my district's own (district)"
 )
-def set_unit_rate(request: HttpRequest, payload: UnitRateIn) -> dict[str, Any]:
+def set_unit_rate(request: AuthenticatedHttpRequest, payload: UnitRateIn) -> dict[str, Any]:
     from gaizao.accounts.access import require_role
     from gaizao.accounts.models import Role
 
     require_role(request.user, Role.CITY_COORDINATOR, Role.DISTRICT_OFFICER)
     row = services.unit_rate_set(
-        actor=request.user, division=request.user.division, item_id=payload.item_id, rate=payload.rate
+        actor=request.user,
+        division=request.user.division,  # type: ignore[arg-type]  # None: refused by require_write
+        item_id=payload.item_id,
+        rate=payload.rate,
     )
     return {"division": row.division.name, "item_id": row.item_id, "rate": str(row.rate), "unit": row.unit}
 

@@ -1,3 +1,5 @@
+from typing import Any
+
 from django.apps import AppConfig
 
 
@@ -19,7 +21,7 @@ class ProgrammeConfig(AppConfig):
         register_history("programme.annualplan", lambda user, pk: selectors.get_annual_plan(user, pk))
 
 
-def _plan_project(pk: object) -> int | None:
+def _plan_project(pk: Any) -> int | None:
     from gaizao.programme.models import Plan
 
     return Plan.objects.filter(pk=pk).values_list("project_id", flat=True).first()

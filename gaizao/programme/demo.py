@@ -128,7 +128,7 @@ def _consent_vote(project: Any) -> None:
         is_sample=True,
     )
     ballot = participation.ballot_open(actor=organiser, ballot_id=link.ballot_id)
-    owners = sorted(set(ballot.roll.exclude(owner_id=None).values_list("owner_id", flat=True)))
+    owners = sorted(set(ballot.roll.exclude(owner__isnull=True).values_list("owner_id", flat=True)))
     for i, owner_id in enumerate(owners):
         if i % 10 == 9:
             continue  # not reached

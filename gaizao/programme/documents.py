@@ -16,7 +16,7 @@ from gaizao.programme.models import AnnualPlan, AnnualPlanVersion, Consultation,
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
-_DECISION_ZH = {
+_DECISION_ZH: dict[str, str] = {
     OpinionDecision.PENDING: "未回复",
     OpinionDecision.AGREE: "同意",
     OpinionDecision.AGREE_CONDITIONS: "有条件同意",

@@ -10,13 +10,16 @@ from __future__ import annotations
 
 import uuid
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from gaizao.audit.models import Archivable
+
+if TYPE_CHECKING:
+    from gaizao.registry.models import Community
 
 
 class ProjectState(models.TextChoices):
@@ -104,7 +107,7 @@ class Project(Archivable):
     district = models.ForeignKey(
         "divisions.Division", verbose_name=_("区县 / district"), on_delete=models.PROTECT, related_name="+"
     )
-    communities = models.ManyToManyField(
+    communities: models.ManyToManyField[Community, ProjectCommunity] = models.ManyToManyField(
         "registry.Community", through="ProjectCommunity", related_name="programme_projects"
     )
     state = models.CharField(

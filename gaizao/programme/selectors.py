@@ -363,7 +363,7 @@ def plan_recommendations(project: Project) -> list[dict[str, Any]]:
             if item_id in known and score > 0:
                 origins.setdefault(item_id, set()).add("needs")
                 scores[item_id] = max(scores.get(item_id, 0.0), float(score))
-    out = []
+    out: list[dict[str, Any]] = []
     for item_id, kinds in origins.items():
         origin = "gap+needs" if kinds == {"gap", "needs"} else next(iter(kinds))
         out.append({"item_id": item_id, "origin": origin, "score": scores.get(item_id, 0.0)})

@@ -19,6 +19,7 @@ from django.views.decorators.http import require_POST
 
 from gaizao.accounts.access import READER_ROLES, mask_name, mask_phone, sees_personal_data
 from gaizao.accounts.models import Role
+from gaizao.accounts.requests import AuthenticatedHttpRequest
 from gaizao.errors import ApplicationError, PermissionError_
 from gaizao.programme import documents, rules, selectors, services
 from gaizao.programme.models import (
@@ -47,7 +48,7 @@ def _choices(choices: Any) -> list[dict[str, str]]:
 
 
 @login_required
-def home(request: HttpRequest) -> HttpResponse:
+def home(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Where each project stands: counts per pool, a chart, the project list."""
     _staff(request)
     qs = selectors.projects_listing(request.user)
@@ -75,7 +76,7 @@ def home(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def city(request: HttpRequest) -> HttpResponse:
+def city(request: AuthenticatedHttpRequest) -> HttpResponse:
     """City view: each district's submission, its lateness and the three reviews."""
     if request.user.role not in (Role.CITY_COORDINATOR, Role.MUNICIPAL_REVIEWER):
         raise Http404
@@ -104,7 +105,7 @@ def city(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def project_new(request: HttpRequest) -> HttpResponse:
+def project_new(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Create a project from screened communities (one, or several as a renovation unit)."""
     if request.user.role not in (Role.DISTRICT_OFFICER, Role.STREET_IMPLEMENTER, Role.CITY_COORDINATOR):
         raise Http404
@@ -150,7 +151,7 @@ def project_new(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def project_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def project_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     project = selectors.get_project(request.user, pk)
     plan = Plan.objects.filter(project=project).select_related("current_version").first()
     conditions = services.implementation_conditions(project)
@@ -309,7 +310,7 @@ def plan_edit(request: HttpRequest, pk: int) -> HttpResponse:
             if request.POST.get(f"fund_{s.id}", "").strip()
         }
         try:
-            version = services.plan_save(
+            saved = services.plan_save(
                 actor=request.user,
                 project=project,
                 mode=request.POST.get("mode", ""),
@@ -324,7 +325,7 @@ def plan_edit(request: HttpRequest, pk: int) -> HttpResponse:
         except ApplicationError as exc:
             messages.error(request, exc.message)
         else:
-            messages.success(request, f"已保存为第{version.number}版。/ Saved as version {version.number}.")
+            messages.success(request, f"已保存为第{saved.number}版。/ Saved as version {saved.number}.")
             return redirect("programme:plan", pk=project.pk)
     version = plan.current_version
     sources = rules.funding_sources()
@@ -438,7 +439,7 @@ def consultation_list(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def consultation_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def consultation_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     consultation = selectors.get_consultation(request.user, pk)
     back = reverse("programme:consultation", args=[pk])
     if request.method == "POST":
@@ -519,7 +520,7 @@ def publication_start(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def publication_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def publication_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     publication = selectors.get_publication(request.user, pk)
     unmasked = sees_personal_data(request.user)
     comments = [
@@ -602,7 +603,7 @@ def public_publication(request: HttpRequest, public_id: UUID) -> HttpResponse:
 
 
 @login_required
-def annual_list(request: HttpRequest) -> HttpResponse:
+def annual_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     if request.user.role not in (Role.DISTRICT_OFFICER, Role.CITY_COORDINATOR, Role.MUNICIPAL_REVIEWER):
         raise Http404
     if request.method == "POST":
@@ -615,7 +616,9 @@ def annual_list(request: HttpRequest) -> HttpResponse:
             if not year.isdigit():
                 raise ApplicationError("请填写计划年度。/ plan_year is required.", field="plan_year")
             holder["p"] = services.annual_plan_compile(
-                actor=request.user, district=request.user.division, plan_year=int(year)
+                actor=request.user,
+                district=request.user.division,  # type: ignore[arg-type]  # None: refused by require_write
+                plan_year=int(year),
             )
 
         response = _attempt(
@@ -638,10 +641,10 @@ def annual_list(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def annual_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def annual_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     plan = selectors.get_annual_plan(request.user, pk)
     user = request.user
-    bureau = services.BUREAU_OF_ACCOUNT.get(getattr(user, "bureau", ""))
+    bureau = services.BUREAU_OF_ACCOUNT.get(user.bureau)  # type: ignore[call-overload]  # a Bureau value
     reviewed = plan.reviews.filter(version=plan.version, bureau=bureau).exists() if bureau else True
     names = rules.names(rules.reviewing_bureaus())
     return render(
@@ -725,7 +728,7 @@ def annual_export(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def unit_rates(request: HttpRequest) -> HttpResponse:
+def unit_rates(request: AuthenticatedHttpRequest) -> HttpResponse:
     _staff(request)
     from gaizao.policy.catalogue import catalogue_items
 
@@ -736,7 +739,7 @@ def unit_rates(request: HttpRequest) -> HttpResponse:
             request,
             lambda: services.unit_rate_set(
                 actor=request.user,
-                division=request.user.division,
+                division=request.user.division,  # type: ignore[arg-type]  # None: refused by require_write
                 item_id=request.POST.get("item_id", ""),
                 rate=request.POST.get("rate", ""),
             ),

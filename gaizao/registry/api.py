@@ -288,7 +288,7 @@ def community_buildings(request: HttpRequest, pk: int) -> Any:
             "has_elevator": b.has_elevator,
             "structure": b.structure,
             "built_year": b.built_year,
-            "unit_count": b.unit_count,
+            "unit_count": b.unit_count,  # type: ignore[attr-defined]  # annotated by the selector
         }
         for b in selectors.community_buildings(request.user, community)
     ]

@@ -408,7 +408,7 @@ def _load_facilities(
     categories = life_circle_facility_ids()
     for c in communities:
         rng = _rng("facility", c.code)
-        if c.lon is None:
+        if c.lon is None or c.lat is None:
             continue
         for n in range(2):
             if rng.random() > (0.6 if n == 0 else 0.3):
@@ -466,7 +466,7 @@ def _load_stock_sites(placer: _Placer, communities: list[Community]) -> int:
     rows = []
     for c in communities:
         rng = _rng("site", c.code)
-        if rng.random() > 0.22 or c.lon is None:
+        if rng.random() > 0.22 or c.lon is None or c.lat is None:
             continue
         kind = kinds[rng.randrange(len(kinds))]
         lon, lat = placer.place(c.district_code, c.lon, c.lat, 300, f"site-{c.code}")

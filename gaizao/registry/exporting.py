@@ -78,7 +78,7 @@ def export_format(value: str | None, *, filename: str | None = None) -> str:
 
 def base_queryset(kind: str) -> QuerySet[Any]:
     spec = get_kind(kind)
-    qs = spec.model.objects.all()
+    qs = spec.model._default_manager.all()
     if kind == "communities":
         qs = qs.select_related("division").filter(archived_at__isnull=True).defer("division__boundary")
     elif kind == "buildings":

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, Field, Q, QuerySet
 
 from gaizao.accounts.access import get_scoped, mask_name, mask_phone, scoped, sees_personal_data
 from gaizao.divisions.models import Division, DivisionLevel
@@ -306,6 +306,7 @@ def community_units(user: Any, community: Community) -> list[UnitRow]:
         .order_by("building__code", "stairwell", "number")
     )
     for u in units:
+        source: str
         try:
             area, source = exclusive_area(
                 registered=u.area_registered_m2, surveyed=u.area_surveyed_m2, contract=u.area_contract_m2
@@ -480,7 +481,7 @@ def screening_totals(rows: list[dict[str, Any]]) -> dict[str, int]:
 
 
 def _filled_q(name: str) -> Q:
-    f = Community._meta.get_field(name)
+    f = cast("Field[Any, Any]", Community._meta.get_field(name))
     q = Q(**{f"{name}__isnull": False})
     if f.get_internal_type() in {"CharField", "TextField"}:
         q &= ~Q(**{name: ""})
@@ -499,7 +500,7 @@ def missing_fields(community: Community) -> list[str]:
 def field_label(name: str) -> str:
     if name == "lon":
         return "位置 / location"
-    return str(Community._meta.get_field(name).verbose_name)
+    return str(cast("Field[Any, Any]", Community._meta.get_field(name)).verbose_name)
 
 
 @dataclass

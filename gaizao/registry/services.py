@@ -11,11 +11,11 @@ import datetime as dt
 import json
 from collections import Counter
 from collections.abc import Iterable
-from typing import Any
+from typing import Any, cast
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import QuerySet
+from django.db.models import Field, QuerySet
 from django.utils import timezone
 
 from gaizao.accounts.access import require_write
@@ -244,7 +244,7 @@ def _validate(community: Community) -> None:
         field, messages = next(iter(exc.message_dict.items()))
         label = field
         try:
-            label = str(Community._meta.get_field(field).verbose_name)
+            label = str(cast("Field[Any, Any]", Community._meta.get_field(field)).verbose_name)
         except Exception:  # NON_FIELD_ERRORS has no model field
             pass
         raise ApplicationError(

@@ -1,12 +1,12 @@
 from __future__ import annotations
 
-from django.urls import include, path
+from django.urls import URLPattern, URLResolver, include, path
 
 from gaizao.registry import views
 
 app_name = "registry"
 
-urlpatterns = [
+urlpatterns: list[URLPattern | URLResolver] = [
     path("", views.community_list, name="list"),
     path("communities/<int:pk>/", views.community_detail, name="detail"),
     path("map/", views.community_map, name="map"),

@@ -2,18 +2,20 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.db.models import Field
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import NoReverseMatch, reverse
 from django.views.decorators.http import require_POST
 
 from gaizao.accounts.access import READER_ROLES, can_write, require_role
 from gaizao.accounts.models import Role
+from gaizao.accounts.requests import AuthenticatedHttpRequest
 from gaizao.audit.history import history_url
 from gaizao.errors import ApplicationError
 from gaizao.registry import selectors
@@ -90,7 +92,7 @@ def _survey_groups(community: Community) -> list[dict[str, Any]]:
     for gid, label, names in SURVEY_GROUPS:
         rows = []
         for name in names:
-            f = Community._meta.get_field(name)
+            f = cast("Field[Any, Any]", Community._meta.get_field(name))
             value = getattr(community, name)
             display = getattr(community, f"get_{name}_display")() if getattr(f, "choices", None) else value
             if isinstance(value, bool):
@@ -228,7 +230,7 @@ def screening(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
-def rescreen(request: HttpRequest) -> HttpResponse:
+def rescreen(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Start the background job that re-screens every community in the officer's scope."""
     _require_staff(request)
     try:
@@ -243,15 +245,14 @@ def rescreen(request: HttpRequest) -> HttpResponse:
         title=tr("重新筛查改造范围", "Re-screen the renovation scope"),
         owner=request.user,
         params={"user_id": request.user.pk},
-        division_path=request.user.division.path,
+        division_path=request.user.scope_path or "",
     )
     return HttpResponseRedirect(reverse("web:job", args=[job.pk]))
 
 
 @login_required
-def export_download(request: HttpRequest, job_id: Any) -> HttpResponse:
+def export_download(request: HttpRequest, job_id: Any) -> FileResponse:
     """The file a finished export job wrote, for the account that started it (404 for anyone else)."""
-    from django.http import FileResponse
 
     from gaizao.jobs.models import JobStatus
     from gaizao.jobs.selectors import get_job_for

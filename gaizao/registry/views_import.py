@@ -41,7 +41,10 @@ ERRORS_SHOWN = 500
 
 
 def _require_writer(request: HttpRequest) -> None:
-    if getattr(request.user, "role", None) not in WRITER_ROLES or request.user.division_id is None:
+    if (
+        getattr(request.user, "role", None) not in WRITER_ROLES
+        or getattr(request.user, "division_id", None) is None
+    ):
         raise Http404
 
 

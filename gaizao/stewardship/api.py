@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from django.http import HttpRequest, HttpResponse
+from django.http import FileResponse, HttpRequest, HttpResponse
 from django.urls import reverse
 from ninja import File, Form, Router, Schema
 from ninja.files import UploadedFile
@@ -371,7 +371,7 @@ def add_convention(
 
 
 @router.get("/conventions/{convention_id}/file", summary="The text of an adopted convention")
-def convention_file(request: HttpRequest, convention_id: int) -> HttpResponse:
+def convention_file(request: HttpRequest, convention_id: int) -> FileResponse:
     return public.file_response(selectors.get_convention(request.user, convention_id))
 
 

@@ -172,6 +172,7 @@ def load_demo(out: Callable[[str], None] = print) -> dict[str, int]:
         return {}
     project = delivery.project
     community = project.communities.order_by("code").first()
+    assert community is not None, "a handed-over project has its communities"
     officer = _officer(project.division, Role.DISTRICT_OFFICER, Role.CITY_COORDINATOR)
     organiser = _officer(community.division, Role.COMMUNITY_ORGANISER, Role.STREET_IMPLEMENTER) or officer
     inspector = _officer(project.division, Role.STREET_IMPLEMENTER) or officer

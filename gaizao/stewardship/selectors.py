@@ -174,10 +174,10 @@ def management_plan_conditions(project: Project) -> list[Condition]:
         for community in project.communities.order_by("code"):
             ballot = links.get((community.pk, decision))
             problems = services.ballot_problems(ballot, community=community, decision=decision)
-            if not problems:
+            if ballot is not None and not problems:
                 message = (
                     f"小区“{community.name}”{zh}已经业主表决通过（表决 #{ballot.pk}）。/ {community.name}: {en} "
-                    f"approved by the owners (ballot #{ballot.pk})."  # type: ignore[union-attr]
+                    f"approved by the owners (ballot #{ballot.pk})."
                 )
             else:
                 message = f"小区“{community.name}”{zh}：" + " ".join(problems)
@@ -538,7 +538,7 @@ def scorecard(community: Community, on: dt.date | None = None) -> dict[str, Any]
     weights = {g.goal: g for g in table.goals}
     facts = scorecard_facts(community, day)
     means = _evaluation_means(community)
-    goals = []
+    goals: list[dict[str, Any]] = []
     for goal in liuyou_goals():
         w = weights.get(goal.id)
         if w is None:

@@ -659,7 +659,7 @@ def handed_over_on(delivery: Delivery) -> dt.date | None:
         return None
     last = delivery.handovers.aggregate(day=Max("handed_on"))["day"]
     if last is not None:
-        return last  # type: ignore[no-any-return]
+        return last
     changed = delivery.stage_changed_at or timezone.now()
     return timezone.localtime(changed).date()
 

@@ -8,7 +8,7 @@ import json
 from typing import Any
 
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
@@ -273,7 +273,7 @@ def convention_add(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def convention_file(request: HttpRequest, pk: int) -> HttpResponse:
+def convention_file(request: HttpRequest, pk: int) -> FileResponse:
     _reader(request)
     return public.file_response(selectors.get_convention(request.user, pk))
 
@@ -478,5 +478,5 @@ def public_community(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "stewardship/public_community.html", {"v": view})
 
 
-def public_convention(request: HttpRequest, pk: int) -> HttpResponse:
+def public_convention(request: HttpRequest, pk: int) -> FileResponse:
     return public.file_response(selectors.public_convention(pk))

@@ -112,7 +112,9 @@ def grouped(items: list[dict[str, str]]) -> list[dict[str, Any]]:
     first (home) or last (API tokens), as they were ordered."""
     lead: dict[str, Any] = {"key": "", "label_zh": "", "label_en": "", "items": []}
     tail: dict[str, Any] = {"key": "", "label_zh": "", "label_en": "", "items": []}
-    groups = [{"key": key, "label_zh": zh, "label_en": en, "items": []} for key, (zh, en) in GROUPS.items()]
+    groups: list[dict[str, Any]] = [
+        {"key": key, "label_zh": zh, "label_en": en, "items": []} for key, (zh, en) in GROUPS.items()
+    ]
     index = {g["key"]: g for g in groups}
     for item in items:
         if item["group"]:

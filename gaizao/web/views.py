@@ -12,6 +12,7 @@ from django.views.decorators.http import require_POST
 
 from gaizao.accounts.access import READER_ROLES, mask_name, sees_personal_data
 from gaizao.accounts.models import ApiToken, Role
+from gaizao.accounts.requests import AuthenticatedHttpRequest
 from gaizao.accounts.services import api_token_create, api_token_revoke
 from gaizao.audit.history import history_fetcher
 from gaizao.audit.selectors import history_of
@@ -71,7 +72,7 @@ def basemap(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def tokens(request: HttpRequest) -> HttpResponse:
+def tokens(request: AuthenticatedHttpRequest) -> HttpResponse:
     require_staff(request)
     new_raw = None
     if request.method == "POST":

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import Any, cast
 
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
@@ -139,7 +140,7 @@ def from_field(
     max_value: Decimal | None = None,
 ) -> Column:
     """A column for model field ``name``: headers from its verbose name, type and limits from its definition."""
-    f = model._meta.get_field(name)
+    f = cast("models.Field[Any, Any]", model._meta.get_field(name))
     vzh, ven = _split(f.verbose_name)
     kind = type
     choices: tuple[tuple[str, str], ...] = ()

@@ -19,7 +19,9 @@ _LOCK = threading.Lock()
 _CACHE: dict[str, Any] = {}
 
 
-def convert_to_wgs84(lons: Sequence[float], lats: Sequence[float], crs: str) -> tuple[np.ndarray, np.ndarray]:
+def convert_to_wgs84(
+    lons: Sequence[float] | np.ndarray, lats: Sequence[float] | np.ndarray, crs: str
+) -> tuple[np.ndarray, np.ndarray]:
     """Convert arrays of lon/lat in ``crs`` ("wgs84", "gcj02", "bd09") to WGS84 with the spatial core."""
     x = np.asarray(lons, dtype=float)
     y = np.asarray(lats, dtype=float)

@@ -247,9 +247,9 @@ def match_headers(table: Table, spec: KindSpec) -> dict[str, int]:
             lookup.setdefault(normalise_header(spelling), col)
     found: dict[str, int] = {}
     for index, header in enumerate(table.headers):
-        col = lookup.get(normalise_header(header))
-        if col is not None and col.key not in found:
-            found[col.key] = index
+        matched = lookup.get(normalise_header(header))
+        if matched is not None and matched.key not in found:
+            found[matched.key] = index
     has_geometry = table.geometries is not None
     missing = [
         c for c in spec.required if c.key not in found and not (has_geometry and c.type in {"lon", "lat"})
@@ -490,12 +490,12 @@ def validate(
                 record.values["division_id"] = division.pk
         # Owners' personal data
         if spec.kind == "units":
-            for key, check in (("owner_id_number", check_id_number), ("owner_phone", check_phone)):
-                if values.get(key):
+            for personal, check in (("owner_id_number", check_id_number), ("owner_phone", check_phone)):
+                if values.get(personal):
                     try:
-                        values[key] = check(values[key])
+                        values[personal] = check(values[personal])
                     except CellError as exc:
-                        fail(row, spec.column(key), str(exc))
+                        fail(row, spec.column(personal), str(exc))
                         row_ok = False
         # Duplicate keys within the file
         key = tuple(values.get(k, "") for k in key_cols)
@@ -637,7 +637,7 @@ def _check_existing(
 
     refs: dict[str, Any] = {}
     existing: dict[Any, Any] = {}
-    model = spec.model
+    model: Any = spec.model
 
     def chunks(seq: list[Any], size: int = 2000) -> Any:
         for i in range(0, len(seq), size):
@@ -715,7 +715,7 @@ def _check_existing(
         refs["buildings"] = buildings
         col = spec.column("building_code")
         for rec in records:
-            community = communities.get(rec.values.get("community_code"))
+            community = communities.get(rec.values.get("community_code", ""))
             if community is None:
                 continue
             building = buildings.get((community.pk, rec.values["building_code"]))

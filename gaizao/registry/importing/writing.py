@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from decimal import Decimal
 from operator import attrgetter
-from typing import Any
+from typing import Any, cast
 
 from django.contrib.contenttypes.models import ContentType
 from django.db import models, transaction
@@ -76,7 +76,7 @@ def sql_update(model: type[models.Model], objs: list[models.Model], names: list[
     if not objs or not names:
         return
     connection = transaction.get_connection()
-    fields = [model._meta.get_field(n) for n in names]
+    fields = [cast("models.Field[Any, Any]", model._meta.get_field(n)) for n in names]
     attnames = [f.attname for f in fields]
     preps = [_prep(f, connection) for f in fields]
     quote = connection.ops.quote_name
@@ -126,7 +126,7 @@ def _assign_pks(model: type[models.Model], objs: list[models.Model], key_fields:
     wanted = sorted({getattr(o, first) for o in objs})
     found: dict[tuple[Any, ...], Any] = {}
     for start in range(0, len(wanted), 1000):
-        rows = model.objects.filter(**{f"{first}__in": wanted[start : start + 1000]}).values_list(
+        rows = model._default_manager.filter(**{f"{first}__in": wanted[start : start + 1000]}).values_list(
             *key_fields, "pk"
         )
         for row in rows:
@@ -164,7 +164,7 @@ def _write_keyed(
         if changes:
             changed_fields.update(changes)
             if has_updated_at:
-                obj.updated_at = now  # type: ignore[attr-defined]
+                obj.updated_at = now
             outcome.updated.append((obj, changes))
             outcome.paths[id(obj)] = path_of(rec)
         else:
@@ -376,7 +376,7 @@ def _audit(
     label = (str(actor) if is_user else "system")[:150]
     at = AuditEvent._meta.get_field("at").get_db_prep_save(timezone.now(), connection)
     to_json = AuditEvent._meta.get_field("changes")
-    attnames = [model._meta.get_field(f).attname for f in fields]
+    attnames = [cast("models.Field[Any, Any]", model._meta.get_field(f)).attname for f in fields]
     rows: list[list[Any]] = []
     for obj in outcome.created:
         if personal:
