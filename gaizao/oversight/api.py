@@ -153,6 +153,10 @@ def _return_out(ret: dict[str, Any]) -> dict[str, Any]:
         ],
         "checks": ret["checks"],
         "reconciled": ret["reconciled"],
+        "plan_status": [
+            {"district": s["district"].code, "state": s["state"], "annual_plan": s["annual_plan"]}
+            for s in ret["plan_status"]
+        ],
     }
 
 

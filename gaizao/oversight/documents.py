@@ -10,6 +10,15 @@ from typing import Any
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 
+SHEETS = {"plan": "计划表", "progress": "进度表", "effects": "成效表"}
+PLAN_STATES = {
+    "": "未编制",
+    "draft": "草稿",
+    "submitted": "已报送",
+    "returned": "已退回",
+    "reviewed": "已审查",
+    "approved": "已批准",
+}
 LEVELS = {"city": "市", "district": "区县", "street": "街道", "community": "社区"}
 
 
@@ -27,7 +36,7 @@ def return_xlsx(ret: dict[str, Any]) -> bytes:
     book = Workbook()
     sheet = book.active
     assert sheet is not None
-    sheet.title = "进度表" if ret["form"] == "progress" else "成效表"
+    sheet.title = SHEETS[ret["form"]]
     width = 3 + len(columns)
     sheet.append([ret["title"]])
     sheet.merge_cells(start_row=1, start_column=1, end_row=1, end_column=width)
@@ -66,10 +75,19 @@ def return_xlsx(ret: dict[str, Any]) -> bytes:
     for check in ret["checks"]:
         checks.append([check["label"], "平" if check["ok"] else "不平", "、".join(check["columns"])])
     checks.append(["全部", "平" if ret["reconciled"] else "不平", ""])
+    if ret["form"] == "plan":
+        checks.append([])
+        checks.append(["区县", "年度计划状态", "计划编号"])
+        for s in ret["plan_status"]:
+            checks.append(
+                [s["district"].name, PLAN_STATES.get(s["state"], s["state"]), s["annual_plan"] or ""]
+            )
     notes = book.create_sheet("说明")
     notes.append(["栏目", "单位", "口径"])
     for c in columns:
-        if c.key.startswith("investment"):
+        if c.key.startswith("plan_"):
+            source = "市政府批准的区县年度改造计划（批准时冻结的计划表，每行一个项目）"
+        elif c.key.startswith("investment"):
             source = "资金台账中本期记账日期的支付（含冲销）"
         elif c.key.startswith("effect_") and c.key != "effect_communities":
             source = "本期完工项目的竣工验收实际完成量（未验收的取改造方案计划量）"

@@ -469,7 +469,11 @@ EFFECTS = (
     ("effect_gas_pipes", "改造燃气管网", "Gas pipes renewed", "m", ("gas",)),
     ("effect_drains", "雨污分流改造", "Rain-sewage separation", "m", ("rain_sewage_separation",)),
 )
-FORMS = {"progress": "城镇老旧小区改造进度情况表", "effects": "城镇老旧小区改造成效情况表"}
+FORMS = {
+    "plan": "城镇老旧小区改造年度计划表",
+    "progress": "城镇老旧小区改造进度情况表",
+    "effects": "城镇老旧小区改造成效情况表",
+}
 
 
 def effect_columns() -> list[Column]:
@@ -478,12 +482,29 @@ def effect_columns() -> list[Column]:
     return cols
 
 
+def plan_columns() -> list[Column]:
+    """The columns of the annual plan form: what the approved annual plans list (see docs/oversight.md)."""
+    cols = [
+        Column("plan_projects", "项目数", "Projects", "个", "计划改造"),
+        Column("plan_communities", "小区数", "Communities", "个", "计划改造"),
+        Column("plan_households", "户数", "Households", "户", "计划改造"),
+        Column("plan_buildings", "楼栋数", "Buildings", "栋", "计划改造"),
+        Column("plan_area", "建筑面积", "Floor area", "m²", "计划改造"),
+        Column("plan_investment_total", "合计", "Total", "元", "计划投资"),
+    ]
+    for source in funding_sources():
+        cols.append(Column(f"plan_investment_{source.id}", source.name_zh, source.name_en, "元", "计划投资"))
+    return cols
+
+
 def columns_of(form: str) -> list[Column]:
+    if form == "plan":
+        return plan_columns()
     if form == "progress":
         return return_columns()
     if form == "effects":
         return effect_columns()
-    raise ApplicationError(f"未知的报表 {form!r}。/ form: expected progress or effects.", field="form")
+    raise ApplicationError(f"未知的报表 {form!r}。/ form: expected plan, progress or effects.", field="form")
 
 
 @dataclass
@@ -569,6 +590,104 @@ def _contributions(
     return out, districts
 
 
+def _plan_contributions(
+    user: Any, period: Period, root: Division
+) -> tuple[list[Contribution], dict[int, Division], list[dict[str, Any]]]:
+    """The annual plan form's records: the rows of each district's **approved** annual plan for the period's year,
+    as frozen at approval (``AnnualPlanVersion`` kind ``approved``), read through
+    :func:`gaizao.programme.selectors.annual_plans_for`. Each row is one project; its street is the project's.
+    Also returns each district's plan state, so districts without an approved plan are shown, not silently zero."""
+    from gaizao.programme import selectors as programme_selectors
+    from gaizao.programme.models import AnnualPlanState, AnnualPlanVersion, Project
+
+    if period.kind != "year":
+        raise ApplicationError(
+            f"年度计划表按年度填报，统计期应为 2027 的形式，收到 {period.key!r}。/ period: the annual plan form "
+            "is for a year (e.g. 2027).",
+            field="period",
+        )
+    year = period.start.year
+    inside = Q(path=root.path) | Q(path__startswith=root.path + "/")
+    districts = {
+        d.pk: d
+        for d in Division.objects.defer("boundary")
+        .filter(level=DivisionLevel.DISTRICT)
+        .filter(inside | Q(pk=root.district.pk if root.district else 0))
+    }
+    plans = {
+        p.district_id: p
+        for p in programme_selectors.annual_plans_for(user)
+        .filter(plan_year=year, district_id__in=districts)
+        .prefetch_related(
+            Prefetch(
+                "versions",
+                queryset=AnnualPlanVersion.objects.filter(kind=AnnualPlanVersion.Kind.APPROVED).order_by(
+                    "-number"
+                ),
+            ),
+            Prefetch(
+                "projects",
+                queryset=Project.objects.select_related("division__parent__parent").defer(
+                    "division__boundary", "division__parent__boundary", "division__parent__parent__boundary"
+                ),
+            ),
+        )
+    }
+    status = []
+    out: list[Contribution] = []
+    for district in sorted(districts.values(), key=lambda d: d.code):
+        plan = plans.get(district.pk)
+        status.append(
+            {
+                "district": district,
+                "state": plan.state if plan is not None else "",
+                "annual_plan": plan.pk if plan is not None else None,
+            }
+        )
+        if plan is None or plan.state != AnnualPlanState.APPROVED:
+            continue
+        approved = next(iter(plan.versions.all()), None)
+        if approved is None:
+            continue
+        projects = {p.code: p for p in plan.projects.all()}
+        for row in approved.rows:
+            project = projects.get(row.get("project_code", ""))
+            if project is None:
+                raise ApplicationError(
+                    f"{district.name} {year} 年度计划的项目 {row.get('project_code')!r} 不在计划的项目清单中。"
+                    f"/ annual plan {plan.pk}: project {row.get('project_code')!r} is not among its projects.",
+                    field="annual_plan",
+                )
+            street = _street_of(project.division)
+            street_key = street.code if street is not None else f"{district.code}-none"
+            if root.level in (DivisionLevel.STREET, DivisionLevel.COMMUNITY) and not street_key.startswith(
+                root.code[:9]
+            ):
+                continue
+            names = [n for n in str(row.get("communities") or "").split("、") if n]
+            funding = row.get("funding") or {}
+            values = [
+                ("plan_projects", Decimal(1)),
+                ("plan_communities", Decimal(len(names))),
+                ("plan_households", Decimal(int(row.get("households") or 0))),
+                ("plan_buildings", Decimal(int(row.get("buildings") or 0))),
+                ("plan_area", _quantity(row.get("building_area_m2"))),
+                ("plan_investment_total", _quantity(row.get("estimate"))),
+            ] + [(f"plan_investment_{source}", _quantity(amount)) for source, amount in funding.items()]
+            for column, value in values:
+                out.append(Contribution(column, value, district.pk, street_key, project.pk))
+    return out, districts, status
+
+
+def _form_contributions(
+    user: Any, period: Period, root: Division, form: str
+) -> tuple[list[Contribution], dict[int, Division], list[dict[str, Any]]]:
+    if form == "plan":
+        return _plan_contributions(user, period, root)
+    contributions, districts = _contributions(user, period, root)
+    return contributions, districts, []
+
+
 def _effects(f: ProjectFacts, street_key: str) -> list[Contribution]:
     """A completed project's part of the effects form (elevators fall back to the plan's elevator stairwells)."""
     out = [
@@ -594,13 +713,13 @@ def _entry_street_key(entry_pk: int, project_id: int) -> str:
 def statistical_return(
     user: Any, period_text: str, *, division: str | None = None, form: str = "progress"
 ) -> dict[str, Any]:
-    """The progress return for ``period_text`` at ``division`` (default the user's own): a top row, one row per
-    district, one per street under it; each total computed from the records independently, then reconciled
-    (top == Σ districts, district == Σ its streets)."""
+    """The return (``form``: plan, progress or effects) for ``period_text`` at ``division`` (default the user's
+    own): a top row, one row per district, one per street under it; each total computed from the records
+    independently, then reconciled (top == Σ districts, district == Σ its streets)."""
     period = parse_period(period_text)
     columns = columns_of(form)
     root = _root(user, division)
-    contributions, districts = _contributions(user, period, root)
+    contributions, districts, plan_status = _form_contributions(user, period, root, form)
     wanted = {c.key for c in columns}
     contributions = [c for c in contributions if c.column in wanted]
     streets = {
@@ -652,6 +771,7 @@ def statistical_return(
         "rows": rows,
         "checks": checks,
         "reconciled": all(c["ok"] for c in checks),
+        "plan_status": plan_status,
         "generated_at": timezone.now(),
     }
 
@@ -674,10 +794,11 @@ def _check(
 def cell_records(user: Any, period_text: str, *, division: str, column: str) -> dict[str, Any]:
     """The records behind one cell of the return: the project ids (and ledger entry ids for investment)."""
     period = parse_period(period_text)
-    if column not in {c.key for c in return_columns() + effect_columns()}:
+    if column not in {c.key for c in return_columns() + effect_columns() + plan_columns()}:
         raise _not_found()
     root = _root(user, None)
-    contributions, _ = _contributions(user, period, root)
+    form = "plan" if column.startswith("plan_") else "progress"
+    contributions, _, _ = _form_contributions(user, period, root, form)
     target = Division.objects.defer("boundary").filter(code=division).first()
     if division.endswith("-none"):
         district = Division.objects.defer("boundary").filter(code=division[: -len("-none")]).first()
@@ -701,6 +822,41 @@ def cell_records(user: Any, period_text: str, *, division: str, column: str) -> 
         "projects": sorted({c.project_id for c in picked}),
         "entries": sorted({c.entry_id for c in picked if c.entry_id is not None}),
     }
+
+
+def cell_projects(user: Any, ids: list[int]) -> list[dict[str, Any]]:
+    """The projects behind a cell, for the page: delivered ones with their 开工 / 完工 days; planned ones (the
+    annual plan form) read through :func:`gaizao.programme.selectors.projects_for`."""
+    from gaizao.programme import selectors as programme_selectors
+
+    facts = {f.project_id: f for f in project_facts(user)}
+    out = [
+        {
+            "project_id": f.project_id,
+            "code": f.code,
+            "name": f.name,
+            "street_name": f.street_name,
+            "started_on": f.started_on,
+            "completed_on": f.completed_on,
+        }
+        for i in ids
+        if (f := facts.get(i)) is not None
+    ]
+    rest = [i for i in ids if i not in facts]
+    if rest:
+        for p in programme_selectors.projects_for(user).filter(pk__in=rest):
+            street = _street_of(p.division)
+            out.append(
+                {
+                    "project_id": p.pk,
+                    "code": p.code,
+                    "name": p.name,
+                    "street_name": street.name if street is not None else NO_STREET,
+                    "started_on": None,
+                    "completed_on": None,
+                }
+            )
+    return sorted(out, key=lambda r: r["project_id"])
 
 
 # --- assessment -----------------------------------------------------------------------------------------------------

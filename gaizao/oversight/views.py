@@ -163,9 +163,11 @@ def returns_cell(request: HttpRequest) -> HttpResponse:
     except ApplicationError as exc:
         messages.error(request, exc.message)
         return HttpResponseRedirect(reverse("oversight:returns"))
-    facts = {f.project_id: f for f in selectors.project_facts(request.user)}
-    projects = [facts[i] for i in data["projects"] if i in facts]
-    return render(request, "oversight/cell.html", {"d": data, "projects": projects})
+    return render(
+        request,
+        "oversight/cell.html",
+        {"d": data, "projects": selectors.cell_projects(request.user, data["projects"])},
+    )
 
 
 @login_required
