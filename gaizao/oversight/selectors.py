@@ -1028,6 +1028,166 @@ def evaluation(user: Any, district: Division, year: int) -> dict[str, Any]:
     }
 
 
+def evaluated_projects(user: Any, year: int | None = None) -> list[ProjectFacts]:
+    """The delivered projects ``user`` may read (optionally those started in ``year``), for the evaluation list."""
+    facts = project_facts(user)
+    if year is not None:
+        facts = [f for f in facts if f.started_on is not None and f.started_on.year == year]
+    return facts
+
+
+def _days(late: dt.date | None, due: dt.date | None) -> int | None:
+    return (late - due).days if late is not None and due is not None else None
+
+
+def _ended_or_today(ended: dt.date | None, due: dt.date | None, day: dt.date) -> dt.date | None:
+    """The day a task ended, or today when it is unfinished and past due (its delay so far)."""
+    if ended is not None:
+        return ended
+    return day if due is not None and day > due else None
+
+
+def project_evaluation(user: Any, project_id: Any, *, on: dt.date | None = None) -> dict[str, Any]:
+    """One project's performance evaluation (五, 三(三)3), every figure read from the records:
+
+    - outputs: each plan item's planned quantity against the quantity delivered at the completion acceptance;
+    - cost: the plan's estimate and funding plan per source against the ledger (budget, received, paid);
+    - timeliness: planned against actual start and end (milestones and the first 开工 / 完工 moves);
+    - quality: inspections, findings and rectification orders (issued, closed, open, overdue);
+    - effects: the 六有 scorecard of each community (stewardship) and its life-circle gaps before and after the
+      works (:func:`gaizao.lifecircle.selectors.community_access_before_after`);
+    - satisfaction: the residents' 六有 evaluation means.
+    """
+    from gaizao.lifecircle import selectors as lifecircle_selectors
+
+    try:
+        pk = int(project_id)
+    except (TypeError, ValueError):
+        raise _not_found() from None
+    qs = delivery_selectors.deliveries_for(user).filter(project_id=pk)
+    facts = _facts(qs)
+    if not facts:
+        raise _not_found()
+    f = facts[0]
+    day = on or timezone.localdate()
+    d = (
+        qs.select_related("acceptance", "project__plan__current_version")
+        .defer(*[h for h in _HEAVY if h.startswith("project__plan")])
+        .prefetch_related("milestones")
+        .get()
+    )
+    project = d.project
+    plan = getattr(project, "plan", None)
+    version = plan.current_version if plan is not None else None
+    acceptance = getattr(d, "acceptance", None)
+    delivered = {str(i.get("item_id", "")): i for i in (acceptance.items if acceptance is not None else [])}
+    outputs = []
+    for item in (version.items or []) if version is not None else []:
+        planned = _quantity(item.get("quantity"))
+        got = delivered.get(str(item.get("item_id", "")))
+        qty = _quantity(got.get("delivered")) if got is not None else None
+        outputs.append(
+            {
+                "item_id": item.get("item_id", ""),
+                "name": item.get("name_zh") or item.get("item_id", ""),
+                "unit": item.get("unit", ""),
+                "planned": planned,
+                "delivered": qty,
+                "ratio": (qty / planned).quantize(Decimal("0.0001")) if qty is not None and planned else None,
+                "passed": got.get("passed") if got is not None else None,
+            }
+        )
+    money = money_selectors.project_balances(project)
+    estimate = version.estimate if version is not None else ZERO
+    paid = money["total"]["paid"]
+    milestones = [
+        {
+            "name": m.name,
+            "planned_start": m.planned_start,
+            "planned_end": m.planned_end,
+            "actual_start": m.actual_start,
+            "actual_end": m.actual_end,
+            "days_late": max(0, _days(_ended_or_today(m.actual_end, m.planned_end, day), m.planned_end) or 0),
+        }
+        for m in sorted(d.milestones.all(), key=lambda m: (m.order, m.planned_start))
+    ]
+    inspections = list(
+        delivery_selectors.inspections_for(user).filter(delivery=d).prefetch_related("findings")
+    )
+    orders = list(delivery_selectors.orders_for(user).filter(delivery=d))
+    communities = list(
+        stewardship_selectors.communities_for(user).filter(pk__in=f.community_ids).order_by("code")
+    )
+    cards = [stewardship_selectors.scorecard(c, day) for c in communities]
+    all_communities = Community.objects.filter(pk__in=f.community_ids).order_by("code")
+    names = lifecircle_selectors.facility_names()
+    life = []
+    for c in all_communities:
+        around = lifecircle_selectors.community_access_before_after(
+            c, before=f.started_on, after=f.completed_on
+        )
+        life.append(
+            {
+                "community": c.name,
+                "before_score": around["before"].score if around["before"] is not None else None,
+                "after_score": around["after"].score if around["after"] is not None else None,
+                "before_on": around["before"].run.finished_at if around["before"] is not None else None,
+                "after_on": around["after"].run.finished_at if around["after"] is not None else None,
+                "reachable_before": around["reachable_before"],
+                "reachable_after": around["reachable_after"],
+                "gaps_before": len(around["before"].gap_facilities or []) if around["before"] else None,
+                "gaps_after": len(around["after"].gap_facilities or []) if around["after"] else None,
+                "closed": [names.get(x, (x, x))[0] for x in around["closed"]],
+                "opened": [names.get(x, (x, x))[0] for x in around["opened"]],
+            }
+        )
+    means = [
+        Decimal(g["evaluation_mean"])
+        for card in cards
+        for g in card["goals"]
+        if g["evaluation_mean"] is not None
+    ]
+    mean = (sum(means, Decimal(0)) / len(means)).quantize(Decimal("0.01")) if means else None
+    return {
+        "facts": f,
+        "project": project,
+        "on": day,
+        "outputs": outputs,
+        "accepted_on": acceptance.held_on if acceptance is not None else None,
+        "cost": {
+            "estimate": estimate,
+            "sources": money["sources"],
+            "total": money["total"],
+            "cost_ratio": (paid / estimate).quantize(Decimal("0.0001")) if estimate else None,
+        },
+        "timeliness": {
+            "planned_start": f.planned_start,
+            "planned_end": f.planned_end,
+            "started_on": f.started_on,
+            "completed_on": f.completed_on,
+            "start_delay_days": _days(f.started_on, f.planned_start),
+            "end_delay_days": _days(_ended_or_today(f.completed_on, f.planned_end, day), f.planned_end),
+            "milestones": milestones,
+        },
+        "quality": {
+            "inspections": len(inspections),
+            "findings": sum(len(i.findings.all()) for i in inspections),
+            "orders": len(orders),
+            "closed": sum(1 for o in orders if o.state == OrderState.CLOSED),
+            "open": sum(1 for o in orders if o.state != OrderState.CLOSED),
+            "overdue": sum(1 for o in orders if o.state != OrderState.CLOSED and o.deadline < day),
+            "order_ids": sorted(o.pk for o in orders),
+        },
+        "scorecards": cards,
+        "life_circle": life,
+        "satisfaction": {
+            "mean": mean,
+            "ratio": ((mean - 1) / 4).quantize(Decimal("0.0001")) if mean is not None else None,
+            "answers": len(means),
+        },
+    }
+
+
 # --- city inspections (督查) ------------------------------------------------------------------------------------------
 
 
