@@ -7,6 +7,7 @@ read the community. Out-of-scope ids answer 404.
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from django.db.models import QuerySet
@@ -162,6 +163,42 @@ def community_access_latest(community: Community) -> CommunityAccess | None:
     """
     qs = CommunityAccess.objects.filter(community=community, run__status=RunStatus.SUCCEEDED)
     return qs.select_related("run", "run__network").order_by("-run__finished_at", "-run_id").first()
+
+
+def community_access_before_after(
+    community: Community, *, before: dt.date | None, after: dt.date | None
+) -> dict[str, Any]:
+    """The community's life-circle results around its works, for the performance evaluation: ``before`` the latest
+    succeeded run finished before the day works started, ``after`` the latest finished on or after the day they were
+    completed (``None`` when no such run, or the day is not known yet). ``closed`` are the gap facilities
+    (``gap_facilities``) of before that are not gaps after, ``opened`` the reverse; ``reachable_before`` /
+    ``reachable_after`` count the (level, facility) requirements met. Guarded by the community, as
+    :func:`community_access_latest`."""
+    qs = (
+        CommunityAccess.objects.filter(community=community, run__status=RunStatus.SUCCEEDED)
+        .select_related("run")
+        .order_by("-run__finished_at", "-run_id")
+    )
+    first = qs.filter(run__finished_at__date__lt=before).first() if before is not None else None
+    last = qs.filter(run__finished_at__date__gte=after).first() if after is not None else None
+    gaps_before = {str(f) for f in (first.gap_facilities or [])} if first is not None else set()
+    gaps_after = {str(f) for f in (last.gap_facilities or [])} if last is not None else set()
+    both = first is not None and last is not None
+    return {
+        "before": first,
+        "after": last,
+        "closed": sorted(gaps_before - gaps_after) if both else [],
+        "opened": sorted(gaps_after - gaps_before) if both else [],
+        "reachable_before": _reachable(first),
+        "reachable_after": _reachable(last),
+    }
+
+
+def _reachable(access: CommunityAccess | None) -> int | None:
+    if access is None:
+        return None
+    levels = access.reachable if isinstance(access.reachable, dict) else {}
+    return sum(1 for facilities in levels.values() for ok in (facilities or {}).values() if ok)
 
 
 def run_visible_to(user: Any, run: AnalysisRun) -> bool:

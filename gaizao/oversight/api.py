@@ -153,6 +153,10 @@ def _return_out(ret: dict[str, Any]) -> dict[str, Any]:
         ],
         "checks": ret["checks"],
         "reconciled": ret["reconciled"],
+        "plan_status": [
+            {"district": s["district"].code, "state": s["state"], "annual_plan": s["annual_plan"]}
+            for s in ret["plan_status"]
+        ],
     }
 
 
@@ -252,6 +256,64 @@ def evaluation_docx(request: HttpRequest, year: int, code: str) -> HttpResponse:
         documents.evaluation_docx(selectors.evaluation(user, district, year)), content_type=documents.DOCX
     )
     response["Content-Disposition"] = f'attachment; filename="evaluation-{year}-{code}.docx"'
+    return response
+
+
+def _project_evaluation_out(ev: dict[str, Any]) -> dict[str, Any]:
+    f = ev["facts"]
+    return _plain(  # type: ignore[no-any-return]
+        {
+            "project": {
+                "id": f.project_id,
+                "code": f.code,
+                "name": f.name,
+                "district": f.district_code,
+                "street": f.street_code,
+                "stage": f.stage,
+                "communities": f.communities,
+                "households": f.households,
+                "buildings": f.buildings,
+            },
+            "on": ev["on"],
+            "outputs": ev["outputs"],
+            "accepted_on": ev["accepted_on"],
+            "cost": ev["cost"],
+            "timeliness": ev["timeliness"],
+            "quality": ev["quality"],
+            "effects": {
+                "scorecards": [
+                    {
+                        "community": c["community"],
+                        "community_name": c["community_name"],
+                        "overall": c["overall"],
+                        "goals": [
+                            {"goal": g["goal"], "score": g["score"], "evaluation_mean": g["evaluation_mean"]}
+                            for g in c["goals"]
+                        ],
+                    }
+                    for c in ev["scorecards"]
+                ],
+                "life_circle": ev["life_circle"],
+            },
+            "satisfaction": ev["satisfaction"],
+        }
+    )
+
+
+@router.get("/project-evaluations/{pk}", summary="One project's performance evaluation")
+def project_evaluation(request: HttpRequest, pk: int) -> dict[str, Any]:
+    user = _reader(request)
+    return _project_evaluation_out(selectors.project_evaluation(user, pk))
+
+
+@router.get(
+    "/project-evaluations/{pk}/report.docx", summary="One project's performance evaluation report (Word)"
+)
+def project_evaluation_docx(request: HttpRequest, pk: int) -> HttpResponse:
+    user = _reader(request)
+    ev = selectors.project_evaluation(user, pk)
+    response = HttpResponse(documents.project_evaluation_docx(ev), content_type=documents.DOCX)
+    response["Content-Disposition"] = f'attachment; filename="evaluation-project-{ev["facts"].code}.docx"'
     return response
 
 

@@ -469,7 +469,11 @@ EFFECTS = (
     ("effect_gas_pipes", "改造燃气管网", "Gas pipes renewed", "m", ("gas",)),
     ("effect_drains", "雨污分流改造", "Rain-sewage separation", "m", ("rain_sewage_separation",)),
 )
-FORMS = {"progress": "城镇老旧小区改造进度情况表", "effects": "城镇老旧小区改造成效情况表"}
+FORMS = {
+    "plan": "城镇老旧小区改造年度计划表",
+    "progress": "城镇老旧小区改造进度情况表",
+    "effects": "城镇老旧小区改造成效情况表",
+}
 
 
 def effect_columns() -> list[Column]:
@@ -478,12 +482,29 @@ def effect_columns() -> list[Column]:
     return cols
 
 
+def plan_columns() -> list[Column]:
+    """The columns of the annual plan form: what the approved annual plans list (see docs/oversight.md)."""
+    cols = [
+        Column("plan_projects", "项目数", "Projects", "个", "计划改造"),
+        Column("plan_communities", "小区数", "Communities", "个", "计划改造"),
+        Column("plan_households", "户数", "Households", "户", "计划改造"),
+        Column("plan_buildings", "楼栋数", "Buildings", "栋", "计划改造"),
+        Column("plan_area", "建筑面积", "Floor area", "m²", "计划改造"),
+        Column("plan_investment_total", "合计", "Total", "元", "计划投资"),
+    ]
+    for source in funding_sources():
+        cols.append(Column(f"plan_investment_{source.id}", source.name_zh, source.name_en, "元", "计划投资"))
+    return cols
+
+
 def columns_of(form: str) -> list[Column]:
+    if form == "plan":
+        return plan_columns()
     if form == "progress":
         return return_columns()
     if form == "effects":
         return effect_columns()
-    raise ApplicationError(f"未知的报表 {form!r}。/ form: expected progress or effects.", field="form")
+    raise ApplicationError(f"未知的报表 {form!r}。/ form: expected plan, progress or effects.", field="form")
 
 
 @dataclass
@@ -567,6 +588,104 @@ def _contributions(
     return out, districts
 
 
+def _plan_contributions(
+    user: Any, period: Period, root: Division
+) -> tuple[list[Contribution], dict[int, Division], list[dict[str, Any]]]:
+    """The annual plan form's records: the rows of each district's **approved** annual plan for the period's year,
+    as frozen at approval (``AnnualPlanVersion`` kind ``approved``), read through
+    :func:`gaizao.programme.selectors.annual_plans_for`. Each row is one project; its street is the project's.
+    Also returns each district's plan state, so districts without an approved plan are shown, not silently zero."""
+    from gaizao.programme import selectors as programme_selectors
+    from gaizao.programme.models import AnnualPlanState, AnnualPlanVersion, Project
+
+    if period.kind != "year":
+        raise ApplicationError(
+            f"年度计划表按年度填报，统计期应为 2027 的形式，收到 {period.key!r}。/ period: the annual plan form "
+            "is for a year (e.g. 2027).",
+            field="period",
+        )
+    year = period.start.year
+    inside = Q(path=root.path) | Q(path__startswith=root.path + "/")
+    districts = {
+        d.pk: d
+        for d in Division.objects.defer("boundary")
+        .filter(level=DivisionLevel.DISTRICT)
+        .filter(inside | Q(pk=root.district.pk if root.district else 0))
+    }
+    plans = {
+        p.district_id: p
+        for p in programme_selectors.annual_plans_for(user)
+        .filter(plan_year=year, district_id__in=districts)
+        .prefetch_related(
+            Prefetch(
+                "versions",
+                queryset=AnnualPlanVersion.objects.filter(kind=AnnualPlanVersion.Kind.APPROVED).order_by(
+                    "-number"
+                ),
+            ),
+            Prefetch(
+                "projects",
+                queryset=Project.objects.select_related("division__parent__parent").defer(
+                    "division__boundary", "division__parent__boundary", "division__parent__parent__boundary"
+                ),
+            ),
+        )
+    }
+    status = []
+    out: list[Contribution] = []
+    for district in sorted(districts.values(), key=lambda d: d.code):
+        plan = plans.get(district.pk)
+        status.append(
+            {
+                "district": district,
+                "state": plan.state if plan is not None else "",
+                "annual_plan": plan.pk if plan is not None else None,
+            }
+        )
+        if plan is None or plan.state != AnnualPlanState.APPROVED:
+            continue
+        approved = next(iter(plan.versions.all()), None)
+        if approved is None:
+            continue
+        projects = {p.code: p for p in plan.projects.all()}
+        for row in approved.rows:
+            project = projects.get(row.get("project_code", ""))
+            if project is None:
+                raise ApplicationError(
+                    f"{district.name} {year} 年度计划的项目 {row.get('project_code')!r} 不在计划的项目清单中。"
+                    f"/ annual plan {plan.pk}: project {row.get('project_code')!r} is not among its projects.",
+                    field="annual_plan",
+                )
+            street = _street_of(project.division)
+            street_key = street.code if street is not None else f"{district.code}-none"
+            if root.level in (DivisionLevel.STREET, DivisionLevel.COMMUNITY) and not street_key.startswith(
+                root.code[:9]
+            ):
+                continue
+            names = [n for n in str(row.get("communities") or "").split("、") if n]
+            funding = row.get("funding") or {}
+            values = [
+                ("plan_projects", Decimal(1)),
+                ("plan_communities", Decimal(len(names))),
+                ("plan_households", Decimal(int(row.get("households") or 0))),
+                ("plan_buildings", Decimal(int(row.get("buildings") or 0))),
+                ("plan_area", _quantity(row.get("building_area_m2"))),
+                ("plan_investment_total", _quantity(row.get("estimate"))),
+            ] + [(f"plan_investment_{source}", _quantity(amount)) for source, amount in funding.items()]
+            for column, value in values:
+                out.append(Contribution(column, value, district.pk, street_key, project.pk))
+    return out, districts, status
+
+
+def _form_contributions(
+    user: Any, period: Period, root: Division, form: str
+) -> tuple[list[Contribution], dict[int, Division], list[dict[str, Any]]]:
+    if form == "plan":
+        return _plan_contributions(user, period, root)
+    contributions, districts = _contributions(user, period, root)
+    return contributions, districts, []
+
+
 def _effects(f: ProjectFacts, street_key: str) -> list[Contribution]:
     """A completed project's part of the effects form (elevators fall back to the plan's elevator stairwells)."""
     out = [
@@ -592,13 +711,13 @@ def _entry_street_key(entry_pk: int, project_id: int) -> str:
 def statistical_return(
     user: Any, period_text: str, *, division: str | None = None, form: str = "progress"
 ) -> dict[str, Any]:
-    """The progress return for ``period_text`` at ``division`` (default the user's own): a top row, one row per
-    district, one per street under it; each total computed from the records independently, then reconciled
-    (top == Σ districts, district == Σ its streets)."""
+    """The return (``form``: plan, progress or effects) for ``period_text`` at ``division`` (default the user's
+    own): a top row, one row per district, one per street under it; each total computed from the records
+    independently, then reconciled (top == Σ districts, district == Σ its streets)."""
     period = parse_period(period_text)
     columns = columns_of(form)
     root = _root(user, division)
-    contributions, districts = _contributions(user, period, root)
+    contributions, districts, plan_status = _form_contributions(user, period, root, form)
     wanted = {c.key for c in columns}
     contributions = [c for c in contributions if c.column in wanted]
     streets = {
@@ -650,6 +769,7 @@ def statistical_return(
         "rows": rows,
         "checks": checks,
         "reconciled": all(c["ok"] for c in checks),
+        "plan_status": plan_status,
         "generated_at": timezone.now(),
     }
 
@@ -672,10 +792,11 @@ def _check(
 def cell_records(user: Any, period_text: str, *, division: str, column: str) -> dict[str, Any]:
     """The records behind one cell of the return: the project ids (and ledger entry ids for investment)."""
     period = parse_period(period_text)
-    if column not in {c.key for c in return_columns() + effect_columns()}:
+    if column not in {c.key for c in return_columns() + effect_columns() + plan_columns()}:
         raise _not_found()
     root = _root(user, None)
-    contributions, _ = _contributions(user, period, root)
+    form = "plan" if column.startswith("plan_") else "progress"
+    contributions, _, _ = _form_contributions(user, period, root, form)
     target = Division.objects.defer("boundary").filter(code=division).first()
     if division.endswith("-none"):
         district = Division.objects.defer("boundary").filter(code=division[: -len("-none")]).first()
@@ -699,6 +820,41 @@ def cell_records(user: Any, period_text: str, *, division: str, column: str) -> 
         "projects": sorted({c.project_id for c in picked}),
         "entries": sorted({c.entry_id for c in picked if c.entry_id is not None}),
     }
+
+
+def cell_projects(user: Any, ids: list[int]) -> list[dict[str, Any]]:
+    """The projects behind a cell, for the page: delivered ones with their 开工 / 完工 days; planned ones (the
+    annual plan form) read through :func:`gaizao.programme.selectors.projects_for`."""
+    from gaizao.programme import selectors as programme_selectors
+
+    facts = {f.project_id: f for f in project_facts(user)}
+    out = [
+        {
+            "project_id": f.project_id,
+            "code": f.code,
+            "name": f.name,
+            "street_name": f.street_name,
+            "started_on": f.started_on,
+            "completed_on": f.completed_on,
+        }
+        for i in ids
+        if (f := facts.get(i)) is not None
+    ]
+    rest = [i for i in ids if i not in facts]
+    if rest:
+        for p in programme_selectors.projects_for(user).filter(pk__in=rest):
+            street = _street_of(p.division)
+            out.append(
+                {
+                    "project_id": p.pk,
+                    "code": p.code,
+                    "name": p.name,
+                    "street_name": street.name if street is not None else NO_STREET,
+                    "started_on": None,
+                    "completed_on": None,
+                }
+            )
+    return sorted(out, key=lambda r: r["project_id"])
 
 
 # --- assessment -----------------------------------------------------------------------------------------------------
@@ -867,6 +1023,166 @@ def evaluation(user: Any, district: Division, year: int) -> dict[str, Any]:
         "rectification": rectification,
         "scorecards": cards,
         "score": score,
+    }
+
+
+def evaluated_projects(user: Any, year: int | None = None) -> list[ProjectFacts]:
+    """The delivered projects ``user`` may read (optionally those started in ``year``), for the evaluation list."""
+    facts = project_facts(user)
+    if year is not None:
+        facts = [f for f in facts if f.started_on is not None and f.started_on.year == year]
+    return facts
+
+
+def _days(late: dt.date | None, due: dt.date | None) -> int | None:
+    return (late - due).days if late is not None and due is not None else None
+
+
+def _ended_or_today(ended: dt.date | None, due: dt.date | None, day: dt.date) -> dt.date | None:
+    """The day a task ended, or today when it is unfinished and past due (its delay so far)."""
+    if ended is not None:
+        return ended
+    return day if due is not None and day > due else None
+
+
+def project_evaluation(user: Any, project_id: Any, *, on: dt.date | None = None) -> dict[str, Any]:
+    """One project's performance evaluation (五, 三(三)3), every figure read from the records:
+
+    - outputs: each plan item's planned quantity against the quantity delivered at the completion acceptance;
+    - cost: the plan's estimate and funding plan per source against the ledger (budget, received, paid);
+    - timeliness: planned against actual start and end (milestones and the first 开工 / 完工 moves);
+    - quality: inspections, findings and rectification orders (issued, closed, open, overdue);
+    - effects: the 六有 scorecard of each community (stewardship) and its life-circle gaps before and after the
+      works (:func:`gaizao.lifecircle.selectors.community_access_before_after`);
+    - satisfaction: the residents' 六有 evaluation means.
+    """
+    from gaizao.lifecircle import selectors as lifecircle_selectors
+
+    try:
+        pk = int(project_id)
+    except (TypeError, ValueError):
+        raise _not_found() from None
+    qs = delivery_selectors.deliveries_for(user).filter(project_id=pk)
+    facts = _facts(qs)
+    if not facts:
+        raise _not_found()
+    f = facts[0]
+    day = on or timezone.localdate()
+    d = (
+        qs.select_related("acceptance", "project__plan__current_version")
+        .defer(*[h for h in _HEAVY if h.startswith("project__plan")])
+        .prefetch_related("milestones")
+        .get()
+    )
+    project = d.project
+    plan = getattr(project, "plan", None)
+    version = plan.current_version if plan is not None else None
+    acceptance = getattr(d, "acceptance", None)
+    delivered = {str(i.get("item_id", "")): i for i in (acceptance.items if acceptance is not None else [])}
+    outputs = []
+    for item in (version.items or []) if version is not None else []:
+        planned = _quantity(item.get("quantity"))
+        got = delivered.get(str(item.get("item_id", "")))
+        qty = _quantity(got.get("delivered")) if got is not None else None
+        outputs.append(
+            {
+                "item_id": item.get("item_id", ""),
+                "name": item.get("name_zh") or item.get("item_id", ""),
+                "unit": item.get("unit", ""),
+                "planned": planned,
+                "delivered": qty,
+                "ratio": (qty / planned).quantize(Decimal("0.0001")) if qty is not None and planned else None,
+                "passed": got.get("passed") if got is not None else None,
+            }
+        )
+    money = money_selectors.project_balances(project)
+    estimate = version.estimate if version is not None else ZERO
+    paid = money["total"]["paid"]
+    milestones = [
+        {
+            "name": m.name,
+            "planned_start": m.planned_start,
+            "planned_end": m.planned_end,
+            "actual_start": m.actual_start,
+            "actual_end": m.actual_end,
+            "days_late": max(0, _days(_ended_or_today(m.actual_end, m.planned_end, day), m.planned_end) or 0),
+        }
+        for m in sorted(d.milestones.all(), key=lambda m: (m.order, m.planned_start))
+    ]
+    inspections = list(
+        delivery_selectors.inspections_for(user).filter(delivery=d).prefetch_related("findings")
+    )
+    orders = list(delivery_selectors.orders_for(user).filter(delivery=d))
+    communities = list(
+        stewardship_selectors.communities_for(user).filter(pk__in=f.community_ids).order_by("code")
+    )
+    cards = [stewardship_selectors.scorecard(c, day) for c in communities]
+    all_communities = Community.objects.filter(pk__in=f.community_ids).order_by("code")
+    names = lifecircle_selectors.facility_names()
+    life = []
+    for c in all_communities:
+        around = lifecircle_selectors.community_access_before_after(
+            c, before=f.started_on, after=f.completed_on
+        )
+        life.append(
+            {
+                "community": c.name,
+                "before_score": around["before"].score if around["before"] is not None else None,
+                "after_score": around["after"].score if around["after"] is not None else None,
+                "before_on": around["before"].run.finished_at if around["before"] is not None else None,
+                "after_on": around["after"].run.finished_at if around["after"] is not None else None,
+                "reachable_before": around["reachable_before"],
+                "reachable_after": around["reachable_after"],
+                "gaps_before": len(around["before"].gap_facilities or []) if around["before"] else None,
+                "gaps_after": len(around["after"].gap_facilities or []) if around["after"] else None,
+                "closed": [names.get(x, (x, x))[0] for x in around["closed"]],
+                "opened": [names.get(x, (x, x))[0] for x in around["opened"]],
+            }
+        )
+    means = [
+        Decimal(g["evaluation_mean"])
+        for card in cards
+        for g in card["goals"]
+        if g["evaluation_mean"] is not None
+    ]
+    mean = (sum(means, Decimal(0)) / len(means)).quantize(Decimal("0.01")) if means else None
+    return {
+        "facts": f,
+        "project": project,
+        "on": day,
+        "outputs": outputs,
+        "accepted_on": acceptance.held_on if acceptance is not None else None,
+        "cost": {
+            "estimate": estimate,
+            "sources": money["sources"],
+            "total": money["total"],
+            "cost_ratio": (paid / estimate).quantize(Decimal("0.0001")) if estimate else None,
+        },
+        "timeliness": {
+            "planned_start": f.planned_start,
+            "planned_end": f.planned_end,
+            "started_on": f.started_on,
+            "completed_on": f.completed_on,
+            "start_delay_days": _days(f.started_on, f.planned_start),
+            "end_delay_days": _days(_ended_or_today(f.completed_on, f.planned_end, day), f.planned_end),
+            "milestones": milestones,
+        },
+        "quality": {
+            "inspections": len(inspections),
+            "findings": sum(len(i.findings.all()) for i in inspections),
+            "orders": len(orders),
+            "closed": sum(1 for o in orders if o.state == OrderState.CLOSED),
+            "open": sum(1 for o in orders if o.state != OrderState.CLOSED),
+            "overdue": sum(1 for o in orders if o.state != OrderState.CLOSED and o.deadline < day),
+            "order_ids": sorted(o.pk for o in orders),
+        },
+        "scorecards": cards,
+        "life_circle": life,
+        "satisfaction": {
+            "mean": mean,
+            "ratio": ((mean - 1) / 4).quantize(Decimal("0.0001")) if mean is not None else None,
+            "answers": len(means),
+        },
     }
 
 

@@ -163,9 +163,11 @@ def returns_cell(request: HttpRequest) -> HttpResponse:
     except ApplicationError as exc:
         messages.error(request, exc.message)
         return HttpResponseRedirect(reverse("oversight:returns"))
-    facts = {f.project_id: f for f in selectors.project_facts(request.user)}
-    projects = [facts[i] for i in data["projects"] if i in facts]
-    return render(request, "oversight/cell.html", {"d": data, "projects": projects})
+    return render(
+        request,
+        "oversight/cell.html",
+        {"d": data, "projects": selectors.cell_projects(request.user, data["projects"])},
+    )
 
 
 @login_required
@@ -245,6 +247,40 @@ def evaluation_report(request: HttpRequest, year: int, code: str) -> HttpRespons
         content_type=documents.DOCX,
     )
     response["Content-Disposition"] = f'attachment; filename="evaluation-{year}-{code}.docx"'
+    return response
+
+
+@login_required
+def project_evaluations(request: HttpRequest) -> HttpResponse:
+    """The delivered projects in scope, each linked to its performance evaluation."""
+    selectors.require_reader(request.user)
+    return render(
+        request,
+        "oversight/project_evaluations.html",
+        {"projects": selectors.evaluated_projects(request.user)},
+    )
+
+
+@login_required
+def project_evaluation(request: HttpRequest, pk: int) -> HttpResponse:
+    """One project's performance evaluation: outputs, cost, timeliness, quality, effects, satisfaction."""
+    selectors.require_reader(request.user)
+    return render(
+        request, "oversight/project_evaluation.html", {"ev": selectors.project_evaluation(request.user, pk)}
+    )
+
+
+@login_required
+def project_evaluation_report(request: HttpRequest, pk: int) -> HttpResponse:
+    selectors.require_reader(request.user)
+    ev = selectors.project_evaluation(request.user, pk)
+    try:
+        body = documents.project_evaluation_docx(ev)
+    except ApplicationError as exc:
+        messages.error(request, exc.message)
+        return HttpResponseRedirect(reverse("oversight:project_evaluation", args=[pk]))
+    response = HttpResponse(body, content_type=documents.DOCX)
+    response["Content-Disposition"] = f'attachment; filename="evaluation-project-{ev["facts"].code}.docx"'
     return response
 
 

@@ -17,6 +17,8 @@ READERS = ("city", "ndrc", "planning", "finance", "shangcheng", "xihu", "qingbo"
 SHANGCHENG = ("city", "ndrc", "planning", "finance", "shangcheng", "qingbo")
 LOGGED_IN = tuple(a for a in ACCOUNTS if a != "anonymous")
 NONE_YEAR = 1999
+#: the demo world loads no delivery, so a project evaluation names a project that has none (404)
+NONE_PROJECT = 999999
 
 
 def _write(city: int, *, anonymous: int) -> dict[str, int]:
@@ -85,6 +87,27 @@ CASES: list[Case] = [
         "/oversight/evaluation/2026/330102/report.docx",
         page_for(SHANGCHENG),
     ),
+    Case(
+        "oversight project evaluations",
+        "/oversight/evaluation/projects/",
+        page_for(READERS),
+        pattern="oversight/evaluation/projects/",
+    ),
+    Case(
+        "oversight project evaluation (none)",
+        f"/oversight/evaluation/projects/{NONE_PROJECT}/",
+        page_for((), other=404),
+    ),
+    Case(
+        "oversight project evaluation report (none)",
+        f"/oversight/evaluation/projects/{NONE_PROJECT}/report.docx",
+        page_for((), other=404),
+    ),
+    Case(
+        "oversight returns annual plan form",
+        "/oversight/returns/?period=2027&form=plan",
+        page_for(READERS),
+    ),
     Case("oversight public progress", "/oversight/public/?year=2026", statuses(200)),
     Case("oversight open data csv", "/oversight/public/projects.csv", statuses(200)),
     Case("oversight open data json", "/oversight/public/projects.json", statuses(200)),
@@ -133,6 +156,17 @@ CASES: list[Case] = [
     Case(
         "oversight api evaluation report", f"{API}/evaluations/2026/330102/report.docx", api_for(SHANGCHENG)
     ),
+    Case(
+        "oversight api project evaluation (none)",
+        f"{API}/project-evaluations/{NONE_PROJECT}",
+        api_for((), other=404),
+    ),
+    Case(
+        "oversight api project evaluation report (none)",
+        f"{API}/project-evaluations/{NONE_PROJECT}/report.docx",
+        api_for((), other=404),
+    ),
+    Case("oversight api return annual plan form", f"{API}/returns/2027?form=plan", api_for(READERS)),
     Case("oversight api deadlines", f"{API}/deadlines", api_for(LOGGED_IN)),
     Case("oversight api public progress", f"{API}/public/progress?year=2026", statuses(200)),
     Case("oversight api open data json", f"{API}/public/projects.json", statuses(200)),

@@ -22,15 +22,4 @@
       ]
     };
   });
-  /* A map of the districts' centres, the bubble sized by communities started (no tile server needed). */
-  render("progress-map", function (d) {
-    var rows = (d.rows || []).filter(function (r) { return r.lon !== null && r.lat !== null; });
-    return {
-      tooltip: { formatter: function (p) { return p.data.name + "<br>开工 " + p.data.value[2] + " · 完工 " + p.data.value[3]; } },
-      xAxis: { type: "value", scale: true, name: "经度" }, yAxis: { type: "value", scale: true, name: "纬度" },
-      series: [{ type: "scatter", symbolSize: function (v) { return 10 + 4 * Math.sqrt(v[2] || 0); },
-                 label: { show: true, formatter: function (p) { return p.data.name; }, position: "top" },
-                 data: rows.map(function (r) { return { name: r.name, value: [r.lon, r.lat, r.started, r.completed] }; }) }]
-    };
-  });
 })();
