@@ -153,6 +153,9 @@ LOGIN_THROTTLE_WINDOW_S = int(os.environ.get("LOGIN_THROTTLE_WINDOW_S", "900"))
 LOGIN_THROTTLE_CLIENT_ATTEMPTS = int(os.environ.get("LOGIN_THROTTLE_CLIENT_ATTEMPTS", "30"))
 #: One-time-code requests per client address and window, whether or not the phone is an owner's.
 OTP_REQUESTS_PER_CLIENT = int(os.environ.get("GAIZAO_OTP_REQUESTS_PER_CLIENT", "10"))
+#: Anonymous writes (comments on a publication) per client address and window.
+ANONYMOUS_WRITES_PER_CLIENT = int(os.environ.get("GAIZAO_ANONYMOUS_WRITES_PER_CLIENT", "20"))
+ANONYMOUS_WRITE_WINDOW_S = int(os.environ.get("GAIZAO_ANONYMOUS_WRITE_WINDOW_S", "3600"))
 #: The request header a trusted reverse proxy sets to the client's address (e.g. ``X-Forwarded-For``), and how
 #: many proxies stand in front of the application. Empty: the address of the TCP peer (REMOTE_ADDR) is used and
 #: no header a client could forge is believed.
