@@ -34,3 +34,10 @@ class StateError(ApplicationError):
 
     code = "illegal_transition"
     status = 409
+
+
+class RateLimitError(ApplicationError):
+    """Too many attempts from one client in the window (anonymous comments, one-time codes)."""
+
+    code = "rate_limited"
+    status = 429

@@ -121,3 +121,10 @@ def is_locked(username: str, request: HttpRequest | None) -> bool:
         count(account_key(username)) > settings.LOGIN_THROTTLE_ATTEMPTS
         or count(client_key(client_address(request))) > settings.LOGIN_THROTTLE_CLIENT_ATTEMPTS
     )
+
+
+def anonymous_write(kind: str, client: str) -> bool:
+    """Count one anonymous write of ``kind`` (a comment on a publication) from the client address ``client``;
+    False once that address went over ``ANONYMOUS_WRITES_PER_CLIENT`` in ``ANONYMOUS_WRITE_WINDOW_S``."""
+    counted = hit(client_key(client, kind=f"anonymous-{kind}"), window_s=settings.ANONYMOUS_WRITE_WINDOW_S)
+    return counted <= settings.ANONYMOUS_WRITES_PER_CLIENT

@@ -12,6 +12,7 @@ from django.utils import timezone
 from gaizao.accounts.access import mask_name
 from gaizao.delivery import selectors
 from gaizao.delivery.models import Acceptance, AcceptanceRole, Delivery, Stage
+from gaizao.office_text import clean_text
 
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -31,43 +32,45 @@ def acceptance_docx(acceptance: Acceptance, *, unmasked: bool) -> bytes:
     delivery = acceptance.delivery
     project = delivery.project
     doc = Document()
-    doc.add_heading(f"{project.name}竣工验收记录", level=1)
-    doc.add_paragraph(f"项目编号：{project.code}    区县：{project.district.name}")
-    doc.add_paragraph("小区：" + "、".join(c.name for c in project.communities.order_by("code")))
+    doc.add_heading(clean_text(f"{project.name}竣工验收记录"), level=1)
+    doc.add_paragraph(clean_text(f"项目编号：{project.code}    区县：{project.district.name}"))
+    doc.add_paragraph(clean_text("小区：" + "、".join(c.name for c in project.communities.order_by("code"))))
     doc.add_paragraph(
-        f"验收日期：{acceptance.held_on:%Y-%m-%d}    依据方案：第{acceptance.plan_version.number}版"
-        f"（估算总投资 {acceptance.plan_version.estimate} 元）"
+        clean_text(
+            f"验收日期：{acceptance.held_on:%Y-%m-%d}    依据方案：第{acceptance.plan_version.number}版"
+            f"（估算总投资 {acceptance.plan_version.estimate} 元）"
+        )
     )
     if delivery.implementing_body:
-        doc.add_paragraph(f"实施主体：{delivery.implementing_body.name}")
-    doc.add_heading("验收内容 / Items", level=2)
+        doc.add_paragraph(clean_text(f"实施主体：{delivery.implementing_body.name}"))
+    doc.add_heading(clean_text("验收内容 / Items"), level=2)
     table = doc.add_table(rows=1, cols=6)
     table.style = "Table Grid"
     for cell, text in zip(
         table.rows[0].cells, ("改造内容", "单位", "计划数量", "完成数量", "结论", "说明"), strict=True
     ):
-        cell.text = text
+        cell.text = clean_text(text)
     for item in acceptance.items:
         row = table.add_row().cells
-        row[0].text = str(item.get("name", item.get("item_id")))
-        row[1].text = str(item.get("unit", ""))
-        row[2].text = str(item.get("planned", ""))
-        row[3].text = str(item.get("delivered", ""))
-        row[4].text = "合格" if item.get("passed") else "不合格"
-        row[5].text = str(item.get("note") or "—")
-    doc.add_heading("验收结论 / Conclusion", level=2)
-    doc.add_paragraph(acceptance.conclusion)
-    doc.add_heading("参加验收单位及人员 / Signatories", level=2)
+        row[0].text = clean_text(str(item.get("name", item.get("item_id"))))
+        row[1].text = clean_text(str(item.get("unit", "")))
+        row[2].text = clean_text(str(item.get("planned", "")))
+        row[3].text = clean_text(str(item.get("delivered", "")))
+        row[4].text = clean_text("合格" if item.get("passed") else "不合格")
+        row[5].text = clean_text(str(item.get("note") or "—"))
+    doc.add_heading(clean_text("验收结论 / Conclusion"), level=2)
+    doc.add_paragraph(clean_text(acceptance.conclusion))
+    doc.add_heading(clean_text("参加验收单位及人员 / Signatories"), level=2)
     people = doc.add_table(rows=1, cols=3)
     people.style = "Table Grid"
     for cell, text in zip(people.rows[0].cells, ("参加方", "单位", "姓名"), strict=True):
-        cell.text = text
+        cell.text = clean_text(text)
     for person in acceptance.signatories.all():
         row = people.add_row().cells
-        row[0].text = str(AcceptanceRole(person.role).label).split(" / ")[0]
-        row[1].text = person.organisation or "—"
-        row[2].text = signatory_name(person.role, person.name, unmasked=unmasked)
-    doc.add_paragraph(f"生成时间：{timezone.localtime():%Y-%m-%d %H:%M}")
+        row[0].text = clean_text(str(AcceptanceRole(person.role).label).split(" / ")[0])
+        row[1].text = clean_text(person.organisation or "—")
+        row[2].text = clean_text(signatory_name(person.role, person.name, unmasked=unmasked))
+    doc.add_paragraph(clean_text(f"生成时间：{timezone.localtime():%Y-%m-%d %H:%M}"))
     buffer = io.BytesIO()
     doc.save(buffer)
     return buffer.getvalue()

@@ -13,6 +13,7 @@ from ninja import Router, Schema, Status
 
 from gaizao.accounts.access import mask_name, mask_phone, sees_personal_data
 from gaizao.accounts.requests import AuthenticatedHttpRequest
+from gaizao.accounts.throttle import client_address
 from gaizao.divisions.models import Division
 from gaizao.programme import documents, selectors, services
 from gaizao.programme.models import (
@@ -490,7 +491,9 @@ def public_publication(request: HttpRequest, public_id: UUID) -> dict[str, Any]:
 )
 def public_comment(request: HttpRequest, public_id: UUID, payload: CommentIn) -> Status[dict[str, Any]]:
     publication = selectors.get_public_publication(public_id)
-    comment = services.publication_comment_add(publication=publication, **payload.dict())
+    comment = services.publication_comment_add(
+        publication=publication, client=client_address(request), **payload.dict()
+    )
     return Status(201, comment_out(comment))
 
 

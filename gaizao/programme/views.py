@@ -20,6 +20,7 @@ from django.views.decorators.http import require_POST
 from gaizao.accounts.access import READER_ROLES, mask_name, mask_phone, sees_personal_data
 from gaizao.accounts.models import Role
 from gaizao.accounts.requests import AuthenticatedHttpRequest
+from gaizao.accounts.throttle import client_address
 from gaizao.errors import ApplicationError, PermissionError_
 from gaizao.programme import documents, rules, selectors, services
 from gaizao.programme.models import (
@@ -576,6 +577,7 @@ def public_publication(request: HttpRequest, public_id: UUID) -> HttpResponse:
                 name=request.POST.get("name", ""),
                 contact=request.POST.get("contact", ""),
                 body=request.POST.get("body", ""),
+                client=client_address(request),
             ),
             "意见已提交，将由街道或区答复。/ Comment received; the street or district will answer.",
             back,

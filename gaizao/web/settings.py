@@ -2,7 +2,8 @@
 
 Every setting comes from an environment variable with a safe embedded default (DESIGN.md, Configuration):
 ``DATABASE_URL`` (default: SQLite in WAL mode under ``GAIZAO_DATA_DIR``), ``SECRET_KEY`` (required when
-``DEBUG`` is off), ``ALLOWED_HOSTS``, ``TASKS_BACKEND`` (``database`` or ``immediate``), ``REDIS_URL``.
+``DEBUG`` is off), ``ALLOWED_HOSTS``, ``TASKS_BACKEND`` (``database``, ``redis`` or ``immediate``), ``REDIS_URL``
+(the Redis server of the ``redis`` backend).
 """
 
 from __future__ import annotations
@@ -52,6 +53,8 @@ INSTALLED_APPS = [
     "django.contrib.admin",
     "django_tasks",
     "django_tasks_db",
+    "django_tasks_rq",
+    "django_rq",
     "gaizao.accounts",
     "gaizao.divisions",
     "gaizao.audit",
@@ -127,16 +130,24 @@ else:
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- tasks -----------------------------------------------------------------------------------------------
+# ``database``: the queue is a table (one machine; ``gaizao worker`` polls it). ``redis``: the queue lives in Redis
+# through django-tasks-rq, and ``gaizao worker`` runs an RQ worker — the scale-out path, workers on any machine
+# that reaches Redis and the database. ``immediate``: run in the request (tests).
 TASKS_BACKEND = os.environ.get("TASKS_BACKEND", "immediate" if "pytest" in sys.modules else "database")
-TASKS = {
-    "default": {
-        "BACKEND": {
-            "database": "django_tasks_db.DatabaseBackend",
-            "immediate": "django_tasks.backends.immediate.ImmediateBackend",
-        }.get(TASKS_BACKEND, TASKS_BACKEND),
-        "QUEUES": ["default"],
-    }
+TASK_BACKENDS = {
+    "database": "django_tasks_db.DatabaseBackend",
+    "redis": "django_tasks_rq.RQBackend",
+    "immediate": "django_tasks.backends.immediate.ImmediateBackend",
 }
+if TASKS_BACKEND not in TASK_BACKENDS:
+    raise ImproperlyConfigured(
+        f"TASKS_BACKEND must be one of {', '.join(TASK_BACKENDS)}, not {TASKS_BACKEND!r} "
+        "(后台任务后端设置有误)."
+    )
+TASKS = {"default": {"BACKEND": TASK_BACKENDS[TASKS_BACKEND], "QUEUES": ["default"]}}
+REDIS_URL = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")
+#: django-rq's queues (used when TASKS_BACKEND is ``redis``); a job may run up to an hour (a city-wide import).
+RQ_QUEUES = {"default": {"URL": REDIS_URL, "DEFAULT_TIMEOUT": 3600}}
 
 # --- auth and security -----------------------------------------------------------------------------------
 AUTH_PASSWORD_VALIDATORS = [
@@ -153,6 +164,9 @@ LOGIN_THROTTLE_WINDOW_S = int(os.environ.get("LOGIN_THROTTLE_WINDOW_S", "900"))
 LOGIN_THROTTLE_CLIENT_ATTEMPTS = int(os.environ.get("LOGIN_THROTTLE_CLIENT_ATTEMPTS", "30"))
 #: One-time-code requests per client address and window, whether or not the phone is an owner's.
 OTP_REQUESTS_PER_CLIENT = int(os.environ.get("GAIZAO_OTP_REQUESTS_PER_CLIENT", "10"))
+#: Anonymous writes (comments on a publication) per client address and window.
+ANONYMOUS_WRITES_PER_CLIENT = int(os.environ.get("GAIZAO_ANONYMOUS_WRITES_PER_CLIENT", "20"))
+ANONYMOUS_WRITE_WINDOW_S = int(os.environ.get("GAIZAO_ANONYMOUS_WRITE_WINDOW_S", "3600"))
 #: The request header a trusted reverse proxy sets to the client's address (e.g. ``X-Forwarded-For``), and how
 #: many proxies stand in front of the application. Empty: the address of the TCP peer (REMOTE_ADDR) is used and
 #: no header a client could forge is believed.

@@ -8,8 +8,9 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
+from gaizao.accounts import throttle
 from gaizao.audit.services import audit_record
-from gaizao.errors import ApplicationError, StateError
+from gaizao.errors import ApplicationError, RateLimitError, StateError
 from gaizao.programme.models import (
     Plan,
     PlanState,
@@ -67,10 +68,24 @@ def publication_start(
 
 @transaction.atomic
 def publication_comment_add(
-    *, publication: Publication, name: str, contact: str, body: str, now: dt.datetime | None = None
+    *,
+    publication: Publication,
+    name: str,
+    contact: str,
+    body: str,
+    client: str = "",
+    now: dt.datetime | None = None,
 ) -> PublicationComment:
-    """Anyone may comment on an open publication with a name and a contact (shown masked)."""
+    """Anyone may comment on an open publication with a name and a contact (shown masked).
+
+    The page and the API pass the ``client`` address: each address may comment ``ANONYMOUS_WRITES_PER_CLIENT``
+    times per window (the logins' atomic counter), so nobody can flood a publication."""
     now = _now(now)
+    if client and not throttle.anonymous_write("comment", client):
+        raise RateLimitError(
+            "意见提交过于频繁，请稍后再试。/ Too many comments from this address; try again later.",
+            field="body",
+        )
     if publication.state != PublicationState.OPEN or publication.is_finished(now):
         raise StateError("公示已结束，不能再提意见。/ publication: the period is over.", field="body")
     for field, value, zh in (

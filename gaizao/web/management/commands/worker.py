@@ -4,6 +4,7 @@ import threading
 import time
 from typing import Any
 
+from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
 from django.db import OperationalError, close_old_connections
@@ -31,11 +32,19 @@ def _schedule(stop: threading.Event, every_s: float) -> None:
 
 
 class Command(BaseCommand):
-    help = "Run the background task worker (database backend). / 运行后台任务。"
+    help = (
+        "Run the background task worker: polls the database, or — with TASKS_BACKEND=redis — runs an RQ worker "
+        "on REDIS_URL. / 运行后台任务。"
+    )
 
     def add_arguments(self, parser: Any) -> None:
         parser.add_argument("--max-tasks", type=int, default=None)
         parser.add_argument("--interval", type=float, default=1.0)
+        parser.add_argument(
+            "--burst",
+            action="store_true",
+            help="run the tasks queued now, then stop",
+        )
         parser.add_argument(
             "--schedule-every", type=float, default=60.0, help="seconds between scheduled rounds"
         )
@@ -46,13 +55,25 @@ class Command(BaseCommand):
         kwargs: dict[str, Any] = {"interval": options["interval"], "no_startup_delay": True}
         if options["max_tasks"] is not None:
             kwargs["max_tasks"] = options["max_tasks"]
+        if options["burst"]:
+            kwargs["batch"] = True
         stop = threading.Event()
         threading.Thread(target=_schedule, args=(stop, options["schedule_every"]), daemon=True).start()
         failures = 0
         while True:
             try:
                 jobs_fail_stale()  # jobs left "running" by a worker that died
-                call_command("db_worker", **kwargs)
+                if settings.TASKS_BACKEND == "redis":
+                    # django-tasks-rq's job class runs the task; each job in a forked work horse
+                    call_command(
+                        "rqworker",
+                        *settings.TASKS["default"]["QUEUES"],
+                        job_class="django_tasks_rq.Job",
+                        max_jobs=options["max_tasks"],
+                        burst=options["burst"],
+                    )
+                else:
+                    call_command("db_worker", **kwargs)
                 stop.set()
                 return
             except OperationalError as exc:
