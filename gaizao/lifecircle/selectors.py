@@ -87,8 +87,12 @@ def latest_run_for(user: Any, division: Division | None = None) -> AnalysisRun |
 
 
 def run_results(run: AnalysisRun) -> QuerySet[CommunityAccess]:
-    """The run's per-community results (the run was fetched through ``get_run_for``)."""
-    return CommunityAccess.objects.filter(run=run).select_related("community", "community__division")
+    """The run's per-community results (the run was fetched through ``get_run_for``).
+
+    Through the run's related manager, so every row's ``run`` is ``run`` itself: the rows decode their distances
+    and gaps with the run's ``result_layout`` without fetching it again.
+    """
+    return run.results.select_related("community", "community__division")
 
 
 def run_categories(run: AnalysisRun) -> list[dict[str, Any]]:
@@ -120,7 +124,7 @@ def gaps_geojson(run: AnalysisRun, category: str) -> dict[str, Any]:
         c = row.community
         if c.lon is None or c.lat is None:
             continue
-        levels = [g["level"] for g in row.gaps if g.get("facility") == category]
+        levels = [g["level"] for g in row.gaps if g["facility"] == category]
         features.append(
             {
                 "type": "Feature",
@@ -133,7 +137,7 @@ def gaps_geojson(run: AnalysisRun, category: str) -> dict[str, Any]:
                     "gap": bool(levels),
                     "gap_levels": levels,
                     "score": row.score,
-                    "gap_count": len(row.gaps),
+                    "gap_count": row.gap_count,
                     "population": row.population,
                     "joined": row.joined,
                     "url": f"/lifecircle/communities/{c.pk}/",
