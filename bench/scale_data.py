@@ -67,15 +67,26 @@ def _insert(model: Any, columns: Sequence[str], rows: Iterable[Sequence[Any]]) -
     from django.db import connection
 
     if connection.vendor == "postgresql":
+        # Columns added to the model since this generator was written get their model default (COPY, unlike
+        # bulk_create, would send NULL).
+        extra = [
+            f
+            for f in model._meta.concrete_fields
+            if f.attname not in columns and not f.null and f.has_default() and not f.primary_key
+        ]
         table = connection.ops.quote_name(model._meta.db_table)
-        cols = ", ".join(connection.ops.quote_name(c) for c in columns)
+        cols = ", ".join(connection.ops.quote_name(c) for c in [*columns, *(f.column for f in extra)])
+        defaults = [f.get_default() for f in extra]
         n = 0
         with connection.cursor() as cursor:
             raw = cursor.connection.cursor()
             with raw.copy(f"COPY {table} ({cols}) FROM STDIN") as copy:
                 for row in rows:
                     copy.write_row(
-                        [json.dumps(v, ensure_ascii=False) if isinstance(v, dict | list) else v for v in row]
+                        [
+                            json.dumps(v, ensure_ascii=False) if isinstance(v, dict | list) else v
+                            for v in [*row, *defaults]
+                        ]
                     )
                     n += 1
         return n

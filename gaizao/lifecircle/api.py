@@ -171,22 +171,40 @@ def run_detail(request: HttpRequest, run_id: int) -> RunOut:
     return _run(selectors.get_run_for(request.user, run_id), summary=True)
 
 
+class ResultFilterIn(Schema):
+    """The result table's search and filters (as on the run page): name or code, street code, score range,
+    a gap in a category, a recommended catalogue item."""
+
+    q: str = ""
+    street: str = ""
+    score_min: str = ""
+    score_max: str = ""
+    gap: str = ""
+    item: str = ""
+
+
 @router.get("/runs/{run_id}/communities", summary="Per-community results of a run: score, gaps, distances")
-def run_communities(request: HttpRequest, run_id: int) -> list[dict[str, Any]]:
+def run_communities(
+    request: HttpRequest, run_id: int, filters: Query[ResultFilterIn]
+) -> list[dict[str, Any]]:
     _staff(request)
     run = selectors.get_run_for(request.user, run_id)
-    return [views_data.access_row(a) for a in selectors.run_results(run)]
+    rows = selectors.run_results_filtered(run, selectors.result_filter_from(run, filters.dict()))
+    return [views_data.access_row(a) for a in rows]
 
 
 @router.get(
     "/runs/{run_id}/gaps.geojson", summary="Communities coloured by distance to a category and its gaps"
 )
 def run_gaps_geojson(
-    request: HttpRequest, run_id: int, category: str = Query("elderly_day_care")
+    request: HttpRequest,
+    run_id: int,
+    filters: Query[ResultFilterIn],
+    category: str = Query("elderly_day_care"),
 ) -> dict[str, Any]:
     _staff(request)
     run = selectors.get_run_for(request.user, run_id)
-    return selectors.gaps_geojson(run, category)
+    return selectors.gaps_geojson(run, category, selectors.result_filter_from(run, filters.dict()))
 
 
 @router.get("/runs/{run_id}/roads.geojson", summary="The run's road network around its communities")

@@ -11,7 +11,10 @@ from typing import Any
 
 from django.conf import settings
 from django.db import models
+from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
+
+from gaizao.lifecircle import storage
 
 #: The packaged OSM network's file reference (``RoadNetwork.file_path``); other files live under DATA_DIR.
 PACKAGED_PREFIX = "package:"
@@ -94,6 +97,9 @@ class AnalysisRun(models.Model):
     #: Proposed renovation units (连片) from ``gaizao.spatial.renovation_units``:
     #: ``[{"community_ids": [int], "shared_gaps": [[facility, level]], "common_gaps": [...], "residents": n}]``.
     units = models.JSONField(_("连片改造单元 / renovation units"), default=list, blank=True)
+    #: How the results' binary arrays are laid out (``gaizao.lifecircle.storage.layout_for``): the category
+    #: order of ``CommunityAccess.distance_blob`` and the checks of ``met_bits`` with their names and items.
+    result_layout = models.JSONField(default=dict, blank=True)
     duration_s = models.FloatField(_("耗时(秒) / duration (s)"), null=True, blank=True)
     message = models.CharField(max_length=500, blank=True)
     created_by = models.ForeignKey(
@@ -117,19 +123,23 @@ class AnalysisRun(models.Model):
 
 
 class CommunityAccess(models.Model):
-    """What one run found for one community: distances per category, reachability per level, gaps, score."""
+    """What one run found for one community: distances per category, reachability per level, gaps, score.
+
+    Stored compactly (``gaizao.lifecircle.storage``): the distances and the met checks are small binary arrays in
+    the order of the run's ``result_layout``; ``distances``, ``reachable`` and ``gaps`` rebuild the former JSON
+    shapes on read.
+    """
 
     run = models.ForeignKey(AnalysisRun, on_delete=models.CASCADE, related_name="results")
     community = models.ForeignKey("registry.Community", on_delete=models.CASCADE, related_name="+")
-    #: ``{category: distance_m or None}`` — nearest facility of every category within the run's cut-off.
-    distances = models.JSONField(default=dict, blank=True)
-    #: ``{level: {facility_id: bool}}`` — each required (▲) facility reachable within the level's distance.
-    reachable = models.JSONField(default=dict, blank=True)
-    #: ``[{"level", "facility", "name_zh", "name_en", "distance_m", "items"}]`` — the gaps, level by level.
-    gaps = models.JSONField(default=list, blank=True)
+    #: float32 per category of ``run.result_layout["categories"]``, NaN for none within the run's cut-off.
+    distance_blob = models.BinaryField(default=b"", blank=True)
+    #: One bit per requirement check of ``run.result_layout["checks"]`` (``numpy.packbits``), set when met.
+    met_bits = models.BinaryField(default=b"", blank=True)
     #: Distinct gap facility ids and the catalogue item ids that would fill them.
     gap_facilities = models.JSONField(default=list, blank=True)
     gap_items = models.JSONField(default=list, blank=True)
+    gap_count = models.PositiveSmallIntegerField(_("缺口数 / gaps"), default=0)
     score = models.FloatField(_("得分 / score"), null=True, blank=True)
     joined = models.BooleanField(_("接入路网 / joined"), default=True)
     connector_m = models.FloatField(_("接入距离(米) / connector (m)"), null=True, blank=True)
@@ -142,6 +152,26 @@ class CommunityAccess(models.Model):
 
     def __str__(self) -> str:
         return f"{self.community} @ run {self.run_id}"
+
+    @cached_property
+    def distances(self) -> dict[str, float | None]:
+        """``{category: distance_m or None}`` — nearest facility of every category within the run's cut-off."""
+        return storage.unpack_distances(self.run.result_layout, self.distance_blob)
+
+    @cached_property
+    def _met(self) -> list[bool]:
+        return storage.unpack_met(self.run.result_layout, self.met_bits)
+
+    @cached_property
+    def reachable(self) -> dict[str, dict[str, bool]]:
+        """``{level: {facility_id: bool}}`` — each required (▲) facility reachable within the level's distance."""
+        return storage.reachable(self.run.result_layout, self._met)
+
+    @cached_property
+    def gaps(self) -> list[dict[str, Any]]:
+        """``[{"level", "facility", "name_zh", "name_en", "distance_m", "level_distance_m", "items"}]`` — the gaps,
+        level by level."""
+        return storage.gaps(self.run.result_layout, self._met, self.distances)
 
 
 class Catchment(models.Model):

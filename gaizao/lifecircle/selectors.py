@@ -8,14 +8,18 @@ read the community. Out-of-scope ids answer 404.
 from __future__ import annotations
 
 import datetime as dt
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.http import Http404
 
 from gaizao.accounts.access import get_scoped, scope_path, scoped
-from gaizao.divisions.models import Division
+from gaizao.divisions.models import Division, DivisionLevel
 from gaizao.divisions.selectors import division_scope_q
+from gaizao.errors import ApplicationError
 from gaizao.lifecircle.models import (
     AnalysisRun,
     Catchment,
@@ -88,8 +92,123 @@ def latest_run_for(user: Any, division: Division | None = None) -> AnalysisRun |
 
 
 def run_results(run: AnalysisRun) -> QuerySet[CommunityAccess]:
-    """The run's per-community results (the run was fetched through ``get_run_for``)."""
-    return CommunityAccess.objects.filter(run=run).select_related("community", "community__division")
+    """The run's per-community results (the run was fetched through ``get_run_for``).
+
+    Through the run's related manager, so every row's ``run`` is ``run`` itself: the rows decode their distances
+    and gaps with the run's ``result_layout`` without fetching it again.
+    """
+    return run.results.select_related("community", "community__division")
+
+
+@dataclass(frozen=True)
+class ResultFilter:
+    """Search and filters on a run's result table (issue 16 §4); the empty filter keeps every row."""
+
+    q: str = ""
+    street: Division | None = None
+    score_min: float | None = None
+    score_max: float | None = None
+    gap: str = ""
+    item: str = ""
+
+    def params(self) -> dict[str, str]:
+        """The filter as query parameters (empty ones left out), for links and the map."""
+        out = {
+            "q": self.q,
+            "street": self.street.code if self.street is not None else "",
+            "score_min": "" if self.score_min is None else f"{self.score_min:g}",
+            "score_max": "" if self.score_max is None else f"{self.score_max:g}",
+            "gap": self.gap,
+            "item": self.item,
+        }
+        return {k: v for k, v in out.items() if v}
+
+    @property
+    def active(self) -> bool:
+        return bool(self.params())
+
+
+def _score(params: Mapping[str, Any], field: str, label: str) -> float | None:
+    raw = str(params.get(field, "") or "").strip()
+    if not raw:
+        return None
+    try:
+        value = float(raw)
+    except ValueError:
+        value = float("nan")
+    if not (0 <= value <= 100):
+        raise ApplicationError(
+            f"{label}须为 0–100 之间的数字：{raw}。/ The {field.replace('_', ' ')} must be a number from 0 to 100: "
+            f"{raw}.",
+            field=field,
+        )
+    return value
+
+
+def result_filter_from(run: AnalysisRun, params: Mapping[str, Any]) -> ResultFilter:
+    """Read the filter from request parameters; an unknown street, category or item is an error naming it."""
+    q = str(params.get("q", "") or "").strip()[:100]
+    street = None
+    code = str(params.get("street", "") or "").strip()
+    if code:
+        street = run_streets(run).filter(code=code).first()
+        if street is None:
+            raise ApplicationError(
+                f"街道 {code} 不在本次分析范围内。/ The street {code} is not in this run's scope.",
+                field="street",
+            )
+    score_min = _score(params, "score_min", "最低得分")
+    score_max = _score(params, "score_max", "最高得分")
+    if score_min is not None and score_max is not None and score_min > score_max:
+        raise ApplicationError(
+            "最低得分不能高于最高得分。/ The minimum score cannot exceed the maximum score.",
+            field="score_min",
+        )
+    gap = str(params.get("gap", "") or "").strip()
+    if gap and gap not in {c["facility"] for c in run.result_layout.get("checks", [])}:
+        raise ApplicationError(
+            f"设施类别 {gap} 不是本次分析的必配设施。/ {gap} is not a required facility of this run.",
+            field="gap",
+        )
+    item = str(params.get("item", "") or "").strip()
+    if item and item not in run_items(run):
+        raise ApplicationError(
+            f"改造内容 {item} 不在本次分析的建议中。/ The item {item} is not recommended by this run.",
+            field="item",
+        )
+    return ResultFilter(q=q, street=street, score_min=score_min, score_max=score_max, gap=gap, item=item)
+
+
+def run_results_filtered(run: AnalysisRun, filters: ResultFilter) -> QuerySet[CommunityAccess]:
+    """``run_results`` narrowed by ``filters`` in the database (name or code search, street, score range, a gap
+    of a category, a recommended item)."""
+    qs = run_results(run)
+    if filters.q:
+        qs = qs.filter(Q(community__name__icontains=filters.q) | Q(community__code__icontains=filters.q))
+    if filters.street is not None:
+        qs = qs.filter(division_scope_q(filters.street.path, "community__division__path"))
+    if filters.score_min is not None:
+        qs = qs.filter(score__gte=filters.score_min)
+    if filters.score_max is not None:
+        qs = qs.filter(score__lte=filters.score_max)
+    # The JSON lists hold ids as quoted strings: match the quoted id, on SQLite and PostgreSQL alike.
+    if filters.gap:
+        qs = qs.filter(gap_facilities__icontains=json.dumps(filters.gap))
+    if filters.item:
+        qs = qs.filter(gap_items__icontains=json.dumps(filters.item))
+    return qs
+
+
+def run_streets(run: AnalysisRun) -> QuerySet[Division]:
+    """The streets (街道乡镇) inside the run's division, for the street filter."""
+    return Division.objects.filter(
+        division_scope_q(run.division.path, "path"), level=DivisionLevel.STREET
+    ).order_by("code")
+
+
+def run_items(run: AnalysisRun) -> list[str]:
+    """The catalogue items the run's requirement checks would recommend, in first-seen order."""
+    return list(dict.fromkeys(i for c in run.result_layout.get("checks", []) for i in c.get("items", [])))
 
 
 def run_categories(run: AnalysisRun) -> list[dict[str, Any]]:
@@ -114,14 +233,16 @@ def facility_names() -> dict[str, tuple[str, str]]:
     return {f.id: (f.name_zh, f.name_en) for f in life_circle_facilities()}
 
 
-def gaps_geojson(run: AnalysisRun, category: str) -> dict[str, Any]:
-    """Communities of ``run`` as GeoJSON points with their distance to ``category`` and whether it is a gap."""
+def gaps_geojson(run: AnalysisRun, category: str, filters: ResultFilter | None = None) -> dict[str, Any]:
+    """Communities of ``run`` (those ``filters`` keep) as GeoJSON points with their distance to ``category`` and
+    whether it is a gap."""
     features = []
-    for row in run_results(run):
+    rows = run_results(run) if filters is None else run_results_filtered(run, filters)
+    for row in rows:
         c = row.community
         if c.lon is None or c.lat is None:
             continue
-        levels = [g["level"] for g in row.gaps if g.get("facility") == category]
+        levels = [g["level"] for g in row.gaps if g["facility"] == category]
         features.append(
             {
                 "type": "Feature",
@@ -134,7 +255,7 @@ def gaps_geojson(run: AnalysisRun, category: str) -> dict[str, Any]:
                     "gap": bool(levels),
                     "gap_levels": levels,
                     "score": row.score,
-                    "gap_count": len(row.gaps),
+                    "gap_count": row.gap_count,
                     "population": row.population,
                     "joined": row.joined,
                     "url": f"/lifecircle/communities/{c.pk}/",

@@ -25,7 +25,7 @@ from gaizao.divisions.selectors import division_scope_q
 from gaizao.errors import ApplicationError, PermissionError_, StateError
 from gaizao.jobs.models import Job
 from gaizao.jobs.services import job_progress, job_start
-from gaizao.lifecircle import engine
+from gaizao.lifecircle import engine, storage
 from gaizao.lifecircle.models import (
     PACKAGED_PREFIX,
     AnalysisRun,
@@ -380,33 +380,23 @@ def analysis_run_execute(
         reports = gap_report_from_policy(distances, levels=std.levels, facilities=std.facilities)
         items_of = {(f.id, f.level): tuple(f.catalogue_items) for f in std.facilities}
         names = {f.id: (f.name_zh, f.name_en) for f in std.facilities}
+        layout = storage.layout_for(
+            categories,
+            ((c.level_id, c.facility_id, c.level_distance_m) for c in (reports[0].checks if reports else ())),
+            names=names,
+            items_of=items_of,
+        )
         gap_rows: dict[int, dict[str, Any]] = {}
         gaps_by_facility: dict[str, int] = {}
         for rep in reports:
-            reachable: dict[str, dict[str, bool]] = {}
-            for chk in rep.checks:
-                reachable.setdefault(chk.level_id, {})[chk.facility_id] = chk.met
-            gaps = []
             items: list[str] = []
             for g in rep.gaps:
-                fill = list(items_of.get((g.facility_id, g.level_id), ()))
-                gaps.append(
-                    {
-                        "level": g.level_id,
-                        "facility": g.facility_id,
-                        "name_zh": names.get(g.facility_id, (g.facility_id,))[0],
-                        "name_en": names.get(g.facility_id, ("", g.facility_id))[1],
-                        "distance_m": None if g.distance_m is None else round(g.distance_m, 1),
-                        "level_distance_m": g.level_distance_m,
-                        "items": fill,
-                    }
-                )
-                items.extend(fill)
+                items.extend(items_of.get((g.facility_id, g.level_id), ()))
                 gaps_by_facility[g.facility_id] = gaps_by_facility.get(g.facility_id, 0) + 1
             gap_rows[int(rep.community_id)] = {
-                "reachable": reachable,
-                "gaps": gaps,
-                "gap_facilities": list(dict.fromkeys(g["facility"] for g in gaps)),
+                "met_bits": storage.pack_met([chk.met for chk in rep.checks]),
+                "gap_count": len(rep.gaps),
+                "gap_facilities": list(dict.fromkeys(g.facility_id for g in rep.gaps)),
                 "gap_items": list(dict.fromkeys(items)),
                 "score": round(rep.score * 100, 1),
             }
@@ -464,7 +454,7 @@ def analysis_run_execute(
             CommunityAccess(
                 run=run,
                 community_id=pk,
-                distances=distances[str(pk)],
+                distance_blob=storage.pack_distance_row(per_community[pk]),
                 joined=joined_by[pk],
                 connector_m=None if pk not in connector else round(connector[pk], 1),
                 population=population.get(pk),
@@ -472,7 +462,7 @@ def analysis_run_execute(
             )
             for pk in origins.community_ids
         ]
-        gap_total = sum(len(r.gaps) for r in rows)
+        gap_total = sum(r.gap_count for r in rows)
         timings["units_s"] = time.perf_counter() - t0
         t0 = time.perf_counter()
         with transaction.atomic():
@@ -502,6 +492,7 @@ def analysis_run_execute(
                 gap_count=gap_total,
                 summary=summary,
                 units=unit_rows,
+                result_layout=layout,
                 duration_s=round(duration, 3),
                 finished_at=timezone.now(),
             )
@@ -531,9 +522,9 @@ def analysis_run_execute(
     }
 
 
-def _bulk_store(model: Any, objs: list[Any], *, batch_size: int = 2000) -> None:
-    """Insert ``objs`` (unsaved, without pk) into ``model``'s table: ``COPY`` on PostgreSQL, ``bulk_create``
-    elsewhere.
+def _bulk_store(model: Any, objs: list[Any]) -> None:
+    """Insert ``objs`` (unsaved, without pk) into ``model``'s table: ``COPY`` on PostgreSQL, one prepared
+    ``executemany`` elsewhere.
 
     Django's ``bulk_create`` on PostgreSQL sends JSON columns as UNNEST text arrays that psycopg escapes value by
     value (4.5× the CPU of a plain VALUES insert); a whole-city run spent as long storing its results as computing
@@ -546,12 +537,19 @@ def _bulk_store(model: Any, objs: list[Any], *, batch_size: int = 2000) -> None:
 
     if not objs:
         return
-    if connection.vendor != "postgresql":
-        model.objects.bulk_create(objs, batch_size=batch_size)
-        return
     fields = [f for f in model._meta.concrete_fields if not f.primary_key]
     quote = connection.ops.quote_name
     columns = ", ".join(quote(f.column) for f in fields)
+    if connection.vendor != "postgresql":
+        # One prepared single-row INSERT run for every row (``executemany``): on SQLite, ``bulk_create`` splits
+        # the rows into statements of at most 999 parameters and compiles each.
+        sql = f"INSERT INTO {quote(model._meta.db_table)} ({columns}) VALUES ({', '.join(['%s'] * len(fields))})"
+        with connection.cursor() as cursor:
+            cursor.executemany(
+                sql,
+                [[f.get_db_prep_save(getattr(obj, f.attname), connection) for f in fields] for obj in objs],
+            )
+        return
     is_json = [isinstance(f, models.JSONField) for f in fields]
     names = [f.attname for f in fields]
     with connection.cursor() as cursor:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -27,6 +28,8 @@ FEATURED_CATEGORIES = (
     "outdoor_fitness_ground",
     "resident_motor_parking",
 )
+#: Rows per page of a run's result table.
+RESULTS_PER_PAGE = 100
 
 
 def _require_staff(request: HttpRequest) -> None:
@@ -110,28 +113,54 @@ def run_start(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def run_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    """A run's map and result table; the table is searched and filtered on the server (``?q=&street=&score_min=
+    &score_max=&gap=&item=&page=``). An HTMX request for the table gets the table alone, and the map follows it."""
     _require_staff(request)
     run = selectors.get_run_for(request.user, pk)
-    rows = selectors.run_results(run).order_by("score", "community__name")
-    page = Paginator(rows, 100).get_page(request.GET.get("page", 1))
     categories = _category_choices(run)
     chosen = request.GET.get("category") or (categories[0]["id"] if categories else "")
-    return render(
-        request,
-        "lifecircle/run.html",
+    error = ""
+    try:
+        filters = selectors.result_filter_from(run, request.GET)
+        rows = selectors.run_results_filtered(run, filters)
+    except ApplicationError as exc:
+        error, filters, rows = exc.message, selectors.ResultFilter(), selectors.run_results(run).none()
+    page = Paginator(rows.order_by("score", "community__name", "pk"), RESULTS_PER_PAGE).get_page(
+        request.GET.get("page", 1)
+    )
+    query = filters.params()
+    context = {
+        "run": run,
+        "page_obj": page,
+        "categories": categories,
+        "category": chosen,
+        "filters": filters,
+        "filter_error": error,
+        "query": urlencode(query),
+        "page_query": urlencode({**query, "category": chosen}),
+        "values": {**query, "street": filters.street.code if filters.street else ""},
+    }
+    status = 400 if error else 200
+    if request.headers.get("HX-Request") and request.headers.get("HX-Target") == "results":
+        return render(request, "lifecircle/_run_results.html", context, status=status)
+    names = selectors.facility_names()
+    context.update(
         {
-            "run": run,
-            "page_obj": page,
-            "categories": categories,
-            "category": chosen,
             "may_site": run.status == RunStatus.SUCCEEDED
             and _may_run(request.user)
             and can_write(request.user, run.division),
             "history_url": history_url(run),
             "units": _units_with_names(run.units[:10]),
             "unit_count": len(run.units),
-        },
+            "streets": selectors.run_streets(run),
+            "gap_choices": [
+                {"id": c, "name_zh": names.get(c, (c, c))[0], "name_en": names.get(c, (c, c))[1]}
+                for c in dict.fromkeys(chk["facility"] for chk in run.result_layout.get("checks", []))
+            ],
+            "item_choices": _item_names(selectors.run_items(run)),
+        }
     )
+    return render(request, "lifecircle/run.html", context, status=status)
 
 
 @login_required

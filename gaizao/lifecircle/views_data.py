@@ -37,7 +37,7 @@ def access_row(a: CommunityAccess) -> dict[str, Any]:
         "joined": a.joined,
         "connector_m": a.connector_m,
         "score": a.score,
-        "gap_count": len(a.gaps),
+        "gap_count": a.gap_count,
         "gap_facilities": a.gap_facilities,
         "gap_items": a.gap_items,
         "distances": a.distances,

@@ -52,7 +52,8 @@
     var fitted = false;
     function load(category) {
       el.dataset.loaded = "";
-      getJSON(el.dataset.geojson + "?category=" + encodeURIComponent(category)).then(function (fc) {
+      var query = el.dataset.query ? "&" + el.dataset.query : "";
+      getJSON(el.dataset.geojson + "?category=" + encodeURIComponent(category) + query).then(function (fc) {
         if (layer) { map.removeLayer(layer); }
         var gaps = 0;
         layer = L.geoJSON(fc, {
@@ -79,14 +80,25 @@
       }).catch(function () { el.dataset.loaded = "error"; });
     }
     var select = document.getElementById("category");
+    var hidden = document.getElementById("filter-category");
     if (select) {
       select.addEventListener("change", function () {
+        if (hidden) { hidden.value = select.value; }
         load(select.value);
         if (window.history && window.history.replaceState) {
-          window.history.replaceState(null, "", "?category=" + encodeURIComponent(select.value));
+          var query = el.dataset.query ? "&" + el.dataset.query : "";
+          window.history.replaceState(null, "", "?category=" + encodeURIComponent(select.value) + query);
         }
       });
     }
+    // The result table is filtered on the server (HTMX swaps #results): the map shows the same communities.
+    document.body.addEventListener("htmx:afterSwap", function (evt) {
+      var results = document.getElementById("results");
+      if (!results || !evt.detail || !evt.detail.target || evt.detail.target.id !== "results" && evt.detail.elt !== results) { return; }
+      if (el.dataset.query === results.dataset.query) { return; }
+      el.dataset.query = results.dataset.query || "";
+      load(select ? select.value : el.dataset.category);
+    });
     load(el.dataset.category);
   }
 
