@@ -37,6 +37,7 @@ from gaizao.registry.models import (
     Structure,
     Unit,
 )
+from gaizao.registry.stats import community_stats_refresh
 
 DATA_DIR = Path(__file__).parent / "data"
 #: The box of the OSM roads and bus stops (central Hangzhou): central districts' compounds are placed inside it.
@@ -371,6 +372,9 @@ def load_demo(out: Callable[[str], None] = print) -> dict[str, int]:
         Community.objects.bulk_update(to_update, list(fields), batch_size=300)
     demo_communities = list(Community.objects.filter(code__startswith="HZ", is_sample=True))
     counts = communities_rescreen(communities=demo_communities)
+    community_stats_refresh(
+        division_ids={c.division_id for c in demo_communities}
+    )  # bulk writes bypass save()
     out(
         f"小区 / communities: {len(demo_communities)} (示例调查数据 / sample survey data), 筛查 / screened {counts}"
     )
@@ -608,6 +612,7 @@ def _load_buildings(communities: list[Community]) -> dict[str, int]:
         n_units += len(plan)
         # The compounds that hold votes have a complete roll: recorded households and buildings match the units.
         Community.objects.filter(pk=community.pk).update(households=len(plan), building_count=nb)
+        community_stats_refresh(division_ids={community.division_id})
         if cname == "清波新村":
             resident_owner = owners[_digest(f"{community.code}-1-1-101")]
     resident = User.objects.filter(username="resident").first()

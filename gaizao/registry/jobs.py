@@ -32,6 +32,20 @@ def rescreen_scope(job: Job, *, user_id: int) -> dict[str, Any]:
     return {"counts": counts, "total": sum(counts.values()), "url": reverse("registry:screening")}
 
 
+STATS_REFRESH = "registry.stats_refresh"
+
+
+@register_job(STATS_REFRESH)
+def refresh_stats(job: Job) -> dict[str, Any]:
+    """Rebuild the materialised survey and screening aggregates (``CommunityStats``) from every community — after
+    bulk loads that bypass the services; community writes keep them current on their own."""
+    from gaizao.registry.stats import community_stats_refresh
+
+    job_progress(job, done=0, total=1, message="统计中 / aggregating")
+    rows = community_stats_refresh()
+    return {"rows": rows}
+
+
 EXPORT = "registry.export"
 
 

@@ -9,6 +9,7 @@ division (a 社区 where known, else a street), which is what scoping filters on
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import Any
 
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
@@ -174,10 +175,22 @@ class Community(Archivable):
     def __str__(self) -> str:
         return self.name
 
+    @classmethod
+    def from_db(cls, db: Any, field_names: Any, values: Any) -> Community:
+        instance = super().from_db(db, field_names, values)
+        instance._loaded_division_id = instance.__dict__.get("division_id")
+        return instance
+
     def save(self, *args: object, **kwargs: object) -> None:
         district = self.division.district if self.division_id else None
         self.district_code = district.code if district else ""
         super().save(*args, **kwargs)  # type: ignore[arg-type]
+        # The survey and screening dashboards read per-division aggregates (CommunityStats): keep the rows of
+        # this community's division (and the one it left) current in the same transaction.
+        from gaizao.registry.stats import community_stats_refresh
+
+        community_stats_refresh(division_ids={self.division_id, getattr(self, "_loaded_division_id", None)})
+        self._loaded_division_id = self.division_id
 
 
 class Building(Archivable):
@@ -310,6 +323,37 @@ class StockSite(Archivable):
 
     def __str__(self) -> str:
         return self.name
+
+
+class CommunityStats(models.Model):
+    """Materialised survey and screening aggregates: for each division holding communities, per scope status and
+    sample flag, the number of live (non-archived) communities, how many leave a required survey field blank, and
+    how many fill each required field (``filled``: {field: count}).
+
+    The survey-completeness and screening dashboards sum these rows (a few thousand for a whole country) instead of
+    scanning every community per request. Kept current by ``gaizao.registry.stats.community_stats_refresh`` on every
+    community write, import and re-screen, and rebuilt whole by the ``registry.stats_refresh`` job.
+    """
+
+    division = models.ForeignKey("divisions.Division", on_delete=models.CASCADE, related_name="+")
+    district_code = models.CharField(max_length=20, blank=True)
+    scope_status = models.CharField(max_length=16, choices=ScopeStatus.choices)
+    is_sample = models.BooleanField(default=False)
+    communities = models.PositiveIntegerField(default=0)
+    missing = models.PositiveIntegerField(default=0)
+    filled = models.JSONField(default=dict)
+    refreshed_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = _("小区统计 / community statistics")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["division", "scope_status", "is_sample"], name="community_stats_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.division_id} {self.scope_status}: {self.communities}"
 
 
 #: The survey of 三(一), grouped as the detail page shows it: (group id, "中文 / English", field names).

@@ -11,7 +11,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any, cast
 
-from django.db.models import Count, Field, Q, QuerySet
+from django.db.models import Count, Field, Q, QuerySet, Sum
 
 from gaizao.accounts.access import get_scoped, mask_name, mask_phone, scoped, sees_personal_data
 from gaizao.divisions.models import Division, DivisionLevel
@@ -19,6 +19,7 @@ from gaizao.registry.models import (
     REQUIRED_SURVEY_FIELDS,
     Building,
     Community,
+    CommunityStats,
     Facility,
     Owner,
     ScopeStatus,
@@ -453,12 +454,49 @@ def _district_names() -> dict[str, str]:
     return dict(Division.objects.filter(level=DivisionLevel.DISTRICT).values_list("code", "name"))
 
 
+def _materialised(filters: CommunityFilters | None) -> bool:
+    """Whether the dashboards can answer ``filters`` from ``CommunityStats`` (its rows are per division, status and
+    sample flag; a name search or a year range needs the communities themselves)."""
+    return filters is None or not (
+        filters.q or filters.built_from is not None or filters.built_to is not None
+    )
+
+
+def _stats_for(user: Any, filters: CommunityFilters | None) -> QuerySet[CommunityStats]:
+    """The materialised aggregates inside the user's scope, narrowed by the filters they hold."""
+    qs = scoped(CommunityStats.objects.all(), user)
+    if filters is not None:
+        if filters.district:
+            qs = qs.filter(district_code=filters.district)
+        if filters.street:
+            qs = qs.filter(Q(division__code=filters.street) | Q(division__parent__code=filters.street))
+        if filters.status:
+            qs = qs.filter(scope_status=filters.status)
+        if filters.sample:
+            qs = qs.filter(is_sample=filters.sample == "sample")
+    return qs
+
+
 def screening_counts(user: Any, filters: CommunityFilters | None = None) -> list[dict[str, Any]]:
-    """Per district: the number of communities of each scope status, and the total."""
-    qs = community_list(user, filters).order_by()
+    """Per district: the number of communities of each scope status, and the total (from the materialised
+    ``CommunityStats`` unless a search or year filter needs the communities)."""
+    if _materialised(filters):
+        grouped = (
+            _stats_for(user, filters)
+            .order_by()
+            .values("district_code", "scope_status")
+            .annotate(n=Sum("communities"))
+        )
+    else:
+        grouped = (
+            community_list(user, filters)
+            .order_by()
+            .values("district_code", "scope_status")
+            .annotate(n=Count("id"))
+        )
     names = _district_names()
     table: dict[str, dict[str, Any]] = {}
-    for row in qs.values("district_code", "scope_status").annotate(n=Count("id")):
+    for row in grouped:
         code = row["district_code"]
         entry = table.setdefault(
             code,
@@ -481,11 +519,9 @@ def screening_totals(rows: list[dict[str, Any]]) -> dict[str, int]:
 
 
 def _filled_q(name: str) -> Q:
-    f = cast("Field[Any, Any]", Community._meta.get_field(name))
-    q = Q(**{f"{name}__isnull": False})
-    if f.get_internal_type() in {"CharField", "TextField"}:
-        q &= ~Q(**{name: ""})
-    return q
+    from gaizao.registry.stats import filled_q
+
+    return filled_q(name)
 
 
 def is_filled(value: Any) -> bool:
@@ -538,18 +574,12 @@ def survey_completeness(user: Any, filters: CommunityFilters | None = None) -> d
     """Share of the required survey answers filled, per district and per street, inside the user's scope.
 
     Returns ``{"districts": [Completeness], "streets": [Completeness], "fields": {field: filled share},
-    "total": Completeness, "missing_communities": int}``. One grouped query (it also counts the communities with a
-    required answer missing, so the page's missing list needs no second scan); streets are the 社区's parent where
-    the community hangs off a 社区.
+    "total": Completeness, "missing_communities": int}``. Summed from the materialised ``CommunityStats`` (which
+    also count the communities with a required answer missing, so the page's missing list needs no scan to count);
+    streets are the 社区's parent where the community hangs off a 社区.
     """
-    qs = community_list(user, filters).order_by()
     n_fields = len(REQUIRED_SURVEY_FIELDS)
-    aggregates = {f"f_{name}": Count("id", filter=_filled_q(name)) for name in REQUIRED_SURVEY_FIELDS}
-    rows = list(
-        qs.values("division_id").annotate(
-            n=Count("id"), n_missing=Count("id", filter=_any_missing_q()), **aggregates
-        )
-    )
+    rows = _completeness_rows(user, filters)
     tree = Division.objects.only("id", "code", "name", "level", "parent_id", "path")
     divisions = tree.in_bulk({r["division_id"] for r in rows})
     parent_ids = {d.parent_id for d in divisions.values() if d.level == DivisionLevel.COMMUNITY}
@@ -596,11 +626,41 @@ def survey_completeness(user: Any, filters: CommunityFilters | None = None) -> d
     }
 
 
+def _completeness_rows(user: Any, filters: CommunityFilters | None) -> list[dict[str, Any]]:
+    """Per division: ``n`` communities, ``n_missing`` with a required answer blank, ``f_<field>`` filled — summed
+    from ``CommunityStats`` (a few thousand rows for the whole country), or, for a search or year filter, one
+    grouped query over the matching communities."""
+    if not _materialised(filters):
+        aggregates = {f"f_{name}": Count("id", filter=_filled_q(name)) for name in REQUIRED_SURVEY_FIELDS}
+        return list(
+            community_list(user, filters)
+            .order_by()
+            .values("division_id")
+            .annotate(n=Count("id"), n_missing=Count("id", filter=_any_missing_q()), **aggregates)
+        )
+    by_division: dict[int, dict[str, Any]] = {}
+    for division_id, n, n_missing, filled in _stats_for(user, filters).values_list(
+        "division_id", "communities", "missing", "filled"
+    ):
+        row = by_division.get(division_id)
+        if row is None:
+            row = by_division[division_id] = {
+                "division_id": division_id,
+                "n": 0,
+                "n_missing": 0,
+                **{f"f_{name}": 0 for name in REQUIRED_SURVEY_FIELDS},
+            }
+        row["n"] += n
+        row["n_missing"] += n_missing
+        for name in REQUIRED_SURVEY_FIELDS:
+            row[f"f_{name}"] += filled.get(name, 0)
+    return list(by_division.values())
+
+
 def _any_missing_q() -> Q:
-    any_missing = Q()
-    for name in REQUIRED_SURVEY_FIELDS:
-        any_missing |= ~_filled_q(name)
-    return any_missing
+    from gaizao.registry.stats import any_missing_q
+
+    return any_missing_q()
 
 
 def communities_missing(user: Any, filters: CommunityFilters | None = None) -> QuerySet[Community]:

@@ -131,6 +131,10 @@ def community_screen(*, community: Community, actor: Any = None, on: dt.date | N
             scope_ruleset=community.scope_ruleset,
             scope_assessed_at=community.scope_assessed_at,
         )
+        if previous != community.scope_status:
+            from gaizao.registry.stats import community_stats_refresh
+
+            community_stats_refresh(division_ids={community.division_id})
         if actor is not None and previous != community.scope_status:
             audit_record(
                 actor=actor,
@@ -158,19 +162,22 @@ def communities_rescreen(
     """Re-screen many communities in bulk; returns the number of communities per status.
 
     A queryset is read in chunks (only the columns the rule reads), so memory stays flat in the number of rows.
-    The writes are grouped: one ``UPDATE ... WHERE id IN (...)`` per distinct outcome (status, reasons, rule set;
-    a few hundred for a whole city), one for the rows whose outcome did not change (only ``scope_assessed_at``
-    moves), and with ``audit=True`` one bulk insert of a ``screen`` event (old and new status) per community whose
-    status changed — instead of a bulk_update CASE over every row and an INSERT per event.
+    The writes are grouped: ``scope_assessed_at`` is stamped on every row by one ``UPDATE`` over the queryset
+    (not one per batch), the outcome is written only to the rows whose status, reasons or rule set changed, one
+    ``UPDATE ... WHERE id IN (...)`` per distinct outcome (a few hundred for a whole city), and with ``audit=True``
+    one bulk insert of a ``screen`` event (old and new status) per community whose status changed — instead of a
+    bulk_update CASE over every row and an INSERT per event.
     ``progress(done, total)``, when given, is called after each batch (the background job reports with it).
     """
 
     from gaizao.audit.services import audit_record_many
+    from gaizao.registry.stats import community_stats_refresh
 
-    if isinstance(communities, QuerySet):
-        total = communities.count()
+    queryset = communities if isinstance(communities, QuerySet) else None
+    if queryset is not None:
+        total = queryset.count()
         rows: Iterable[Community] = (
-            communities.select_related("division").only(*_RESCREEN_COLUMNS).iterator(chunk_size=batch_size)
+            queryset.select_related("division").only(*_RESCREEN_COLUMNS).iterator(chunk_size=batch_size)
         )
     else:
         items = list(communities)
@@ -178,22 +185,25 @@ def communities_rescreen(
     now = timezone.now()
     counts: Counter[str] = Counter()
     outcomes: dict[tuple[str, str, str], tuple[list[dict[str, str]], list[int]]] = {}
-    unchanged: list[int] = []
+    every: list[int] = []
+    moved: set[int] = set()  # divisions holding a community whose status changed: their aggregates move
     changed_status: list[tuple[Community, dict[str, Any]]] = []
     done = 0
     for community in rows:
         previous = (community.scope_status, community.scope_reasons, community.scope_ruleset)
         _apply_screening(community, on, now)
         counts[community.scope_status] += 1
-        if (community.scope_status, community.scope_reasons, community.scope_ruleset) == previous:
-            unchanged.append(community.pk)
-        else:
+        if queryset is None:
+            every.append(community.pk)
+        if (community.scope_status, community.scope_reasons, community.scope_ruleset) != previous:
             key = (
                 community.scope_status,
                 json.dumps(community.scope_reasons, sort_keys=True, ensure_ascii=False),
                 community.scope_ruleset,
             )
             outcomes.setdefault(key, (community.scope_reasons, []))[1].append(community.pk)
+            if previous[0] != community.scope_status:
+                moved.add(community.division_id)
             if audit and previous[0] != community.scope_status:
                 changed_status.append((community, {"scope_status": [previous[0], community.scope_status]}))
         done += 1
@@ -201,13 +211,17 @@ def communities_rescreen(
             progress(done, total)
     chunk = 2000
     with transaction.atomic():
+        if queryset is not None:
+            Community.objects.filter(pk__in=queryset.order_by().values("pk")).update(scope_assessed_at=now)
+        for start in range(0, len(every), chunk):
+            Community.objects.filter(pk__in=every[start : start + chunk]).update(scope_assessed_at=now)
         for (status, _, ruleset), (reasons, ids) in outcomes.items():
             for start in range(0, len(ids), chunk):
                 Community.objects.filter(pk__in=ids[start : start + chunk]).update(
-                    scope_status=status, scope_reasons=reasons, scope_ruleset=ruleset, scope_assessed_at=now
+                    scope_status=status, scope_reasons=reasons, scope_ruleset=ruleset
                 )
-        for start in range(0, len(unchanged), chunk):
-            Community.objects.filter(pk__in=unchanged[start : start + chunk]).update(scope_assessed_at=now)
+        if moved:
+            community_stats_refresh(division_ids=moved)
         if audit:
             audit_record_many(
                 actor=actor, action="screen", changes_by_obj=changed_status, reason="重新筛查 / re-screen"

@@ -491,4 +491,8 @@ def write(validated: Validated, *, actor: Any, filename: str) -> tuple[int, int,
         written = [o for o in outcome.created] + [o for o, _ in outcome.updated]
         unscreened = [c for c in written if not getattr(c, "_gaizao_screened", False)]
         rescreen(unscreened, actor)  # type: ignore[arg-type]
+        from gaizao.registry.stats import community_stats_refresh
+
+        moved_from = {getattr(c, "_loaded_division_id", None) for c, _ in outcome.updated}
+        community_stats_refresh(division_ids={c.division_id for c in written} | moved_from)
     return len(outcome.created), len(outcome.updated), outcome.unchanged
