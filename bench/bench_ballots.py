@@ -2,10 +2,11 @@
 and the tally time of a 10,000-unit roll.
 
 A throwaway database is created on the local server (``GAIZAO_BENCH_PG``, default
-``postgresql://postgres@127.0.0.1:5432/``), migrated and seeded in a subprocess; a threaded Django server runs in
-another subprocess with ``DATABASE_URL`` pointing at it. The bare view (added to a copy of the URLconf written to a
-temporary directory) inserts one ballot paper with no authentication, lock, hash chain or audit record: the ratio is
-what Gaizao's guarantees cost per vote.
+``postgresql://postgres@127.0.0.1:5432/``), migrated and seeded in a subprocess. Two servers run in turn in another
+subprocess with ``DATABASE_URL`` pointing at it: Django's threaded development server (a new connection per request)
+and gunicorn with threads and persistent connections (``CONN_MAX_AGE``), as deployed. The bare view (added to a copy
+of the URLconf written to a temporary directory) inserts one ballot paper with no authentication, lock, hash chain or
+audit record: the ratio is what Gaizao's guarantees cost per vote.
 """
 
 from __future__ import annotations
@@ -32,15 +33,22 @@ ROLL_UNITS = 10_000
 API_VOTES = 1_000
 THREADS = 16
 
+GUNICORN_WORKERS = 2
 BENCH_SETTINGS = """
 from gaizao.web.settings import *  # noqa: F401,F403
 ROOT_URLCONF = "gz_bench_urls"
 # runserver starts a thread per request: persistent connections would pile up past max_connections
 DATABASES["default"]["CONN_MAX_AGE"] = 0  # noqa: F405
 """
+#: gunicorn's threads live as long as the worker: each keeps its connection, as in production
+BENCH_SETTINGS_PERSISTENT = """
+from gaizao.web.settings import *  # noqa: F401,F403
+ROOT_URLCONF = "gz_bench_urls"
+DATABASES["default"]["CONN_MAX_AGE"] = 600  # noqa: F405
+"""
 
 BENCH_URLS = """
-import itertools, json, uuid
+import itertools, json, os, uuid
 from django.db import transaction
 from django.http import JsonResponse
 from django.urls import path
@@ -50,7 +58,8 @@ from django.views.decorators.csrf import csrf_exempt
 from gaizao.participation.models import Vote
 from gaizao.web.urls import urlpatterns as project_patterns
 
-_seq = itertools.count(1_000_000)
+# one range of sequence numbers per server process (gunicorn runs several)
+_seq = itertools.count(10_000 + (os.getpid() % 20_000) * 100_000)
 
 
 @csrf_exempt
@@ -83,7 +92,8 @@ from gaizao.registry.models import Building, Community, Owner, Unit
 divisions_load_hangzhou(); demo_accounts_load()
 organiser = User.objects.get(username="qingbomen")
 division = Division.objects.get(code="330102001051")
-community = Community.objects.create(code="BENCH", name="基准测试小区", division=division, is_sample=True)
+community = Community.objects.create(code="BENCH", name="基准测试小区", division=division, is_sample=True,
+                                     households=ROLL_UNITS, building_count=50)
 buildings = [Building.objects.create(community=community, code=str(b)) for b in range(1, 51)]
 owners = Owner.objects.bulk_create([Owner(division=division, name=f"业主{i}") for i in range(ROLL_UNITS)], batch_size=2000)
 Unit.objects.bulk_create([Unit(building=buildings[i % 50], stairwell=str(1 + i % 4), number=str(i), owner=o,
@@ -95,13 +105,15 @@ for o, u in zip(owners, users):
 Owner.objects.bulk_update(owners[:API_VOTES], ["user"], batch_size=2000)
 tokens = [api_token_create(user=u, name="bench")[1] for u in users]
 started = time.perf_counter()
-ballot = services.ballot_create(actor=organiser, community_id=community.pk, purpose="renovation_consent", question="bench")
+ballot = services.ballot_create(actor=organiser, community_id=community.pk, purpose="other", matter=7, question="bench")
 services.ballot_open(actor=organiser, ballot_id=ballot.pk)
 open_s = time.perf_counter() - started
+ballot2 = services.ballot_create(actor=organiser, community_id=community.pk, purpose="other", matter=8, question="bench2")
+services.ballot_open(actor=organiser, ballot_id=ballot2.pk)
 bare = services.ballot_create(actor=organiser, community_id=community.pk, purpose="other", question="bare")
 services.ballot_open(actor=organiser, ballot_id=bare.pk)
 # a separate 10,000-unit roll with 7,000 current papers for the tally timing
-tally_ballot = services.ballot_create(actor=organiser, community_id=community.pk, purpose="plan_approval", matter=5,
+tally_ballot = services.ballot_create(actor=organiser, community_id=community.pk, purpose="other", matter=5,
                                       question="tally")
 tally_ballot = services.ballot_open(actor=organiser, ballot_id=tally_ballot.pk)
 Vote.objects.bulk_create([Vote(ballot=tally_ballot, seq=i + 1, owner=o, owner_key=str(o.pk),
@@ -113,7 +125,7 @@ for _ in range(3):
     t = time.perf_counter()
     tally = services.ballot_tally(tally_ballot)
     times.append(time.perf_counter() - t)
-print("SEED" + json.dumps({"ballot": ballot.pk, "bare": bare.pk, "tokens": tokens,
+print("SEED" + json.dumps({"ballots": [ballot.pk, ballot2.pk], "bare": bare.pk, "tokens": tokens,
                            "owners": [o.pk for o in owners[:API_VOTES]], "open_s": open_s,
                            "tally_s": min(times), "tally_participating": tally.participating_owners,
                            "tally_approved": tally.approved}))
@@ -172,11 +184,43 @@ def _rate(jobs: list[tuple[str, dict, str | None]]) -> tuple[float, dict[int, in
     return len(jobs) / (time.perf_counter() - started), codes
 
 
+def _start(kind: str | None, port: int, env: dict[str, str]) -> subprocess.Popen[bytes]:
+    if kind == "gunicorn":
+        command = [
+            PYTHON,
+            "-m",
+            "gunicorn",
+            "gaizao.web.wsgi",
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--worker-class",
+            "gthread",
+            "--workers",
+            str(GUNICORN_WORKERS),
+            "--threads",
+            str(THREADS // GUNICORN_WORKERS),
+            "--backlog",
+            "512",
+        ]
+    else:
+        command = [PYTHON, "-m", "django", "runserver", f"127.0.0.1:{port}", "--noreload", "--skip-checks"]
+    return subprocess.Popen(command, env=env, cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+
+def _stop(server: subprocess.Popen[bytes]) -> None:
+    server.terminate()
+    try:
+        server.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        server.kill()
+
+
 def run() -> None:
     name = f"gaizao_bench_{os.getpid()}"
     url = SERVER.rstrip("/") + "/" + name
     tmp = Path(tempfile.mkdtemp(prefix="gz-bench-"))
     (tmp / "gz_bench_settings.py").write_text(BENCH_SETTINGS)
+    (tmp / "gz_bench_settings_persistent.py").write_text(BENCH_SETTINGS_PERSISTENT)
     (tmp / "gz_bench_urls.py").write_text(BENCH_URLS)
     env = {
         **os.environ,
@@ -188,7 +232,8 @@ def run() -> None:
         "SECURE_SSL_REDIRECT": "0",
         "SECURE_HSTS_SECONDS": "0",
         "GAIZAO_DATA_DIR": str(tmp),
-        "GAIZAO_OTP_SENDER": "gaizao.participation.otp.SilentSender",
+        # the bench never logs in by code; production settings refuse the console and silent senders
+        "GAIZAO_OTP_SENDER": "gaizao.participation.otp.WebhookSender",
         "LOG_LEVEL": "ERROR",
     }
     try:
@@ -223,54 +268,58 @@ def run() -> None:
                 [PYTHON, "-c", PURE_TALLY], env=env, cwd=REPO, check=True, capture_output=True, text=True
             ).stdout.strip()
         )
-        port = _free_port()
-        server = subprocess.Popen(
-            [PYTHON, "-m", "django", "runserver", f"127.0.0.1:{port}", "--noreload", "--skip-checks"],
-            env=env,
-            cwd=REPO,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        base = f"http://127.0.0.1:{port}"
-        for _ in range(200):
-            try:
-                urllib.request.urlopen(f"{base}/api/v1/health", timeout=2).read()
-                break
-            except OSError:
-                time.sleep(0.1)
-        # warm both paths up
-        _post(f"{base}/bench/bare/{data['bare']}/", {"owner_id": data["owners"][0]})
-        bare_rate, bare_codes = _rate(
-            [
-                (f"{base}/bench/bare/{data['bare']}/", {"owner_id": o, "choice": "yes"}, None)
-                for o in data["owners"]
-            ]
-        )
-        api_rate, api_codes = _rate(
-            [
-                (f"{base}/api/v1/participation/ballots/{data['ballot']}/vote", {"choice": "yes"}, token)
-                for token in data["tokens"]
-            ]
-        )
         print(f"roll frozen at opening: {ROLL_UNITS:,} units in {data['open_s']:.2f} s")
-        print(
-            f"ballots via API          : {api_rate:8.1f} /s  ({API_VOTES} votes, {THREADS} threads, codes {api_codes})"
-        )
-        print(f"bare Django view insert  : {bare_rate:8.1f} /s  (codes {bare_codes})")
-        print(
-            f"ratio API / bare         : {api_rate / bare_rate:8.2f}  (token auth, row lock, hash chain, audit)"
-        )
+        servers = [
+            ("dev server (runserver, a connection per request)", "gz_bench_settings", None),
+            (
+                f"gunicorn ({GUNICORN_WORKERS} workers x {THREADS // GUNICORN_WORKERS} threads, CONN_MAX_AGE)",
+                "gz_bench_settings_persistent",
+                "gunicorn",
+            ),
+        ]
+        for (label, settings, kind), ballot_id in zip(servers, data["ballots"], strict=True):
+            port = _free_port()
+            server = _start(kind, port, {**env, "DJANGO_SETTINGS_MODULE": settings})
+            base = f"http://127.0.0.1:{port}"
+            for _ in range(300):
+                try:
+                    urllib.request.urlopen(f"{base}/api/v1/health", timeout=2).read()
+                    break
+                except OSError:
+                    time.sleep(0.1)
+            # warm both paths up (every gunicorn thread opens its connection once)
+            for owner in data["owners"][:THREADS]:
+                _post(f"{base}/bench/bare/{data['bare']}/", {"owner_id": owner})
+            bare_rate, bare_codes = _rate(
+                [
+                    (f"{base}/bench/bare/{data['bare']}/", {"owner_id": o, "choice": "yes"}, None)
+                    for o in data["owners"]
+                ]
+            )
+            api_rate, api_codes = _rate(
+                [
+                    (f"{base}/api/v1/participation/ballots/{ballot_id}/vote", {"choice": "yes"}, token)
+                    for token in data["tokens"]
+                ]
+            )
+            _stop(server)
+            server = None
+            print(f"--- {label}")
+            print(
+                f"ballots via API          : {api_rate:8.1f} /s  ({API_VOTES} votes, {THREADS} threads, "
+                f"codes {api_codes})"
+            )
+            print(f"bare Django view insert  : {bare_rate:8.1f} /s  (codes {bare_codes})")
+            print(
+                f"ratio API / bare         : {api_rate / bare_rate:8.2f}  (token auth, row lock, hash chain, audit)"
+            )
         print(
             f"tally of a {ROLL_UNITS:,}-unit roll, 7,000 papers: {data['tally_s'] * 1000:.0f} ms from the database "
             f"(tally_owner_vote alone {pure * 1000:.0f} ms); participating {data['tally_participating']}"
         )
     finally:
         if server is not None:
-            server.terminate()
-            try:
-                server.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                server.kill()
+            _stop(server)
         try:
             _psql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         except Exception as exc:

@@ -239,26 +239,64 @@ def ballot_roll(request: HttpRequest, ballot_id: int) -> list[dict[str, Any]]:
     return rows
 
 
-@router.post("/ballots/{ballot_id}/roll/{entry_id}/correct", summary="Correct a roll entry, with a reason")
+@router.post(
+    "/ballots/{ballot_id}/roll/{entry_id}/correct",
+    response={201: dict[str, Any]},
+    summary="Propose a correction of a roll entry, with a reason (applied when another account approves it)",
+)
 def ballot_roll_correct(
     request: AuthenticatedHttpRequest, ballot_id: int, entry_id: int, payload: CorrectionIn
-) -> dict[str, Any]:
+) -> Status:
     ballot = selectors.get_ballot(request.user, ballot_id)
     if not ballot.roll.filter(pk=entry_id).exists():
         raise Http404
-    entry = services.roll_entry_correct(
+    proposal = services.roll_correction_propose(
         actor=request.user,
         entry_id=entry_id,
         reason=payload.reason,
         area_m2=payload.area_m2,
         owner_id=payload.owner_id,
     )
-    return {
-        "id": entry.pk,
-        "area_m2": str(entry.area_m2),
-        "owner_id": entry.owner_id,
-        "corrected": entry.corrected,
-    }
+    return Status(201, _correction_out(request, ballot, proposal.pk))
+
+
+def _correction_out(request: HttpRequest, ballot: Ballot, proposal_id: int) -> dict[str, Any]:
+    return next(r for r in selectors.roll_corrections(request.user, ballot) if r["id"] == proposal_id)
+
+
+@router.get("/ballots/{ballot_id}/roll/corrections", summary="Proposed roll corrections and their decisions")
+def ballot_roll_corrections(
+    request: HttpRequest, ballot_id: int, pending: bool = False
+) -> list[dict[str, Any]]:
+    _staff(request)
+    ballot = selectors.get_ballot(request.user, ballot_id)
+    return selectors.roll_corrections(request.user, ballot, pending_only=pending)
+
+
+@router.post(
+    "/ballots/{ballot_id}/roll/corrections/{correction_id}/approve",
+    summary="Approve a proposed roll correction (another account than the proposer) and apply it",
+)
+def ballot_roll_correction_approve(
+    request: HttpRequest, ballot_id: int, correction_id: int
+) -> dict[str, Any]:
+    ballot = selectors.get_ballot(request.user, ballot_id)
+    selectors.get_roll_correction(request.user, ballot, correction_id)
+    services.roll_correction_approve(actor=request.user, proposal_id=correction_id)
+    return _correction_out(request, ballot, correction_id)
+
+
+@router.post(
+    "/ballots/{ballot_id}/roll/corrections/{correction_id}/reject",
+    summary="Reject (or, by the proposer, withdraw) a proposed roll correction",
+)
+def ballot_roll_correction_reject(
+    request: HttpRequest, ballot_id: int, correction_id: int, payload: NoteIn
+) -> dict[str, Any]:
+    ballot = selectors.get_ballot(request.user, ballot_id)
+    selectors.get_roll_correction(request.user, ballot, correction_id)
+    services.roll_correction_reject(actor=request.user, proposal_id=correction_id, note=payload.note)
+    return _correction_out(request, ballot, correction_id)
 
 
 @router.get(

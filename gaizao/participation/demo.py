@@ -129,7 +129,20 @@ def _load(community: Community, organiser: User) -> dict[str, int]:
             is_sample=True,
         )
         services.ballot_open(actor=organiser, ballot_id=ballot.pk)
-        owner_ids = sorted(set(ballot.roll.exclude(owner__isnull=True).values_list("owner_id", flat=True)))
+        street = User.objects.filter(username="qingbo").first()
+        entry = ballot.roll.order_by("pk").first()
+        if street is not None and entry is not None:
+            # a roll correction proposed by the community and rejected by the street (two accounts, 示例)
+            proposal = services.roll_correction_propose(
+                actor=organiser,
+                entry_id=entry.pk,
+                reason="住户反映面积有误（示例）",
+                area_m2=entry.area_m2 + 1,
+            )
+            services.roll_correction_reject(
+                actor=street, proposal_id=proposal.pk, note="与不动产登记一致，不予更正（示例）"
+            )
+        owner_ids = sorted(set(ballot.roll.exclude(owner_id=None).values_list("owner_id", flat=True)))
         for i, owner_id in enumerate(owner_ids):
             if i % 7 == 6:
                 continue  # not reached

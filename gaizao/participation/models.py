@@ -3,7 +3,8 @@ reports (报事) during works and satisfaction evaluation after completion.
 
 A ``Ballot`` is one vote on one Art. 278 matter for one scope (a community, a building or one stairwell). When it
 opens, the owner roll is frozen into ``RollEntry`` rows (area and its source, per 法释〔2009〕7号 第8、9条); later
-corrections are ``RollCorrection`` rows with a reason. Each paper / online / door-to-door / proxy ballot paper is a
+corrections are proposed (``RollCorrectionProposal``), approved by a second account and kept as ``RollCorrection``
+rows with a reason. Each paper / online / door-to-door / proxy ballot paper is a
 ``Vote``; per owner at most one is ``is_current`` (a database constraint), replaced ones stay in history. Every vote
 carries a hash that includes the previous vote's hash, so the published chain makes later edits evident.
 """
@@ -155,14 +156,66 @@ class RollEntry(models.Model):
         return self.unit_label
 
 
+class CorrectionStatus(models.TextChoices):
+    PENDING = "pending", _("待复核 / pending")
+    APPROVED = "approved", _("已批准 / approved")
+    REJECTED = "rejected", _("已驳回 / rejected")
+
+
+class RollCorrectionProposal(models.Model):
+    """A proposed correction of a frozen roll entry (area and / or owner). It changes nothing until another
+    authorised account than the proposer approves it; then its changes become ``RollCorrection`` rows."""
+
+    entry = models.ForeignKey(RollEntry, on_delete=models.CASCADE, related_name="proposals")
+    area_m2 = models.DecimalField(_("更正面积 m² / area m²"), max_digits=10, decimal_places=2, null=True)
+    owner = models.ForeignKey(
+        "registry.Owner", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    reason = models.TextField(_("原因 / reason"))
+    status = models.CharField(
+        _("状态 / status"), max_length=10, choices=CorrectionStatus.choices, default=CorrectionStatus.PENDING
+    )
+    proposed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    proposed_at = models.DateTimeField(auto_now_add=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decision_note = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["proposed_at", "id"]
+        verbose_name = _("名册更正申请 / proposed roll correction")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["entry"],
+                condition=Q(status="pending"),
+                name="participation_one_pending_correction_per_entry",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.entry_id}: {self.status}"
+
+
 class RollCorrection(models.Model):
     entry = models.ForeignKey(RollEntry, on_delete=models.CASCADE, related_name="corrections")
     field = models.CharField(max_length=20)
     old_value = models.CharField(max_length=80, blank=True)
     new_value = models.CharField(max_length=80, blank=True)
     reason = models.TextField()
+    #: who proposed the correction
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    #: the second account that approved it (corrections made before approvals were required have none)
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    proposal = models.ForeignKey(
+        RollCorrectionProposal, null=True, blank=True, on_delete=models.SET_NULL, related_name="corrections"
     )
     at = models.DateTimeField(auto_now_add=True)
 

@@ -17,15 +17,22 @@ from gaizao.participation.models import (
     Ballot,
     BallotStatus,
     Channel,
+    CorrectionStatus,
     EvaluationSurvey,
     NeedsSurvey,
     ReportStatus,
+    RollCorrectionProposal,
     RollEntry,
     ScopeKind,
     SupervisionReport,
     Vote,
 )
-from gaizao.participation.services import ballot_tally, owner_of
+from gaizao.participation.services import (
+    ballot_tally,
+    can_approve_correction,
+    can_reject_correction,
+    owner_of,
+)
 from gaizao.policy import VoteTally, catalogue_item
 from gaizao.registry.models import Community, Owner, Unit
 
@@ -218,7 +225,11 @@ def outstanding(user: Any, ballot: Ballot) -> list[dict[str, Any]]:
 
 def roll(user: Any, ballot: Ballot) -> list[dict[str, Any]]:
     rows = []
-    entries = RollEntry.objects.filter(ballot=ballot).select_related("owner").prefetch_related("corrections")
+    entries = (
+        RollEntry.objects.filter(ballot=ballot)
+        .select_related("owner")
+        .prefetch_related("corrections__actor", "corrections__approved_by")
+    )
     for entry in entries.order_by("unit_label"):
         name, _phone = _owner_label(user, entry.owner)
         rows.append(
@@ -232,9 +243,63 @@ def roll(user: Any, ballot: Ballot) -> list[dict[str, Any]]:
                 "area_source": entry.area_source,
                 "developer_held": entry.developer_held,
                 "corrections": [
-                    {"field": c.field, "old": c.old_value, "new": c.new_value, "reason": c.reason, "at": c.at}
+                    {
+                        "field": c.field,
+                        "old": c.old_value,
+                        "new": c.new_value,
+                        "reason": c.reason,
+                        "at": c.at,
+                        "proposed_by": _account_label(c.actor),
+                        "approved_by": _account_label(c.approved_by),
+                    }
                     for c in entry.corrections.all()
                 ],
+            }
+        )
+    return rows
+
+
+def _account_label(user: Any) -> str:
+    return (user.display_name or user.username) if user is not None else ""
+
+
+def get_roll_correction(user: Any, ballot: Ballot, pk: int | str) -> RollCorrectionProposal:
+    """A proposed correction of ``ballot``'s roll (the ballot already scoped by ``get_ballot``), else 404."""
+    proposal = RollCorrectionProposal.objects.filter(pk=pk, entry__ballot=ballot).first()
+    if proposal is None:
+        raise _not_found()
+    return proposal
+
+
+def roll_corrections(user: Any, ballot: Ballot, *, pending_only: bool = False) -> list[dict[str, Any]]:
+    """Proposed corrections of ``ballot``'s roll, oldest first, with what ``user`` may do about each (the same
+    ``can_*`` checks the services apply). Owners' names follow the roll's masking."""
+    qs = RollCorrectionProposal.objects.filter(entry__ballot=ballot).select_related(
+        "entry", "owner", "proposed_by", "decided_by"
+    )
+    if pending_only:
+        qs = qs.filter(status=CorrectionStatus.PENDING)
+    rows = []
+    for proposal in qs.order_by("proposed_at", "pk"):
+        proposal.entry.ballot = ballot
+        name, _phone = _owner_label(user, proposal.owner) if proposal.owner_id else ("", "")
+        rows.append(
+            {
+                "id": proposal.pk,
+                "entry_id": proposal.entry_id,
+                "unit": proposal.entry.unit_label,
+                "area_m2": str(proposal.area_m2) if proposal.area_m2 is not None else None,
+                "owner_id": proposal.owner_id,
+                "owner": name,
+                "reason": proposal.reason,
+                "status": proposal.status,
+                "proposed_by": _account_label(proposal.proposed_by),
+                "proposed_at": proposal.proposed_at,
+                "decided_by": _account_label(proposal.decided_by),
+                "decided_at": proposal.decided_at,
+                "decision_note": proposal.decision_note,
+                "can_approve": can_approve_correction(user, proposal),
+                "can_reject": can_reject_correction(user, proposal),
             }
         )
     return rows

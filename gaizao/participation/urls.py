@@ -14,6 +14,11 @@ urlpatterns = [
     path("ballots/<int:pk>/vote/", views.ballot_vote, name="ballot_vote"),
     path("ballots/<int:pk>/entries/", views.ballot_entry, name="ballot_entry"),
     path("ballots/<int:pk>/roll/", views.ballot_roll, name="ballot_roll"),
+    path(
+        "ballots/<int:pk>/roll/corrections/<int:cid>/",
+        views.roll_correction_decide,
+        name="roll_correction_decide",
+    ),
     path("needs/new/", views.needs_new, name="needs_new"),
     path("needs/<int:pk>/", views.needs_detail, name="needs"),
     path("needs/<int:pk>/close/", views.needs_close, name="needs_close"),

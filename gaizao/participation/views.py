@@ -297,14 +297,18 @@ def ballot_roll(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     if request.method == "POST":
         try:
             owner_id = request.POST.get("owner_id")
-            services.roll_entry_correct(
+            services.roll_correction_propose(
                 actor=request.user,
                 entry_id=int(request.POST.get("entry_id") or 0),
                 reason=request.POST.get("reason", ""),
                 area_m2=request.POST.get("area_m2") or None,
                 owner_id=int(owner_id) if owner_id else None,
             )
-            messages.success(request, "名册已更正。/ Roll corrected.")
+            messages.success(
+                request,
+                "更正已提出，须由另一名工作人员批准后生效。/ Correction proposed; it takes effect when another "
+                "member of staff approves it.",
+            )
         except (ApplicationError, ValueError) as exc:
             _error(request, exc if isinstance(exc, ApplicationError) else ApplicationError(str(exc)))
         return _redirect("ballot_roll", ballot.pk)
@@ -314,9 +318,33 @@ def ballot_roll(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
         {
             "ballot": ballot,
             "rows": selectors.roll(request.user, ballot),
-            "manage": selectors.can_manage(request.user, ballot),
+            "proposals": selectors.roll_corrections(request.user, ballot),
+            "can_propose": services.can_propose_correction(request.user, ballot),
         },
     )
+
+
+@login_required
+@require_POST
+def roll_correction_decide(request: HttpRequest, pk: int, cid: int) -> HttpResponse:
+    """Approve or reject a proposed roll correction (the approver is another account than the proposer)."""
+    _staff(request)
+    ballot = selectors.get_ballot(request.user, pk)
+    selectors.get_roll_correction(request.user, ballot, cid)
+    try:
+        if request.POST.get("action") == "approve":
+            services.roll_correction_approve(actor=request.user, proposal_id=cid)
+            messages.success(request, "更正已批准并生效。/ Correction approved and applied.")
+        elif request.POST.get("action") == "reject":
+            services.roll_correction_reject(
+                actor=request.user, proposal_id=cid, note=request.POST.get("note", "")
+            )
+            messages.success(request, "更正已驳回。/ Correction rejected.")
+        else:
+            raise ApplicationError("操作须为批准或驳回。/ action must be approve or reject.", field="action")
+    except ApplicationError as exc:
+        _error(request, exc)
+    return _redirect("ballot_roll", ballot.pk)
 
 
 # --- public ---------------------------------------------------------------------------------------------------------

@@ -46,6 +46,13 @@ def _report(status: str):
     return SupervisionReport.objects.filter(is_sample=True, status=status).order_by("pk").first()
 
 
+def _proposal() -> int:
+    """The sample ballot's rejected roll correction (a final state: approving or rejecting it again is refused)."""
+    from gaizao.participation.models import RollCorrectionProposal
+
+    return RollCorrectionProposal.objects.filter(entry__ballot=_ballot()).order_by("pk").first().pk
+
+
 def _roll_owner() -> int:
     return _ballot().roll.exclude(owner_id=None).order_by("pk").first().owner_id
 
@@ -144,6 +151,14 @@ CASES: list[Case] = [
         lambda: f"/participation/ballots/{_ballot().pk}/roll/",
         PAGE_STAFF_OBJECT,
         pattern=P + "ballots/<int:pk>/roll/",
+    ),
+    Case(
+        "approve a rejected roll correction (refused)",
+        lambda: f"/participation/ballots/{_ballot().pk}/roll/corrections/{_proposal()}/",
+        _expect(404, 302, a=(IN_SCOPE, 302)),
+        method="post",
+        data={"action": "approve"},
+        pattern=P + "ballots/<int:pk>/roll/corrections/<int:cid>/",
     ),
     Case("new needs survey page", "/participation/needs/new/", PAGE_ORGANISE, pattern=P + "needs/new/"),
     Case(
@@ -244,6 +259,30 @@ CASES: list[Case] = [
         json=True,
         data={"reason": "matrix", "area_m2": "50"},
         pattern="api/v1/participation/ballots/{id}/roll/{entry_id}/correct",
+    ),
+    Case(
+        "api proposed roll corrections",
+        lambda: f"{A}/ballots/{_ballot().pk}/roll/corrections",
+        API_STAFF_OBJECT,
+        pattern="api/v1/participation/ballots/{id}/roll/corrections",
+    ),
+    Case(
+        "api approve a rejected roll correction",
+        lambda: f"{A}/ballots/{_ballot().pk}/roll/corrections/{_proposal()}/approve",
+        API_FINAL_WRITE,
+        method="post",
+        json=True,
+        data={},
+        pattern="api/v1/participation/ballots/{id}/roll/corrections/{correction_id}/approve",
+    ),
+    Case(
+        "api reject a rejected roll correction",
+        lambda: f"{A}/ballots/{_ballot().pk}/roll/corrections/{_proposal()}/reject",
+        API_FINAL_WRITE,
+        method="post",
+        json=True,
+        data={"note": "matrix"},
+        pattern="api/v1/participation/ballots/{id}/roll/corrections/{correction_id}/reject",
     ),
     Case(
         "api papers",

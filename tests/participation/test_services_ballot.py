@@ -239,18 +239,28 @@ def test_channels_need_their_evidence(world, accounts):
         )
 
 
-def test_roll_correction_is_recorded(world, accounts):
-    organiser = accounts["qingbomen"]
+def test_roll_correction_is_recorded_after_a_second_approval(world, accounts):
+    organiser, street = accounts["qingbomen"], accounts["qingbo"]
     ballot = open_ballot(world, organiser)
     entry = RollEntry.objects.filter(ballot=ballot).first()
     with pytest.raises(ApplicationError):
-        services.roll_entry_correct(actor=organiser, entry_id=entry.pk, reason="", area_m2="60")
-    services.roll_entry_correct(actor=organiser, entry_id=entry.pk, reason="不动产登记簿更正", area_m2="60.5")
+        services.roll_correction_propose(actor=organiser, entry_id=entry.pk, reason="", area_m2="60")
+    proposal = services.roll_correction_propose(
+        actor=organiser, entry_id=entry.pk, reason="不动产登记簿更正", area_m2="60.5"
+    )
+    entry.refresh_from_db()
+    assert entry.area_m2 != Decimal("60.50") and not entry.corrected  # nothing changes on a proposal
+    with pytest.raises(PermissionError_):  # the proposer cannot approve their own correction
+        services.roll_correction_approve(actor=organiser, proposal_id=proposal.pk)
+    services.roll_correction_approve(actor=street, proposal_id=proposal.pk)
     entry.refresh_from_db()
     assert entry.area_m2 == Decimal("60.50") and entry.corrected and entry.area_source == "correction"
     rows = selectors.roll(organiser, ballot)
     corrected = next(r for r in rows if r["id"] == entry.pk)
     assert corrected["corrections"][0]["reason"] == "不动产登记簿更正"
+    assert corrected["corrections"][0]["approved_by"] == (street.display_name or street.username)
+    with pytest.raises(StateError):  # approved once: final
+        services.roll_correction_approve(actor=accounts["city"], proposal_id=proposal.pk)
 
 
 def test_outstanding_list_masks_names(world, accounts):

@@ -43,11 +43,17 @@ from gaizao.participation.services.papers import (
 )
 from gaizao.participation.services.reports import report_close, report_create, report_respond
 from gaizao.participation.services.roll import (
+    CORRECTION_MACHINE,
     RollCheck,
     ballot_tally,
+    can_approve_correction,
+    can_propose_correction,
+    can_reject_correction,
     owner_key_for,
     roll_check,
-    roll_entry_correct,
+    roll_correction_approve,
+    roll_correction_propose,
+    roll_correction_reject,
     unit_label,
 )
 from gaizao.participation.services.surveys import (
@@ -63,6 +69,7 @@ from gaizao.participation.services.surveys import (
 __all__ = [
     "BALLOT_MACHINE",
     "BINDING_PURPOSES",
+    "CORRECTION_MACHINE",
     "DEFAULT_MATTER",
     "DEVELOPER_KEY",
     "OTP_MAX_ATTEMPTS",
@@ -82,6 +89,9 @@ __all__ = [
     "ballot_tally",
     "ballot_transition",
     "ballots_close_overdue",
+    "can_approve_correction",
+    "can_propose_correction",
+    "can_reject_correction",
     "chain_verify",
     "evaluation_close",
     "evaluation_create",
@@ -99,7 +109,9 @@ __all__ = [
     "report_create",
     "report_respond",
     "roll_check",
-    "roll_entry_correct",
+    "roll_correction_approve",
+    "roll_correction_propose",
+    "roll_correction_reject",
     "stored_name",
     "unit_label",
     "vote_cast",

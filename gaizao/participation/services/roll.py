@@ -12,11 +12,21 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
-from gaizao.accounts.access import require_write
+from gaizao.accounts.access import can_write, require_write
 from gaizao.accounts.models import User
 from gaizao.audit.services import audit_record
-from gaizao.errors import ApplicationError, NotFoundError, StateError
-from gaizao.participation.models import Ballot, BallotStatus, RollCorrection, RollEntry, ScopeKind, Vote
+from gaizao.audit.transitions import StateMachine
+from gaizao.errors import ApplicationError, NotFoundError, PermissionError_, StateError
+from gaizao.participation.models import (
+    Ballot,
+    BallotStatus,
+    CorrectionStatus,
+    RollCorrection,
+    RollCorrectionProposal,
+    RollEntry,
+    ScopeKind,
+    Vote,
+)
 from gaizao.participation.services._common import DEVELOPER_KEY, _locked_ballot
 from gaizao.policy import PolicyInputError, VoteTally, get_ruleset, tally_owner_vote
 from gaizao.policy import Unit as PolicyUnit
@@ -166,35 +176,91 @@ def ballot_tally(ballot: Ballot) -> VoteTally:
     return _tally_rows(ballot, rows, ballots)
 
 
+#: A proposed correction waits for a second account; approving applies it, rejecting drops it.
+CORRECTION_MACHINE = StateMachine(
+    "roll_correction",
+    CorrectionStatus,
+    {CorrectionStatus.PENDING: frozenset({CorrectionStatus.APPROVED, CorrectionStatus.REJECTED})},
+    field="status",
+)
+
+
+def _require_open_roll(ballot: Ballot) -> None:
+    if ballot.status != BallotStatus.OPEN:
+        raise StateError(
+            "只有表决中的名册可以更正。/ Only the roll of an open ballot can be corrected.", field="status"
+        )
+
+
+def _correction_changes(
+    ballot: Ballot, entry: RollEntry, area: Decimal | None, owner: Owner | None
+) -> dict[str, list[Any]]:
+    """What applying ``area`` and ``owner`` to ``entry`` would change, as audit ``changes`` (old, new)."""
+    changes: dict[str, list[Any]] = {}
+    if area is not None and area != entry.area_m2:
+        changes["area_m2"] = [str(entry.area_m2), str(area)]
+        changes["area_source"] = [entry.area_source, "correction"]
+    if owner is not None and owner.pk != entry.owner_id:
+        old_key = entry.owner_key
+        others = RollEntry.objects.filter(ballot=ballot, owner_key=old_key).exclude(pk=entry.pk).exists()
+        if not others and Vote.objects.filter(ballot=ballot, owner_key=old_key, is_current=True).exists():
+            raise StateError(
+                f"{entry.unit_label}：原业主已投票且将不在名册上，请先核实其选票。/ {entry.unit_label}: owner_id: the "
+                "previous owner has voted and would leave the roll.",
+                field="owner_id",
+            )
+        changes["owner_id"] = [entry.owner_id, owner.pk]
+    return changes
+
+
+def can_propose_correction(user: Any, ballot: Ballot) -> bool:
+    """Whether ``user`` may propose a correction of ``ballot``'s roll (an organiser, while the ballot is open)."""
+    return ballot.status == BallotStatus.OPEN and can_write(user, ballot.community.division)
+
+
+def can_approve_correction(user: Any, proposal: RollCorrectionProposal) -> bool:
+    """Whether ``user`` may approve ``proposal``: a pending proposal of an open ballot, an organiser of its
+    community, and not the account that proposed it (two people for every change of the frozen roll)."""
+    ballot = proposal.entry.ballot
+    return (
+        CORRECTION_MACHINE.allows(proposal, CorrectionStatus.APPROVED)
+        and ballot.status == BallotStatus.OPEN
+        and getattr(user, "pk", None) is not None
+        and user.pk != proposal.proposed_by_id
+        and can_write(user, ballot.community.division)
+    )
+
+
+def can_reject_correction(user: Any, proposal: RollCorrectionProposal) -> bool:
+    """Whether ``user`` may reject ``proposal`` (any organiser of its community, the proposer included)."""
+    return CORRECTION_MACHINE.allows(proposal, CorrectionStatus.REJECTED) and can_write(
+        user, proposal.entry.ballot.community.division
+    )
+
+
 @transaction.atomic
-def roll_entry_correct(
+def roll_correction_propose(
     *,
     actor: User,
     entry_id: int,
     reason: str,
     area_m2: Decimal | str | None = None,
     owner_id: int | None = None,
-) -> RollEntry:
-    """Correct a frozen roll entry (area or owner) while the ballot is open; the correction and its reason stay."""
-    entry = (
-        RollEntry.objects.select_related("ballot__community__division", "unit__building")
-        .filter(pk=entry_id)
-        .first()
-    )
+) -> RollCorrectionProposal:
+    """Propose a correction of a frozen roll entry (area or owner) while the ballot is open. It takes effect only
+    when another authorised account approves it (``roll_correction_approve``); the proposal and its reason stay."""
+    entry = RollEntry.objects.select_related("ballot").filter(pk=entry_id).first()
     if entry is None:
         raise NotFoundError("名册条目不存在。/ Roll entry not found.")
     ballot = _locked_ballot(entry.ballot_id)
     require_write(actor, ballot.community.division)
-    if ballot.status != BallotStatus.OPEN:
-        raise StateError(
-            "只有表决中的名册可以更正。/ Only the roll of an open ballot can be corrected.", field="status"
-        )
+    _require_open_roll(ballot)
     reason = (reason or "").strip()
     if not reason:
         raise ApplicationError(
             "更正名册必须说明原因。/ A reason is required to correct the roll.", field="reason"
         )
-    changes: dict[str, list[Any]] = {}
+    area = None
     if area_m2 not in (None, ""):
         try:
             area = Decimal(str(area_m2)).quantize(Decimal("0.01"))
@@ -202,41 +268,136 @@ def roll_entry_correct(
             raise ApplicationError("面积须为数字。/ area_m2 must be a number.", field="area_m2") from None
         if area <= 0:
             raise ApplicationError("面积须大于零。/ area_m2 must be positive.", field="area_m2")
-        if area != entry.area_m2:
-            changes["area_m2"] = [str(entry.area_m2), str(area)]
-            entry.area_m2 = area
-            changes["area_source"] = [entry.area_source, "correction"]
-            entry.area_source = "correction"
-    if owner_id not in (None, "") and int(owner_id) != entry.owner_id:
+    owner = None
+    if owner_id not in (None, ""):
         owner = (
             Owner.objects.filter(pk=owner_id, division=ballot.community.division).first()
             or Owner.objects.filter(pk=owner_id, units__building__community=ballot.community).first()
         )
         if owner is None:
             raise ApplicationError("业主不存在。/ owner_id: owner not found.", field="owner_id")
-        old_key = entry.owner_key
-        others = RollEntry.objects.filter(ballot=ballot, owner_key=old_key).exclude(pk=entry.pk).exists()
-        if not others and Vote.objects.filter(ballot=ballot, owner_key=old_key, is_current=True).exists():
-            raise StateError(
-                "原业主已投票且将不在名册上，请先核实其选票。/ The previous owner has voted and would leave the roll.",
-                field="owner_id",
-            )
-        changes["owner_id"] = [entry.owner_id, owner.pk]
-        entry.owner = owner
-        entry.owner_key = DEVELOPER_KEY if entry.developer_held else str(owner.pk)
+    changes = _correction_changes(ballot, entry, area, owner)
     if not changes:
         raise ApplicationError("没有需要更正的内容。/ Nothing to correct.", field="area_m2")
+    if RollCorrectionProposal.objects.filter(entry=entry, status=CorrectionStatus.PENDING).exists():
+        raise StateError(
+            f"{entry.unit_label} 已有待复核的更正，请先批准或驳回。/ {entry.unit_label} already has a pending "
+            "correction; approve or reject it first.",
+            field="entry_id",
+        )
+    proposal = RollCorrectionProposal.objects.create(
+        entry=entry,
+        area_m2=area if "area_m2" in changes else None,
+        owner=owner if "owner_id" in changes else None,
+        reason=reason,
+        proposed_by=actor,
+    )
+    audit_record(
+        actor=actor,
+        action="roll_correction_propose",
+        obj=ballot,
+        changes={"proposal": [None, proposal.pk], "entry": [None, entry.unit_label], **changes},
+        reason=reason,
+    )
+    return proposal
+
+
+def _locked_proposal(proposal_id: int) -> tuple[RollCorrectionProposal, Ballot]:
+    entry_ballot = (
+        RollCorrectionProposal.objects.filter(pk=proposal_id)
+        .values_list("entry__ballot_id", flat=True)
+        .first()
+    )
+    if entry_ballot is None:
+        raise NotFoundError("名册更正申请不存在。/ Proposed roll correction not found.")
+    ballot = _locked_ballot(entry_ballot)  # the ballot first, as every roll and paper write takes it
+    proposal = (
+        RollCorrectionProposal.objects.select_for_update(of=("self",))
+        .select_related("entry", "owner")
+        .get(pk=proposal_id)
+    )
+    proposal.entry.ballot = ballot
+    return proposal, ballot
+
+
+@transaction.atomic
+def roll_correction_approve(*, actor: User, proposal_id: int) -> RollEntry:
+    """Approve a proposed correction as a second authorised account and apply it to the frozen roll; the changes
+    are kept as ``RollCorrection`` rows naming the proposer and the approver."""
+    proposal, ballot = _locked_proposal(proposal_id)
+    require_write(actor, ballot.community.division)
+    _require_open_roll(ballot)
+    if actor.pk == proposal.proposed_by_id:
+        raise PermissionError_(
+            "名册更正须由提出人以外的另一名工作人员批准。/ A roll correction is approved by another account than "
+            "the one that proposed it.",
+            code="roll.same_approver",
+        )
+    before = CORRECTION_MACHINE.check(proposal, CorrectionStatus.APPROVED)
+    entry = proposal.entry
+    changes = _correction_changes(ballot, entry, proposal.area_m2, proposal.owner)
+    if not changes:
+        raise StateError(
+            f"{entry.unit_label} 的名册已与申请一致，无需批准，请驳回。/ {entry.unit_label}: the roll already matches "
+            "the proposal; reject it.",
+            field="status",
+        )
+    if "area_m2" in changes:
+        entry.area_m2 = proposal.area_m2
+        entry.area_source = "correction"
+    if "owner_id" in changes:
+        entry.owner = proposal.owner
+        entry.owner_key = DEVELOPER_KEY if entry.developer_held else str(proposal.owner_id)
     entry.corrected = True
     entry.save(update_fields=["area_m2", "area_source", "owner", "owner_key", "corrected"])
-    for name, (old, new) in changes.items():
-        RollCorrection.objects.create(
-            entry=entry,
-            field=name,
-            old_value=str(old)[:80],
-            new_value=str(new)[:80],
-            reason=reason,
-            actor=actor,
-        )
+    RollCorrection.objects.bulk_create(
+        [
+            RollCorrection(
+                entry=entry,
+                field=name,
+                old_value=str(old)[:80],
+                new_value=str(new)[:80],
+                reason=proposal.reason,
+                actor_id=proposal.proposed_by_id,
+                approved_by=actor,
+                proposal=proposal,
+            )
+            for name, (old, new) in changes.items()
+        ]
+    )
     _tally_rows(ballot, RollEntry.objects.filter(ballot=ballot), {})
-    audit_record(actor=actor, action="roll_correct", obj=ballot, changes=changes, reason=reason)
+    proposal.status = CorrectionStatus.APPROVED
+    proposal.decided_by = actor
+    proposal.decided_at = timezone.now()
+    proposal.save(update_fields=["status", "decided_by", "decided_at"])
+    audit_record(
+        actor=actor,
+        action="roll_correct",
+        obj=ballot,
+        changes={"proposal": [before, proposal.status], "entry": [None, entry.unit_label], **changes},
+        reason=proposal.reason,
+    )
     return entry
+
+
+@transaction.atomic
+def roll_correction_reject(*, actor: User, proposal_id: int, note: str = "") -> RollCorrectionProposal:
+    """Reject (or, by its proposer, withdraw) a proposed correction; the roll stays as it is."""
+    proposal, ballot = _locked_proposal(proposal_id)
+    require_write(actor, ballot.community.division)
+    CORRECTION_MACHINE.move(proposal, to=CorrectionStatus.REJECTED, actor=actor, save=False, audit=False)
+    proposal.decided_by = actor
+    proposal.decided_at = timezone.now()
+    proposal.decision_note = (note or "").strip()[:2000]
+    proposal.save(update_fields=["status", "decided_by", "decided_at", "decision_note"])
+    audit_record(
+        actor=actor,
+        action="roll_correction_reject",
+        obj=ballot,
+        changes={
+            "proposal": [proposal.pk, CorrectionStatus.REJECTED],
+            "entry": [None, proposal.entry.unit_label],
+        },
+        reason=proposal.decision_note,
+    )
+    return proposal
