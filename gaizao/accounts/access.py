@@ -34,8 +34,9 @@ READER_ROLES = frozenset(
 
 #: Roles that read only what they are invited to: their division's data is not theirs to browse. A selector that
 #: filters by invitation (programme's consultations) asks for the scope with ``invited=True``; every other read
-#: (registry units and owners, rolls, reports, life-circle runs) gives them nothing.
-INVITED_ROLES = frozenset({Role.UTILITY})
+#: (registry units and owners, rolls, reports, life-circle runs) gives them nothing. Municipal and district
+#: departments (``Role.DEPARTMENT``) read only the consultations that invite their department.
+INVITED_ROLES = frozenset({Role.UTILITY, Role.DEPARTMENT})
 
 
 def scope_path(user: Any, *, invited: bool = False) -> str | None:
@@ -48,7 +49,7 @@ def scope_path(user: Any, *, invited: bool = False) -> str | None:
         return None
     if not user.is_active:
         return None
-    if user.role not in READER_ROLES:
+    if user.role not in READER_ROLES | INVITED_ROLES:
         return None
     if user.role in INVITED_ROLES and not invited:
         return None

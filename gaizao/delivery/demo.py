@@ -187,7 +187,7 @@ def _elevator_votes(project: Any, community: Any, officer: Any) -> None:
 
 def _implementing_project(community: Any, officer: Any, now: dt.datetime) -> Any:
     from gaizao.programme import services
-    from gaizao.programme.demo import _plan
+    from gaizao.programme.demo import _plan, answer_consultation
     from gaizao.programme.extensions import prepare_sample
 
     project = services.project_create(actor=officer, community_ids=[community.pk], is_sample=True)
@@ -195,17 +195,12 @@ def _implementing_project(community: Any, officer: Any, now: dt.datetime) -> Any
     _plan(officer, project, finalise=True)
     earlier = now - dt.timedelta(days=30)
     consultation = services.consultation_start(actor=officer, project=project, now=earlier)
-    for opinion in consultation.opinions.all():
-        services.consultation_record_opinion(
-            actor=officer,
-            consultation=consultation,
-            department=opinion.department,
-            decision="agree",
-            simplified_approvals="施工图审查免于办理，由设计单位出具承诺书；施工许可与管线审批合并办理"
-            if opinion.department == "housing_construction"
-            else "",
-            now=earlier,
-        )
+    # each department agrees from its own account (the programme demo's department accounts)
+    answer_consultation(
+        consultation,
+        now=earlier,
+        simplified_approvals="施工图审查免于办理，由设计单位出具承诺书；施工许可与管线审批合并办理",
+    )
     services.consultation_complete(actor=officer, consultation=consultation, now=earlier)
     services.publication_start(actor=officer, project=project, days=7, now=earlier)
     _vote(project, community, officer, "renovation_consent")

@@ -95,6 +95,7 @@ def consultation_out(c: Consultation) -> dict[str, Any]:
                 "conditions": o.conditions,
                 "simplified_approvals": o.simplified_approvals,
                 "responded_at": o.responded_at.isoformat() if o.responded_at else None,
+                "reminded_at": o.reminded_at.isoformat() if o.reminded_at else None,
             }
             for o in c.opinions.all()
         ],
@@ -239,6 +240,11 @@ class OpinionIn(Schema):
     decision: str
     conditions: str = ""
     simplified_approvals: str = ""
+
+
+class RemindIn(Schema):
+    #: the departments to remind; empty or absent: every department that has not answered
+    departments: list[str] | None = None
 
 
 class SummaryIn(Schema):
@@ -441,6 +447,18 @@ def record_opinion(request: HttpRequest, consultation_id: int, payload: OpinionI
     consultation = selectors.get_consultation(request.user, consultation_id)
     services.consultation_record_opinion(actor=request.user, consultation=consultation, **payload.dict())
     return consultation_out(consultation)
+
+
+@router.post(
+    "/consultations/{consultation_id}/reminders",
+    summary="Remind the departments that have not answered (their accounts get a notice)",
+)
+def remind_consultation(request: HttpRequest, consultation_id: int, payload: RemindIn) -> dict[str, Any]:
+    consultation = selectors.get_consultation(request.user, consultation_id)
+    reached = services.consultation_remind(
+        actor=request.user, consultation=consultation, departments=payload.departments
+    )
+    return {"reached": reached, "consultation": consultation_out(consultation)}
 
 
 @router.post("/consultations/{consultation_id}/complete", summary="Complete the consultation")

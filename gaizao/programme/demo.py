@@ -1,8 +1,10 @@
-"""Demo programme (示例数据): unit rates, a few projects in 上城区 and 西湖区 in different pools and states, built on
-the registry's demo communities, and next year's annual plan of 上城区 in draft. Idempotent and fast; skipped
-gracefully when the registry demo has no communities yet.
+"""Demo programme (示例数据): unit rates, the accounts of the consultation departments and utilities, a few
+projects in 上城区 and 西湖区 in different pools and states, built on the registry's demo communities, next year's
+annual plan of 上城区 in draft and 西湖区's submitted, awaiting the three bureaus' review. Idempotent and fast;
+skipped gracefully when the registry demo has no communities yet.
 
-Every write goes through the services, as the demo accounts, so the audit trail reads like real use.
+Every write goes through the services, as the demo accounts, so the audit trail reads like real use: each
+department records its own consultation opinion from its own account (:func:`answer_consultation`).
 """
 
 from __future__ import annotations
@@ -60,6 +62,77 @@ BASE_ITEMS = [
     ("barrier_free", lambda c: Decimal(6)),
     ("property_service", lambda c: Decimal(1)),
 ]
+
+
+#: Accounts of the consultation departments (三(二)) and the utilities besides the ``water`` account: username,
+#: name, department id of the rule set, utility or not. Municipal (杭州市) scope: they answer for every district.
+DEPARTMENT_ACCOUNTS = [
+    ("zhujian", "住建部门（会商）", "housing_construction", False),
+    ("fagai", "发改部门（会商）", "development_reform", False),
+    ("caizheng", "财政部门（会商）", "finance", False),
+    ("guihua", "规划和自然资源部门（会商）", "planning_natural_resources", False),
+    ("yuanwen", "园林文物部门（会商）", "gardens_culture", False),
+    ("chengguan", "城管部门（会商）", "urban_management", False),
+    ("minzheng", "民政部门（会商）", "civil_affairs", False),
+    ("dianli", "国网杭州供电公司", "power", True),
+    ("ranqi", "杭州市燃气集团", "gas", True),
+    ("tongxin", "杭州通信运营商", "telecom", True),
+]
+
+
+def load_department_accounts() -> int:
+    """Create or reset the departments' and utilities' demo accounts (password ``gaizao-demo``). Idempotent."""
+    from django.contrib.auth.hashers import make_password
+
+    from gaizao.accounts.demo import DEMO_PASSWORD
+    from gaizao.accounts.models import Role, User
+
+    city = Division.objects.filter(code="330100").first()
+    if city is None:
+        return 0
+    hashed = make_password(DEMO_PASSWORD)
+    for username, name, department, utility in DEPARTMENT_ACCOUNTS:
+        User.objects.update_or_create(
+            username=username,
+            defaults={
+                "display_name": name,
+                "role": Role.UTILITY if utility else Role.DEPARTMENT,
+                "division": city,
+                "department": "" if utility else department,
+                "utility_kind": department if utility else "",
+                "is_active": True,
+                "password": hashed,
+            },
+        )
+    return len(DEPARTMENT_ACCOUNTS)
+
+
+def answer_consultation(
+    consultation: Any,
+    *,
+    now: Any = None,
+    skip: tuple[str, ...] = (),
+    simplified_approvals: str = "施工许可与管线审批合并办理",
+) -> int:
+    """Each invited department (but ``skip``) agrees from its own demo account; 住建 lists the approvals it
+    simplifies. Returns how many opinions were recorded."""
+    from gaizao.programme import services
+
+    n = 0
+    for opinion in consultation.opinions.exclude(department__in=skip):
+        account = next(iter(services.department_accounts(consultation, opinion.department)), None)
+        if account is None:
+            continue
+        services.consultation_record_opinion(
+            actor=account,
+            consultation=consultation,
+            department=opinion.department,
+            decision="agree",
+            simplified_approvals=simplified_approvals if opinion.department == "housing_construction" else "",
+            now=now,
+        )
+        n += 1
+    return n
 
 
 def _user(username: str) -> Any:
@@ -201,6 +274,7 @@ def load_demo(out: Callable[[str], None] = print) -> dict[str, int]:
     from gaizao.programme.models import AnnualPlan, Project
 
     rates = load_rates()
+    departments = load_department_accounts()
     shangcheng, xihu = _user("shangcheng"), _user("xihu")
     if shangcheng is None or xihu is None:
         out("项目 / programme: 跳过，缺少演示账号 / skipped, demo accounts missing")
@@ -214,23 +288,16 @@ def load_demo(out: Callable[[str], None] = print) -> dict[str, int]:
             return {"unit_rates": rates}
         now = timezone.now()
         if sc:
-            # 清波新村: planning, plan finalised, consultation open (water still to answer), plan on publication.
+            # 清波新村: planning, plan finalised, consultation open (water, gas and 民政 still to answer), plan on
+            # publication.
             a = services.project_create(actor=shangcheng, community_ids=[sc[0].pk], is_sample=True)
             services.project_move(actor=shangcheng, project=a, to="planning", reason="示例 / sample")
             _plan(shangcheng, a, finalise=True)
             _consent_vote(a)
             consultation = services.consultation_start(actor=shangcheng, project=a, now=now)
-            for opinion in consultation.opinions.exclude(department__in=["water", "gas"]):
-                services.consultation_record_opinion(
-                    actor=shangcheng,
-                    consultation=consultation,
-                    department=opinion.department,
-                    decision="agree",
-                    simplified_approvals="施工许可与管线审批合并办理"
-                    if opinion.department == "housing_construction"
-                    else "",
-                    now=now,
-                )
+            answer_consultation(consultation, now=now, skip=("water", "gas", "civil_affairs"))
+            # the district reminds those that have not answered (their accounts get a notice)
+            services.consultation_remind(actor=shangcheng, consultation=consultation, now=now)
             publication = services.publication_start(actor=shangcheng, project=a, days=7, now=now)
             services.publication_comment_add(
                 publication=publication,
@@ -259,10 +326,110 @@ def load_demo(out: Callable[[str], None] = print) -> dict[str, int]:
     year = timezone.localdate().year + 1
     if district is not None and not AnnualPlan.objects.filter(district=district, plan_year=year).exists():
         services.annual_plan_compile(actor=shangcheng, district=district, plan_year=year, is_sample=True)
+    submitted = _submitted_annual_plan(xihu, year)
     counts = {
         "unit_rates": rates,
+        "department_accounts": departments,
+        "submitted_annual_plans": submitted,
         "projects": Project.objects.filter(is_sample=True).count(),
         "created": created,
     }
     out(f"项目 / programme: {counts}（示例数据 / sample data）")
     return counts
+
+
+# --- 西湖区: an implementing project and next year's annual plan submitted to the three bureaus ---------------------
+
+
+def _ensure_roll(community: Any) -> None:
+    """A community without an owners' roll gets a small sample one (one building, six owners) so it can vote."""
+    from gaizao.registry.models import Building, Owner, Unit
+
+    if Unit.objects.filter(building__community=community, owner__isnull=False).exists():
+        return
+    building, _ = Building.objects.get_or_create(
+        community=community,
+        code="示例1",
+        defaults={"floors": 6, "stairwells": 1, "built_year": community.built_year},
+    )
+    for n in range(1, 7):
+        owner = Owner.objects.create(division=community.division, name=f"示例业主{n}", is_sample=True)
+        Unit.objects.create(
+            building=building, stairwell="1", number=f"{n}01", area_registered_m2=Decimal("65"), owner=owner
+        )
+    # A complete roll (the gate before a binding ballot): the recorded households and buildings are the sample's.
+    type(community).objects.filter(pk=community.pk).update(households=6, building_count=1)
+
+
+def _ballot_passes(ballot_id: int, officer: Any, witness: str) -> None:
+    """Open the ballot; every owner on its roll says yes door to door; close it."""
+    from gaizao.participation import services as participation
+    from gaizao.participation.demo import sample_scan
+
+    ballot = participation.ballot_open(actor=officer, ballot_id=ballot_id)
+    for owner_id in sorted(set(ballot.roll.exclude(owner_id=None).values_list("owner_id", flat=True))):
+        participation.vote_cast(
+            actor=officer,
+            ballot_id=ballot.pk,
+            owner_id=owner_id,
+            choice="yes",
+            channel="door_to_door",
+            witness_name=witness,
+            scan=sample_scan(owner_id),
+        )
+    participation.ballot_close(actor=officer, ballot_id=ballot.pk)
+
+
+def _submitted_annual_plan(officer: Any, year: int) -> int:
+    """西湖区 takes one project through every condition to 实施 and submits next year's plan listing it, so the
+    three bureaus (市建委, 市发改委, 市规划和自然资源局) find it awaiting their review. Returns 1 when submitted."""
+    import datetime as dt
+
+    from gaizao.participation import services as participation
+    from gaizao.programme import services
+    from gaizao.programme.models import AnnualPlan, Plan
+
+    district = Division.objects.filter(code="330106").first()
+    if district is None or AnnualPlan.objects.filter(district=district, plan_year=year).exists():
+        return 0
+    candidates = _candidates("330106")
+    if not candidates:
+        return 0
+    community = candidates[0]
+    _ensure_roll(community)
+    now = timezone.now()
+    earlier = now - dt.timedelta(days=30)
+    project = services.project_create(actor=officer, community_ids=[community.pk], is_sample=True)
+    services.project_move(actor=officer, project=project, to="planning", reason="示例 / sample")
+    _plan(officer, project, finalise=True)
+    consultation = services.consultation_start(actor=officer, project=project, now=earlier)
+    answer_consultation(consultation, now=earlier)
+    services.consultation_complete(
+        actor=officer,
+        consultation=consultation,
+        summary="各部门同意（示例）/ all agree (sample)",
+        now=earlier,
+    )
+    services.publication_start(actor=officer, project=project, days=7, now=earlier)
+    for purpose in ("renovation_consent", "plan_approval"):
+        link = services.project_ballot_create(
+            actor=officer, project=project, community_id=community.pk, purpose=purpose, is_sample=True
+        )
+        _ballot_passes(link.ballot_id, officer, "社区工作人员（示例）")
+    version = Plan.objects.select_related("current_version").get(project=project).current_version
+    for entry in version.elevator_stairwells if version is not None else []:
+        ballot = participation.ballot_create(
+            actor=officer,
+            community_id=community.pk,
+            purpose="elevator",
+            scope_kind="stairwell",
+            building_id=entry["building_id"],
+            stairwell=entry["stairwell"],
+            question=f"{community.name}加装电梯（示例）",
+            is_sample=True,
+        )
+        _ballot_passes(ballot.pk, officer, "楼道长（示例）")
+    services.project_move(actor=officer, project=project, to="implementing", reason="示例 / sample", now=now)
+    plan = services.annual_plan_compile(actor=officer, district=district, plan_year=year, is_sample=True)
+    services.annual_plan_submit(actor=officer, annual_plan=plan, now=now)
+    return 1

@@ -17,7 +17,7 @@ DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 _DECISION_ZH: dict[str, str] = {
-    OpinionDecision.PENDING: "未回复",
+    OpinionDecision.PENDING: "未答复",
     OpinionDecision.AGREE: "同意",
     OpinionDecision.AGREE_CONDITIONS: "有条件同意",
     OpinionDecision.DISAGREE: "不同意",
@@ -72,7 +72,7 @@ def consultation_docx(consultation: Consultation) -> bytes:
         names.get(o.department, o.department) for o in opinions if o.decision == OpinionDecision.PENDING
     ]
     if pending:
-        doc.add_paragraph("尚未回复的部门：" + "、".join(pending) + "。")
+        doc.add_paragraph("尚未答复的部门：" + "、".join(pending) + "。")
     if disagree:
         doc.add_paragraph("不同意的部门：" + "、".join(disagree) + "。方案须修改后重新会商。")
     else:

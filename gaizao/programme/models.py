@@ -42,7 +42,7 @@ class ConsultationState(models.TextChoices):
 
 
 class OpinionDecision(models.TextChoices):
-    PENDING = "pending", _("未回复 / pending")
+    PENDING = "pending", _("未答复 / no answer yet")
     AGREE = "agree", _("同意 / agree")
     AGREE_CONDITIONS = "agree_conditions", _("有条件同意 / agree with conditions")
     DISAGREE = "disagree", _("不同意 / disagree")
@@ -312,6 +312,8 @@ class ConsultationOpinion(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     responded_at = models.DateTimeField(null=True, blank=True)
+    #: When the district last reminded the department's accounts to answer (``consultation_remind``).
+    reminded_at = models.DateTimeField(_("最近提醒 / last reminded"), null=True, blank=True)
     order = models.PositiveSmallIntegerField(default=0)
 
     class Meta:

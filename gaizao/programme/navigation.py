@@ -5,7 +5,13 @@ _PROJECT_ROLES = STAFF_ROLES - {Role.UTILITY}
 
 NAV = [
     NavItem("programme:home", "改造项目", "Projects", roles=_PROJECT_ROLES, order=40),
-    NavItem("programme:consultations", "联合会商", "Consultations", roles=STAFF_ROLES, order=42),
+    NavItem(
+        "programme:consultations",
+        "联合会商",
+        "Consultations",
+        roles=STAFF_ROLES | {Role.DEPARTMENT},
+        order=42,
+    ),
     NavItem(
         "programme:annual_list",
         "年度计划",

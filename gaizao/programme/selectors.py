@@ -32,11 +32,26 @@ PROJECT = "division__path"
 VIA_PROJECT = "project__division__path"
 
 
+#: Roles that answer consultations for their own department and read only what invites it.
+INVITED_PARTY_ROLES = (Role.UTILITY, Role.DEPARTMENT)
+
+
+def invited_department(user: Any) -> str | None:
+    """The consultation department a utility's or department's account answers for (None for other roles)."""
+    role = getattr(user, "role", None)
+    if role == Role.UTILITY:
+        return str(user.utility_kind or "")
+    if role == Role.DEPARTMENT:
+        return str(user.department or "")
+    return None
+
+
 # --- projects -------------------------------------------------------------------------------------------------------
 
 
 def projects_for(user: Any) -> QuerySet[Project]:
-    """Projects ``user`` may read: its division's, or for a utility the projects whose consultation invites it."""
+    """Projects ``user`` may read: its division's, or for a utility or department the projects whose consultation
+    invites it."""
     qs = scoped(
         Project.objects.select_related("division", "district").defer(
             "division__boundary", "district__boundary"
@@ -45,8 +60,9 @@ def projects_for(user: Any) -> QuerySet[Project]:
         field=PROJECT,
         invited=True,
     )
-    if getattr(user, "role", None) == Role.UTILITY:
-        qs = qs.filter(consultations__opinions__department=user.utility_kind).distinct()
+    department = invited_department(user)
+    if department is not None:
+        qs = qs.filter(consultations__opinions__department=department).distinct()
     return qs.filter(archived_at__isnull=True)
 
 
@@ -107,9 +123,19 @@ def consultations_for(user: Any) -> QuerySet[Consultation]:
         field=VIA_PROJECT,
         invited=True,
     )
-    if getattr(user, "role", None) == Role.UTILITY:
-        qs = qs.filter(opinions__department=user.utility_kind).distinct()
+    department = invited_department(user)
+    if department is not None:
+        qs = qs.filter(opinions__department=department).distinct()
     return qs
+
+
+def consultation_reminders_for(user: Any) -> list[Any]:
+    """The account's own unread-or-recent reminders to answer a consultation (its notices), newest first."""
+    from gaizao.accounts.models import Notice
+
+    if invited_department(user) is None:
+        return []
+    return list(Notice.objects.filter(user=user, kind="consultation_reminder")[:20])
 
 
 def get_consultation(user: Any, pk: Any) -> Consultation:
@@ -137,9 +163,10 @@ def get_public_publication(public_id: Any) -> Publication:
 
 
 def _invited_to(qs: QuerySet[Any], user: Any, *, project: str) -> QuerySet[Any]:
-    """For a utility, only the rows of projects whose consultation invites it."""
-    if getattr(user, "role", None) == Role.UTILITY:
-        return qs.filter(**{f"{project}consultations__opinions__department": user.utility_kind}).distinct()
+    """For a utility or department, only the rows of projects whose consultation invites it."""
+    department = invited_department(user)
+    if department is not None:
+        return qs.filter(**{f"{project}consultations__opinions__department": department}).distinct()
     return qs
 
 

@@ -11,7 +11,7 @@ from uuid import UUID
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -33,6 +33,7 @@ from gaizao.programme.models import (
     ProjectState,
     PublicationState,
 )
+from gaizao.ui.links import links_for
 from gaizao.ui.views import attempt as _attempt
 
 
@@ -181,6 +182,8 @@ def project_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
             "can_edit": request.user.role
             in (Role.DISTRICT_OFFICER, Role.STREET_IMPLEMENTER, Role.CITY_COORDINATOR),
             "now": timezone.now(),
+            # pages of higher apps about this project (the works page, when delivery has one): see gaizao.ui.links
+            "related": links_for("programme.project", request.user, project),
         },
     )
 
@@ -290,26 +293,47 @@ def _stairwells_text(version: PlanVersion | None) -> str:
     )
 
 
+def _plan_input(request: HttpRequest) -> tuple[list[dict[str, Any]], dict[str, str]]:
+    """The plan editor form's items and funding sources, as the services take them."""
+    items = []
+    for item_id in request.POST.getlist("item"):
+        items.append(
+            {
+                "item_id": item_id,
+                "quantity": request.POST.get(f"qty_{item_id}", "0") or "0",
+                "unit_rate": request.POST.get(f"rate_{item_id}") or None,
+                "origin": request.POST.get(f"origin_{item_id}") or "manual",
+            }
+        )
+    funding = {
+        s.id: request.POST.get(f"fund_{s.id}", "")
+        for s in rules.funding_sources()
+        if request.POST.get(f"fund_{s.id}", "").strip()
+    }
+    return items, funding
+
+
+@login_required
+@require_POST
+def plan_preview(request: HttpRequest, pk: int) -> HttpResponse:
+    """The plan editor's live totals (JSON): what saving the form as it stands would compute. Saves nothing."""
+    project = selectors.get_project(request.user, pk)
+    items, funding = _plan_input(request)
+    try:
+        totals = services.plan_preview(actor=request.user, project=project, items=items, funding=funding)
+    except PermissionError_ as exc:
+        raise PermissionDenied(exc.message) from exc
+    except ApplicationError as exc:
+        return JsonResponse({"error": exc.message, "field": exc.field}, status=400)
+    return JsonResponse(totals)
+
+
 @login_required
 def plan_edit(request: HttpRequest, pk: int) -> HttpResponse:
     project = selectors.get_project(request.user, pk)
     plan = Plan.objects.get(project=project)
     if request.method == "POST":
-        items = []
-        for item_id in request.POST.getlist("item"):
-            items.append(
-                {
-                    "item_id": item_id,
-                    "quantity": request.POST.get(f"qty_{item_id}", "0") or "0",
-                    "unit_rate": request.POST.get(f"rate_{item_id}") or None,
-                    "origin": request.POST.get(f"origin_{item_id}") or "manual",
-                }
-            )
-        funding = {
-            s.id: request.POST.get(f"fund_{s.id}", "")
-            for s in rules.funding_sources()
-            if request.POST.get(f"fund_{s.id}", "").strip()
-        }
+        items, funding = _plan_input(request)
         try:
             saved = services.plan_save(
                 actor=request.user,
@@ -431,11 +455,17 @@ def consultation_start(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 def consultation_list(request: HttpRequest) -> HttpResponse:
-    _staff(request)
+    """The consultations the account may read; a department or utility sees those inviting it, and its reminders."""
+    role = getattr(request.user, "role", None)
+    if role not in READER_ROLES and role not in selectors.INVITED_PARTY_ROLES:
+        raise Http404
     return render(
         request,
         "programme/consultation_list.html",
-        {"consultations": selectors.consultations_for(request.user)[:200]},
+        {
+            "consultations": selectors.consultations_for(request.user)[:200],
+            "reminders": selectors.consultation_reminders_for(request.user),
+        },
     )
 
 
@@ -467,6 +497,7 @@ def consultation_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpRespo
         }
         for o in consultation.opinions.all()
     ]
+    pending = [row for row in opinions if row["o"].decision == OpinionDecision.PENDING]
     return render(
         request,
         "programme/consultation_detail.html",
@@ -474,12 +505,43 @@ def consultation_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpRespo
             "consultation": consultation,
             "project": consultation.project,
             "opinions": opinions,
+            "pending": pending,
             "decisions": [d for d in OpinionDecision if d != OpinionDecision.PENDING],
+            "can_remind": bool(pending) and services.can_remind(request.user, consultation),
             "can_complete": consultation.state == ConsultationState.OPEN
+            and not pending
             and request.user.role in (Role.DISTRICT_OFFICER, Role.CITY_COORDINATOR),
             "clause": rules.consultation_clause(),
         },
     )
+
+
+@login_required
+@require_POST
+def consultation_remind(request: HttpRequest, pk: int) -> HttpResponse:
+    """Remind the departments that have not answered (one, when the form names it; else all of them)."""
+    consultation = selectors.get_consultation(request.user, pk)
+    department = request.POST.get("department", "")
+    back = reverse("programme:consultation", args=[pk])
+    try:
+        reached = services.consultation_remind(
+            actor=request.user, consultation=consultation, departments=[department] if department else None
+        )
+    except PermissionError_ as exc:
+        raise PermissionDenied(exc.message) from exc
+    except ApplicationError as exc:
+        messages.error(request, exc.message)
+        return HttpResponseRedirect(back)
+    names = rules.department_names()
+    messages.success(
+        request,
+        "已提醒："
+        + "、".join(f"{names.get(d, d)}（{n} 个账号）" for d, n in reached.items())
+        + "。/ Reminded: "
+        + ", ".join(f"{d} ({n} account{'s' if n != 1 else ''})" for d, n in reached.items())
+        + ".",
+    )
+    return HttpResponseRedirect(back)
 
 
 @login_required

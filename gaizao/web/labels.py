@@ -173,6 +173,7 @@ ACTION_VERBS: dict[str, Label] = {
     "publish": Label("公布", "published"),
     "record": Label("记录", "recorded"),
     "register": Label("登记", "registered"),
+    "remind": Label("提醒", "reminded"),
     "reply": Label("答复", "reply"),
     "respond": Label("答复", "responded"),
     "response": Label("填报", "response"),

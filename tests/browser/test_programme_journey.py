@@ -39,12 +39,14 @@ ARGS = [
 def _world():
     from gaizao.accounts.demo import demo_accounts_load
     from gaizao.accounts.models import Role, User
+    from gaizao.programme.demo import load_department_accounts
     from gaizao.programme.models import UnitRate
     from gaizao.registry.models import Building, Owner, Unit
     from tests.programme.conftest import RATES, make_community, make_divisions
 
     divs = make_divisions()
     demo_accounts_load()
+    load_department_accounts()
     # a complete roll (RULES §6a): 4 households in 1 building, each unit with its owner and area
     community = make_community(
         "SC-100",
@@ -134,7 +136,7 @@ def test_programme_journey(live_server, monkeypatch, tmp_path):
     from openpyxl import load_workbook
     from playwright.sync_api import expect, sync_playwright
 
-    from gaizao.programme import selectors
+    from gaizao.programme import selectors, services
     from gaizao.programme.models import Project, Publication
     from gaizao.programme.services import annual_plans
 
@@ -211,7 +213,20 @@ def test_programme_journey(live_server, monkeypatch, tmp_path):
         officer.click("#finalise")
         assert "资金来源合计" in officer.locator(".msg-error").inner_text()
         officer.fill("#fund_municipal_subsidy", str(subsidy))
+        officer.fill("#fund_district_funds", "1")
+        # live totals follow the form as it is typed (the server's preview confirms them; nothing is saved yet)
+        expect(officer.locator("#live-estimate")).to_have_text("2,638,000.00")
+        expect(officer.locator("#live-balance")).to_have_text("1,618,999.00")
         officer.fill("#fund_district_funds", str(estimate - subsidy))
+        expect(officer.locator("#live-balance")).to_have_text("0.00")
+        expect(officer.locator("#plan-totals")).to_have_attribute("data-state", "server")
+        expect(officer.locator("#live-subsidy")).to_have_text("1,019,000.00")
+        expect(officer.locator("#plan-totals")).to_have_attribute("data-balanced", "1")
+        officer.fill("input[name=qty_parking]", "31")  # one more parking space: 12,000 yuan out of balance
+        expect(officer.locator("#live-balance")).to_have_text("12,000.00")
+        officer.fill("input[name=qty_parking]", "30")
+        expect(officer.locator("#live-balance")).to_have_text("0.00")
+        assert officer.locator("#versions li").count() == 1
         officer.click("#save-plan")
         no_error(officer)
         assert officer.locator("#versions li").count() == 2
@@ -236,7 +251,8 @@ def test_programme_journey(live_server, monkeypatch, tmp_path):
         officer.reload()
         expect(elevator).to_have_attribute("data-met", "1")
 
-        # 4. joint consultation: the district records the departments, the water utility its own opinion
+        # 4. joint consultation: each department and utility answers from its own account; the district sees who
+        # has not answered and reminds them, and completes once everyone has
         officer.goto(f"{base}/programme/projects/{project.pk}/")
         officer.click("#start-consultation")
         no_error(officer)
@@ -244,19 +260,43 @@ def test_programme_journey(live_server, monkeypatch, tmp_path):
             "rows => rows.map(r => r.dataset.department)"
         )
         assert len(departments) == 11
-        for dept in departments:
-            if dept == "water":
+        assert officer.locator("#opinions form").count() == 0, (
+            "the district does not type departments' opinions"
+        )
+        assert officer.locator("#pending-departments li[data-department]").count() == 11
+        assert officer.locator("#complete-consultation").count() == 0
+        officer.click("#pending-departments button.remind[data-department=gardens_culture]")
+        assert "已提醒：园文（1 个账号）" in officer.locator(".msg-success").inner_text()
+
+        gardens = login("yuanwen")
+        card = gardens.locator("#todos [data-todo='programme.consultations_awaiting']")
+        expect(card).to_have_attribute("data-count", "1")
+        card.locator(".todo-items a").first.click()
+        assert gardens.locator("#opinions form").count() == 1
+        row = gardens.locator("#opinions tr[data-department=gardens_culture]")
+        assert row.locator("select[name=decision]").input_value() == "", "no default opinion"
+        row.locator("select[name=decision]").select_option("agree_conditions")
+        row.locator("input[name=conditions]").fill("保留小区内古树名木")
+        row.locator("input[name=simplified_approvals]").fill("gardens_culture 审批并联办理")
+        row.locator("button[type=submit]").click()
+        no_error(gardens)
+        expect(gardens.locator("#opinions tr[data-department=gardens_culture]")).to_have_attribute(
+            "data-decision", "agree_conditions"
+        )
+        consultation = project.consultations.get()
+        for dept in departments:  # the other departments answer from their own accounts as well
+            if dept in ("water", "gardens_culture"):
                 continue
-            row = officer.locator(f"#opinions tr[data-department={dept}]")
-            decision = "agree_conditions" if dept == "gardens_culture" else "agree"
-            row.locator("select[name=decision]").select_option(decision)
-            if decision == "agree_conditions":
-                row.locator("input[name=conditions]").fill("保留小区内古树名木")
-            row.locator("input[name=simplified_approvals]").fill(f"{dept} 审批并联办理")
-            row.locator("button[type=submit]").click()
-            no_error(officer)
-        officer.click("#complete-consultation")
-        assert "尚有部门未回复" in officer.locator(".msg-error").inner_text()
+            services.consultation_record_opinion(
+                actor=services.department_accounts(consultation, dept)[0],
+                consultation=consultation,
+                department=dept,
+                decision="agree",
+                simplified_approvals=f"{dept} 审批并联办理",
+            )
+        officer.reload()
+        assert officer.locator("#pending-departments li[data-department]").count() == 1
+        assert officer.locator("#complete-consultation").count() == 0
 
         water = login("water")
         water.goto(f"{base}/programme/consultations/")

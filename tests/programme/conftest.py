@@ -55,7 +55,11 @@ def divs(db) -> dict[str, Division]:
 
 @pytest.fixture
 def accounts(divs) -> dict[str, User]:
+    """The demo accounts, with the consultation departments' and utilities' (``zhujian`` … ``tongxin``)."""
+    from gaizao.programme.demo import load_department_accounts
+
     demo_accounts_load()
+    load_department_accounts()
     return {u.username: u for u in User.objects.select_related("division")}
 
 
@@ -213,6 +217,22 @@ def balanced_funding(estimate: Decimal = ESTIMATE) -> dict[str, str]:
     }
 
 
+def answer_all(consultation, *, now=None, decision: str = "agree", conditions: str = "") -> None:
+    """Every invited department agrees (or ``decision``), each from its own account (``accounts`` fixture)."""
+    from gaizao.programme import services
+
+    for opinion in consultation.opinions.all():
+        account = services.department_accounts(consultation, opinion.department)[0]
+        services.consultation_record_opinion(
+            actor=account,
+            consultation=consultation,
+            department=opinion.department,
+            decision=decision,
+            conditions=conditions,
+            now=now,
+        )
+
+
 def ready_project(*, actor, community, votes, now, days: int = 7):
     """A project in 谋划 with a finalised plan, a completed consultation, a publication started at ``now`` and an
     agreed management plan (四(四))."""
@@ -233,10 +253,7 @@ def ready_project(*, actor, community, votes, now, days: int = 7):
     )
     services.plan_finalise(actor=actor, project=project)
     consultation = services.consultation_start(actor=actor, project=project, now=now)
-    for opinion in consultation.opinions.all():
-        services.consultation_record_opinion(
-            actor=actor, consultation=consultation, department=opinion.department, decision="agree", now=now
-        )
+    answer_all(consultation, now=now)
     services.consultation_complete(actor=actor, consultation=consultation, now=now)
     services.publication_start(actor=actor, project=project, days=days, now=now)
     votes.pass_(community)

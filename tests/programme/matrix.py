@@ -1,8 +1,8 @@
 """Access matrix of the programme app: every page and API endpoint, for every demo account, on the demo world.
 
 Anchors in the demo (gaizao/programme/demo.py): project A is 清波新村 (清波门社区, 上城区) in 谋划 with a finalised
-plan, an open consultation inviting every department (so the water utility sees it), and a publication with a
-comment; project B is a 上城区 reserve project in 清波门社区 without a consultation; X is the 西湖区 project with a
+plan, an open consultation inviting every department (so the water utility sees it; water and gas have not
+answered, nor has 民政; 财政 has), and a publication with a comment; project B is a 上城区 reserve project in 清波门社区 without a consultation; X is the 西湖区 project with a
 consultation; the 上城区 annual plan for next year is a draft without projects.
 
 Writes are exercised with input that the service refuses after the access checks (an unknown pool, a finalised
@@ -140,6 +140,14 @@ CASES: list[Case] = [
         pattern="programme/projects/<int:pk>/plan/",
     ),
     Case(
+        "preview plan A's totals (saves nothing)",
+        lambda: f"/programme/projects/{_a().pk}/plan/preview/",
+        _write(200, A_OFFICERS, A_READERS, anonymous=302),
+        method="post",
+        data={"item": ["roads"], "qty_roads": "10", "fund_district_funds": "1"},
+        pattern="programme/projects/<int:pk>/plan/preview/",
+    ),
+    Case(
         "finalise plan A again",
         lambda: f"/programme/projects/{_a().pk}/plan/finalise/",
         _write(302, A_OFFICERS, A_READERS, anonymous=302),
@@ -180,6 +188,14 @@ CASES: list[Case] = [
         lambda: f"/programme/consultations/{_consultation().pk}/",
         page_for(A_READERS),
         pattern="programme/consultations/<int:pk>/",
+    ),
+    Case(
+        "remind a department of A that has answered",
+        lambda: f"/programme/consultations/{_consultation().pk}/remind/",
+        _write(302, A_DISTRICT, A_READERS, anonymous=302),
+        method="post",
+        data={"department": "finance"},
+        pattern="programme/consultations/<int:pk>/remind/",
     ),
     Case(
         "complete consultation A (pending)",
@@ -395,11 +411,20 @@ CASES: list[Case] = [
     Case(
         "api water opinion with a bad decision",
         lambda: f"{API}/consultations/{_consultation().pk}/opinions",
-        _write(400, ("city", "shangcheng", "water"), A_READERS, anonymous=401),
+        _write(400, ("water",), A_READERS, anonymous=401),  # only the water utility answers for water
         method="post",
         data={"department": "water", "decision": "bogus"},
         json=True,
         pattern="api/v1/programme/consultations/{consultation_id}/opinions",
+    ),
+    Case(
+        "api remind a department of A that has answered",
+        lambda: f"{API}/consultations/{_consultation().pk}/reminders",
+        _write(400, A_DISTRICT, A_READERS, anonymous=401),
+        method="post",
+        data={"departments": ["finance"]},
+        json=True,
+        pattern="api/v1/programme/consultations/{consultation_id}/reminders",
     ),
     Case(
         "api complete A (pending)",

@@ -8,7 +8,7 @@ from django.test import Client
 from django.utils import timezone
 
 from gaizao.programme import services
-from gaizao.programme.models import Project
+from gaizao.programme.models import Consultation, Project
 from tests.stewardship.helpers import agree_management_plan
 
 from .conftest import ITEMS, balanced_funding, stairwells_of
@@ -101,6 +101,31 @@ def test_plan_consultation_publication_and_annual_over_the_api(accounts, communi
     )
     assert r.status_code == 403
     assert water.get(f"{API}/projects/{project.pk}").status_code == 200, "invited utilities see the project"
+    r = sc.post(
+        f"{API}/consultations/{cid}/opinions",
+        {"department": "finance", "decision": "agree"},
+        content_type="application/json",
+    )
+    assert r.status_code == 403, "the district no longer types a department's opinion"
+    r = client_for(accounts["caizheng"]).post(
+        f"{API}/consultations/{cid}/opinions", {"department": "finance"}, content_type="application/json"
+    )
+    assert r.status_code == 422, "no default decision"
+    assert (
+        sc.post(f"{API}/consultations/{cid}/complete", {}, content_type="application/json").status_code == 409
+    )
+    r = sc.post(
+        f"{API}/consultations/{cid}/reminders", {"departments": ["gas"]}, content_type="application/json"
+    )
+    assert r.status_code == 200 and r.json()["reached"] == {"gas": 1}
+    assert [
+        o["reminded_at"] is not None for o in r.json()["consultation"]["opinions"] if o["department"] == "gas"
+    ] == [True]
+    assert (
+        client_for(accounts["ranqi"]).post(
+            f"{API}/consultations/{cid}/reminders", {}, content_type="application/json"
+        )
+    ).status_code == 403
     for dept in [
         "housing_construction",
         "development_reform",
@@ -113,11 +138,14 @@ def test_plan_consultation_publication_and_annual_over_the_api(accounts, communi
         "gas",
         "telecom",
     ]:
-        sc.post(
+        account = services.department_accounts(Consultation.objects.get(pk=cid), dept)[0]
+        assert [c["id"] for c in client_for(account).get(f"{API}/consultations").json()] == [cid]
+        r = client_for(account).post(
             f"{API}/consultations/{cid}/opinions",
             {"department": dept, "decision": "agree"},
             content_type="application/json",
         )
+        assert r.status_code == 200, (dept, r.content)
     assert sc.post(f"{API}/consultations/{cid}/complete", {}, content_type="application/json").json()[
         "agreed"
     ]

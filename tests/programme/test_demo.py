@@ -26,6 +26,15 @@ def test_demo_world_is_complete_and_idempotent():
     ).exists()
     assert Publication.objects.filter(comments__isnull=False).exists()
     assert AnnualPlan.objects.filter(district__code="330102", state="draft").exists()
+    # each party answered for itself: no opinion was typed by the district or the city
+    roles = set(
+        Consultation.objects.filter(project__is_sample=True)
+        .exclude(opinions__responded_by=None)
+        .values_list("opinions__responded_by__role", flat=True)
+    )
+    assert roles <= {"department", "utility", None} and "department" in roles
+    submitted = AnnualPlan.objects.get(district__code="330106", state="submitted")
+    assert submitted.projects.filter(state="implementing").exists() and submitted.version == 1
     count = projects.count()
     implementing = set(
         Project.objects.filter(is_sample=True, state="implementing").values_list("pk", flat=True)
@@ -40,6 +49,27 @@ def test_demo_world_is_complete_and_idempotent():
         implementing
     )
     assert AnnualPlan.objects.get(district__code="330102", state="draft").version == 0
+    assert AnnualPlan.objects.get(district__code="330106", state="submitted").version == 1
+
+
+def test_project_page_links_to_its_works_page_through_the_link_registry(client):
+    """programme cannot import delivery (layers): delivery registers the link in its AppConfig.ready."""
+    from gaizao.accounts.models import User
+    from gaizao.delivery.models import Delivery
+    from gaizao.web.demo import demo_load
+
+    demo_load(out=lambda _: None)
+    delivery = Delivery.objects.filter(project__district__code="330102").select_related("project").first()
+    assert delivery is not None
+    client.force_login(User.objects.get(username="shangcheng"))
+    page = client.get(f"/programme/projects/{delivery.project_id}/").content.decode()
+    assert f'href="/delivery/{delivery.pk}/" data-link="delivery.works"' in page
+    without = Project.objects.filter(is_sample=True, district__code="330102", delivery__isnull=True).first()
+    assert (
+        'data-link="delivery.works"' not in client.get(f"/programme/projects/{without.pk}/").content.decode()
+    )
+    client.force_login(User.objects.get(username="xihu"))
+    assert client.get(f"/programme/projects/{delivery.project_id}/").status_code == 404
 
 
 def test_demo_consent_vote_runs_on_a_complete_roll_and_conditions_name_what_is_missing():

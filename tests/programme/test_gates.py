@@ -19,7 +19,7 @@ from gaizao.programme.models import ProjectState
 from gaizao.registry.models import Building, Owner, Unit
 from tests.stewardship.helpers import agree_management_plan
 
-from .conftest import ITEMS, balanced_funding, make_community
+from .conftest import ITEMS, answer_all, balanced_funding, make_community
 
 pytestmark = pytest.mark.django_db
 
@@ -145,10 +145,7 @@ def consult_and_publish(officer, project, *, published_at) -> None:
     sc = client_for(officer)
     assert sc.post(f"{API}/programme/projects/{project.pk}/plan/finalise").status_code == 200
     consultation = services.consultation_start(actor=officer, project=project)
-    for opinion in consultation.opinions.all():
-        services.consultation_record_opinion(
-            actor=officer, consultation=consultation, department=opinion.department, decision="agree"
-        )
+    answer_all(consultation)
     services.consultation_complete(actor=officer, consultation=consultation)
     services.publication_start(actor=officer, project=project, days=7, now=published_at)
 

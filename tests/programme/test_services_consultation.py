@@ -82,7 +82,7 @@ def test_complete_refused_while_departments_are_pending(project, accounts):
     officer = accounts["shangcheng"]
     consultation = services.consultation_start(actor=officer, project=project)
     services.consultation_record_opinion(
-        actor=officer, consultation=consultation, department="finance", decision="agree"
+        actor=accounts["caizheng"], consultation=consultation, department="finance", decision="agree"
     )
     with pytest.raises(StateError) as exc:
         services.consultation_complete(actor=officer, consultation=consultation)
@@ -106,7 +106,7 @@ def test_consolidated_opinion_word_document(project, accounts):
             )
         else:
             services.consultation_record_opinion(
-                actor=officer,
+                actor=services.department_accounts(consultation, opinion.department)[0],
                 consultation=consultation,
                 department=opinion.department,
                 decision="agree",
@@ -138,8 +138,111 @@ def test_consolidated_opinion_word_document(project, accounts):
     assert project.name in body and "水提出的条件" in body and "同意按方案实施" in body
     with pytest.raises(StateError):
         services.consultation_record_opinion(
-            actor=officer, consultation=done, department="gas", decision="agree"
+            actor=accounts["ranqi"], consultation=done, department="gas", decision="agree"
         )
+
+
+def test_each_party_answers_for_itself(project, accounts, divs):
+    """Neither the district nor the city types a department's opinion; a department account answers only for its
+    own department, and only inside its scope (a 西湖区 department does not answer for 上城区)."""
+    from gaizao.accounts.models import Role, User
+
+    consultation = services.consultation_start(actor=accounts["shangcheng"], project=project)
+    for actor in (accounts["shangcheng"], accounts["city"], accounts["qingbo"], accounts["ndrc"]):
+        assert not services.can_record_opinion(actor, consultation, "finance")
+        with pytest.raises(PermissionError_):
+            services.consultation_record_opinion(
+                actor=actor, consultation=consultation, department="finance", decision="agree"
+            )
+    assert services.can_record_opinion(accounts["caizheng"], consultation, "finance")
+    assert not services.can_record_opinion(accounts["caizheng"], consultation, "civil_affairs")
+    with pytest.raises(PermissionError_):
+        services.consultation_record_opinion(
+            actor=accounts["caizheng"],
+            consultation=consultation,
+            department="civil_affairs",
+            decision="agree",
+        )
+    district = User.objects.create(
+        username="shangcheng-minzheng",
+        role=Role.DEPARTMENT,
+        department="civil_affairs",
+        division=divs["330102"],
+    )
+    other = User.objects.create(
+        username="xihu-minzheng", role=Role.DEPARTMENT, department="civil_affairs", division=divs["330106"]
+    )
+    assert services.can_record_opinion(district, consultation, "civil_affairs")
+    assert not services.can_record_opinion(other, consultation, "civil_affairs")
+    assert [u.username for u in services.department_accounts(consultation, "civil_affairs")] == [
+        "minzheng",
+        "shangcheng-minzheng",
+    ]
+    opinion = services.consultation_record_opinion(
+        actor=district, consultation=consultation, department="civil_affairs", decision="agree"
+    )
+    assert opinion.responded_by == district and opinion.decision == "agree"
+
+
+def test_no_opinion_defaults_to_agree(project, accounts):
+    consultation = services.consultation_start(actor=accounts["shangcheng"], project=project)
+    assert set(consultation.opinions.values_list("decision", flat=True)) == {"pending"}
+    for decision in ("", "pending"):
+        with pytest.raises(ApplicationError) as exc:
+            services.consultation_record_opinion(
+                actor=accounts["zhujian"],
+                consultation=consultation,
+                department="housing_construction",
+                decision=decision,
+            )
+        assert exc.value.field == "decision"
+    assert str(consultation.opinions.get(department="finance").get_decision_display()).startswith("未答复")
+
+
+def test_remind_notifies_the_accounts_of_departments_that_have_not_answered(project, accounts, now):
+    from gaizao.accounts.models import Notice
+    from gaizao.audit.models import AuditEvent
+
+    officer = accounts["shangcheng"]
+    consultation = services.consultation_start(actor=officer, project=project)
+    services.consultation_record_opinion(
+        actor=accounts["caizheng"], consultation=consultation, department="finance", decision="agree"
+    )
+    assert services.can_remind(officer, consultation)
+    assert not services.can_remind(accounts["caizheng"], consultation)
+    assert not services.can_remind(accounts["xihu"], consultation)
+    with pytest.raises(PermissionError_):
+        services.consultation_remind(actor=accounts["qingbo"], consultation=consultation)
+    with pytest.raises(ApplicationError) as exc:
+        services.consultation_remind(actor=officer, consultation=consultation, departments=["finance"])
+    assert exc.value.field == "departments" and "财政" in exc.value.message
+    reached = services.consultation_remind(
+        actor=officer, consultation=consultation, departments=["water"], now=now
+    )
+    assert reached == {"water": 1}
+    notice = Notice.objects.get(user=accounts["water"], kind="consultation_reminder")
+    assert project.code in notice.text and notice.link == f"/programme/consultations/{consultation.pk}/"
+    assert consultation.opinions.get(department="water").reminded_at == now
+    assert consultation.opinions.get(department="gas").reminded_at is None
+    reached = services.consultation_remind(actor=officer, consultation=consultation, now=now)
+    assert "finance" not in reached and reached["gas"] == 1 and len(reached) == 10
+    assert Notice.objects.filter(user=accounts["caizheng"]).count() == 0
+    assert Notice.objects.filter(user=accounts["zhujian"], kind="consultation_reminder").count() == 1
+    event = AuditEvent.objects.filter(action="consultation.remind").order_by("pk").first()
+    assert event.actor == officer and event.changes["reached"] == {"water": 1}
+
+
+def test_complete_needs_every_invited_department_to_answer(project, accounts):
+    from .conftest import answer_all
+
+    officer = accounts["shangcheng"]
+    consultation = services.consultation_start(actor=officer, project=project)
+    answer_all(consultation)
+    done = services.consultation_complete(actor=officer, consultation=consultation)
+    assert done.state == ConsultationState.COMPLETED and done.agreed
+    assert set(done.opinions.values_list("responded_by__role", flat=True)) == {"department", "utility"}
+    with pytest.raises(StateError):
+        services.consultation_remind(actor=officer, consultation=done)
 
 
 def test_publication_period_comments_and_replies(project, accounts, now):

@@ -165,7 +165,7 @@ def test_disagreeing_department_blocks_implementation(accounts, communities, vot
         actor=officer, project=project, departments=["finance"], now=now
     )
     services.consultation_record_opinion(
-        actor=officer,
+        actor=accounts["caizheng"],
         consultation=consultation,
         department="finance",
         decision="disagree",

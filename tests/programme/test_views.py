@@ -48,11 +48,16 @@ def test_pages_render_for_the_district(accounts, communities, rates, votes):
     page = client_for(accounts["water"]).get(f"/programme/consultations/{cid}/").content.decode()
     assert page.count("<form") >= 1 and 'name="department" value="water"' in page
     assert 'value="gas"' not in page
+    assert '<option value="" selected>' in page and '<select name="decision" required>' in page
     assert client_for(accounts["xihu"]).get(f"/programme/consultations/{cid}/").status_code == 404
     assert sc.get(f"/programme/consultations/{cid}/document.docx").status_code == 200
+    district_page = sc.get(f"/programme/consultations/{cid}/").content.decode()
+    assert 'name="decision"' not in district_page, "the district does not type departments' opinions"
+    assert 'id="pending-departments"' in district_page and "未答复的部门" in district_page
+    assert 'id="remind-all"' in district_page and 'id="complete-consultation"' not in district_page
     r = sc.post(f"/programme/consultations/{cid}/complete/")
     assert r.status_code == 302
-    assert "尚有部门未回复" in sc.get(f"/programme/consultations/{cid}/").content.decode()
+    assert "尚有部门未答复" in sc.get(f"/programme/consultations/{cid}/").content.decode()
     for name in ("/programme/", "/programme/annual/", "/programme/unit-rates/", "/programme/consultations/"):
         assert sc.get(name).status_code == 200, name
     assert client_for(accounts["city"]).get("/programme/city/").status_code == 200
@@ -97,3 +102,99 @@ def test_shangcheng_officer_gets_404_on_a_xihu_project(accounts, communities):
     project.refresh_from_db()
     assert project.state == "reserve"
     assert client_for(accounts["xihu"]).get(f"/programme/projects/{project.pk}/").status_code == 200
+
+
+def test_departments_answer_from_their_own_accounts_and_the_district_reminds(
+    accounts, communities, rates, now
+):
+    from gaizao.accounts.models import Notice
+
+    from .conftest import answer_all
+
+    officer = accounts["shangcheng"]
+    project = services.project_create(actor=officer, community_ids=[communities["qingbo"].pk])
+    services.plan_save(
+        actor=officer,
+        project=project,
+        mode="comprehensive_improvement",
+        items=ITEMS,
+        funding=balanced_funding(),
+        now=now,
+    )
+    services.plan_finalise(actor=officer, project=project)
+    consultation = services.consultation_start(actor=officer, project=project)
+    url = f"/programme/consultations/{consultation.pk}/"
+    sc = client_for(officer)
+    r = sc.post(url, {"department": "finance", "decision": "agree"})
+    assert r.status_code == 403
+    finance = client_for(accounts["caizheng"])
+    assert finance.get("/programme/consultations/").status_code == 200
+    page = finance.get(url).content.decode()
+    assert 'name="department" value="finance"' in page and 'value="civil_affairs"' not in page
+    r = finance.post(url, {"department": "finance", "decision": ""}, follow=True)
+    assert "请选择同意、有条件同意或不同意" in r.content.decode()
+    r = finance.post(url, {"department": "finance", "decision": "agree_conditions", "conditions": "分期拨付"})
+    assert r.status_code == 302
+    opinion = consultation.opinions.get(department="finance")
+    assert opinion.decision == "agree_conditions" and opinion.responded_by == accounts["caizheng"]
+    # the district reminds one department, then every one that has not answered
+    assert finance.post(f"{url}remind/").status_code == 403
+    r = sc.post(f"{url}remind/", {"department": "civil_affairs"}, follow=True)
+    assert "已提醒：民政（1 个账号）" in r.content.decode()
+    minzheng = client_for(accounts["minzheng"])
+    listing = minzheng.get("/programme/consultations/").content.decode()
+    assert 'id="consultation-reminders"' in listing and project.code in listing
+    r = sc.post(f"{url}remind/", follow=True)
+    assert "已提醒" in r.content.decode()
+    assert Notice.objects.filter(kind="consultation_reminder").count() == 1 + 10  # 民政 reminded twice
+    r = sc.post(f"{url}remind/", {"department": "finance"}, follow=True)
+    assert "未受邀或已答复" in r.content.decode()
+    # every department answers from its own account; then the district may complete
+    consultation.opinions.filter(department="finance").update(decision="pending")
+    answer_all(consultation)
+    page = sc.get(url).content.decode()
+    assert 'id="complete-consultation"' in page and 'id="remind-all"' not in page
+    assert sc.post(f"{url}complete/").status_code == 302
+    consultation.refresh_from_db()
+    assert consultation.state == "completed"
+
+
+def test_plan_editor_live_totals_preview_what_saving_computes(accounts, communities, rates, now):
+    officer = accounts["shangcheng"]
+    project = services.project_create(actor=officer, community_ids=[communities["qingbo"].pk])
+    services.project_move(actor=officer, project=project, to="planning")
+    sc = client_for(officer)
+    page = sc.get(f"/programme/projects/{project.pk}/plan/").content.decode()
+    assert 'id="plan-totals"' in page and "programme/plan_editor.js" in page and "<script>" not in page
+    data = {"item": [i["item_id"] for i in ITEMS]}
+    for i in ITEMS:
+        data[f"qty_{i['item_id']}"] = i["quantity"]
+    data["fund_municipal_subsidy"] = "1000000"
+    r = sc.post(f"/programme/projects/{project.pk}/plan/preview/", data)
+    assert r.status_code == 200
+    preview = r.json()
+    assert preview["estimate"] == "3810000.00" and preview["funding_total"] == "1000000.00"
+    assert preview["balance"] == "2810000.00" and preview["subsidy_amount"] == "1155000.00"
+    assert not project.plan.versions.exists(), "a preview saves nothing"
+    version = services.plan_save(
+        actor=officer,
+        project=project,
+        mode="comprehensive_improvement",
+        items=ITEMS,
+        funding={"municipal_subsidy": "1000000"},
+        elevator_stairwells=[],
+    )
+    assert (
+        str(version.estimate) == preview["estimate"]
+        and str(version.subsidy_amount) == preview["subsidy_amount"]
+    )
+    r = sc.post(f"/programme/projects/{project.pk}/plan/preview/", {"item": ["roads"], "qty_roads": "-1"})
+    assert r.status_code == 400 and r.json()["field"] == "items.roads.quantity"
+    assert (
+        client_for(accounts["water"]).post(f"/programme/projects/{project.pk}/plan/preview/").status_code
+        == 404
+    )
+    assert (
+        client_for(accounts["qingbomen"]).post(f"/programme/projects/{project.pk}/plan/preview/").status_code
+        == 403
+    )

@@ -60,13 +60,22 @@ def test_a_later_app_adds_its_todo_through_the_registry(monkeypatch, client, use
 def test_each_role_sees_its_own_work(client, users, matters):
     district = shown_todos(client, users["shangcheng"])
     assert district["participation.ballots_closing"] == 1
-    assert district["programme.consultations_awaiting"] == 1  # the district records departments' opinions
+    assert district["programme.consultations_awaiting"] == 0  # departments answer for themselves
     assert district["registry.imports_with_errors"] == 1
     assert "programme.annual_plans_to_review" not in district
 
     water = shown_todos(client, users["water"])
     assert water["programme.consultations_awaiting"] == 1  # its own pending opinion
     assert "registry.imports_with_errors" in water and water["registry.imports_with_errors"] == 0
+
+    from gaizao.accounts.models import Role, User
+    from gaizao.programme.models import ConsultationOpinion
+
+    ConsultationOpinion.objects.create(consultation=matters["consultation"], department="finance", order=3)
+    finance = User.objects.create(
+        username="caizheng", role=Role.DEPARTMENT, department="finance", division=users["shangcheng"].division
+    )
+    assert shown_todos(client, finance)["programme.consultations_awaiting"] == 1  # its own pending opinion
 
     reviewer = shown_todos(client, users["ndrc"])
     assert reviewer["programme.annual_plans_to_review"] == 1

@@ -23,10 +23,13 @@ from gaizao.programme.services.annual_plans import (
 from gaizao.programme.services.conditions import Condition, funding_problems_of, implementation_conditions
 from gaizao.programme.services.consultations import (
     can_record_opinion,
+    can_remind,
     consultation_cancel,
     consultation_complete,
     consultation_record_opinion,
+    consultation_remind,
     consultation_start,
+    department_accounts,
 )
 from gaizao.programme.services.machines import (
     ANNUAL_PLAN_MACHINE,
@@ -40,7 +43,7 @@ from gaizao.programme.services.machines import (
     PUBLICATION_MACHINE,
     PUBLICATION_TRANSITIONS,
 )
-from gaizao.programme.services.plans import plan_finalise, plan_reopen, plan_save, subsidy_date
+from gaizao.programme.services.plans import plan_finalise, plan_preview, plan_reopen, plan_save, subsidy_date
 from gaizao.programme.services.projects import (
     BALLOT_ROLES,
     PROJECT_BALLOT_PURPOSES,
@@ -79,13 +82,17 @@ __all__ = [
     "annual_plan_rows",
     "annual_plan_submit",
     "can_record_opinion",
+    "can_remind",
     "consultation_cancel",
     "consultation_complete",
     "consultation_record_opinion",
+    "consultation_remind",
     "consultation_start",
+    "department_accounts",
     "funding_problems_of",
     "implementation_conditions",
     "plan_finalise",
+    "plan_preview",
     "plan_reopen",
     "plan_save",
     "project_ballot_create",

@@ -10,7 +10,7 @@ from django.db import transaction
 from gaizao.accounts.models import Role
 from gaizao.audit.services import audit_record
 from gaizao.errors import ApplicationError, PermissionError_, StateError
-from gaizao.programme import rules
+from gaizao.programme import rules, selectors
 from gaizao.programme.models import (
     Consultation,
     ConsultationOpinion,
@@ -56,14 +56,43 @@ def consultation_start(
 
 
 def can_record_opinion(actor: Any, consultation: Consultation, department: str) -> bool:
-    role = getattr(actor, "role", None)
-    if role == Role.UTILITY:
-        return bool(actor.utility_kind) and actor.utility_kind == department
-    if role in (Role.DISTRICT_OFFICER, Role.CITY_COORDINATOR):
-        from gaizao.accounts.access import can_write
+    """Each party answers for itself: only an active account of ``department`` (a municipal or district department,
+    or a utility) whose scope contains the project records that department's opinion — never the district."""
+    if actor is None or not getattr(actor, "is_authenticated", False) or not actor.is_active:
+        return False
+    own = selectors.invited_department(actor)
+    if not own or own != department:
+        return False
+    if actor.division_id is None:
+        return False
+    return bool(actor.division.contains(consultation.project.division))
 
-        return can_write(actor, consultation.project.division)
-    return False
+
+def department_accounts(consultation: Consultation, department: str) -> list[Any]:
+    """The active accounts that may answer for ``department`` in ``consultation`` (whom a reminder reaches)."""
+    from django.db.models import Q
+
+    from gaizao.accounts.models import User
+
+    candidates = User.objects.filter(is_active=True).filter(
+        Q(role=Role.DEPARTMENT, department=department) | Q(role=Role.UTILITY, utility_kind=department)
+    )
+    return [
+        u
+        for u in candidates.select_related("division").order_by("username")
+        if can_record_opinion(u, consultation, department)
+    ]
+
+
+def can_remind(actor: Any, consultation: Consultation) -> bool:
+    """The district officer or city coordinator over the project may remind the departments of an open one."""
+    from gaizao.accounts.access import can_write
+
+    if getattr(actor, "role", None) not in (Role.DISTRICT_OFFICER, Role.CITY_COORDINATOR):
+        return False
+    if consultation.state != ConsultationState.OPEN:
+        return False
+    return can_write(actor, consultation.project.division)
 
 
 @transaction.atomic
@@ -77,7 +106,8 @@ def consultation_record_opinion(
     simplified_approvals: str = "",
     now: dt.datetime | None = None,
 ) -> ConsultationOpinion:
-    """Record one department's opinion. Utilities record their own; the district records the departments'."""
+    """Record one department's opinion, from that department's own account (``can_record_opinion``). There is no
+    default: the decision must be chosen, and anything but 同意 states its conditions or reason."""
     now = _now(now)
     consultation = Consultation.objects.select_for_update().get(pk=consultation.pk)
     if consultation.state != ConsultationState.OPEN:
@@ -127,7 +157,7 @@ def consultation_complete(
     if pending and consultation.state == ConsultationState.OPEN:
         names = rules.department_names(now.date())
         raise StateError(
-            "尚有部门未回复："
+            "尚有部门未答复："
             + "、".join(names.get(d, d) for d in pending)
             + f"。/ consultation: waiting for {pending}.",
             field="opinions",
@@ -152,3 +182,58 @@ def consultation_cancel(*, actor: Any, consultation: Consultation, reason: str =
         reason=reason,
     )
     return consultation
+
+
+@transaction.atomic
+def consultation_remind(
+    *,
+    actor: Any,
+    consultation: Consultation,
+    departments: list[str] | None = None,
+    now: dt.datetime | None = None,
+) -> dict[str, int]:
+    """Remind the departments that have not answered (all of them, or those named): each of their accounts gets a
+    notice linking to the consultation. Returns how many accounts each department's reminder reached."""
+    from django.urls import reverse
+
+    from gaizao.accounts.services import notice_send
+
+    now = _now(now)
+    consultation = Consultation.objects.select_for_update().select_related("project").get(pk=consultation.pk)
+    _require_officer(actor, consultation.project.division, Role.DISTRICT_OFFICER, Role.CITY_COORDINATOR)
+    if consultation.state != ConsultationState.OPEN:
+        raise StateError("联合会商已结束。/ consultation: it is no longer open.", field="departments")
+    pending = list(consultation.opinions.filter(decision=OpinionDecision.PENDING))
+    names = rules.department_names(now.date())
+    if departments:
+        waiting = {o.department for o in pending}
+        wrong = [d for d in departments if d not in waiting]
+        if wrong:
+            raise ApplicationError(
+                "这些部门未受邀或已答复："
+                + "、".join(names.get(d, d) for d in wrong)
+                + f"。/ departments: not invited or already answered: {wrong}.",
+                field="departments",
+            )
+        pending = [o for o in pending if o.department in departments]
+    if not pending:
+        raise StateError(
+            "所有受邀部门都已答复。/ departments: every invited department has answered.", field="departments"
+        )
+    project = consultation.project
+    reached: dict[str, int] = {}
+    for opinion in pending:
+        accounts = department_accounts(consultation, opinion.department)
+        for user in accounts:
+            notice_send(
+                user=user,
+                kind="consultation_reminder",
+                text=f"请就项目“{project.name}”（{project.code}）的联合会商答复{names.get(opinion.department, '')}"
+                f"意见。/ Please give your opinion in the joint consultation on {project.code}.",
+                link=reverse("programme:consultation", args=[consultation.pk]),
+            )
+        opinion.reminded_at = now
+        opinion.save(update_fields=["reminded_at"])
+        reached[opinion.department] = len(accounts)
+    audit_record(actor=actor, action="consultation.remind", obj=consultation, changes={"reached": reached})
+    return reached

@@ -225,6 +225,36 @@ def bundle_coverage(seen: set[str]) -> list[dict[str, Any]]:
     ]
 
 
+def plan_preview(
+    *,
+    actor: Any,
+    project: Project,
+    items: list[dict[str, Any]],
+    funding: dict[str, Any],
+    now: dt.datetime | None = None,
+) -> dict[str, Any]:
+    """What saving would compute, without saving: the estimate, the funding total and balance and the expected
+    subsidy, by the same pure pricing as :func:`plan_save` (the plan editor's live totals; the save stays the
+    authority). Refuses what the save refuses about items and funding, naming the row and field."""
+    now = _now(now)
+    _require_officer(actor, project.division)
+    rates = {item_id: found.rate for item_id, found in unit_rates_map(district=project.district).items()}
+    subsidy_on, _transitional = subsidy_date(project, now=now)
+    priced = price_items(items, rates=rates, on=subsidy_on)
+    sources = {c.id for c in rules.funding_sources(now.date())}
+    _clean, funding_total = clean_funding_of(funding, sources=sources)
+    subsidy_amount, _subsidy = _subsidy_for(
+        project, estimate=priced.estimate, elevator=priced.elevator, water=priced.water, now=now
+    )
+    return {
+        "estimate": str(priced.estimate),
+        "funding_total": str(funding_total),
+        "balance": str(priced.estimate - funding_total),
+        "subsidy_amount": str(subsidy_amount),
+        "items": {r["item_id"]: r["amount"] for r in priced.rows},
+    }
+
+
 @transaction.atomic
 def plan_save(
     *,
