@@ -72,6 +72,8 @@ class InspectorLevel(models.TextChoices):
     DISTRICT = "district", _("区县 / district")
     SUPERVISOR = "supervisor", _("监理 / supervisor")
     CITY = "city", _("市级 / city")
+    #: after handover, the property service company serving the community (stewardship's follow-up findings)
+    PROPERTY_SERVICE = "property_service", _("物业服务企业 / property service company")
 
 
 class Severity(models.TextChoices):

@@ -134,6 +134,7 @@ def followup_out(f: FollowUp) -> dict[str, Any]:
         "done": f.done,
         "inspection": f.inspection_id,
         "report": f.report_id,
+        "company": f.company_id,
         "findings": findings,
     }
 
@@ -430,6 +431,38 @@ def inspect(
         )
     services.followup_record(actor=request.user, followup=followup, kind=kind, note=note, findings=findings)
     followup.refresh_from_db()
+    return followup_out(followup)
+
+
+@router.post(
+    "/communities/{community_id}/findings",
+    summary="The serving property company records a problem in the handed-over works (multipart photo)",
+)
+def company_finding(
+    request: HttpRequest,
+    community_id: int,
+    delivery_id: Form[int],
+    description: Form[str] = "",
+    severity: Form[str] = "",
+    kind: Form[str] = "quality",
+    photo: OptionalFile = None,
+) -> dict[str, Any]:
+    community = selectors.get_community(request.user, community_id)
+    delivery = selectors.handed_over_deliveries(community).filter(pk=delivery_id).first()
+    if delivery is None:
+        raise ApplicationError(
+            "该小区没有此已移交的改造项目。/ delivery_id: no handed-over delivery of this community.",
+            field="delivery_id",
+        )
+    followup = services.company_finding_record(
+        actor=request.user,
+        delivery=delivery,
+        community=community,
+        description=description,
+        severity=severity,
+        kind=kind,
+        photo=photo,
+    )
     return followup_out(followup)
 
 

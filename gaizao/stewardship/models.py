@@ -351,6 +351,15 @@ class FollowUp(models.Model):
         on_delete=models.PROTECT,
         related_name="stewardship_followup",
     )
+    #: set when the property service company serving the community recorded the finding (unscheduled)
+    company = models.ForeignKey(
+        "delivery.Organisation",
+        verbose_name=_("物业服务企业 / property service company"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="stewardship_findings",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

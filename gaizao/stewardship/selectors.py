@@ -13,7 +13,7 @@ import datetime as dt
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Q, QuerySet
+from django.db.models import F, Max, Q, QuerySet, Sum
 from django.http import Http404
 from django.utils import timezone
 
@@ -367,6 +367,19 @@ def get_followup(user: Any, pk: Any) -> FollowUp:
     return obj
 
 
+def finding_community(user: Any, finding: Finding) -> Community:
+    """The first community of a finding's project that ``user`` reads (the page to go back to)."""
+    community = (
+        communities_for(user)
+        .filter(pk__in=finding.inspection.delivery.project.communities.values("pk"))
+        .order_by("code")
+        .first()
+    )
+    if community is None:
+        raise _not_found()
+    return community
+
+
 def is_late(followup: FollowUp, on: dt.date | None = None) -> bool:
     """A follow-up not done by its due date plus the rule set's window."""
     day = on or timezone.localdate()
@@ -377,7 +390,7 @@ def is_late(followup: FollowUp, on: dt.date | None = None) -> bool:
 def community_followups(community: Community) -> QuerySet[FollowUp]:
     return (
         FollowUp.objects.filter(delivery__project__communities=community)
-        .select_related("delivery__project", "inspection", "report")
+        .select_related("delivery__project", "inspection", "report", "company")
         .distinct()
     )
 
@@ -478,96 +491,160 @@ def _share(part: int, whole: int) -> Decimal | None:
 
 def scorecard_facts(community: Community, on: dt.date | None = None) -> dict[str, bool | Decimal | None]:
     """The recorded facts the 六有 scorecard weighs (booleans or shares 0..1; None: not applicable yet)."""
+    return scorecard_facts_many([community.pk], on)[community.pk]
+
+
+def scorecard_facts_many(
+    community_ids: list[int], on: dt.date | None = None
+) -> dict[int, dict[str, bool | Decimal | None]]:
+    """:func:`scorecard_facts` of many communities at once, in a fixed number of queries (one per kind of record,
+    whatever the number of communities)."""
     day = on or timezone.localdate()
-    followups = list(community_followups(community).filter(months__isnull=False, due_on__lte=day))
+    ids = list(community_ids)
     window = dt.timedelta(days=rules.followup_rules(day).window_days)
-    on_time = sum(
-        1
-        for f in followups
-        if f.inspection is not None
-        and timezone.localtime(f.inspection.inspected_at).date() <= f.due_on + window
-    )
-    findings = list(followup_findings(community))
-    handed = [services.handed_over_on(d) for d in handed_over_deliveries(community)]
-    since = min([d for d in handed if d is not None], default=None)
-    reports = SupervisionReport.objects.filter(community=community)
-    if since is not None:
-        reports = reports.filter(created_at__date__gte=since)
-    n_reports = reports.count()
-    fees = list(FeeCollection.objects.filter(community=community, month__gte=rules.add_months(day, -12)))
-    billed = sum((f.billed for f in fees), Decimal(0))
-    collected = sum((f.collected for f in fees), Decimal(0))
-    has_fund = FundEntry.objects.filter(community=community).exists()
-    return {
-        "followups_on_time": _share(on_time, len(followups)),
-        "findings_closed": _share(sum(1 for f in findings if is_closed(f)), len(findings)),
-        "reports_closed": _share(reports.filter(status=ReportStatus.CLOSED).count(), n_reports),
-        "reports_answered": _share(reports.exclude(status=ReportStatus.OPEN).count(), n_reports),
-        "property_contract": active_contract(community, day) is not None,
-        "management_rules": Convention.objects.filter(
-            community=community, kind=ConventionKind.MANAGEMENT_RULES
-        ).exists(),
-        "residents_convention": Convention.objects.filter(
-            community=community, kind=ConventionKind.RESIDENTS_CONVENTION
-        ).exists(),
-        "fund_disclosed": (not disclosure_due(community, day)) if has_fund else None,
-        "fee_collection": (collected / billed).quantize(Decimal("0.0001")) if billed else None,
+    cid = F("delivery__project__communities")
+    # handed over since: the last handover recorded, else the day of the stage move (services.handed_over_on)
+    since: dict[int, dt.date] = {}
+    for row in (
+        Delivery.objects.filter(stage=Stage.HANDED_OVER, project__communities__in=ids)
+        .annotate(cid=F("project__communities"), last=Max("handovers__handed_on"))
+        .values("cid", "last", "stage_changed_at")
+    ):
+        changed = row["stage_changed_at"] or timezone.now()
+        handed = row["last"] or timezone.localtime(changed).date()
+        since[row["cid"]] = min(since.get(row["cid"], handed), handed)
+    followups: dict[int, list[bool]] = {i: [] for i in ids}
+    for row in (
+        FollowUp.objects.filter(delivery__project__communities__in=ids, months__isnull=False, due_on__lte=day)
+        .annotate(cid=cid)
+        .values("cid", "due_on", "inspection__inspected_at")
+        .distinct()
+    ):
+        at = row["inspection__inspected_at"]
+        followups[row["cid"]].append(
+            at is not None and timezone.localtime(at).date() <= row["due_on"] + window
+        )
+    findings: dict[int, list[bool]] = {i: [] for i in ids}
+    for row in (
+        Finding.objects.filter(inspection__followup__delivery__project__communities__in=ids)
+        .annotate(cid=F("inspection__followup__delivery__project__communities"))
+        .values("cid", "pk", "order__state")
+        .distinct()
+    ):
+        findings[row["cid"]].append(row["order__state"] == OrderState.CLOSED)
+    reports: dict[int, list[str]] = {i: [] for i in ids}
+    for row in SupervisionReport.objects.filter(community__in=ids).values(
+        "community_id", "status", "created_at"
+    ):
+        first = since.get(row["community_id"])
+        if first is None or timezone.localtime(row["created_at"]).date() >= first:
+            reports[row["community_id"]].append(row["status"])
+    fees = {
+        row["community_id"]: (row["billed"], row["collected"])
+        for row in FeeCollection.objects.filter(community__in=ids, month__gte=rules.add_months(day, -12))
+        .values("community_id")
+        .annotate(billed=Sum("billed"), collected=Sum("collected"))
     }
+    contracted = set(
+        PropertyContract.objects.filter(community__in=ids, starts_on__lte=day, ends_on__gte=day).values_list(
+            "community_id", flat=True
+        )
+    )
+    conventions = set(Convention.objects.filter(community__in=ids).values_list("community_id", "kind"))
+    with_fund = set(FundEntry.objects.filter(community__in=ids).values_list("community_id", flat=True))
+    last_disclosed = dict(
+        FundDisclosure.objects.filter(community__in=ids)
+        .values("community_id")
+        .annotate(last=Max("period_end"))
+        .values_list("community_id", "last")
+    )
+    interval = rules.disclosure_interval_months(day)
+    out: dict[int, dict[str, bool | Decimal | None]] = {}
+    for i in ids:
+        statuses = reports[i]
+        billed, collected = fees.get(i, (None, None))
+        last = last_disclosed.get(i)
+        due = i in with_fund if last is None else rules.add_months(last, interval) < day
+        out[i] = {
+            "followups_on_time": _share(sum(followups[i]), len(followups[i])),
+            "findings_closed": _share(sum(findings[i]), len(findings[i])),
+            "reports_closed": _share(sum(1 for x in statuses if x == ReportStatus.CLOSED), len(statuses)),
+            "reports_answered": _share(sum(1 for x in statuses if x != ReportStatus.OPEN), len(statuses)),
+            "property_contract": i in contracted,
+            "management_rules": (i, ConventionKind.MANAGEMENT_RULES) in conventions,
+            "residents_convention": (i, ConventionKind.RESIDENTS_CONVENTION) in conventions,
+            "fund_disclosed": (not due) if i in with_fund else None,
+            "fee_collection": (collected / billed).quantize(Decimal("0.0001")) if billed else None,
+        }
+    return out
 
 
-def _evaluation_means(community: Community) -> dict[str, Decimal]:
-    survey = (
-        EvaluationSurvey.objects.filter(community=community, status=SurveyStatus.CLOSED)
-        .order_by("-closed_at")
-        .first()
-    )
-    if survey is None or not survey.results:
-        return {}
-    return {
-        g["goal"]: Decimal(str(g["mean"]))
-        for g in survey.results.get("goals", [])
-        if g.get("mean") is not None
-    }
+def _evaluation_means_many(community_ids: list[int]) -> dict[int, dict[str, Decimal]]:
+    """Per community the goal means of its latest closed evaluation (one query)."""
+    out: dict[int, dict[str, Decimal]] = {}
+    seen: set[int] = set()
+    for survey in EvaluationSurvey.objects.filter(
+        community__in=community_ids, status=SurveyStatus.CLOSED
+    ).order_by("community_id", "-closed_at", "-id"):
+        if survey.community_id in seen:
+            continue
+        seen.add(survey.community_id)
+        out[survey.community_id] = {
+            g["goal"]: Decimal(str(g["mean"]))
+            for g in (survey.results or {}).get("goals", [])
+            if g.get("mean") is not None
+        }
+    return out
 
 
 def scorecard(community: Community, on: dt.date | None = None) -> dict[str, Any]:
     """The 六有 scorecard of a community after handover: per goal the residents' mean (latest closed evaluation),
     the facts, the weights of the rule set and the score 0..100; the overall score is the mean of scored goals."""
+    return scorecards([community], on)[0]
+
+
+def scorecards(communities: list[Community], on: dt.date | None = None) -> list[dict[str, Any]]:
+    """The scorecards of ``communities`` (in that order), computed together in a fixed number of queries."""
     day = on or timezone.localdate()
     table = rules.scorecard_rules(day)
     weights = {g.goal: g for g in table.goals}
-    facts = scorecard_facts(community, day)
-    means = _evaluation_means(community)
-    goals: list[dict[str, Any]] = []
-    for goal in liuyou_goals():
-        w = weights.get(goal.id)
-        if w is None:
-            continue
-        score = rules.goal_score(w, evaluation_mean=means.get(goal.id), facts=facts)
-        goals.append(
+    ids = [c.pk for c in communities]
+    facts_of = scorecard_facts_many(ids, day)
+    means_of = _evaluation_means_many(ids)
+    liuyou = [(goal, weights[goal.id]) for goal in liuyou_goals() if goal.id in weights]
+    out: list[dict[str, Any]] = []
+    for community in communities:
+        facts, means = facts_of[community.pk], means_of.get(community.pk, {})
+        goals: list[dict[str, Any]] = []
+        for goal, w in liuyou:
+            score = rules.goal_score(w, evaluation_mean=means.get(goal.id), facts=facts)
+            goals.append(
+                {
+                    "goal": goal.id,
+                    "name_zh": goal.name_zh,
+                    "name_en": goal.name_en,
+                    "evaluation_mean": str(means[goal.id]) if goal.id in means else None,
+                    "evaluation_weight": str(w.evaluation),
+                    "facts_weight": str(w.facts),
+                    "facts": {f: _fact_out(facts.get(f)) for f in w.fact_ids},
+                    "fact_rows": [_fact_row(f, facts.get(f)) for f in w.fact_ids],
+                    "score": str(score) if score is not None else None,
+                }
+            )
+        scored = [Decimal(g["score"]) for g in goals if g["score"] is not None]
+        overall = (sum(scored, Decimal(0)) / len(scored)).quantize(Decimal("0.1")) if scored else None
+        out.append(
             {
-                "goal": goal.id,
-                "name_zh": goal.name_zh,
-                "name_en": goal.name_en,
-                "evaluation_mean": str(means[goal.id]) if goal.id in means else None,
-                "evaluation_weight": str(w.evaluation),
-                "facts_weight": str(w.facts),
-                "facts": {f: _fact_out(facts.get(f)) for f in w.fact_ids},
-                "fact_rows": [_fact_row(f, facts.get(f)) for f in w.fact_ids],
-                "score": str(score) if score is not None else None,
+                "community": community.pk,
+                "community_name": community.name,
+                "on": day.isoformat(),
+                "clause": table.clause,
+                "verified": table.verified,
+                "goals": goals,
+                "overall": str(overall) if overall is not None else None,
             }
         )
-    scored = [Decimal(g["score"]) for g in goals if g["score"] is not None]
-    overall = (sum(scored, Decimal(0)) / len(scored)).quantize(Decimal("0.1")) if scored else None
-    return {
-        "community": community.pk,
-        "community_name": community.name,
-        "on": day.isoformat(),
-        "clause": table.clause,
-        "verified": table.verified,
-        "goals": goals,
-        "overall": str(overall) if overall is not None else None,
-    }
+    return out
 
 
 def _fact_row(fact_id: str, value: bool | Decimal | None) -> dict[str, str]:
@@ -587,5 +664,6 @@ def _fact_out(value: bool | Decimal | None) -> bool | str | None:
     return value
 
 
-def scorecards_for(user: Any) -> list[dict[str, Any]]:
-    return [scorecard(c) for c in communities_for(user).order_by("code")]
+def scorecards_for(user: Any, on: dt.date | None = None) -> list[dict[str, Any]]:
+    """The scorecards of every stewarded community ``user`` reads, in a fixed number of queries."""
+    return scorecards(list(communities_for(user).order_by("code")), on)

@@ -28,6 +28,7 @@ from gaizao.delivery.models import (
     Finding,
     Inspection,
     InspectionKind,
+    InspectorLevel,
     Organisation,
     OrganisationKind,
     Stage,
@@ -752,6 +753,75 @@ def followup_record(
         FollowUp.objects.select_for_update().select_related("delivery__project__division").get(pk=followup.pk)
     )
     return _inspect(actor, followup, kind=kind, checklist=checklist, note=note, findings=findings or [])
+
+
+def can_record_finding(user: Any, delivery: Delivery, community: Community) -> bool:
+    """A property service company's account may record a finding on the handed-over works of a community its
+    company serves today (a contract in force), and only there."""
+    return (
+        delivery.stage == Stage.HANDED_OVER
+        and serves(user, community)
+        and delivery.project.communities.filter(pk=community.pk).exists()
+    )
+
+
+@transaction.atomic
+def company_finding_record(
+    *,
+    actor: Any,
+    delivery: Delivery,
+    community: Community,
+    description: str,
+    severity: str,
+    kind: str = InspectionKind.QUALITY,
+    photo: Any = None,
+    lon: Any = None,
+    lat: Any = None,
+) -> FollowUp:
+    """The property service company serving ``community`` records a problem it found in the handed-over works: an
+    unscheduled follow-up with a delivery inspection by the company and one finding (delivery's checks). The
+    rectification order, if any, is issued by an inspector through delivery's ``order_issue``."""
+    delivery = Delivery.objects.select_for_update().select_related("project__division").get(pk=delivery.pk)
+    if delivery.stage != Stage.HANDED_OVER:
+        raise StateError("项目尚未移交。/ stage: the works are not handed over yet.", field="stage")
+    if not can_record_finding(actor, delivery, community):
+        raise PermissionError_(
+            "只有在本小区提供服务的物业服务企业可以登记问题。/ Only the property service company serving this "
+            "community may record a finding here."
+        )
+    kind = _choice(kind, InspectionKind, "kind", "检查类型")
+    prepared = delivery_services.prepare_finding(
+        delivery,
+        kind,
+        {"description": description, "severity": severity, "photo": photo, "lon": lon, "lat": lat},
+        index=-1,
+    )
+    company = company_of(actor)
+    inspection = Inspection.objects.create(
+        delivery=delivery,
+        kind=kind,
+        level=InspectorLevel.PROPERTY_SERVICE,
+        inspector=actor,
+        inspected_at=timezone.now(),
+        note=f"{community.name}：物业服务企业发现的问题 / found by the property service company",
+        lon=prepared["lon"],
+        lat=prepared["lat"],
+    )
+    followup = FollowUp.objects.create(
+        delivery=delivery, months=None, due_on=timezone.localdate(), inspection=inspection, company=company
+    )
+    audit_record(
+        actor=actor,
+        action="stewardship.followup.company_finding",
+        obj=delivery,
+        changes={
+            "followup": followup.pk,
+            "community": community.code,
+            "company": company.pk if company else None,
+        },
+    )
+    delivery_services.write_finding(actor, inspection, prepared, now=None)
+    return followup
 
 
 def can_take_report(user: Any, delivery: Delivery, report: SupervisionReport) -> bool:

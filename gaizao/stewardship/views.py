@@ -14,6 +14,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from gaizao.accounts.models import Role
+from gaizao.delivery import services as delivery_services
 from gaizao.delivery.models import InspectionKind, Organisation, OrganisationKind, Severity
 from gaizao.divisions.models import Division
 from gaizao.errors import ApplicationError, PermissionError_
@@ -127,12 +128,16 @@ def community(request: HttpRequest, pk: int) -> HttpResponse:
                     "can_inspect": services.can_inspect(user, f),
                     "late": selectors.is_late(f),
                     "parties": parties.get(f.delivery_id, []),
-                    "findings": list(f.inspection.findings.select_related("order__party"))
+                    "findings": [
+                        (fd, delivery_services.can_issue_order(user, fd))
+                        for fd in f.inspection.findings.select_related("order__party", "inspection__delivery")
+                    ]
                     if f.inspection
                     else [],
                 }
                 for f in followups
             ],
+            "finding_deliveries": [d for d in deliveries if services.can_record_finding(user, d, c)],
             "deliveries": [(d, services.can_schedule(user, d)) for d in deliveries],
             "scheduled": any(f.months is not None for f in followups),
             "scorecard": selectors.scorecard(c),
@@ -354,6 +359,57 @@ def inspect(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
+def company_finding(request: HttpRequest, pk: int) -> HttpResponse:
+    """The property service company serving the community records a problem in the handed-over works."""
+    _reader(request)
+    c = selectors.get_community(request.user, pk)
+    p = request.POST
+    delivery = selectors.handed_over_deliveries(c).filter(pk=p.get("delivery") or 0).first()
+    if delivery is None:
+        raise Http404
+    return _attempt(
+        request,
+        lambda: services.company_finding_record(
+            actor=request.user,
+            delivery=delivery,
+            community=c,
+            description=p.get("description", ""),
+            severity=p.get("severity", ""),
+            photo=request.FILES.get("photo"),
+        ),
+        "问题已登记，待街道下发整改。/ Finding recorded; the street will issue the rectification order.",
+        _back(c.pk, "followups"),
+    )
+
+
+@login_required
+@require_POST
+def finding_order(request: HttpRequest, pk: int) -> HttpResponse:
+    """An inspector issues delivery's rectification order on a follow-up finding that has none (e.g. one the
+    property company recorded)."""
+    from gaizao.delivery import services as delivery_services
+    from gaizao.delivery.selectors import get_finding
+
+    _reader(request)
+    finding = get_finding(request.user, pk)
+    community = selectors.finding_community(request.user, finding)
+    p = request.POST
+    return _attempt(
+        request,
+        lambda: delivery_services.order_issue(
+            actor=request.user,
+            finding=finding,
+            party=_company(p.get("party")),
+            deadline=p.get("deadline") or None,
+            requirement=p.get("requirement", ""),
+        ),
+        "整改通知已下发。/ Rectification order issued.",
+        _back(community.pk, "followups"),
+    )
+
+
+@login_required
+@require_POST
 def report_take(request: HttpRequest, delivery_pk: int, report_pk: int) -> HttpResponse:
     """Turn a resident's 报事 after handover into a follow-up finding (and an order to the responsible party)."""
     from gaizao.delivery.selectors import get_delivery
@@ -457,6 +513,15 @@ def coverage(request: HttpRequest) -> HttpResponse:
             ),
         },
     )
+
+
+@login_required
+def scorecards(request: HttpRequest) -> HttpResponse:
+    """The 六有 scorecards of every stewarded community in scope (computed together: a fixed number of queries)."""
+    _reader(request)
+    cards = selectors.scorecards_for(request.user)
+    goals = cards[0]["goals"] if cards else []
+    return render(request, "stewardship/scorecards.html", {"cards": cards, "goals": goals})
 
 
 @login_required

@@ -44,6 +44,12 @@ CASES: list[Case] = [
         pattern="stewardship/members/",
     ),
     Case(
+        "stewardship scorecards",
+        "/stewardship/scorecards/",
+        page_for(READERS),
+        pattern="stewardship/scorecards/",
+    ),
+    Case(
         "stewardship coverage export",
         "/stewardship/coverage.xlsx",
         page_for(READERS),
@@ -94,6 +100,12 @@ CASES: list[Case] = [
                 "stewardship/communities/<int:pk>/conventions/",
             ),
             ("fees", f"/stewardship/communities/{NONE}/fees/", "stewardship/communities/<int:pk>/fees/"),
+            (
+                "company finding",
+                f"/stewardship/communities/{NONE}/findings/",
+                "stewardship/communities/<int:pk>/findings/",
+            ),
+            ("finding order", f"/stewardship/findings/{NONE}/order/", "stewardship/findings/<int:pk>/order/"),
             (
                 "schedule",
                 f"/stewardship/deliveries/{NONE}/schedule/",
@@ -208,6 +220,11 @@ CASES: list[Case] = [
                 {"kind": "management_rules", "title": "x", "adopted_on": "2026-01-01"},
             ),
             ("inspect", f"{API}/followups/{NONE}/inspect", {"kind": "quality"}),
+            (
+                "company finding",
+                f"{API}/communities/{NONE}/findings",
+                {"delivery_id": str(NONE), "description": "x", "severity": "minor"},
+            ),
         )
     ],
 ]
