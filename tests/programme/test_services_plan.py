@@ -179,3 +179,34 @@ def test_adapters_are_empty_before_other_apps_land():
         selectors.community_gap_items(community_id=1), list
     )
     assert isinstance(selectors.needs_priorities(community_id=1), list)
+
+
+def test_pricing_is_a_pure_calculation():
+    """price_items and clean_funding_of read nothing: rates come in, rows, excluded costs and totals go out."""
+    from gaizao.programme.services.plans import bundle_coverage, clean_funding_of, price_items
+
+    on = dt.date(2024, 6, 30)
+    priced = price_items(
+        [
+            {"item_id": "parking", "quantity": "2.5"},
+            {"item_id": "elevator_retrofit", "quantity": "1", "unit_rate": "600000"},
+            {"item_id": "secondary_water_supply", "quantity": "1"},
+        ],
+        rates={"parking": Decimal("12000.005"), "secondary_water_supply": Decimal("300000")},
+        on=on,
+    )
+    assert [r["amount"] for r in priced.rows] == ["30000.01", "600000.00", "300000.00"]
+    assert priced.estimate == Decimal("930000.01")
+    assert (priced.elevator, priced.water) == (Decimal("600000.00"), Decimal("300000.00"))
+    assert priced.seen == {"parking", "elevator_retrofit", "secondary_water_supply"}
+    assert next(b for b in bundle_coverage(priced.seen) if b["key"] == "elevator")["covered"] is True
+    with pytest.raises(ApplicationError) as exc:
+        price_items([{"item_id": "roads", "quantity": "1"}], rates={}, on=on)
+    assert exc.value.field == "items.roads.unit_rate"
+    clean, total = clean_funding_of(
+        {"district_funds": "100.005", "resident_payment": "0"}, sources={"district_funds", "resident_payment"}
+    )
+    assert clean == {"district_funds": "100.01"} and total == Decimal("100.01")
+    with pytest.raises(ApplicationError) as exc:
+        clean_funding_of({"lottery": "1"}, sources={"district_funds"})
+    assert exc.value.field == "funding"
