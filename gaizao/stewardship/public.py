@@ -32,7 +32,16 @@ def _ballot(ballot_id: int | None) -> dict[str, Any] | None:
         "approved": ballot.approved,
         "yes_area_ratio": (result.get("yes_area_ratio") or {}).get("fraction"),
         "yes_owners_ratio": (result.get("yes_owners_ratio") or {}).get("fraction"),
+        "yes_area_percent": _percent(result.get("yes_area_ratio")),
+        "yes_owners_percent": _percent(result.get("yes_owners_ratio")),
     }
+
+
+def _percent(ratio: dict[str, Any] | None) -> str | None:
+    """A tally ratio as a percentage to 0.1 (what a resident reads), e.g. ``90.0%``."""
+    if not ratio or ratio.get("value") is None:
+        return None
+    return f"{float(ratio['value']) * 100:.1f}%"
 
 
 def community_view(community: Community) -> dict[str, Any]:

@@ -153,7 +153,8 @@ def management_plan_conditions(project: Project) -> list[Condition]:
             Condition(
                 "stewardship.plan",
                 False,
-                "尚未制定长效管理方案。/ No long-term management plan is agreed.",
+                "尚未制定长效管理方案（在“长效管理”中制定）。/ No long-term management plan is agreed (agree it under "
+                "Stewardship).",
                 section,
             )
         ]

@@ -159,6 +159,9 @@ def test_done_when_journey(handed_over, project, community, owners, company, ste
     data = anonymous.get(f"{API}/public/communities/{community.pk}").json()
     assert data["disclosures"][0]["entries"][1]["ballot"]["matter"] == 6
     assert data["disclosures"][0]["entries"][1]["ballot"]["approved"] is True
+    # the 3/4 ballot's support as residents read it: 8 of 10 owners
+    assert data["disclosures"][0]["entries"][1]["ballot"]["yes_owners_percent"] == "80.0%"
+    assert "同意人数 80.0%（4/5）" in html
     assert anonymous.get(data["conventions"][0]["url"]).status_code == 200
 
     # 5. follow-ups after handover: schedule, the 12-month inspection with a photo, the order closed
