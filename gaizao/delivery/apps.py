@@ -11,3 +11,7 @@ class DeliveryConfig(AppConfig):
         from gaizao.delivery import jobs, selectors  # noqa: F401 (jobs registers its handler)
 
         register_history("delivery.delivery", lambda user, pk: selectors.get_delivery(user, pk))
+
+        from gaizao.delivery.todos import register as register_todos
+
+        register_todos()
