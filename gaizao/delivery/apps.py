@@ -15,3 +15,7 @@ class DeliveryConfig(AppConfig):
         from gaizao.delivery.todos import register as register_todos
 
         register_todos()
+
+        from gaizao.delivery.links import register as register_links
+
+        register_links()

@@ -17,3 +17,7 @@ class MoneyConfig(AppConfig):
         from gaizao.money.todos import register as register_todos
 
         register_todos()
+
+        from gaizao.money.links import register as register_links
+
+        register_links()

@@ -12,3 +12,7 @@ class StewardshipConfig(AppConfig):
 
         register_history("stewardship.managementplan", selectors.get_plan)
         register_history("stewardship.propertycontract", selectors.get_contract)
+
+        from gaizao.stewardship.links import register as register_links
+
+        register_links()
