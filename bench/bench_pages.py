@@ -208,6 +208,8 @@ def _env(url: str, tmp: Path) -> dict[str, str]:
         "GAIZAO_DATA_DIR": str(tmp),
         "TASKS_BACKEND": "database",
         "LOG_LEVEL": "ERROR",
+        # DEBUG off refuses the console OTP sender; the bench sends no login code.
+        "GAIZAO_OTP_SENDER": "gaizao.participation.otp.WebhookSender",
     }
 
 

@@ -16,3 +16,7 @@ class LifecircleConfig(AppConfig):
         register_history("lifecircle.analysisrun", selectors.get_run_for)
         register_history("lifecircle.sitingproposal", selectors.get_proposal_for)
         register_history("lifecircle.roadnetwork", selectors.get_network_for)
+
+        from gaizao.lifecircle.links import register as register_links
+
+        register_links()

@@ -138,7 +138,10 @@ def run_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "filter_error": error,
         "query": urlencode(query),
         "page_query": urlencode({**query, "category": chosen}),
-        "values": {**query, "street": filters.street.code if filters.street else ""},
+        # What was asked, as typed (a refused value stays in its field next to the error).
+        "values": {
+            k: request.GET.get(k, "") for k in ("q", "street", "score_min", "score_max", "gap", "item")
+        },
     }
     status = 400 if error else 200
     if request.headers.get("HX-Request") and request.headers.get("HX-Target") == "results":

@@ -16,3 +16,7 @@ class ParticipationConfig(AppConfig):
         register_history(
             "participation.evaluationsurvey", lambda user, pk: selectors.get_evaluation(user, pk)
         )
+
+        from gaizao.participation.links import register as register_links
+
+        register_links()

@@ -12,3 +12,7 @@ class PlanningConfig(AppConfig):
 
         register_history("planning.specialplan", lambda user, pk: selectors.get_plan(user, pk))
         register_history("planning.optimiserrun", lambda user, pk: selectors.get_run(user, pk))
+
+        from gaizao.planning.links import register as register_links
+
+        register_links()

@@ -20,6 +20,10 @@ class ProgrammeConfig(AppConfig):
         register_history("programme.publication", lambda user, pk: selectors.get_publication(user, pk))
         register_history("programme.annualplan", lambda user, pk: selectors.get_annual_plan(user, pk))
 
+        from gaizao.programme.links import register as register_links
+
+        register_links()
+
 
 def _plan_project(pk: Any) -> int | None:
     from gaizao.programme.models import Plan

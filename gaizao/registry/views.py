@@ -27,6 +27,7 @@ from gaizao.registry.models import (
     ScopeStatus,
 )
 from gaizao.ui.i18n import tr
+from gaizao.ui.links import community_links
 
 #: Who may start "re-screen everything in my scope" (a district's whole registry, or the city's).
 RESCREEN_ROLES = (Role.DISTRICT_OFFICER, Role.CITY_COORDINATOR)
@@ -151,6 +152,7 @@ def community_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "writable": writable,
             "history_url": history_url(community),
             "survey_clause": SURVEY_CLAUSE,
+            "related": community_links(request.user, community),
         },
     )
 

@@ -17,3 +17,7 @@ class StewardshipConfig(AppConfig):
         register_condition_source(
             "stewardship", selectors.management_plan_conditions, sample=demo.agree_sample_plan
         )
+
+        from gaizao.stewardship.links import register as register_links
+
+        register_links()

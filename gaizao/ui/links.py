@@ -1,15 +1,16 @@
-"""Links from one app's page to a related page of an app above it (layers import downward, links point up).
+"""Links from a lower app's page to related pages of the apps above it (layers import downward, links point up).
 
-A page of a lower app (the programme's project page) cannot import a higher app (delivery) to ask whether a related
-page exists. Instead the higher app registers a link provider for the lower app's object from its
-``AppConfig.ready()``::
+A page of a lower app cannot import a higher app to ask whether a related page exists: the registry's community
+page (rank 30) cannot ask life circles, projects, ballots, works, money or stewardship (ranks 40 to 80), nor can
+programme's project page ask delivery. Instead each higher app registers providers from its ``AppConfig.ready()``,
+as with the to-do registry (:mod:`gaizao.ui.todos`), and answers through its own scoped selectors:
 
-    from gaizao.ui.links import register_link
-    register_link("programme.project", "delivery.works", works_of_project, order=10)
+- :func:`register_community_links` — ``provider(user, community) -> list[CommunityLink]``, shown on the registry's
+  community page grouped by provider (``[]`` when the user may not read that part or there is nothing);
+- :func:`register_link` — ``provider(user, obj) -> Link | None`` for one object kind (``"programme.project"``), shown
+  on that object's page.
 
-A provider is ``provider(user, obj) -> Link | None``: None when there is no related page or ``user`` may not read
-it (decided through the provider app's own scoped selectors). The page asks :func:`links_for` and shows what comes
-back. A key registered twice for one target is an error (two apps claiming one link), like the to-do registry.
+A key registered twice by different providers is an error (two apps claiming one link).
 """
 
 from __future__ import annotations
@@ -34,26 +35,78 @@ class Link:
         return tr(self.label_zh, self.label_en)
 
 
-LinkProvider = Callable[[Any, Any], Link | None]
+@dataclass(frozen=True)
+class CommunityLink:
+    """One thing about the community: ``section`` names the app's part (生活圈 / Life circle, 项目 / Projects ...)."""
 
-_PROVIDERS: dict[str, dict[str, tuple[int, LinkProvider]]] = {}
+    section_zh: str
+    section_en: str
+    text: str
+    url: str
+    hint: str = ""
+
+    @property
+    def section(self) -> str:
+        return tr(self.section_zh, self.section_en)
+
+
+LinkProvider = Callable[[Any, Any], Link | None]
+CommunityLinkProvider = Callable[[Any, Any], list[CommunityLink]]
+
+
+@dataclass(frozen=True)
+class _Registration:
+    key: str
+    provider: Callable[[Any, Any], Any]
+    order: int
+
+
+#: ``{target: {key: registration}}``; community links are the target ``"registry.community"``.
+_PROVIDERS: dict[str, dict[str, _Registration]] = {}
+COMMUNITY = "registry.community"
+
+
+def _register(target: str, key: str, provider: Callable[[Any, Any], Any], order: int) -> None:
+    existing = _PROVIDERS.get(target, {}).get(key)
+    if existing is not None and existing.provider is not provider:
+        raise ValueError(f"link {key!r} of {target!r} is already registered by {existing.provider.__module__}")
+    _PROVIDERS.setdefault(target, {})[key] = _Registration(key, provider, order)
+
+
+def _ordered(target: str) -> list[_Registration]:
+    return sorted(_PROVIDERS.get(target, {}).values(), key=lambda r: (r.order, r.key))
 
 
 def register_link(target: str, key: str, provider: LinkProvider, *, order: int = 100) -> None:
     """Register ``provider`` for the objects of kind ``target`` (``"app.model"``) under a stable ``app.link`` key."""
-    existing = _PROVIDERS.get(target, {}).get(key)
-    if existing is not None and existing[1] is not provider:
-        raise ValueError(f"link {key!r} of {target!r} is already registered by {existing[1].__module__}")
-    _PROVIDERS.setdefault(target, {})[key] = (order, provider)
+    _register(target, key, provider, order)
 
 
 def links_for(target: str, user: Any, obj: Any) -> list[Link]:
     """The related pages of ``obj`` (a ``target`` object) that ``user`` may open, in registration order."""
     out = []
-    for key, (_order, provider) in sorted(
-        _PROVIDERS.get(target, {}).items(), key=lambda kv: (kv[1][0], kv[0])
-    ):
-        link = provider(user, obj)
+    for reg in _ordered(target):
+        link = reg.provider(user, obj)
         if link is not None:
-            out.append(Link(**{**link.__dict__, "key": key}))
+            out.append(Link(**{**link.__dict__, "key": reg.key}))
+    return out
+
+
+def register_community_links(key: str, provider: CommunityLinkProvider, *, order: int = 100) -> None:
+    """Register a provider of a community's links under a stable ``app.matter`` key."""
+    _register(COMMUNITY, key, provider, order)
+
+
+def registered_link_keys() -> list[str]:
+    """The community link keys, in page order."""
+    return [r.key for r in _ordered(COMMUNITY)]
+
+
+def community_links(user: Any, community: Any) -> list[dict[str, Any]]:
+    """``[{"key", "section", "links": [CommunityLink]}]`` — every registered part with something for ``user``."""
+    out = []
+    for reg in _ordered(COMMUNITY):
+        links = reg.provider(user, community)
+        if links:
+            out.append({"key": reg.key, "section": links[0].section, "links": links})
     return out

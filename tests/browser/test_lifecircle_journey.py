@@ -147,6 +147,27 @@ def test_lifecircle_journey(demo_world, worker, live_server, page):
     assert page.locator("#communities tbody tr").count() >= 50
     assert "© OpenStreetMap contributors" in page.inner_text("#lc-run-legend")
 
+    # The table is filtered on the server (HTMX swaps it) and the map shows the same communities.
+    page.select_option("#filter-gap", "kindergarten")
+    page.wait_for_selector("#results[data-query='gap=kindergarten']", timeout=30_000)
+    page.wait_for_function(
+        "() => { const m = document.getElementById('lc-run-map'), r = document.getElementById('results');"
+        " return m.dataset.query === r.dataset.query && m.dataset.loaded === r.dataset.count; }",
+        timeout=30_000,
+    )
+    filtered = int(page.get_attribute("#results", "data-count"))
+    assert 0 < filtered < run.community_count
+    assert int(page.get_attribute("#lc-run-map", "data-gaps")) == filtered  # each one lacks a kindergarten
+    assert (
+        "gap=kindergarten" in page.url and page.get_attribute("#lc-run-map", "data-shown") == "kindergarten"
+    )
+    page.select_option("#filter-gap", "")
+    page.wait_for_selector("#results[data-query='']", timeout=30_000)
+    page.wait_for_function(
+        f"() => document.getElementById('lc-run-map').dataset.loaded === '{run.community_count}'",
+        timeout=30_000,
+    )
+
     # A community joined to the network: its catchments (5/10/15 min) and facilities on the map, gaps by level.
     row = page.locator("#communities tbody tr").filter(has_not_text="未接入路网").first
     name = row.locator("a").first.inner_text()

@@ -33,6 +33,6 @@ def test_a_key_claimed_twice_is_an_error(registry):
 
 
 def test_delivery_registers_the_works_link():
-    from gaizao.delivery.apps import works_of_project
+    from gaizao.delivery.links import works_of_project
 
-    assert links._PROVIDERS["programme.project"]["delivery.works"][1] is works_of_project
+    assert links._PROVIDERS["programme.project"]["delivery.works"].provider is works_of_project
