@@ -17,6 +17,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from gaizao.divisions.models import Division
+from gaizao.programme.extensions import prepare_sample
 
 #: City default unit rates (yuan per catalogue unit) — illustrative figures for the demo, not a price list.
 RATES_BY_UNIT = {
@@ -118,11 +119,12 @@ def answer_consultation(
     simplifies. Returns how many opinions were recorded."""
     from gaizao.programme import services
 
+    load_department_accounts()  # idempotent: a demo loaded without the programme demo still has them
     n = 0
     for opinion in consultation.opinions.exclude(department__in=skip):
         account = next(iter(services.department_accounts(consultation, opinion.department)), None)
         if account is None:
-            continue
+            raise LookupError(f"no demo account answers for department {opinion.department!r}")
         services.consultation_record_opinion(
             actor=account,
             consultation=consultation,
@@ -429,6 +431,8 @@ def _submitted_annual_plan(officer: Any, year: int) -> int:
             is_sample=True,
         )
         _ballot_passes(ballot.pk, officer, "楼道长（示例）")
+    # the conditions apps above programme add (the management plan of 四(四)), met through their own services
+    prepare_sample(project=project, actor=officer, now=now)
     services.project_move(actor=officer, project=project, to="implementing", reason="示例 / sample", now=now)
     plan = services.annual_plan_compile(actor=officer, district=district, plan_year=year, is_sample=True)
     services.annual_plan_submit(actor=officer, annual_plan=plan, now=now)

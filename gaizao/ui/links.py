@@ -69,7 +69,9 @@ COMMUNITY = "registry.community"
 def _register(target: str, key: str, provider: Callable[[Any, Any], Any], order: int) -> None:
     existing = _PROVIDERS.get(target, {}).get(key)
     if existing is not None and existing.provider is not provider:
-        raise ValueError(f"link {key!r} of {target!r} is already registered by {existing.provider.__module__}")
+        raise ValueError(
+            f"link {key!r} of {target!r} is already registered by {existing.provider.__module__}"
+        )
     _PROVIDERS.setdefault(target, {})[key] = _Registration(key, provider, order)
 
 
