@@ -10,7 +10,7 @@ from typing import Any
 
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
-from ninja import Router, Schema
+from ninja import Query, Router, Schema
 
 from gaizao.divisions.models import Division, DivisionLevel
 from gaizao.errors import ApplicationError, PermissionError_
@@ -97,8 +97,12 @@ class AssessmentIn(Schema):
     award_threshold: str | None = None
 
 
+#: A year asked for in a query: bounded, so that a mistyped year is a 422 naming ``year``, not a date overflow.
+YEAR = Query(..., ge=2000, le=2100)
+
+
 @router.get("/targets", summary="District targets of a year (with the rule set's defaults)")
-def targets(request: HttpRequest, year: int) -> dict[str, Any]:
+def targets(request: HttpRequest, year: int = YEAR) -> dict[str, Any]:
     user = _reader(request)
     return {
         "year": year,
@@ -124,7 +128,7 @@ def target_set(request: HttpRequest, payload: TargetIn) -> dict[str, Any]:
 
 
 @router.get("/progress", summary="Progress of each district against its targets, pace flags and forecast")
-def progress(request: HttpRequest, year: int) -> dict[str, Any]:
+def progress(request: HttpRequest, year: int = YEAR) -> dict[str, Any]:
     user = _reader(request)
     data = selectors.progress(user, year)
     return _plain(data)  # type: ignore[no-any-return]
@@ -191,7 +195,7 @@ def cell(request: HttpRequest, period: str, division: str, column: str) -> dict[
 @router.get(
     "/inspections", summary="City inspections (督查) of a year per district, with the findings' follow-up"
 )
-def inspections(request: HttpRequest, year: int) -> dict[str, Any]:
+def inspections(request: HttpRequest, year: int = YEAR) -> dict[str, Any]:
     user = _reader(request)
     return _plain(selectors.city_inspections(user, year))  # type: ignore[no-any-return]
 

@@ -99,3 +99,37 @@ def test_two_identical_imports_at_once_do_not_give_a_server_error(accounts, monk
     report = import_file(kind="communities", data=data, filename="a.xlsx", actor=accounts["shangcheng"])
     assert not report.ok and "另一个导入" in report.errors[0].message
     assert Community.objects.filter(code__in=["SC00001", "SC00002"]).count() == 2
+
+
+@pytest.mark.parametrize("plan_year", [0, 100, -5, 329352673008])
+def test_an_impossible_plan_year_names_the_field(accounts, plan_year):
+    client = Client(raise_request_exception=False)
+    client.force_login(accounts["shangcheng"])
+    response = client.post(
+        "/api/v1/programme/annual-plans", {"plan_year": plan_year}, content_type="application/json"
+    )
+    assert response.status_code == 400 and "plan_year" in response.json()["message"]
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/api/v1/oversight/targets?year=20000",
+        "/api/v1/oversight/progress?year=-5111",
+        f"/api/v1/oversight/inspections?year={BIG}",
+    ],
+)
+def test_an_impossible_year_names_the_field(accounts, url):
+    client = Client(raise_request_exception=False)
+    client.force_login(accounts["city"])
+    response = client.get(url)
+    assert response.status_code == 422 and "year" in response.json()["message"]
+
+
+@pytest.mark.parametrize("kind", ["facilities", "stock-sites"])
+def test_a_huge_page_size_names_the_field(accounts, kind):
+    client = Client(raise_request_exception=False)
+    client.force_login(accounts["shangcheng"])
+    response = client.get(f"/api/v1/registry/{kind}?limit={BIG}")
+    assert response.status_code == 422 and "limit" in response.json()["message"]
+    assert client.get(f"/api/v1/registry/{kind}?limit=1000").status_code == 200
