@@ -74,6 +74,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "gaizao.web.logs.RequestLogMiddleware",
+    "gaizao.web.middleware.RejectNulMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "gaizao.web.middleware.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
