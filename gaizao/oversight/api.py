@@ -97,8 +97,9 @@ class AssessmentIn(Schema):
     award_threshold: str | None = None
 
 
-#: A year asked for in a query: bounded, so that a mistyped year is a 422 naming ``year``, not a date overflow.
-YEAR = Query(..., ge=2000, le=2100)
+#: A year asked for in a query: a calendar year (a 422 naming ``year`` otherwise, not a date overflow); a year
+#: no rule set covers is refused by the service (400).
+YEAR = Query(..., ge=1, le=9998)
 
 
 @router.get("/targets", summary="District targets of a year (with the rule set's defaults)")

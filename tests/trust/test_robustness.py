@@ -156,3 +156,14 @@ def test_a_nul_character_is_refused_naming_the_field(accounts):
     assert response.status_code == 400 and "name: contains a NUL character" in response.content.decode()
     # a NUL that is no field's (a binary upload) is not looked at, and other inputs pass
     assert client.get("/api/v1/registry/communities?q=a").status_code == 200
+
+
+def test_a_huge_community_id_in_a_new_project_names_the_field(accounts):
+    client = Client(raise_request_exception=False)
+    client.force_login(accounts["shangcheng"])
+    response = client.post(
+        "/api/v1/programme/projects",
+        {"community_ids": [900, -5146228548514027419992064]},
+        content_type="application/json",
+    )
+    assert response.status_code == 400 and "communities" in response.json()["message"]
