@@ -156,7 +156,8 @@ def job_run(job_id: str) -> Job:
     except (
         Exception
     ) as exc:  # the job records any failure; nothing half-written survives the handler's atomic
-        log.warning("job %s (%s) failed: %s", job.pk, job.kind, exc)
+        # the message may name owners (an import's row errors): it goes to the job's page, never to the log
+        log.warning("job %s (%s) failed: %s", job.pk, job.kind, type(exc).__name__)
         message = getattr(exc, "message", None) or str(exc) or exc.__class__.__name__
         _write(
             job.pk,

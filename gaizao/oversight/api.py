@@ -10,7 +10,7 @@ from typing import Any
 
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
-from ninja import Router, Schema
+from ninja import Query, Router, Schema
 
 from gaizao.divisions.models import Division, DivisionLevel
 from gaizao.errors import ApplicationError, PermissionError_
@@ -97,8 +97,13 @@ class AssessmentIn(Schema):
     award_threshold: str | None = None
 
 
+#: A year asked for in a query: a calendar year (a 422 naming ``year`` otherwise, not a date overflow); a year
+#: no rule set covers is refused by the service (400).
+YEAR = Query(..., ge=1, le=9998)
+
+
 @router.get("/targets", summary="District targets of a year (with the rule set's defaults)")
-def targets(request: HttpRequest, year: int) -> dict[str, Any]:
+def targets(request: HttpRequest, year: int = YEAR) -> dict[str, Any]:
     user = _reader(request)
     return {
         "year": year,
@@ -124,7 +129,7 @@ def target_set(request: HttpRequest, payload: TargetIn) -> dict[str, Any]:
 
 
 @router.get("/progress", summary="Progress of each district against its targets, pace flags and forecast")
-def progress(request: HttpRequest, year: int) -> dict[str, Any]:
+def progress(request: HttpRequest, year: int = YEAR) -> dict[str, Any]:
     user = _reader(request)
     data = selectors.progress(user, year)
     return _plain(data)
@@ -195,7 +200,7 @@ def cell(request: HttpRequest, period: str, division: str, column: str) -> dict[
 @router.get(
     "/inspections", summary="City inspections (督查) of a year per district, with the findings' follow-up"
 )
-def inspections(request: HttpRequest, year: int) -> dict[str, Any]:
+def inspections(request: HttpRequest, year: int = YEAR) -> dict[str, Any]:
     user = _reader(request)
     return _plain(selectors.city_inspections(user, year))
 

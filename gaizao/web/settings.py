@@ -73,6 +73,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "gaizao.web.logs.RequestLogMiddleware",
+    "gaizao.web.middleware.RejectNulMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "gaizao.web.middleware.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -203,6 +205,9 @@ if not DEBUG:
     # health checks of the load balancer come over plain HTTP from inside
     SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$"]
 
+#: The API's paged lists answer at most this many rows per page (a larger ``limit`` is a 422 naming it).
+NINJA_PAGINATION_MAX_LIMIT = 1000
+
 # Optional OpenStreetMap tile layer (off by default: government intranets have no internet).
 MAP_TILE_URL = os.environ.get("GAIZAO_MAP_TILE_URL", "")
 CONTENT_SECURITY_POLICY = {
@@ -241,11 +246,34 @@ WHITENOISE_AUTOREFRESH = DEBUG
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 50 * 1024 * 1024
 
+# Logs: one JSON object per line on stderr (gaizao/web/logs.py), with the request's id and the account's id, and a
+# ``gaizao.request`` line per request (path, status, duration). No names, phones or query strings.
+# GAIZAO_LOG_FORMAT=text gives plain lines for a developer's terminal.
+LOG_FORMAT = os.environ.get("GAIZAO_LOG_FORMAT", "json")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"request": {"()": "gaizao.web.logs.RequestContextFilter"}},
+    "formatters": {
+        "json": {"()": "gaizao.web.logs.GaizaoJsonFormatter"},
+        "text": {
+            "format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s user=%(user_id)s] %(message)s"
+        },
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "filters": ["request"],
+            "formatter": "text" if LOG_FORMAT == "text" else "json",
+        }
+    },
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "WARNING")},
+    "loggers": {
+        "gaizao": {"level": os.environ.get("GAIZAO_LOG_LEVEL", "INFO")},
+        # Django's own handlers (plain text) are replaced by the JSON one on the root
+        "django": {"handlers": [], "level": "INFO", "propagate": True},
+        "django.server": {"handlers": [], "level": "INFO", "propagate": True},
+    },
 }
 
 # One-time codes for owners' login go through a pluggable sender (participation).

@@ -72,6 +72,10 @@ def annual_plan_rows(annual_plan: AnnualPlan) -> list[dict[str, Any]]:
     return rows
 
 
+#: The years an annual plan may be compiled for (a plan year outside them is a typing error).
+PLAN_YEARS = (2000, 2100)
+
+
 @transaction.atomic
 def annual_plan_compile(
     *, actor: Any, district: Division, plan_year: int, is_sample: bool = False
@@ -81,6 +85,12 @@ def annual_plan_compile(
     require_write(actor, district)
     if district.level != DivisionLevel.DISTRICT:
         raise ApplicationError("年度计划按区县编制。/ district: choose a district.", field="district")
+    if not PLAN_YEARS[0] <= plan_year <= PLAN_YEARS[1]:
+        raise ApplicationError(
+            f"计划年度应在 {PLAN_YEARS[0]}–{PLAN_YEARS[1]} 年之间。/ plan_year: a year from {PLAN_YEARS[0]} to "
+            f"{PLAN_YEARS[1]}.",
+            field="plan_year",
+        )
     plan, created = AnnualPlan.objects.select_for_update().get_or_create(
         district=district, plan_year=plan_year, defaults={"is_sample": is_sample}
     )

@@ -79,6 +79,10 @@ def project_create(
         raise ApplicationError(
             "请至少选择一个小区。/ communities: choose at least one community.", field="communities"
         )
+    if any(not 0 < i < 2**63 for i in ids):  # no row has such an id, and the database cannot compare it
+        raise ApplicationError(
+            "所选小区不存在。/ communities: an id is not a community's.", field="communities"
+        )
     from gaizao.accounts.access import scoped
 
     communities = list(scoped(Community.objects.select_related("division"), actor).filter(pk__in=ids))
