@@ -47,6 +47,20 @@ class CastResult:
     replaced: bool
 
 
+#: The columns a paper reads with its roll entry: the owner key, the ballot's state and period, what the audit
+#: record shows of the ballot (question, community name, division path) and what the write permission checks.
+PAPER_FIELDS = (
+    "owner_key",
+    "owner_id",
+    "ballot__status",
+    "ballot__opens_at",
+    "ballot__closes_at",
+    "ballot__question",
+    "ballot__community__name",
+    "ballot__community__division__path",
+)
+
+
 def _cast_once(
     *,
     actor: User,
@@ -66,6 +80,8 @@ def _cast_once(
         entry = (
             RollEntry.objects.select_related("ballot__community__division")
             .filter(ballot_id=ballot_id, owner_id=owner_id)
+            # only what a paper needs: the wide community and division rows cost more to read than to fetch
+            .only(*PAPER_FIELDS)
             .order_by("pk")
             .first()
         )
