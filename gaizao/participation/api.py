@@ -183,15 +183,23 @@ def _cast_out(result: services.CastResult) -> CastOut:
 # --- ballots --------------------------------------------------------------------------------------------------------
 
 
-@router.get("/ballots", response=list[BallotOut], summary="Ballots in scope (owners: their own)")
+@router.get(
+    "/ballots",
+    response=list[BallotOut],
+    summary="Ballots in scope (owners: their own), filtered by community, matter, status and purpose, and "
+    "searched by words in the question, community name or project code (q)",
+)
 def ballot_list(
-    request: HttpRequest, status: str | None = None, community_id: int | None = None
+    request: HttpRequest,
+    status: str = "",
+    community_id: int | None = None,
+    matter: int | None = None,
+    purpose: str = "",
+    q: str = "",
 ) -> list[BallotOut]:
-    qs = selectors.ballots_for(request.user)
-    if status:
-        qs = qs.filter(status=status)
-    if community_id:
-        qs = qs.filter(community_id=community_id)
+    qs = selectors.search_ballots(
+        request.user, q=q, community_id=community_id, matter=matter, status=status, purpose=purpose
+    )
     return [_ballot_out(b) for b in qs[:500]]
 
 

@@ -1,4 +1,5 @@
-"""Background work of participation: close every open ballot in the starter's scope whose closing time has passed."""
+"""Background work of participation: close every open ballot in the starter's scope whose closing time has passed,
+and send one-time login codes (every code request is a job; only an owner's phone receives the code)."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from gaizao.errors import ApplicationError
 from gaizao.jobs.models import Job
 from gaizao.jobs.services import job_progress, register_job
 from gaizao.participation.models import Ballot, BallotStatus
+from gaizao.participation.services.login import OTP_JOB_KIND, otp_deliver
 
 JOB_KIND = "participation.close_due"
 
@@ -38,3 +40,11 @@ def close_due_ballots(job: Job, *, user_id: int) -> dict[str, Any]:
             refused[str(ballot_id)] = exc.message
         job_progress(job, done=done, total=len(due), message=f"{len(closed)} 已截止 / closed")
     return {"closed": closed, "refused": refused, "url": "/participation/"}
+
+
+@register_job(OTP_JOB_KIND)
+def otp_send(job: Job, *, phone: str, nonce: str) -> dict[str, Any]:
+    otp_deliver(phone=phone, nonce=nonce)
+    # the nonce derives the code: once the send is done it is not kept (the result does not say who got a code)
+    Job.objects.filter(pk=job.pk).update(params={})
+    return {}

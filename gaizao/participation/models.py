@@ -92,6 +92,9 @@ class Ballot(models.Model):
     #: the next vote's sequence number; the row is locked while a vote is recorded (serialises the hash chain).
     vote_seq = models.PositiveIntegerField(default=0)
     chain_head = models.CharField(max_length=64, blank=True)
+    #: the head before the last paper was appended (written by the same statement, which returns it as that
+    #: paper's ``prev_hash``)
+    chain_prev = models.CharField(max_length=64, blank=True, editable=False)
     #: ``VoteTally.to_dict()`` at closing (and republished unchanged).
     result = models.JSONField(null=True, blank=True)
     approved = models.BooleanField(null=True)

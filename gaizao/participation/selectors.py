@@ -8,10 +8,11 @@ from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any
 
-from django.db.models import Count, QuerySet
+from django.db.models import Count, Q, QuerySet
 from django.http import Http404
 
 from gaizao.accounts.access import can_write, mask_name, mask_phone, scoped, sees_personal_data
+from gaizao.errors import ApplicationError
 from gaizao.participation.chain import receipt_digest
 from gaizao.participation.models import (
     Ballot,
@@ -20,6 +21,7 @@ from gaizao.participation.models import (
     CorrectionStatus,
     EvaluationSurvey,
     NeedsSurvey,
+    Purpose,
     ReportStatus,
     RollCorrectionProposal,
     RollEntry,
@@ -74,6 +76,50 @@ def ballots_for(user: Any) -> QuerySet[Ballot]:
         ids = RollEntry.objects.filter(owner=owner).values("ballot_id")
         return base.filter(pk__in=ids).exclude(status=BallotStatus.DRAFT)
     return scoped(base, user, field=FIELD)
+
+
+def search_ballots(
+    user: Any,
+    *,
+    q: str = "",
+    community_id: int | None = None,
+    matter: int | None = None,
+    status: str = "",
+    purpose: str = "",
+) -> QuerySet[Ballot]:
+    """``ballots_for(user)`` narrowed by community, Art. 278 matter, status and purpose, and by ``q`` — words
+    that must each appear in the question, the community's name or the project code. Unknown values are refused,
+    naming the filter."""
+    qs = ballots_for(user)
+    if status:
+        if status not in BallotStatus.values:
+            raise ApplicationError(
+                f"状态须为 {'、'.join(BallotStatus.values)} 之一。/ status must be one of "
+                f"{', '.join(BallotStatus.values)}.",
+                field="status",
+            )
+        qs = qs.filter(status=status)
+    if purpose:
+        if purpose not in Purpose.values:
+            raise ApplicationError(
+                f"用途须为 {'、'.join(Purpose.values)} 之一。/ purpose must be one of {', '.join(Purpose.values)}.",
+                field="purpose",
+            )
+        qs = qs.filter(purpose=purpose)
+    if matter is not None:
+        if not 1 <= matter <= 9:
+            raise ApplicationError(
+                "表决事项须为民法典第278条第一款第1至9项。/ matter must be an item 1..9 of Civil Code Art. 278.",
+                field="matter",
+            )
+        qs = qs.filter(matter=matter)
+    if community_id is not None:
+        qs = qs.filter(community_id=community_id)
+    for word in (q or "").split()[:5]:
+        qs = qs.filter(
+            Q(question__icontains=word) | Q(community__name__icontains=word) | Q(project_ref__icontains=word)
+        )
+    return qs
 
 
 def get_ballot(user: Any, pk: int | str) -> Ballot:

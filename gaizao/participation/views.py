@@ -54,9 +54,28 @@ def _redirect(name: str, *args: Any) -> HttpResponseRedirect:
 def index(request: HttpRequest) -> HttpResponse:
     user = request.user
     owner = services.owner_of(user)
+    filters = {k: request.GET.get(k, "").strip() for k in ("q", "community", "matter", "status", "purpose")}
+    try:
+        ballots = selectors.search_ballots(
+            user,
+            q=filters["q"],
+            community_id=int(filters["community"]) if filters["community"].isdigit() else None,
+            matter=int(filters["matter"]) if filters["matter"].isdigit() else None,
+            status=filters["status"],
+            purpose=filters["purpose"],
+        )
+    except ApplicationError as exc:
+        _error(request, exc)
+        ballots = selectors.ballots_for(user)
     context = {
         "owner": owner,
-        "ballots": selectors.ballots_for(user)[:100],
+        "ballots": ballots[:100],
+        "filters": filters,
+        "filtering": any(filters.values()),
+        "filter_communities": selectors.communities_for(user)[:500],
+        "statuses": BallotStatus.choices,
+        "purposes": Purpose.choices,
+        "matters": vote_matters(),
         "surveys": selectors.needs_surveys_for(user)[:50],
         "evaluations": selectors.evaluations_for(user)[:50],
         "report_counts": selectors.report_counts(user)[:50],

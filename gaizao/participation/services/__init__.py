@@ -27,11 +27,13 @@ from gaizao.participation.services.ballots import (
     ballots_close_overdue,
 )
 from gaizao.participation.services.login import (
+    OTP_JOB_KIND,
     OTP_MAX_ATTEMPTS,
     OTP_MAX_PER_WINDOW,
     OTP_TTL,
     OTP_WINDOW,
     normalise_phone,
+    otp_deliver,
     otp_request,
     otp_verify,
 )
@@ -72,6 +74,7 @@ __all__ = [
     "CORRECTION_MACHINE",
     "DEFAULT_MATTER",
     "DEVELOPER_KEY",
+    "OTP_JOB_KIND",
     "OTP_MAX_ATTEMPTS",
     "OTP_MAX_PER_WINDOW",
     "OTP_TTL",
@@ -101,6 +104,7 @@ __all__ = [
     "needs_survey_close",
     "needs_survey_create",
     "normalise_phone",
+    "otp_deliver",
     "otp_request",
     "otp_verify",
     "owner_key_for",

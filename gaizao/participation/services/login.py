@@ -21,6 +21,7 @@ OTP_TTL = dt.timedelta(minutes=5)
 OTP_MAX_ATTEMPTS = 5
 OTP_MAX_PER_WINDOW = 5
 OTP_WINDOW = dt.timedelta(minutes=15)
+OTP_JOB_KIND = "participation.otp_send"
 
 
 def _code_digest(phone: str, code: str) -> str:
@@ -38,16 +39,27 @@ def normalise_phone(phone: str) -> str:
     return digits
 
 
-def otp_request(*, phone: str, client: str = "") -> str | None:
-    """Send a one-time code to ``phone`` if it belongs to an owner. Returns the code only to the caller that shows it
-    in the development banner; the database keeps a keyed digest.
+def _code_for(phone: str, nonce: str) -> str:
+    """The 6-digit code of one request: an HMAC of the request's nonce under the server key, truncated as in
+    HOTP (RFC 4226). The nonce travels to the sending job; the code itself is never stored."""
+    mac = hmac.new(
+        settings.SECRET_KEY.encode(), f"otp-code|{phone}|{nonce}".encode(), hashlib.sha256
+    ).digest()
+    return f"{int.from_bytes(mac[:8], 'big') % 1_000_000:06d}"
 
-    Answers the same way whether or not the phone is an owner's: the same limits (per phone and per client
-    address, counted for every phone), the same rows written (a code nobody receives for an unknown phone), the
-    same result — so phone numbers cannot be enumerated through this door.
+
+def otp_request(*, phone: str, client: str = "") -> str:
+    """Start a one-time code for ``phone``: store its keyed digest and enqueue the send as a job; the job delivers
+    the code only when the phone is an owner's (``otp_deliver``). Returns the code only to the caller that shows it
+    in the development banner.
+
+    Does the same work and answers the same way whether or not the phone is an owner's: the same limits (per phone
+    and per client address, counted for every phone), the same rows written (a code and a job), the same result,
+    and no owner lookup on the request's path — so phone numbers cannot be enumerated through this door, by the
+    answer or by its time.
     """
     from gaizao.accounts import throttle
-    from gaizao.participation.otp import get_sender
+    from gaizao.jobs.services import job_start
 
     phone = normalise_phone(phone)
     window_s = int(OTP_WINDOW.total_seconds())
@@ -62,17 +74,28 @@ def otp_request(*, phone: str, client: str = "") -> str | None:
             "验证码请求过于频繁，请 15 分钟后再试。/ Too many codes requested; try again in 15 minutes.",
             field="phone",
         )
-    code = f"{secrets.randbelow(1_000_000):06d}"
+    nonce = secrets.token_hex(16)
+    code = _code_for(phone, nonce)
     with transaction.atomic():
-        owner = Owner.objects.filter(phone=phone, is_developer=False).order_by("pk").first()
-        OneTimeCode.objects.filter(phone=phone, used_at__isnull=True).update(used_at=timezone.now())
-        OneTimeCode.objects.create(
-            phone=phone, digest=_code_digest(phone, code), expires_at=timezone.now() + OTP_TTL
+        now = timezone.now()
+        OneTimeCode.objects.filter(phone=phone, used_at__isnull=True).update(used_at=now)
+        OneTimeCode.objects.create(phone=phone, digest=_code_digest(phone, code), expires_at=now + OTP_TTL)
+        job_start(
+            kind=OTP_JOB_KIND,
+            title="发送登录验证码 / Send a login code",
+            owner=None,
+            params={"phone": phone, "nonce": nonce},
         )
-    if owner is None:
-        return None
-    get_sender().send(phone=phone, code=code)
     return code
+
+
+def otp_deliver(*, phone: str, nonce: str) -> None:
+    """The sending job: deliver the request's code through ``settings.OTP_SENDER`` when ``phone`` is an owner's
+    (not a developer's); for any other phone nothing is sent, and the code on record simply expires."""
+    from gaizao.participation.otp import get_sender
+
+    if Owner.objects.filter(phone=phone, is_developer=False).exists():
+        get_sender().send(phone=phone, code=_code_for(phone, nonce))
 
 
 def otp_verify(*, phone: str, code: str) -> User:

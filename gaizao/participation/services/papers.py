@@ -16,6 +16,7 @@ from gaizao.audit.services import audit_record
 from gaizao.errors import ApplicationError, NotFoundError, PermissionError_, StateError
 from gaizao.participation.chain import ChainCheck, genesis_hash, new_receipt_code, receipt_digest, vote_hash
 from gaizao.participation.models import Ballot, BallotStatus, Channel, Choice, RollEntry, Vote
+from gaizao.participation.services._append import append_paper
 from gaizao.participation.services._common import (
     _check_upload,
     _locked_ballot,
@@ -46,6 +47,20 @@ class CastResult:
     replaced: bool
 
 
+#: The columns a paper reads with its roll entry: the owner key, the ballot's state and period, what the audit
+#: record shows of the ballot (question, community name, division path) and what the write permission checks.
+PAPER_FIELDS = (
+    "owner_key",
+    "owner_id",
+    "ballot__status",
+    "ballot__opens_at",
+    "ballot__closes_at",
+    "ballot__question",
+    "ballot__community__name",
+    "ballot__community__division__path",
+)
+
+
 def _cast_once(
     *,
     actor: User,
@@ -60,20 +75,29 @@ def _cast_once(
     proxy_authorisation: UploadedFile | None,
 ) -> CastResult:
     with transaction.atomic():
-        # Everything that does not need the ballot's lock happens first, so the lock is held only for the few
-        # statements that extend the hash chain (the lock serialises the chain and the race with closing).
-        ballot = Ballot.objects.select_related("community__division").filter(pk=ballot_id).first()
-        if ballot is None:
-            raise NotFoundError("表决不存在。/ Ballot not found.")
-        if channel != Channel.ONLINE:
-            require_write(actor, ballot.community.division)
-        entry = RollEntry.objects.filter(ballot=ballot, owner_id=owner_id).only("owner_key").first()
+        # Everything that does not need the ballot's lock happens first; the lock is taken by the one statement
+        # that appends the paper to the chain (``_append``), right before the commit.
+        entry = (
+            RollEntry.objects.select_related("ballot__community__division")
+            .filter(ballot_id=ballot_id, owner_id=owner_id)
+            # only what a paper needs: the wide community and division rows cost more to read than to fetch
+            .only(*PAPER_FIELDS)
+            .order_by("pk")
+            .first()
+        )
         if entry is None:
             if channel == Channel.ONLINE:
                 raise NotFoundError("您不在本次表决名册上。/ You are not on the roll of this ballot.")
+            ballot = Ballot.objects.select_related("community__division").filter(pk=ballot_id).first()
+            if ballot is None:
+                raise NotFoundError("表决不存在。/ Ballot not found.")
+            require_write(actor, ballot.community.division)
             raise ApplicationError(
                 "该业主不在本次表决名册上。/ owner_id: the owner is not on this roll.", field="owner_id"
             )
+        ballot = entry.ballot
+        if channel != Channel.ONLINE:
+            require_write(actor, ballot.community.division)
         _require_open(ballot)
         owner_key = entry.owner_key
         # The previous paper's row lock serialises two devices of one owner; when neither has a paper yet, the
@@ -82,6 +106,7 @@ def _cast_once(
             Vote.objects.select_for_update(of=("self",))
             .filter(ballot=ballot, owner_key=owner_key, is_current=True)
             .only("pk", "seq", "is_current", "channel", "needs_review")
+            .order_by()  # the model's ordering would join the ballot (and order by its columns) for nothing
             .first()
         )
         needs_review = _check_replacement(previous, channel)
@@ -120,31 +145,14 @@ def _cast_once(
             # the choice stays out of the audit trail: organisers must not learn it while the vote is secret
             changes={"channel": [None, channel], "replaces": [None, previous.seq if previous else None]},
         )
-        locked = (
-            Ballot.objects.select_for_update(of=("self",))
-            .only("status", "opens_at", "closes_at", "vote_seq", "chain_head")
-            .get(pk=ballot.pk)
-        )
-        _require_open(locked)
-        now = timezone.now()
-        seq = locked.vote_seq + 1
-        prev_hash = locked.chain_head or genesis_hash(ballot.pk)
-        vote.seq = seq
-        vote.cast_at = now
-        vote.prev_hash = prev_hash
-        vote.hash = vote_hash(
-            ballot_id=ballot.pk,
-            seq=seq,
-            owner_key=owner_key,
-            choice=choice,
-            channel=channel,
-            cast_at=now,
-            receipt_digest=digest,
-            replaces_seq=previous.seq if previous else None,
-            prev_hash=prev_hash,
-        )
-        vote.save()
-        Ballot.objects.filter(pk=ballot.pk).update(vote_seq=seq, chain_head=vote.hash)
+        vote.cast_at = timezone.now()
+        if not append_paper(vote, replaces_seq=previous.seq if previous else None):
+            # closed (or past its closing time) since the check above: nothing of this paper is kept
+            _require_open(Ballot.objects.get(pk=ballot.pk))
+            raise StateError(
+                "表决未在进行中，选票不予接受。/ The ballot is not open; the paper is refused.",
+                field="status",
+            )
         if channel != Channel.ONLINE:
             _notify_owner_of_paper(ballot=ballot, vote=vote, replaced_own_vote=needs_review)
         return CastResult(vote=vote, receipt=receipt, replaced=previous is not None)
