@@ -131,7 +131,8 @@ def orders_overdue(user: Any) -> Todo | None:
 
 def inspections_due(user: Any) -> Todo | None:
     """Works the account inspects that have not been inspected at its level for ``INSPECTION_INTERVAL_DAYS``."""
-    level = services.INSPECTOR_LEVEL.get(getattr(user, "role", None))
+    role: Any = getattr(user, "role", "")
+    level = services.INSPECTOR_LEVEL.get(role)
     if not _active(user) or level is None:
         return None
     since = timezone.now() - dt.timedelta(days=INSPECTION_INTERVAL_DAYS)

@@ -76,7 +76,7 @@ def unpack_distances(layout: Mapping[str, Any], blob: bytes | memoryview | None)
 
 def unpack_met(layout: Mapping[str, Any], bits: bytes | memoryview | None) -> list[bool]:
     n = len(layout.get("checks", []))
-    flags = np.unpackbits(np.frombuffer(bytes(bits or b""), dtype=np.uint8), count=n) if n else []
+    flags: Any = np.unpackbits(np.frombuffer(bytes(bits or b""), dtype=np.uint8), count=n) if n else []
     return [bool(x) for x in flags]
 
 

@@ -266,7 +266,7 @@ def evaluation_docx(request: HttpRequest, year: int, code: str) -> HttpResponse:
 
 def _project_evaluation_out(ev: dict[str, Any]) -> dict[str, Any]:
     f = ev["facts"]
-    return _plain(  # type: ignore[no-any-return]
+    return _plain(
         {
             "project": {
                 "id": f.project_id,

@@ -286,7 +286,7 @@ def ballot_roll_corrections(
     summary="Approve a proposed roll correction (another account than the proposer) and apply it",
 )
 def ballot_roll_correction_approve(
-    request: HttpRequest, ballot_id: int, correction_id: int
+    request: AuthenticatedHttpRequest, ballot_id: int, correction_id: int
 ) -> dict[str, Any]:
     ballot = selectors.get_ballot(request.user, ballot_id)
     selectors.get_roll_correction(request.user, ballot, correction_id)
@@ -299,7 +299,7 @@ def ballot_roll_correction_approve(
     summary="Reject (or, by the proposer, withdraw) a proposed roll correction",
 )
 def ballot_roll_correction_reject(
-    request: HttpRequest, ballot_id: int, correction_id: int, payload: NoteIn
+    request: AuthenticatedHttpRequest, ballot_id: int, correction_id: int, payload: NoteIn
 ) -> dict[str, Any]:
     ballot = selectors.get_ballot(request.user, ballot_id)
     selectors.get_roll_correction(request.user, ballot, correction_id)

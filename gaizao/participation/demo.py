@@ -142,7 +142,7 @@ def _load(community: Community, organiser: User) -> dict[str, int]:
             services.roll_correction_reject(
                 actor=street, proposal_id=proposal.pk, note="与不动产登记一致，不予更正（示例）"
             )
-        owner_ids = sorted(set(ballot.roll.exclude(owner_id=None).values_list("owner_id", flat=True)))
+        owner_ids = sorted(set(ballot.roll.exclude(owner__isnull=True).values_list("owner_id", flat=True)))
         for i, owner_id in enumerate(owner_ids):
             if i % 7 == 6:
                 continue  # not reached

@@ -345,7 +345,7 @@ def ballot_roll(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def roll_correction_decide(request: HttpRequest, pk: int, cid: int) -> HttpResponse:
+def roll_correction_decide(request: AuthenticatedHttpRequest, pk: int, cid: int) -> HttpResponse:
     """Approve or reject a proposed roll correction (the approver is another account than the proposer)."""
     _staff(request)
     ballot = selectors.get_ballot(request.user, pk)

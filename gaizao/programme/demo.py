@@ -369,7 +369,7 @@ def _ballot_passes(ballot_id: int, officer: Any, witness: str) -> None:
     from gaizao.participation.demo import sample_scan
 
     ballot = participation.ballot_open(actor=officer, ballot_id=ballot_id)
-    for owner_id in sorted(set(ballot.roll.exclude(owner_id=None).values_list("owner_id", flat=True))):
+    for owner_id in sorted(set(ballot.roll.exclude(owner__isnull=True).values_list("owner_id", flat=True))):
         participation.vote_cast(
             actor=officer,
             ballot_id=ballot.pk,

@@ -488,7 +488,7 @@ def consultation_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpRespo
             back,
         )
     names = rules.department_names()
-    opinions = [
+    opinions: list[dict[str, Any]] = [
         {
             "o": o,
             "name": names.get(o.department, o.department),

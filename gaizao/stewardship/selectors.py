@@ -534,12 +534,12 @@ def scorecard_facts_many(
     ):
         findings[row["cid"]].append(row["order__state"] == OrderState.CLOSED)
     reports: dict[int, list[str]] = {i: [] for i in ids}
-    for row in SupervisionReport.objects.filter(community__in=ids).values(
+    for report in SupervisionReport.objects.filter(community__in=ids).values(
         "community_id", "status", "created_at"
     ):
-        first = since.get(row["community_id"])
-        if first is None or timezone.localtime(row["created_at"]).date() >= first:
-            reports[row["community_id"]].append(row["status"])
+        first = since.get(report["community_id"])
+        if first is None or timezone.localtime(report["created_at"]).date() >= first:
+            reports[report["community_id"]].append(report["status"])
     fees = {
         row["community_id"]: (row["billed"], row["collected"])
         for row in FeeCollection.objects.filter(community__in=ids, month__gte=rules.add_months(day, -12))

@@ -59,7 +59,7 @@ def _user_id_of(request: HttpRequest) -> int | None:
     """The account's id once it is known — set by the session middleware or the API's token check; a session
     user not yet loaded is not loaded here (logging must not query the database)."""
     user = request.__dict__.get("user")
-    if user is None or (isinstance(user, SimpleLazyObject) and user._wrapped is empty):
+    if user is None or (isinstance(user, SimpleLazyObject) and user.__dict__.get("_wrapped") is empty):
         return None
     if not getattr(user, "is_authenticated", False):
         return None

@@ -151,7 +151,11 @@ def ballot_create(
     building = None
     stairwell = (stairwell or "").strip()
     if scope_kind != ScopeKind.COMMUNITY:
-        building = Building.objects.filter(pk=building_id, community=community).first()
+        building = (
+            Building.objects.filter(pk=building_id, community=community).first()
+            if building_id is not None
+            else None
+        )
         if building is None:
             raise ApplicationError(
                 "楼栋或单元表决须选择本小区的楼栋。/ A building or stairwell vote needs a building of this community.",

@@ -133,7 +133,7 @@ def _owner_account(*, phone: str) -> User:
     owner = Owner.objects.select_for_update().filter(phone=phone, is_developer=False).order_by("pk").first()
     if owner is None:  # the same answer as a wrong code: the login does not tell owners' phones apart
         raise ApplicationError("验证码错误。/ The code is wrong.", field="code")
-    if owner.user_id is not None:
+    if owner.user is not None:
         user = owner.user
         if not user.is_active:
             raise PermissionError_("账户已停用。/ The account is disabled.")

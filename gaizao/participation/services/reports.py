@@ -41,7 +41,9 @@ def report_create(
     description = (description or "").strip()
     if not description:
         raise ApplicationError("请描述问题。/ The description is required.", field="description")
-    if (lon is None) != (lat is None) or (lon is not None and not (-180 <= lon <= 180 and -90 <= lat <= 90)):
+    if (lon is None) != (lat is None) or (
+        lon is not None and lat is not None and not (-180 <= lon <= 180 and -90 <= lat <= 90)
+    ):
         raise ApplicationError("位置坐标无效。/ lon and lat must be a valid WGS84 pair.", field="lon")
     _check_upload(photo, "photo", "照片", "The photo")
     report = SupervisionReport(

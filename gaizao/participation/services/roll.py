@@ -36,7 +36,7 @@ from gaizao.registry.models import Owner, Unit
 def _scope_units(ballot: Ballot) -> Iterable[Unit]:
     qs = Unit.objects.select_related("building").filter(building__community_id=ballot.community_id)
     if ballot.scope_kind in (ScopeKind.BUILDING, ScopeKind.STAIRWELL):
-        qs = qs.filter(building_id=ballot.building_id)
+        qs = qs.filter(building=ballot.building)
     if ballot.scope_kind == ScopeKind.STAIRWELL:
         qs = qs.filter(stairwell=ballot.stairwell)
     return qs.filter(building__archived_at__isnull=True).order_by("building__code", "stairwell", "number")
@@ -269,7 +269,7 @@ def roll_correction_propose(
         if area <= 0:
             raise ApplicationError("面积须大于零。/ area_m2 must be positive.", field="area_m2")
     owner = None
-    if owner_id not in (None, ""):
+    if owner_id:  # no owner has the id 0; a form's empty field is "no change"
         owner = (
             Owner.objects.filter(pk=owner_id, division=ballot.community.division).first()
             or Owner.objects.filter(pk=owner_id, units__building__community=ballot.community).first()
@@ -342,7 +342,7 @@ def roll_correction_approve(*, actor: User, proposal_id: int) -> RollEntry:
             "the proposal; reject it.",
             field="status",
         )
-    if "area_m2" in changes:
+    if "area_m2" in changes and proposal.area_m2 is not None:
         entry.area_m2 = proposal.area_m2
         entry.area_source = "correction"
     if "owner_id" in changes:

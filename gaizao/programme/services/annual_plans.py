@@ -158,7 +158,8 @@ def annual_plan_review(
     now = _now(now)
     plan = AnnualPlan.objects.select_for_update().get(pk=annual_plan.pk)
     require_role(actor, Role.CITY_COORDINATOR, Role.MUNICIPAL_REVIEWER)
-    bureau = BUREAU_OF_ACCOUNT.get(getattr(actor, "bureau", ""))
+    account_bureau: Any = getattr(actor, "bureau", "")
+    bureau = BUREAU_OF_ACCOUNT.get(account_bureau)
     if bureau is None:
         raise PermissionError_("您所在部门不参与年度计划联审。/ Your bureau does not review annual plans.")
     if plan.state != AnnualPlanState.SUBMITTED:

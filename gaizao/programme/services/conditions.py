@@ -330,7 +330,7 @@ def implementation_conditions(project: Project, *, now: dt.datetime | None = Non
         c_ok = True
         c_msg = (
             f"联合会商已完成，审议的是现行第{current.number}版方案。/ The joint consultation is completed on current "  # type: ignore[union-attr]
-            f"version {current.number}."  # type: ignore[union-attr]
+            f"version {current.number}."
         )
     elif for_current is not None:
         c_ok, c_msg = False, "联合会商有部门不同意。/ A department disagreed in the joint consultation."

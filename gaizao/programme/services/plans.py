@@ -68,7 +68,7 @@ def _subsidy_for(
         try:
             decision = municipal_subsidy(
                 district=project.district.code,
-                built_year=community.built_year,
+                built_year=community.built_year,  # type: ignore[arg-type]  # a missing year: PolicyInputError
                 affordable_housing=community.affordable_housing,
                 final_accounts=part,
                 elevator_cost=lift,
@@ -99,10 +99,13 @@ def _elevator_stairwells(project: Project, raw: list[dict[str, Any]]) -> list[di
     out = []
     seen = set()
     for entry in raw or []:
+        building_id = entry.get("building_id")
         building = (
             Building.objects.select_related("community")
-            .filter(pk=entry.get("building_id"), community__in=project.communities.all())
+            .filter(pk=building_id, community__in=project.communities.all())
             .first()
+            if building_id is not None
+            else None
         )
         stairwell = str(entry.get("stairwell", "")).strip()
         if building is None or not stairwell:
@@ -190,7 +193,7 @@ def price_items(items: list[dict[str, Any]], *, rates: dict[str, Decimal], on: d
                 "origin": str(raw.get("origin") or "manual"),
             }
         )
-    estimate = sum((Decimal(r["amount"]) for r in rows), Decimal(0)).quantize(FEN)
+    estimate = sum((Decimal(str(r["amount"])) for r in rows), Decimal(0)).quantize(FEN)
     return PricedItems(rows=rows, seen=seen, elevator=elevator, water=water, estimate=estimate)
 
 
