@@ -50,7 +50,9 @@ def _rows(
     return rows
 
 
-def sql_insert(model: type[models.Model], objs: list[models.Model]) -> None:
+def sql_insert(
+    model: type[models.Model], objs: list[models.Model], tick: Callable[[int], None] | None = None
+) -> None:
     """Insert ``objs`` with one parameterised INSERT run through ``executemany`` (portable across SQLite and
     PostgreSQL). Django's ``bulk_create`` splits rows into batches of 999 parameters on SQLite, which for a
     55-column model is 18 rows a query; this is one prepared statement for all of them."""
@@ -68,10 +70,18 @@ def sql_insert(model: type[models.Model], objs: list[models.Model]) -> None:
     )
     with connection.cursor() as cursor:
         for start in range(0, len(objs), BATCH):
-            cursor.executemany(sql, _rows(objs[start : start + BATCH], names, preps))
+            batch = objs[start : start + BATCH]
+            cursor.executemany(sql, _rows(batch, names, preps))
+            if tick is not None:
+                tick(len(batch))
 
 
-def sql_update(model: type[models.Model], objs: list[models.Model], names: list[str]) -> None:
+def sql_update(
+    model: type[models.Model],
+    objs: list[models.Model],
+    names: list[str],
+    tick: Callable[[int], None] | None = None,
+) -> None:
     """``UPDATE … SET … WHERE pk = %s`` for each object, through ``executemany``."""
     if not objs or not names:
         return
@@ -86,17 +96,20 @@ def sql_update(model: type[models.Model], objs: list[models.Model], names: list[
     )
     with connection.cursor() as cursor:
         for start in range(0, len(objs), BATCH):
-            cursor.executemany(
-                sql, _rows(objs[start : start + BATCH], attnames, preps, tail=lambda o: [o.pk])
-            )
+            batch = objs[start : start + BATCH]
+            cursor.executemany(sql, _rows(batch, attnames, preps, tail=lambda o: [o.pk]))
+            if tick is not None:
+                tick(len(batch))
 
 
 class Outcome:
-    def __init__(self) -> None:
+    def __init__(self, tick: Callable[[int], None] | None = None) -> None:
         self.created: list[models.Model] = []
         self.updated: list[tuple[models.Model, dict[str, list[Any]]]] = []
         self.unchanged = 0
         self.paths: dict[int, str] = {}
+        #: called with the number of rows each batch wrote (rows and audit events), for the progress bar
+        self.tick = tick
 
 
 def _same(old: Any, new: Any) -> bool:
@@ -173,7 +186,7 @@ def _write_keyed(
     extra: list[str] = []
     if before_save is not None:
         extra = before_save(to_create + updated)
-    sql_insert(model, to_create)
+    sql_insert(model, to_create, outcome.tick)
     if to_create:
         _assign_pks(model, to_create, key_fields)
     outcome.created.extend(to_create)
@@ -181,7 +194,7 @@ def _write_keyed(
         names = sorted({model._meta.get_field(f).name for f in changed_fields} | set(extra))
         if has_updated_at:
             names.append("updated_at")
-        sql_update(model, updated, names)
+        sql_update(model, updated, names, outcome.tick)
 
 
 def _fields_data(rec: Record, fields: list[str]) -> dict[str, Any]:
@@ -438,7 +451,10 @@ def _audit(
     )
     with connection.cursor() as cursor:
         for start in range(0, len(rows), BATCH):
-            cursor.executemany(sql, rows[start : start + BATCH])
+            batch = rows[start : start + BATCH]
+            cursor.executemany(sql, batch)
+            if outcome.tick is not None:
+                outcome.tick(len(batch))
     return len(rows)
 
 
@@ -469,11 +485,22 @@ def _notify_owners_of_moved_units(taken: list[tuple[Any, Unit]], *, filename: st
 
 
 @transaction.atomic
-def write(validated: Validated, *, actor: Any, filename: str) -> tuple[int, int, int]:
-    """Write the validated records; returns (created, updated, unchanged)."""
+def write(
+    validated: Validated, *, actor: Any, filename: str, progress: Callable[[int, int], None] | None = None
+) -> tuple[int, int, int]:
+    """Write the validated records; returns (created, updated, unchanged). ``progress(done, total)`` is called
+    after each batch of rows or audit events written (total: two per record, its row and its audit event)."""
     kind = validated.spec.kind
     reason = f"导入文件 {filename} / imported from {filename}"
-    outcome = Outcome()
+    tick = None
+    if progress is not None:
+        units = {"done": 0, "total": 2 * len(validated.records)}
+
+        def tick(n: int) -> None:
+            units["done"] = min(units["total"], units["done"] + n)
+            progress(units["done"], units["total"])
+
+    outcome = Outcome(tick)
     if kind == "communities":
         write_communities(validated, outcome)
     elif kind in {"facilities", "stock_sites"}:
