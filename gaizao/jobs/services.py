@@ -96,6 +96,7 @@ class _Heartbeat:
         self.wake = threading.Event()
         self.lock = threading.Lock()
         self.pending: dict[str, Any] = {}
+        self.depth = 0
         self.thread = threading.Thread(target=self._run, name=f"job-heartbeat-{job_id}", daemon=True)
 
     def post(self, fields: dict[str, Any]) -> None:
@@ -122,6 +123,9 @@ class _Heartbeat:
             connection.close()
 
     def __enter__(self) -> _Heartbeat:
+        #: transactions already open when the handler started (a caller's, a test's): progress reported inside
+        #: them is written as usual; only progress from inside the handler's own transactions comes here
+        self.depth = len(transaction.get_connection().atomic_blocks)
         _BEATS[self.job_id] = self
         self.thread.start()
         return self
@@ -163,7 +167,7 @@ def job_progress(job: Job, *, done: int, total: int | None = None, message: str 
         job.message = message[:500]
     job.done = done
     beat = _BEATS.get(job.pk)
-    if beat is not None and transaction.get_connection().in_atomic_block:
+    if beat is not None and len(transaction.get_connection().atomic_blocks) > beat.depth:
         # Inside the handler's transaction an UPDATE would stay invisible until its commit (and lock the job row
         # against the heartbeat): the heartbeat thread writes it from its own connection instead.
         beat.post(fields)

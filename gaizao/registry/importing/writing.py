@@ -4,8 +4,9 @@ community with the registry's ``communities_rescreen``."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from decimal import Decimal
+from itertools import islice
 from operator import attrgetter
 from typing import Any
 
@@ -390,18 +391,23 @@ def _audit(
     at = AuditEvent._meta.get_field("at").get_db_prep_save(timezone.now(), connection)
     to_json = AuditEvent._meta.get_field("changes")
     attnames = [model._meta.get_field(f).attname for f in fields]
-    rows: list[list[Any]] = []
-    for obj in outcome.created:
-        if personal:
-            changes: dict[str, Any] = {"imported": True}
-        else:
-            changes = {}
-            for name in attnames:
-                value = getattr(obj, name)
-                if value not in (None, "", [], False):
-                    changes[name] = [None, _light(value)]
-        rows.append(
-            [
+
+    def event_rows() -> Iterator[list[Any]]:
+        """The events one by one, so only a batch of them is held at a time."""
+        yield from _created_rows()
+        yield from _updated_rows()
+
+    def _created_rows() -> Iterator[list[Any]]:
+        for obj in outcome.created:
+            if personal:
+                changes: dict[str, Any] = {"imported": True}
+            else:
+                changes = {}
+                for name in attnames:
+                    value = getattr(obj, name)
+                    if value not in (None, "", [], False):
+                        changes[name] = [None, _light(value)]
+            yield [
                 at,
                 actor_id,
                 label,
@@ -413,10 +419,10 @@ def _audit(
                 to_json.get_db_prep_save(changes, connection),
                 reason,
             ]
-        )
-    for obj, diff in outcome.updated:
-        rows.append(
-            [
+
+    def _updated_rows() -> Iterator[list[Any]]:
+        for obj, diff in outcome.updated:
+            yield [
                 at,
                 actor_id,
                 label,
@@ -428,7 +434,7 @@ def _audit(
                 to_json.get_db_prep_save(diff, connection),
                 reason,
             ]
-        )
+
     names = [
         "at",
         "actor_id",
@@ -449,13 +455,15 @@ def _audit(
         ", ".join(quote(c) for c in columns),
         ", ".join(["%s"] * len(columns)),
     )
+    written = 0
+    events = event_rows()
     with connection.cursor() as cursor:
-        for start in range(0, len(rows), BATCH):
-            batch = rows[start : start + BATCH]
+        while batch := list(islice(events, BATCH)):
             cursor.executemany(sql, batch)
+            written += len(batch)
             if outcome.tick is not None:
                 outcome.tick(len(batch))
-    return len(rows)
+    return written
 
 
 def rescreen(communities: list[Community], actor: Any) -> None:
