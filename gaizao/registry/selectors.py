@@ -245,7 +245,19 @@ def community_page(
     """A page of the filtered list, by keyset on ``code`` (``params``: the request's GET, or a page number)."""
     if not hasattr(params, "get"):
         params = {"page": params or 1}
-    return keyset_page(community_list(user, filters), params, per_page=per_page)
+    return keyset_page(
+        community_list(user, filters), params, per_page=per_page, total=community_count(user, filters)
+    )
+
+
+def community_count(user: Any, filters: CommunityFilters | None = None) -> int:
+    """How many communities ``community_list(user, filters)`` holds: summed from the materialised aggregates
+    (a few thousand rows, not a count over the registry) unless a search or year filter needs the communities."""
+    if _materialised(filters):
+        from django.db.models.functions import Coalesce
+
+        return int(_stats_for(user, filters).aggregate(n=Coalesce(Sum("communities"), 0))["n"])
+    return community_list(user, filters).order_by().count()
 
 
 def divisions_for_filters(user: Any) -> dict[str, list[Division]]:
