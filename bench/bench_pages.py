@@ -208,8 +208,9 @@ def _env(url: str, tmp: Path) -> dict[str, str]:
         "GAIZAO_DATA_DIR": str(tmp),
         "TASKS_BACKEND": "database",
         "LOG_LEVEL": "ERROR",
-        # DEBUG off refuses the console OTP sender; the bench sends no login code.
+        # DEBUG off refuses the console OTP sender; the benchmark sends no codes, so a webhook nobody listens on
         "GAIZAO_OTP_SENDER": "gaizao.participation.otp.WebhookSender",
+        "GAIZAO_OTP_WEBHOOK_URL": "http://127.0.0.1:9/otp",
     }
 
 

@@ -86,32 +86,59 @@ def jobs_fail_stale() -> int:
 
 
 class _Heartbeat:
-    """Stamps ``heartbeat_at`` every JOB_HEARTBEAT_S from its own thread (and own database connection)."""
+    """Stamps ``heartbeat_at`` every JOB_HEARTBEAT_S from its own thread (and own database connection), and writes
+    the progress the handler reports from inside a transaction (:meth:`post`), which the handler's own connection
+    could not make visible before its commit."""
 
     def __init__(self, job_id: Any) -> None:
         self.job_id = job_id
         self.stop = threading.Event()
+        self.wake = threading.Event()
+        self.lock = threading.Lock()
+        self.pending: dict[str, Any] = {}
+        self.depth = 0
         self.thread = threading.Thread(target=self._run, name=f"job-heartbeat-{job_id}", daemon=True)
+
+    def post(self, fields: dict[str, Any]) -> None:
+        with self.lock:
+            self.pending.update(fields)
+        self.wake.set()
 
     def _run(self) -> None:
         try:
-            while not self.stop.wait(settings.JOB_HEARTBEAT_S):
+            while not self.stop.is_set():
+                self.wake.wait(settings.JOB_HEARTBEAT_S)
+                self.wake.clear()
+                if self.stop.is_set():
+                    break
+                with self.lock:
+                    fields, self.pending = {**self.pending, "heartbeat_at": timezone.now()}, {}
                 try:
-                    Job.objects.filter(pk=self.job_id, status=JobStatus.RUNNING).update(
-                        heartbeat_at=timezone.now()
-                    )
-                except OperationalError:  # locked this time: the next beat comes soon enough
+                    Job.objects.filter(pk=self.job_id, status=JobStatus.RUNNING).update(**fields)
+                except (
+                    OperationalError
+                ):  # locked this time (SQLite mid-write): the next beat comes soon enough
                     continue
         finally:
             connection.close()
 
     def __enter__(self) -> _Heartbeat:
+        #: transactions already open when the handler started (a caller's, a test's): progress reported inside
+        #: them is written as usual; only progress from inside the handler's own transactions comes here
+        self.depth = len(transaction.get_connection().atomic_blocks)
+        _BEATS[self.job_id] = self
         self.thread.start()
         return self
 
     def __exit__(self, *exc: object) -> None:
         self.stop.set()
+        self.wake.set()
         self.thread.join(timeout=10)
+        _BEATS.pop(self.job_id, None)
+
+
+#: The heartbeat of each job running in this process, by job id.
+_BEATS: dict[Any, _Heartbeat] = {}
 
 
 def job_start(*, kind: str, title: str, owner: Any, params: dict[str, Any], division_path: str = "") -> Job:
@@ -139,6 +166,12 @@ def job_progress(job: Job, *, done: int, total: int | None = None, message: str 
         fields["message"] = message[:500]
         job.message = message[:500]
     job.done = done
+    beat = _BEATS.get(job.pk)
+    if beat is not None and len(transaction.get_connection().atomic_blocks) > beat.depth:
+        # Inside the handler's transaction an UPDATE would stay invisible until its commit (and lock the job row
+        # against the heartbeat): the heartbeat thread writes it from its own connection instead.
+        beat.post(fields)
+        return
     fields["heartbeat_at"] = timezone.now()
     _write(job.pk, **fields)
 
@@ -174,6 +207,7 @@ def job_run(job_id: str) -> Job:
             result=result or {},
             finished_at=timezone.now(),
             done=max(job.done, job.total),
+            total=job.total,
         )
     finally:
         _remove_uploads(job.params)

@@ -148,8 +148,9 @@ def list_communities(
     ``offset`` stays for short lists."""
     _staff(request)
     limit = max(1, min(limit, 500))
-    qs = selectors.community_list(request.user, filters.to_filters())
-    count = qs.order_by().count()
+    wanted = filters.to_filters()
+    qs = selectors.community_list(request.user, wanted)
+    count = selectors.community_count(request.user, wanted)
     if after:
         qs = qs.filter(code__gt=after)
         offset = 0

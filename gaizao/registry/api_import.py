@@ -24,16 +24,8 @@ from gaizao.registry.exporting import (
     export_filename,
     export_format,
 )
-from gaizao.registry.importing import (
-    BACKGROUND_ROWS,
-    KINDS,
-    ImportFileError,
-    estimate_rows,
-    get_kind,
-    import_file,
-    normalise_crs,
-)
-from gaizao.registry.importing.jobs import import_record, import_start, report_of
+from gaizao.registry.importing import KINDS, get_kind, normalise_crs
+from gaizao.registry.importing.jobs import import_start, report_of
 from gaizao.registry.importing.template import template_bytes, template_filename
 
 router = Router(tags=["registry imports"])
@@ -104,7 +96,7 @@ def _download(content: bytes, filename: str, content_type: str) -> HttpResponse:
     return response
 
 
-@router.post("/", response={200: ImportOut, 202: ImportOut}, summary="Import a file (multipart)")
+@router.post("/", response={202: ImportOut}, summary="Import a file (multipart)")
 def import_create(
     request: HttpRequest,
     kind: Form[str],
@@ -112,28 +104,22 @@ def import_create(
     crs: Form[str] = "wgs84",
     only_valid: Form[bool] = False,
 ) -> Status[ImportOut]:
-    """Validate (and, when every row is valid or ``only_valid``, write) the rows of ``file``. Files over
-    2,000 rows run in the background: the answer is 202 with the job id to poll."""
+    """Validate (and, when every row is valid or ``only_valid``, write) the rows of ``file``. The request only
+    stores the file and starts a background job that parses it in a memory-capped process: the answer is 202 with
+    the import's id; poll ``GET /{id}`` for its status and report."""
     require_role(request.user, *WRITER_ROLES)
     get_kind(kind)
     crs = normalise_crs(crs)
-    data = file.read()
-    name = file.name or "upload"
-    try:
-        rows = estimate_rows(data, filename=name)
-    except ImportFileError:
-        rows = 0
-    if rows > BACKGROUND_ROWS:
-        job = import_start(
-            kind=kind, data=data, filename=name, actor=request.user, crs=crs, only_valid=only_valid
-        )
-        job.refresh_from_db()
-        return Status(202, _out(job))
-    report = import_file(
-        kind=kind, data=data, filename=name, actor=request.user, crs=crs, only_valid=only_valid
+    job = import_start(
+        kind=kind,
+        upload=file,
+        filename=file.name or "upload",
+        actor=request.user,
+        crs=crs,
+        only_valid=only_valid,
     )
-    job = import_record(report=report, actor=request.user)
-    return Status(200, _out(job))
+    job.refresh_from_db()
+    return Status(202, _out(job))
 
 
 @router.get("/templates/{kind}", summary="The import template of a kind (xlsx)")

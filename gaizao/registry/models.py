@@ -336,12 +336,18 @@ class CommunityStats(models.Model):
     """
 
     division = models.ForeignKey("divisions.Division", on_delete=models.CASCADE, related_name="+")
+    #: the street (街道) the division belongs to: itself, or a 社区's parent; null above street level
+    street = models.ForeignKey(
+        "divisions.Division", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
     district_code = models.CharField(max_length=20, blank=True)
     scope_status = models.CharField(max_length=16, choices=ScopeStatus.choices)
     is_sample = models.BooleanField(default=False)
     communities = models.PositiveIntegerField(default=0)
     missing = models.PositiveIntegerField(default=0)
     filled = models.JSONField(default=dict)
+    #: the sum of ``filled`` (required answers given), so streets and districts add it up in the database
+    filled_total = models.PositiveIntegerField(default=0)
     refreshed_at = models.DateTimeField()
 
     class Meta:

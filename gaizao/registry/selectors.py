@@ -245,7 +245,19 @@ def community_page(
     """A page of the filtered list, by keyset on ``code`` (``params``: the request's GET, or a page number)."""
     if not hasattr(params, "get"):
         params = {"page": params or 1}
-    return keyset_page(community_list(user, filters), params, per_page=per_page)
+    return keyset_page(
+        community_list(user, filters), params, per_page=per_page, total=community_count(user, filters)
+    )
+
+
+def community_count(user: Any, filters: CommunityFilters | None = None) -> int:
+    """How many communities ``community_list(user, filters)`` holds: summed from the materialised aggregates
+    (a few thousand rows, not a count over the registry) unless a search or year filter needs the communities."""
+    if _materialised(filters):
+        from django.db.models.functions import Coalesce
+
+        return int(_stats_for(user, filters).aggregate(n=Coalesce(Sum("communities"), 0))["n"])
+    return community_list(user, filters).order_by().count()
 
 
 def divisions_for_filters(user: Any) -> dict[str, list[Division]]:
@@ -574,10 +586,13 @@ def survey_completeness(user: Any, filters: CommunityFilters | None = None) -> d
     """Share of the required survey answers filled, per district and per street, inside the user's scope.
 
     Returns ``{"districts": [Completeness], "streets": [Completeness], "fields": {field: filled share},
-    "total": Completeness, "missing_communities": int}``. Summed from the materialised ``CommunityStats`` (which
-    also count the communities with a required answer missing, so the page's missing list needs no scan to count);
-    streets are the 社区's parent where the community hangs off a 社区.
+    "total": Completeness, "missing_communities": int}``. Added up by the database from the materialised
+    ``CommunityStats`` (which also count the communities with a required answer missing, so the page's missing list
+    needs no scan to count) unless a search or year filter needs the communities; streets are the 社区's parent
+    where the community hangs off a 社区.
     """
+    if _materialised(filters):
+        return _completeness_from_stats(_stats_for(user, filters))
     n_fields = len(REQUIRED_SURVEY_FIELDS)
     rows = _completeness_rows(user, filters)
     tree = Division.objects.only("id", "code", "name", "level", "parent_id", "path")
@@ -627,34 +642,78 @@ def survey_completeness(user: Any, filters: CommunityFilters | None = None) -> d
 
 
 def _completeness_rows(user: Any, filters: CommunityFilters | None) -> list[dict[str, Any]]:
-    """Per division: ``n`` communities, ``n_missing`` with a required answer blank, ``f_<field>`` filled — summed
-    from ``CommunityStats`` (a few thousand rows for the whole country), or, for a search or year filter, one
-    grouped query over the matching communities."""
-    if not _materialised(filters):
-        aggregates = {f"f_{name}": Count("id", filter=_filled_q(name)) for name in REQUIRED_SURVEY_FIELDS}
-        return list(
-            community_list(user, filters)
-            .order_by()
-            .values("division_id")
-            .annotate(n=Count("id"), n_missing=Count("id", filter=_any_missing_q()), **aggregates)
-        )
-    by_division: dict[int, dict[str, Any]] = {}
-    for division_id, n, n_missing, filled in _stats_for(user, filters).values_list(
-        "division_id", "communities", "missing", "filled"
-    ):
-        row = by_division.get(division_id)
-        if row is None:
-            row = by_division[division_id] = {
-                "division_id": division_id,
-                "n": 0,
-                "n_missing": 0,
-                **{f"f_{name}": 0 for name in REQUIRED_SURVEY_FIELDS},
-            }
-        row["n"] += n
-        row["n_missing"] += n_missing
-        for name in REQUIRED_SURVEY_FIELDS:
-            row[f"f_{name}"] += filled.get(name, 0)
-    return list(by_division.values())
+    """Per division: ``n`` communities, ``n_missing`` with a required answer blank, ``f_<field>`` filled — one
+    grouped query over the communities matching a search or year filter (the aggregates cannot answer those)."""
+    aggregates = {f"f_{name}": Count("id", filter=_filled_q(name)) for name in REQUIRED_SURVEY_FIELDS}
+    return list(
+        community_list(user, filters)
+        .order_by()
+        .values("division_id")
+        .annotate(n=Count("id"), n_missing=Count("id", filter=_any_missing_q()), **aggregates)
+    )
+
+
+def _completeness_from_stats(stats: QuerySet[CommunityStats]) -> dict[str, Any]:
+    """``survey_completeness`` from the materialised aggregates, added up by the database: one grouped query per
+    street and district (a few hundred rows for a city), one aggregate for the totals and each field's count."""
+    from django.db.models import IntegerField
+    from django.db.models.fields.json import KT
+    from django.db.models.functions import Cast, Coalesce
+
+    n_fields = len(REQUIRED_SURVEY_FIELDS)
+    grouped = list(
+        stats.order_by()
+        .values("street_id", "district_code")
+        .annotate(n=Sum("communities"), answered=Sum("filled_total"))
+    )
+    sums = stats.aggregate(
+        n=Coalesce(Sum("communities"), 0),
+        missing=Coalesce(Sum("missing"), 0),
+        answered=Coalesce(Sum("filled_total"), 0),
+        **{
+            f"f_{name}": Coalesce(Sum(Cast(KT(f"filled__{name}"), IntegerField())), 0)
+            for name in REQUIRED_SURVEY_FIELDS
+        },
+    )
+    street_rows = Division.objects.only("id", "code", "name").in_bulk(
+        {r["street_id"] for r in grouped if r["street_id"] is not None}
+    )
+    names = _district_names()
+    streets: dict[str, Completeness] = {}
+    districts: dict[str, Completeness] = {}
+    for r in grouped:
+        code = r["district_code"]
+        district = districts.setdefault(code, Completeness(code, names.get(code, code), "district"))
+        targets = [district]
+        street = street_rows.get(r["street_id"]) if r["street_id"] is not None else None
+        if street is not None:
+            targets.append(
+                streets.setdefault(
+                    street.code, Completeness(street.code, street.name, "street", parent_code=code)
+                )
+            )
+        for t in targets:
+            t.communities += r["n"]
+            t.filled += r["answered"]
+            t.required += r["n"] * n_fields
+    total = Completeness(
+        code="",
+        name="合计 / total",
+        level="total",
+        communities=sums["n"],
+        filled=sums["answered"],
+        required=sums["n"] * n_fields,
+    )
+    return {
+        "districts": [districts[k] for k in sorted(districts)],
+        "streets": sorted(streets.values(), key=lambda s: (s.parent_code, s.code)),
+        "fields": {
+            name: (sums[f"f_{name}"] / total.communities if total.communities else 0.0)
+            for name in REQUIRED_SURVEY_FIELDS
+        },
+        "total": total,
+        "missing_communities": sums["missing"],
+    }
 
 
 def _any_missing_q() -> Q:

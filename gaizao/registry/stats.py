@@ -42,15 +42,29 @@ def grouped_stats(qs: Any, stats_model: Any = CommunityStats) -> list[Any]:
     are parameters so the migration that fills the table can pass its historical ones."""
     model = qs.model
     aggregates = {f"f_{name}": Count("id", filter=filled_q(name, model)) for name in REQUIRED_SURVEY_FIELDS}
-    grouped = (
+    grouped = list(
         qs.order_by()
         .values("division_id", "district_code", "scope_status", "is_sample")
         .annotate(n=Count("id"), n_missing=Count("id", filter=any_missing_q(model)), **aggregates)
     )
     now = timezone.now()
+    division_model = model._meta.get_field("division").related_model
+    levels = {
+        pk: (level, parent_id)
+        for pk, level, parent_id in division_model.objects.filter(
+            pk__in={r["division_id"] for r in grouped}
+        ).values_list("pk", "level", "parent_id")
+    }
+
+    def street_of(division_id: int) -> int | None:
+        level, parent_id = levels.get(division_id, ("", None))
+        return division_id if level == "street" else parent_id if level == "community" else None
+
     return [
         stats_model(
             division_id=r["division_id"],
+            street_id=street_of(r["division_id"]),
+            filled_total=sum(r[f"f_{name}"] for name in REQUIRED_SURVEY_FIELDS),
             district_code=r["district_code"] or "",
             scope_status=r["scope_status"],
             is_sample=r["is_sample"],

@@ -23,16 +23,9 @@ from gaizao.registry.exporting import (
     export_filename,
     export_format,
 )
-from gaizao.registry.importing import (
-    BACKGROUND_ROWS,
-    KINDS,
-    ImportFileError,
-    estimate_rows,
-    import_file,
-    normalise_crs,
-)
+from gaizao.registry.importing import KINDS, normalise_crs
 from gaizao.registry.importing.columns import CRS_CHOICES
-from gaizao.registry.importing.jobs import import_record, import_start, report_of
+from gaizao.registry.importing.jobs import import_start, report_of
 from gaizao.registry.importing.template import template_bytes, template_filename
 
 XLSX = FORMATS["xlsx"]
@@ -84,38 +77,23 @@ def import_page(request: HttpRequest) -> HttpResponse:
             if upload is None:
                 raise ApplicationError("请选择要导入的文件。/ Choose a file to import.", field="file")
             crs = normalise_crs(form["crs"])
-            data = upload.read()
-            name = upload.name or "upload"
-            try:
-                rows = estimate_rows(data, filename=name)
-            except ImportFileError:
-                rows = 0
-            if rows > BACKGROUND_ROWS:
-                job = import_start(
-                    kind=form["kind"],
-                    data=data,
-                    filename=name,
-                    actor=request.user,
-                    crs=crs,
-                    only_valid=form["only_valid"],
-                )
-                return HttpResponseRedirect(reverse("web:job", args=[job.pk]))
-            report = import_file(
+            # The request only stores the upload and starts the job; the job parses it in a memory-capped child
+            # process (never here) and the result page shows its report once it has finished.
+            job = import_start(
                 kind=form["kind"],
-                data=data,
-                filename=name,
+                upload=upload,
+                filename=upload.name or "upload",
                 actor=request.user,
                 crs=crs,
                 only_valid=form["only_valid"],
             )
-            job = import_record(report=report, actor=request.user)
             return HttpResponseRedirect(reverse("registry:import_result", args=[job.pk]))
         except ApplicationError as exc:
             messages.error(request, exc.message)
     return render(
         request,
         "registry/import.html",
-        {"kinds": _kinds(), "crs_choices": CRS_CHOICES, "form": form, "background_rows": BACKGROUND_ROWS},
+        {"kinds": _kinds(), "crs_choices": CRS_CHOICES, "form": form},
     )
 
 
@@ -125,9 +103,10 @@ def import_result(request: HttpRequest, job_id: Any) -> HttpResponse:
     job = get_job_for(request.user, str(job_id))
     report = report_of(job)
     if report is None:
-        if not job.is_finished:
-            return HttpResponseRedirect(reverse("web:job", args=[job.pk]))
-        raise Http404
+        if job.kind != "registry.import":
+            raise Http404
+        # still running, or failed before a report (e.g. the file needed too much memory): the job page says so
+        return HttpResponseRedirect(reverse("web:job", args=[job.pk]))
     return render(
         request,
         "registry/import_result.html",

@@ -298,6 +298,9 @@ UPLOAD_LIMITS = {
 ZIP_MAX_ENTRIES = int(os.environ.get("GAIZAO_ZIP_MAX_ENTRIES", "200"))
 ZIP_MAX_TOTAL_BYTES = int(os.environ.get("GAIZAO_ZIP_MAX_TOTAL_BYTES", str(300 * 1024 * 1024)))
 ZIP_MAX_RATIO = int(os.environ.get("GAIZAO_ZIP_MAX_RATIO", "100"))
+#: Memory an upload's parse may use: every parse runs in a child process of the job whose address space is
+#: capped (RLIMIT_AS) at its size when it starts plus this many bytes.
+UPLOAD_PARSE_MEMORY = int(os.environ.get("GAIZAO_UPLOAD_PARSE_MEMORY", str(1024 * 1024 * 1024)))
 
 #: Background jobs: a running job's worker writes a heartbeat this often; a job whose heartbeat is older than
 #: JOB_STALE_S is taken for dead (failed, or retried up to JOB_MAX_ATTEMPTS).

@@ -97,7 +97,7 @@ CASES = [
     Case(
         "api import upload",
         f"{API}/",
-        statuses(403, **{a: 200 for a in WRITERS}, anonymous=401),
+        statuses(403, **{a: 202 for a in WRITERS}, anonymous=401),
         method="post",
         data=_bad_upload,
         pattern="api/v1/registry/imports/",

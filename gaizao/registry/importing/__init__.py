@@ -3,9 +3,10 @@
 >>> report = import_file(kind="communities", data=path.read_bytes(), filename=path.name, actor=user)
 >>> report.ok, report.created, report.errors[:3]
 
-Every row is validated first (``validation``); nothing is written when any row fails unless ``only_valid`` is
-set; then ``writing`` stores the rows in one transaction, audits each object and re-screens the communities.
-Files larger than :data:`BACKGROUND_ROWS` rows run as a background job (``jobs.py``) on the web and the API.
+The file is read in a memory-capped child process (``isolate``); every row is validated (``validation``); nothing
+is written when any row fails unless ``only_valid`` is set; then ``writing`` stores the rows in one transaction,
+audits each object and re-screens the communities. On the web and the API every upload is only stored by the
+request and imported by a background job (``jobs.py``); the command line runs ``import_file`` directly.
 """
 
 from __future__ import annotations
@@ -16,16 +17,12 @@ from collections.abc import Callable
 from typing import Any
 
 from gaizao.registry.importing.columns import CRS_ALIASES, KINDS, Column, KindSpec, get_kind
-from gaizao.registry.importing.readers import ImportFileError, estimate_rows, read_table
 from gaizao.registry.importing.report import ImportReport, RowError
-
-#: Files with more rows than this run as a background job on the web and the API.
-BACKGROUND_ROWS = 2000
+from gaizao.registry.readers import ImportFileError, estimate_rows
 
 Progress = Callable[[int, int, str], None]
 
 __all__ = [
-    "BACKGROUND_ROWS",
     "KINDS",
     "Column",
     "ImportFileError",
@@ -100,6 +97,7 @@ def _import(
 
     from gaizao.registry.importing.validation import validate
     from gaizao.registry.importing.writing import write
+    from gaizao.registry.parsing import read_table_isolated
 
     started = time.perf_counter()
     spec = get_kind(kind)
@@ -115,10 +113,18 @@ def _import(
         report.seconds = time.perf_counter() - started
         return report
     try:
-        table = read_table(data, filename=filename, sheet=spec.sheet)
-        if progress:
-            progress(0, len(table), "校验中 / validating")
-        validated = validate(table, spec, actor=actor, crs=crs, report=report, progress=progress)
+        table = read_table_isolated(data, filename=filename, sheet=spec.sheet)
+        rows = len(table)
+        # The bar covers validation in its first half and writing in its second, so it moves during both.
+        halved: Progress | None = None
+        if progress is not None:
+            report_progress = progress
+
+            def halved(done: int, total: int, message: str) -> None:
+                report_progress(done // 2, total, message)
+
+            progress(0, rows, "校验中 / validating")
+        validated = validate(table, spec, actor=actor, crs=crs, report=report, progress=halved)
         del table, data  # the raw cells are no longer needed: free them before writing
     except ImportFileError as exc:
         report.add(None, exc.field or "", exc.message)
@@ -128,11 +134,22 @@ def _import(
         report.seconds = time.perf_counter() - started
         return report
     if not dry_run and validated.records:
-        if progress:
-            progress(report.total, report.total, "写入中 / writing")
+        on_write = None
+        if progress is not None:
+            report_progress, total = progress, report.total
+
+            def on_write(done: int, units: int) -> None:
+                share = done / units if units else 1.0
+                report_progress(
+                    total // 2 + int(share * (total - total // 2)),
+                    total,
+                    f"写入中 / writing {round(100 * share)}%",
+                )
+
+            progress(report.total // 2, report.total, "写入中 / writing")
         try:
             report.created, report.updated, report.unchanged = write(
-                validated, actor=actor, filename=filename
+                validated, actor=actor, filename=filename, progress=on_write
             )
         except IntegrityError:
             # Another import wrote the same new rows at the same moment (two identical uploads at once): this one

@@ -26,7 +26,7 @@ from gaizao.registry.models import (
     Unit,
 )
 
-#: Column types understood by the parser (``gaizao.registry.importing.parsing``).
+#: Column types understood by the parser (``gaizao.registry.importing.validation``).
 TYPES = frozenset(
     {
         "str",

@@ -11,6 +11,7 @@ from django.conf import settings
 from django.urls import reverse
 from django.utils import timezone
 
+from gaizao.errors import ApplicationError
 from gaizao.jobs.models import Job, JobStatus
 from gaizao.jobs.services import job_progress, job_start, register_job
 from gaizao.registry.importing import ImportReport, get_kind, import_file
@@ -75,13 +76,27 @@ def _safe_result_url(job_id: Any) -> str:
 
 
 def import_start(
-    *, kind: str, data: bytes, filename: str, actor: Any, crs: str = "wgs84", only_valid: bool = False
+    *, kind: str, upload: Any, filename: str, actor: Any, crs: str = "wgs84", only_valid: bool = False
 ) -> Job:
-    """Save the upload and run its import as a background job (progress on /jobs/<id>/)."""
+    """Store the upload (bytes, or an uploaded file written chunk by chunk, never read whole nor parsed here) and
+    run its import as a background job (progress on /jobs/<id>/); the job parses it in a memory-capped child
+    process. Refuses a file over the size limit before storing it."""
     spec = get_kind(kind)
+    limit = settings.UPLOAD_LIMITS["import_table"]
+    size = len(upload) if isinstance(upload, bytes) else upload.size
+    if size > limit:
+        raise ApplicationError(
+            f"文件超过 {limit // 1_000_000} MB 的上限。/ The file is larger than the limit of {limit // 1_000_000} MB.",
+            field="file",
+        )
     suffix = Path(filename).suffix.lower()[:10] or ".bin"
     path = upload_dir() / f"{uuid.uuid4().hex}{suffix}"
-    path.write_bytes(data)
+    with path.open("wb") as out:
+        if isinstance(upload, bytes):
+            out.write(upload)
+        else:
+            for chunk in upload.chunks():
+                out.write(chunk)
     division = getattr(actor, "division", None)
     return job_start(
         kind=JOB_KIND,

@@ -32,8 +32,8 @@ from gaizao.registry.importing.geo import (
     outside_message,
     reproject_to_wgs84,
 )
-from gaizao.registry.importing.readers import ImportFileError, Table
 from gaizao.registry.importing.report import ImportReport
+from gaizao.registry.readers import ImportFileError, Table
 
 Progress = Callable[[int, int, str], None]
 

@@ -4,8 +4,9 @@ community with the registry's ``communities_rescreen``."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from decimal import Decimal
+from itertools import islice
 from operator import attrgetter
 from typing import Any, cast
 
@@ -50,7 +51,9 @@ def _rows(
     return rows
 
 
-def sql_insert(model: type[models.Model], objs: list[models.Model]) -> None:
+def sql_insert(
+    model: type[models.Model], objs: list[models.Model], tick: Callable[[int], None] | None = None
+) -> None:
     """Insert ``objs`` with one parameterised INSERT run through ``executemany`` (portable across SQLite and
     PostgreSQL). Django's ``bulk_create`` splits rows into batches of 999 parameters on SQLite, which for a
     55-column model is 18 rows a query; this is one prepared statement for all of them."""
@@ -68,10 +71,18 @@ def sql_insert(model: type[models.Model], objs: list[models.Model]) -> None:
     )
     with connection.cursor() as cursor:
         for start in range(0, len(objs), BATCH):
-            cursor.executemany(sql, _rows(objs[start : start + BATCH], names, preps))
+            batch = objs[start : start + BATCH]
+            cursor.executemany(sql, _rows(batch, names, preps))
+            if tick is not None:
+                tick(len(batch))
 
 
-def sql_update(model: type[models.Model], objs: list[models.Model], names: list[str]) -> None:
+def sql_update(
+    model: type[models.Model],
+    objs: list[models.Model],
+    names: list[str],
+    tick: Callable[[int], None] | None = None,
+) -> None:
     """``UPDATE … SET … WHERE pk = %s`` for each object, through ``executemany``."""
     if not objs or not names:
         return
@@ -86,17 +97,20 @@ def sql_update(model: type[models.Model], objs: list[models.Model], names: list[
     )
     with connection.cursor() as cursor:
         for start in range(0, len(objs), BATCH):
-            cursor.executemany(
-                sql, _rows(objs[start : start + BATCH], attnames, preps, tail=lambda o: [o.pk])
-            )
+            batch = objs[start : start + BATCH]
+            cursor.executemany(sql, _rows(batch, attnames, preps, tail=lambda o: [o.pk]))
+            if tick is not None:
+                tick(len(batch))
 
 
 class Outcome:
-    def __init__(self) -> None:
+    def __init__(self, tick: Callable[[int], None] | None = None) -> None:
         self.created: list[models.Model] = []
         self.updated: list[tuple[models.Model, dict[str, list[Any]]]] = []
         self.unchanged = 0
         self.paths: dict[int, str] = {}
+        #: called with the number of rows each batch wrote (rows and audit events), for the progress bar
+        self.tick = tick
 
 
 def _same(old: Any, new: Any) -> bool:
@@ -173,7 +187,7 @@ def _write_keyed(
     extra: list[str] = []
     if before_save is not None:
         extra = before_save(to_create + updated)
-    sql_insert(model, to_create)
+    sql_insert(model, to_create, outcome.tick)
     if to_create:
         _assign_pks(model, to_create, key_fields)
     outcome.created.extend(to_create)
@@ -181,7 +195,7 @@ def _write_keyed(
         names = sorted({model._meta.get_field(f).name for f in changed_fields} | set(extra))
         if has_updated_at:
             names.append("updated_at")
-        sql_update(model, updated, names)
+        sql_update(model, updated, names, outcome.tick)
 
 
 def _fields_data(rec: Record, fields: list[str]) -> dict[str, Any]:
@@ -377,18 +391,23 @@ def _audit(
     at = AuditEvent._meta.get_field("at").get_db_prep_save(timezone.now(), connection)
     to_json = AuditEvent._meta.get_field("changes")
     attnames = [cast("models.Field[Any, Any]", model._meta.get_field(f)).attname for f in fields]
-    rows: list[list[Any]] = []
-    for obj in outcome.created:
-        if personal:
-            changes: dict[str, Any] = {"imported": True}
-        else:
-            changes = {}
-            for name in attnames:
-                value = getattr(obj, name)
-                if value not in (None, "", [], False):
-                    changes[name] = [None, _light(value)]
-        rows.append(
-            [
+
+    def event_rows() -> Iterator[list[Any]]:
+        """The events one by one, so only a batch of them is held at a time."""
+        yield from _created_rows()
+        yield from _updated_rows()
+
+    def _created_rows() -> Iterator[list[Any]]:
+        for obj in outcome.created:
+            if personal:
+                changes: dict[str, Any] = {"imported": True}
+            else:
+                changes = {}
+                for name in attnames:
+                    value = getattr(obj, name)
+                    if value not in (None, "", [], False):
+                        changes[name] = [None, _light(value)]
+            yield [
                 at,
                 actor_id,
                 label,
@@ -400,10 +419,10 @@ def _audit(
                 to_json.get_db_prep_save(changes, connection),
                 reason,
             ]
-        )
-    for obj, diff in outcome.updated:
-        rows.append(
-            [
+
+    def _updated_rows() -> Iterator[list[Any]]:
+        for obj, diff in outcome.updated:
+            yield [
                 at,
                 actor_id,
                 label,
@@ -415,7 +434,7 @@ def _audit(
                 to_json.get_db_prep_save(diff, connection),
                 reason,
             ]
-        )
+
     names = [
         "at",
         "actor_id",
@@ -436,10 +455,15 @@ def _audit(
         ", ".join(quote(c) for c in columns),
         ", ".join(["%s"] * len(columns)),
     )
+    written = 0
+    events = event_rows()
     with connection.cursor() as cursor:
-        for start in range(0, len(rows), BATCH):
-            cursor.executemany(sql, rows[start : start + BATCH])
-    return len(rows)
+        while batch := list(islice(events, BATCH)):
+            cursor.executemany(sql, batch)
+            written += len(batch)
+            if outcome.tick is not None:
+                outcome.tick(len(batch))
+    return written
 
 
 def rescreen(communities: list[Community], actor: Any) -> None:
@@ -469,11 +493,22 @@ def _notify_owners_of_moved_units(taken: list[tuple[Any, Unit]], *, filename: st
 
 
 @transaction.atomic
-def write(validated: Validated, *, actor: Any, filename: str) -> tuple[int, int, int]:
-    """Write the validated records; returns (created, updated, unchanged)."""
+def write(
+    validated: Validated, *, actor: Any, filename: str, progress: Callable[[int, int], None] | None = None
+) -> tuple[int, int, int]:
+    """Write the validated records; returns (created, updated, unchanged). ``progress(done, total)`` is called
+    after each batch of rows or audit events written (total: two per record, its row and its audit event)."""
     kind = validated.spec.kind
     reason = f"导入文件 {filename} / imported from {filename}"
-    outcome = Outcome()
+    tick = None
+    if progress is not None:
+        units = {"done": 0, "total": 2 * len(validated.records)}
+
+        def tick(n: int) -> None:
+            units["done"] = min(units["total"], units["done"] + n)
+            progress(units["done"], units["total"])
+
+    outcome = Outcome(tick)
     if kind == "communities":
         write_communities(validated, outcome)
     elif kind in {"facilities", "stock_sites"}:
