@@ -14,6 +14,8 @@ before are copied back after it, so tests that do not ask for the demo never see
 
 from __future__ import annotations
 
+import os
+import sqlite3
 from collections.abc import Iterator
 
 import pytest
@@ -32,16 +34,29 @@ class Snapshots:
         self.vendor = connection.vendor
         if self.vendor not in {"sqlite", "postgresql"}:
             raise NotImplementedError(f"demo world snapshots for {self.vendor}")
-        self.tables = sorted(connection.introspection.django_table_names(only_existing=True, include_views=False))
+        self._keep: dict[str, sqlite3.Connection] = {}
+        self.tables = sorted(
+            connection.introspection.django_table_names(only_existing=True, include_views=False)
+        )
 
     def _q(self, name: str) -> str:
         return self.connection.ops.quote_name(name)
 
-    def take(self, name: str) -> None:
+    def _attach(self, name: str) -> None:
+        """SQLite: attach the copy (an in-memory database of this process, kept open here) to the connection in
+        use — live-server and transactional tests may have opened a new one since the copy was taken."""
+        uri = f"file:{name}_{os.getpid()}?mode=memory&cache=shared"
+        self._keep.setdefault(name, sqlite3.connect(uri, uri=True))
         with self.connection.cursor() as cursor:
-            if self.vendor == "sqlite":
-                cursor.execute(f"ATTACH DATABASE ':memory:' AS {name}")
-            else:
+            cursor.execute("PRAGMA database_list")
+            if name not in {row[1] for row in cursor.fetchall()}:
+                cursor.execute(f"ATTACH DATABASE '{uri}' AS {name}")
+
+    def take(self, name: str) -> None:
+        if self.vendor == "sqlite":
+            self._attach(name)
+        with self.connection.cursor() as cursor:
+            if self.vendor == "postgresql":
                 cursor.execute(f"DROP SCHEMA IF EXISTS {name} CASCADE")
                 cursor.execute(f"CREATE SCHEMA {name}")
             for table in self.tables:
@@ -53,26 +68,32 @@ class Snapshots:
         from django.core.management.color import no_style
         from django.db import transaction
 
+        if self.vendor == "sqlite":
+            self._attach(name)
         with transaction.atomic(), self.connection.cursor() as cursor:
             if self.vendor == "sqlite":
                 for table in self.tables:
                     cursor.execute(f"DELETE FROM {self._q(table)}")
             else:
-                cursor.execute("SET CONSTRAINTS ALL DEFERRED")
+                # checks still pending in the enclosing transaction would block TRUNCATE: run them first
+                cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
                 cursor.execute("TRUNCATE " + ", ".join(self._q(t) for t in self.tables))
+                cursor.execute("SET CONSTRAINTS ALL DEFERRED")
             for table in self.tables:
                 cursor.execute(f"INSERT INTO {self._q(table)} SELECT * FROM {name}.{self._q(table)}")
+            if self.vendor == "postgresql":
+                cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
             models = apps.get_models(include_auto_created=True)
             for sql in self.connection.ops.sequence_reset_sql(no_style(), models):
                 cursor.execute(sql)
 
     def drop(self) -> None:
-        with self.connection.cursor() as cursor:
-            for name in (CLEAN, DEMO):
-                if self.vendor == "sqlite":
-                    cursor.execute(f"DETACH DATABASE {name}")
-                else:
+        if self.vendor == "postgresql":
+            with self.connection.cursor() as cursor:
+                for name in (CLEAN, DEMO):
                     cursor.execute(f"DROP SCHEMA IF EXISTS {name} CASCADE")
+        for keep in self._keep.values():  # the last connection to an in-memory copy frees it
+            keep.close()
 
 
 @pytest.fixture(scope="session")
