@@ -28,12 +28,15 @@ test: $(STAMP)
 	$(BIN)/mypy
 	$(BIN)/python -m pytest -q -p no:cacheprovider -n $(TEST_WORKERS) --dist loadfile $(PYTEST_ARGS)
 
-## check: the fast tier (lint, format, types, the layer rule, the pure cores) — run it before every commit
+## check: the fast tier (lint, format, types, the layer rule, the pure cores, the services) — before every commit;
+## timings in docs/development.md
+CHECK_TESTS ?= tests/test_layers.py tests/policy tests/spatial $(wildcard tests/*/test_services*.py)
 check: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
-	$(BIN)/python -m pytest -q -p no:cacheprovider -n $(TEST_WORKERS) tests/test_layers.py tests/policy tests/spatial
+	$(BIN)/python -m pytest -q -p no:cacheprovider -n $(TEST_WORKERS) --dist loadfile -m "not slow and not browser" \
+		$(CHECK_TESTS)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

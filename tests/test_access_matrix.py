@@ -1,7 +1,8 @@
 """The access matrix (issue 2): every page and API endpoint, as every demo account, against the demo world.
 
 Each app lists its cases in ``tests/<app>/matrix*.py``; this module runs them all and fails when a URL pattern of
-the project is not covered by any case, so a new page cannot ship without saying who may see it.
+the project is not covered by any case, so a new page cannot ship without saying who may see it. The demo world is
+the session's (``demo_world`` in tests/conftest.py), built once per worker.
 """
 
 from __future__ import annotations
@@ -11,7 +12,6 @@ import pkgutil
 from pathlib import Path
 
 import pytest
-from django.core.management import call_command
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, resolve
 
@@ -43,17 +43,6 @@ def _all_routes(patterns: list, prefix: str = "") -> list[str]:
         elif isinstance(p, URLPattern):
             routes.append(prefix + str(p.pattern))
     return routes
-
-
-@pytest.fixture(scope="module")
-def demo_world(django_db_setup, django_db_blocker):
-    from gaizao.web.demo import demo_load
-
-    with django_db_blocker.unblock():
-        demo_load(lambda line: None)
-    yield
-    with django_db_blocker.unblock():
-        call_command("flush", interactive=False, verbosity=0)
 
 
 def _resolve(value):

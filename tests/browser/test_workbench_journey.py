@@ -151,10 +151,8 @@ def public_and_resident_pages() -> tuple[list[str], list[str]]:
 
 
 @pytest.fixture
-def demo_world(transactional_db):
-    from gaizao.web.demo import demo_load
-
-    demo_load(lambda line: None)
+def demo_world(demo_world_each):
+    """The session's demo world, afresh for each test (the live server commits)."""
 
 
 @pytest.mark.browser

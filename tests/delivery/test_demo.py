@@ -9,18 +9,13 @@ from gaizao.delivery.models import Delivery, RectificationOrder
 pytestmark = pytest.mark.django_db
 
 
-def test_delivery_demo_puts_projects_at_several_stages():
+def test_delivery_demo_puts_projects_at_several_stages(demo_world):
     from gaizao.accounts.models import User
     from gaizao.delivery import selectors
     from gaizao.delivery.demo import load_demo
-    from gaizao.web.demo import demo_load
 
-    demo_load(out=lambda line: None)
     lines: list[str] = []
-    load_demo(out=lines.append)
     deliveries = Delivery.objects.filter(is_sample=True)
-    if not deliveries.exists():
-        pytest.skip("registry demo has no communities with owners")
     assert set(deliveries.values_list("stage", flat=True)) == {"handed_over", "construction", "preliminary"}
     assert RectificationOrder.objects.filter(escalated_at__isnull=False).count() == 1
     rows = selectors.stage_event_counts(User.objects.get(username="city"))

@@ -9,12 +9,9 @@ from gaizao.programme.models import AnnualPlan, Consultation, Project, Publicati
 pytestmark = pytest.mark.django_db
 
 
-def test_demo_world_is_complete_and_idempotent():
+def test_demo_world_is_complete_and_idempotent(demo_world):
     from gaizao.web.demo import demo_load
 
-    lines: list[str] = []
-    demo_load(out=lines.append)
-    assert any("项目 / programme" in line for line in lines)
     assert UnitRate.objects.filter(division__code="330100").exists()
     assert UnitRate.objects.filter(division__code="330106").exists()
     projects = Project.objects.filter(is_sample=True)
@@ -41,7 +38,9 @@ def test_demo_world_is_complete_and_idempotent():
     )
     # the projects in 实施 are delivery's, each through every gate (consent, plan approval, elevator ballots)
     assert implementing
-    demo_load(out=lines.append)
+    lines: list[str] = []
+    demo_load(out=lines.append)  # a second load on the session's demo world
+    assert any("项目 / programme" in line for line in lines)
     assert Project.objects.filter(is_sample=True).count() == count
 
     # loading twice changed nothing (the access matrix over this world runs in tests/test_access_matrix.py)
@@ -72,17 +71,14 @@ def test_project_page_links_to_its_works_page_through_the_link_registry(client):
     assert client.get(f"/programme/projects/{delivery.project_id}/").status_code == 404
 
 
-def test_demo_consent_vote_runs_on_a_complete_roll_and_conditions_name_what_is_missing():
+def test_demo_consent_vote_runs_on_a_complete_roll_and_conditions_name_what_is_missing(demo_world):
     from gaizao.programme.models import ProjectBallot
     from gaizao.programme.services import implementation_conditions
-    from gaizao.web.demo import demo_load
 
-    demo_load(out=lambda _: None)
     link = (
         ProjectBallot.objects.select_related("ballot", "project").filter(purpose="renovation_consent").first()
     )
-    if link is None:
-        pytest.skip("registry demo has no community with units yet")
+    assert link is not None, "the demo world has a renovation-consent ballot"
     assert link.ballot.approved is True
     assert link.ballot.roll.count() == link.community.households
     conditions = {c.code: c for c in implementation_conditions(link.project)}

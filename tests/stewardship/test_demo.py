@@ -35,12 +35,10 @@ def test_demo_on_a_handed_over_delivery(handed_over, project, community, owners,
     assert ManagementPlan.objects.count() == 1
 
 
-def test_demo_on_the_demo_world():
-    """On top of the whole demo world and delivery's demo (which hands one project over)."""
+def test_demo_on_the_demo_world(demo_world):
+    """On top of the whole demo world (it loads delivery's demo, which hands one project over, then this app's)."""
     from gaizao.delivery.demo import load_demo as delivery_demo
-    from gaizao.web.demo import demo_load
 
-    demo_load(out=lambda line: None)  # the demo world loads delivery's and this app's demo in turn
     delivery_demo(out=lambda line: None)
     assert demo.load_demo(lambda line: None) == {"contracts": 1}
     # every demo project in 实施 agreed its plan (with the owners' ballots) before the move
