@@ -175,6 +175,9 @@ class Community(Archivable):
     def __str__(self) -> str:
         return self.name
 
+    #: The division the row had when loaded, so a move refreshes the aggregates of the division it left.
+    _loaded_division_id: int | None = None
+
     @classmethod
     def from_db(cls, db: Any, field_names: Any, values: Any) -> Community:
         instance = super().from_db(db, field_names, values)

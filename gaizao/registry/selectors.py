@@ -492,6 +492,7 @@ def _stats_for(user: Any, filters: CommunityFilters | None) -> QuerySet[Communit
 def screening_counts(user: Any, filters: CommunityFilters | None = None) -> list[dict[str, Any]]:
     """Per district: the number of communities of each scope status, and the total (from the materialised
     ``CommunityStats`` unless a search or year filter needs the communities)."""
+    grouped: QuerySet[Any, dict[str, Any]]
     if _materialised(filters):
         grouped = (
             _stats_for(user, filters)

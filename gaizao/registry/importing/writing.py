@@ -529,5 +529,5 @@ def write(
         from gaizao.registry.stats import community_stats_refresh
 
         moved_from = {getattr(c, "_loaded_division_id", None) for c, _ in outcome.updated}
-        community_stats_refresh(division_ids={c.division_id for c in written} | moved_from)
+        community_stats_refresh(division_ids={getattr(c, "division_id", None) for c in written} | moved_from)
     return len(outcome.created), len(outcome.updated), outcome.unchanged
