@@ -58,6 +58,29 @@ def demo_community() -> Community | None:
     return Community.objects.filter(code=SAMPLE_CODE).first() or _sample_community(division)
 
 
+def code_login_owner() -> tuple[str, str, str] | None:
+    """An owner of the demo community without an account, for trying the one-time-code login:
+    ``(community, unit, phone)`` — the first such unit by building, stairwell and number."""
+    community = demo_community()
+    if community is None:
+        return None
+    unit = (
+        Unit.objects.filter(
+            building__community=community,
+            owner__isnull=False,
+            owner__user__isnull=True,
+            owner__is_developer=False,
+        )
+        .exclude(owner__phone="")
+        .select_related("building", "owner")
+        .order_by("building__code", "stairwell", "number")
+        .first()
+    )
+    if unit is None or unit.owner is None:
+        return None
+    return community.name, f"{unit.building.code}幢{unit.stairwell}单元{unit.number}", unit.owner.phone
+
+
 def _sample_community(division: Division) -> Community:
     # A complete roll (RULES §6a): 2 buildings × 2 stairwells × 6 floors × 2 units, each with its owner and area.
     community = Community.objects.create(

@@ -40,6 +40,15 @@ class Command(BaseCommand):
         others = User.objects.filter(is_active=True).exclude(username__in=listed).exclude(role="resident")
         for user in others.order_by("username"):
             self.stdout.write(f"  {user.username:<12} {user.role:<20} {user.display_name}")
+        from gaizao.participation.demo import code_login_owner
+
+        owner = code_login_owner()
+        if owner is not None:
+            community, unit, phone = owner
+            self.stdout.write(
+                f"  业主验证码登录 / owner code login: {phone}（{community} {unit}）at /participation/login/ — "
+                "验证码显示在控制台 / the code is printed on the console"
+            )
         if options["no_serve"]:
             return
         host = options["addrport"]
