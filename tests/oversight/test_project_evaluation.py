@@ -12,6 +12,7 @@ import pytest
 from django.test import Client
 from django.utils import timezone
 
+from gaizao.lifecircle import storage
 from gaizao.lifecircle.models import AnalysisRun, CommunityAccess, RoadNetwork, RunStatus
 from gaizao.oversight import charts
 from gaizao.programme.models import Project
@@ -33,15 +34,32 @@ def life_circle(world, divs):
     )
     community = world["east"].project.communities.get()
     now = timezone.now()
-    for finished, gaps, reachable, score in (
-        (now - dt.timedelta(days=2), ["nursing_home", "junior_high_school"], {"15": {"x": True}}, 60.0),
-        (now, ["junior_high_school"], {"15": {"x": True, "nursing_home": True}}, 80.0),
+    # results in the compact per-run layout (gaizao.lifecircle.storage): the checks, then one met bit per check
+    layout = storage.layout_for(
+        ["nursing_home", "junior_high_school", "x"],
+        [("15", "x", 1000.0), ("15", "nursing_home", 1000.0), ("15", "junior_high_school", 1000.0)],
+        names={},
+        items_of={},
+    )
+    for finished, gaps, met, score in (
+        (now - dt.timedelta(days=2), ["nursing_home", "junior_high_school"], [True, False, False], 60.0),
+        (now, ["junior_high_school"], [True, True, False], 80.0),
     ):
         run = AnalysisRun.objects.create(
-            network=network, division=divs["330102"], status=RunStatus.SUCCEEDED, finished_at=finished
+            network=network,
+            division=divs["330102"],
+            status=RunStatus.SUCCEEDED,
+            finished_at=finished,
+            result_layout=layout,
         )
         CommunityAccess.objects.create(
-            run=run, community=community, gap_facilities=gaps, reachable=reachable, score=score
+            run=run,
+            community=community,
+            gap_facilities=gaps,
+            gap_count=len(gaps),
+            met_bits=storage.pack_met(met),
+            distance_blob=storage.pack_distances([None, None, None]),
+            score=score,
         )
     return community
 
