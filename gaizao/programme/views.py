@@ -72,7 +72,7 @@ def home(request: AuthenticatedHttpRequest) -> HttpResponse:
             "counts": [(s, counts[s.value]) for s in ProjectState],
             "state": state,
             "chart_json": json.dumps(chart, ensure_ascii=False),
-            "can_create": request.user.role in (Role.DISTRICT_OFFICER, Role.STREET_IMPLEMENTER),
+            "can_create": services.can_create_project(request.user),
         },
     )
 
@@ -109,7 +109,7 @@ def city(request: AuthenticatedHttpRequest) -> HttpResponse:
 @login_required
 def project_new(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Create a project from screened communities (one, or several as a renovation unit)."""
-    if request.user.role not in (Role.DISTRICT_OFFICER, Role.STREET_IMPLEMENTER, Role.CITY_COORDINATOR):
+    if not services.can_create_project(request.user):
         raise Http404
     if request.method == "POST":
         ids = [int(i) for i in request.POST.getlist("communities") if i.isdigit()]

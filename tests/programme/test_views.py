@@ -198,3 +198,20 @@ def test_plan_editor_live_totals_preview_what_saving_computes(accounts, communit
         client_for(accounts["qingbomen"]).post(f"/programme/projects/{project.pk}/plan/preview/").status_code
         == 403
     )
+
+
+def test_the_new_project_button_shows_exactly_to_those_who_may_create(accounts, communities):
+    """The list page's button, the new-project page and the service ask one question (``can_create_project``)."""
+    from gaizao.programme.services import can_create_project
+
+    for username in ("city", "shangcheng", "qingbo", "qingbomen", "ndrc"):
+        user = accounts[username]
+        client = client_for(user)
+        page = client.get("/programme/")
+        may = can_create_project(user)
+        assert may == (username in ("city", "shangcheng", "qingbo")), username
+        if page.status_code == 200:
+            assert ('id="new-project"' in page.content.decode()) == may, username
+        else:
+            assert not may
+        assert (client.get("/programme/projects/new/").status_code == 200) == may, username

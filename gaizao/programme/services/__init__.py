@@ -47,6 +47,8 @@ from gaizao.programme.services.plans import plan_finalise, plan_preview, plan_re
 from gaizao.programme.services.projects import (
     BALLOT_ROLES,
     PROJECT_BALLOT_PURPOSES,
+    PROJECT_CREATOR_ROLES,
+    can_create_project,
     project_ballot_create,
     project_create,
     project_move,
@@ -97,6 +99,8 @@ __all__ = [
     "plan_save",
     "project_ballot_create",
     "project_create",
+    "can_create_project",
+    "PROJECT_CREATOR_ROLES",
     "project_move",
     "publication_comment_add",
     "publication_comment_reply",

@@ -61,6 +61,15 @@ def _scope_refusal(community: Any, plan_year: int) -> str:
     )
 
 
+#: Who may create a project (the service, the list page's button and the new-project page ask the same question).
+PROJECT_CREATOR_ROLES = (Role.DISTRICT_OFFICER, Role.STREET_IMPLEMENTER, Role.CITY_COORDINATOR)
+
+
+def can_create_project(actor: Any) -> bool:
+    """Whether ``actor`` may create projects at all (each community is still checked against the actor's scope)."""
+    return bool(getattr(actor, "is_active", False)) and getattr(actor, "role", None) in PROJECT_CREATOR_ROLES
+
+
 @transaction.atomic
 def project_create(
     *,
@@ -91,7 +100,7 @@ def project_create(
 
         raise Http404("小区不存在或无权查看 / community not found")
     for community in communities:
-        require_role(actor, Role.DISTRICT_OFFICER, Role.STREET_IMPLEMENTER, Role.CITY_COORDINATOR)
+        require_role(actor, *PROJECT_CREATOR_ROLES)
         require_write(actor, community.division)
         plan_year = rules.plan_year_in_preparation()
         status, reasons, _ruleset = screening_decision(community, on=dt.date(plan_year, 1, 1))
