@@ -163,6 +163,7 @@ class CorrectionStatus(models.TextChoices):
     PENDING = "pending", _("待复核 / pending")
     APPROVED = "approved", _("已批准 / approved")
     REJECTED = "rejected", _("已驳回 / rejected")
+    LAPSED = "lapsed", _("已失效 / lapsed")
 
 
 class RollCorrectionProposal(models.Model):

@@ -19,6 +19,8 @@ from gaizao.programme.models import (
     AnnualPlan,
     AnnualPlanState,
     Consultation,
+    ConsultationState,
+    OpinionDecision,
     PlanVersion,
     Project,
     ProjectState,
@@ -127,6 +129,17 @@ def consultations_for(user: Any) -> QuerySet[Consultation]:
     if department is not None:
         qs = qs.filter(opinions__department=department).distinct()
     return qs
+
+
+def consultations_waiting_for_departments(user: Any) -> QuerySet[Consultation]:
+    """Open consultations the account may read that still have a department that has not answered (whom the
+    district may remind), oldest first."""
+    return (
+        consultations_for(user)
+        .filter(state=ConsultationState.OPEN, opinions__decision=OpinionDecision.PENDING)
+        .distinct()
+        .order_by("started_at", "pk")
+    )
 
 
 def consultation_reminders_for(user: Any) -> list[Any]:

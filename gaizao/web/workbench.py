@@ -131,6 +131,40 @@ def consultations_awaiting(user: Any) -> Todo | None:
     )
 
 
+def consultations_waiting_departments(user: Any) -> Todo | None:
+    """District officers: open consultations in scope still waiting for departments' answers, which they may
+    remind (the 提醒 buttons of the consultation page show exactly when ``can_remind`` allows)."""
+    from gaizao.programme.models import OpinionDecision
+    from gaizao.programme.selectors import consultations_waiting_for_departments
+    from gaizao.programme.services import can_remind
+
+    if getattr(user, "role", None) != Role.DISTRICT_OFFICER:
+        return None
+    waiting = []
+    for consultation in consultations_waiting_for_departments(user).prefetch_related("opinions")[:200]:
+        if not can_remind(user, consultation):
+            continue
+        pending = [o.department for o in consultation.opinions.all() if o.decision == OpinionDecision.PENDING]
+        waiting.append((consultation, pending))
+    return Todo(
+        "会商待部门答复",
+        "Consultations waiting for departments",
+        len(waiting),
+        reverse("programme:consultations"),
+        tone="warning" if waiting else "info",
+        items=tuple(
+            TodoItem(
+                str(c.project),
+                reverse("programme:consultation", args=[c.pk]),
+                tr("未答复：", "no answer yet: ") + "、".join(label_of(d, "department") for d in pending),
+            )
+            for c, pending in waiting[:ITEMS_SHOWN]
+        ),
+        empty_zh="没有等待部门答复的会商。",
+        empty_en="No consultation is waiting for departments.",
+    )
+
+
 def annual_plans_to_review(user: Any) -> Todo | None:
     """Reviewers: submitted plans their bureau has not reviewed in this version. City: plans awaiting approval too."""
     from gaizao.programme.models import AnnualPlanState
@@ -291,6 +325,7 @@ def comments_to_answer(user: Any) -> Todo | None:
 def register_builtin_todos() -> None:
     register_todo("participation.ballots_closing", ballots_closing, order=10)
     register_todo("programme.consultations_awaiting", consultations_awaiting, order=20)
+    register_todo("programme.consultations_waiting_departments", consultations_waiting_departments, order=22)
     register_todo("programme.annual_plans_to_review", annual_plans_to_review, order=30)
     register_todo("programme.annual_plans_returned", annual_plans_returned, order=35)
     register_todo("participation.reports_to_answer", reports_to_answer, order=40)

@@ -132,3 +132,118 @@ def test_api_propose_approve_and_reject(ballot, accounts, world):
     assert late.status_code == 409
     entries[1].refresh_from_db()
     assert entries[1].area_m2 != Decimal("99") and not entries[1].corrected
+
+
+# --- issue 18: a proposal still pending when the ballot closes lapses -------------------------------------------------
+
+
+def _propose(client: Client, ballot, entry, area: str = "77.70", reason: str = "实测面积") -> dict:
+    response = client.post(
+        f"{API}/ballots/{ballot.pk}/roll/{entry.pk}/correct",
+        {"reason": reason, "area_m2": area},
+        content_type="application/json",
+    )
+    assert response.status_code == 201, response.content
+    return response.json()
+
+
+def test_closing_through_the_api_lapses_pending_proposals(ballot, accounts):
+    entries = list(RollEntry.objects.filter(ballot=ballot).order_by("unit_label")[:2])
+    community, street = client_for(accounts["qingbomen"]), client_for(accounts["qingbo"])
+    pending = _propose(community, ballot, entries[0])
+    decided = _propose(community, ballot, entries[1], area="66.60", reason="误报")
+    assert (
+        street.post(
+            f"{API}/ballots/{ballot.pk}/roll/corrections/{decided['id']}/reject",
+            {"note": "无误"},
+            content_type="application/json",
+        ).status_code
+        == 200
+    )
+    # when the ballot closes with one proposal still pending
+    closed = community.post(
+        f"{API}/ballots/{ballot.pk}/transition", {"action": "close"}, content_type="application/json"
+    )
+    assert closed.status_code == 200 and closed.json()["status"] == "closed"
+    # then the pending one has lapsed with its reason, and the decided one keeps its decision
+    rows = {r["id"]: r for r in street.get(f"{API}/ballots/{ballot.pk}/roll/corrections").json()}
+    assert rows[pending["id"]]["status"] == "lapsed" and "截止" in rows[pending["id"]]["decision_note"]
+    assert rows[pending["id"]]["can_approve"] is False and rows[pending["id"]]["can_reject"] is False
+    assert rows[decided["id"]]["status"] == "rejected" and rows[decided["id"]]["decision_note"] == "无误"
+    assert street.get(f"{API}/ballots/{ballot.pk}/roll/corrections?pending=true").json() == []
+    event = AuditEvent.objects.get(action="roll_correction_lapse")
+    assert event.actor == accounts["qingbomen"] and "lapsed" in event.reason
+    assert event.changes["proposal"] == ["pending", "lapsed"]
+    # approving (or rejecting) the lapsed proposal is refused with a clear 409 naming the unit and the status
+    late = street.post(
+        f"{API}/ballots/{ballot.pk}/roll/corrections/{pending['id']}/approve",
+        {},
+        content_type="application/json",
+    )
+    assert late.status_code == 409 and late.json()["code"] == "roll.correction_lapsed"
+    assert entries[0].unit_label in late.json()["message"] and "失效" in late.json()["message"]
+    refused = street.post(
+        f"{API}/ballots/{ballot.pk}/roll/corrections/{pending['id']}/reject",
+        {"note": "x"},
+        content_type="application/json",
+    )
+    assert refused.status_code == 409 and refused.json()["code"] == "roll.correction_lapsed"
+    entries[0].refresh_from_db()
+    assert entries[0].area_m2 != Decimal("77.70") and not entries[0].corrected
+
+
+def test_roll_page_shows_a_lapsed_proposal_and_refuses_its_approval(ballot, accounts):
+    entry = RollEntry.objects.filter(ballot=ballot).order_by("unit_label").first()
+    community, street = client_for(accounts["qingbomen"]), client_for(accounts["qingbo"])
+    roll_url = f"/participation/ballots/{ballot.pk}/roll/"
+    assert (
+        community.post(roll_url, {"entry_id": entry.pk, "area_m2": "88.80", "reason": "实测面积"}).status_code
+        == 302
+    )
+    proposal = RollCorrectionProposal.objects.get(entry=entry)
+    services.ballot_close(actor=accounts["qingbomen"], ballot_id=ballot.pk)
+    page = street.get(roll_url).content.decode()
+    assert f'data-proposal="{proposal.pk}" data-status="lapsed"' in page and "已失效" in page
+    assert 'value="approve"' not in page and 'value="reject"' not in page
+    decide_url = f"/participation/ballots/{ballot.pk}/roll/corrections/{proposal.pk}/"
+    followed = street.post(decide_url, {"action": "approve"}, follow=True).content.decode()
+    assert "已因表决截止而失效" in followed
+    proposal.refresh_from_db()
+    assert proposal.status == "lapsed"
+
+
+def test_scheduled_close_of_overdue_ballots_lapses_pending_proposals(ballot, accounts):
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from gaizao.errors import StateError
+
+    entry = RollEntry.objects.filter(ballot=ballot).order_by("unit_label").first()
+    proposal = services.roll_correction_propose(
+        actor=accounts["qingbomen"], entry_id=entry.pk, reason="实测面积", area_m2="55.50"
+    )
+    type(ballot).objects.filter(pk=ballot.pk).update(closes_at=timezone.now() - dt.timedelta(minutes=1))
+    assert services.ballots_close_overdue() == [ballot.pk]
+    proposal.refresh_from_db()
+    assert proposal.status == "lapsed" and proposal.decided_by is None and proposal.decided_at is not None
+    event = AuditEvent.objects.get(action="roll_correction_lapse")
+    assert event.actor is None and event.reason == proposal.decision_note
+    with pytest.raises(StateError) as refused:
+        services.roll_correction_approve(actor=accounts["qingbo"], proposal_id=proposal.pk)
+    assert refused.value.code == "roll.correction_lapsed"
+
+
+def test_close_due_job_lapses_pending_proposals(ballot, accounts, django_capture_on_commit_callbacks):
+    import datetime as dt
+
+    from django.utils import timezone
+
+    entry = RollEntry.objects.filter(ballot=ballot).order_by("unit_label").first()
+    community = client_for(accounts["qingbomen"])
+    proposal = _propose(community, ballot, entry)
+    type(ballot).objects.filter(pk=ballot.pk).update(closes_at=timezone.now() - dt.timedelta(minutes=1))
+    with django_capture_on_commit_callbacks(execute=True):
+        response = community.post("/participation/ballots/close-due/")
+    assert response.status_code == 302 and "/jobs/" in response["Location"]
+    assert RollCorrectionProposal.objects.get(pk=proposal["id"]).status == "lapsed"

@@ -20,9 +20,10 @@ def shown_todos(client, user) -> dict[str, int]:
 
 
 def test_builtin_providers_are_registered_in_order():
-    assert registered_keys()[:3] == [
+    assert registered_keys()[:4] == [
         "participation.ballots_closing",
         "programme.consultations_awaiting",
+        "programme.consultations_waiting_departments",
         "programme.annual_plans_to_review",
     ]
     assert "registry.imports_with_errors" in registered_keys()
@@ -61,6 +62,7 @@ def test_each_role_sees_its_own_work(client, users, matters):
     district = shown_todos(client, users["shangcheng"])
     assert district["participation.ballots_closing"] == 1
     assert district["programme.consultations_awaiting"] == 0  # departments answer for themselves
+    assert district["programme.consultations_waiting_departments"] == 1  # water has not answered: remind it
     assert district["registry.imports_with_errors"] == 1
     assert "programme.annual_plans_to_review" not in district
 
@@ -85,6 +87,8 @@ def test_each_role_sees_its_own_work(client, users, matters):
     other_district = shown_todos(client, users["xihu"])
     assert other_district["participation.ballots_closing"] == 0  # out of scope
     assert other_district["programme.consultations_awaiting"] == 0
+    assert other_district["programme.consultations_waiting_departments"] == 0
+    assert "programme.consultations_waiting_departments" not in water
 
     resident = shown_todos(client, users["resident"])
     assert set(resident) == {"participation.ballots_closing"}

@@ -16,7 +16,12 @@ from gaizao.participation.chain import genesis_hash
 from gaizao.participation.models import Ballot, BallotStatus, Purpose, RollEntry, ScopeKind
 from gaizao.participation.services._common import _locked_ballot
 from gaizao.participation.services.papers import chain_verify
-from gaizao.participation.services.roll import _roll_rows, _tally_rows, ballot_tally
+from gaizao.participation.services.roll import (
+    _roll_rows,
+    _tally_rows,
+    ballot_tally,
+    roll_corrections_lapse,
+)
 from gaizao.policy import get_ruleset, matter_not_lower
 from gaizao.registry.models import Building, Community
 
@@ -263,11 +268,16 @@ def _close(ballot: Ballot, *, actor: User | None) -> Ballot:
     ballot.approved = tally.approved
     ballot.quorum_met = tally.quorum_met
     ballot.save(update_fields=["status", "closed_at", "result", "approved", "quorum_met"])
+    lapsed = roll_corrections_lapse(ballot, actor=actor)
     audit_record(
         actor=actor,
         action=BALLOT_MACHINE.action(BallotStatus.CLOSED),
         obj=ballot,
-        changes={"status": [before, ballot.status], "approved": [None, tally.approved]},
+        changes={
+            "status": [before, ballot.status],
+            "approved": [None, tally.approved],
+            **({"lapsed_corrections": [None, lapsed]} if lapsed else {}),
+        },
         reason="；".join(r.message for r in tally.reasons),
     )
     return ballot

@@ -176,13 +176,63 @@ def ballot_tally(ballot: Ballot) -> VoteTally:
     return _tally_rows(ballot, rows, ballots)
 
 
-#: A proposed correction waits for a second account; approving applies it, rejecting drops it.
+#: A proposed correction waits for a second account; approving applies it, rejecting drops it, and one still
+#: pending when the ballot closes lapses (the roll is final once counted).
 CORRECTION_MACHINE = StateMachine(
     "roll_correction",
     CorrectionStatus,
-    {CorrectionStatus.PENDING: frozenset({CorrectionStatus.APPROVED, CorrectionStatus.REJECTED})},
+    {
+        CorrectionStatus.PENDING: frozenset(
+            {CorrectionStatus.APPROVED, CorrectionStatus.REJECTED, CorrectionStatus.LAPSED}
+        )
+    },
     field="status",
 )
+
+
+def _refuse_lapsed(proposal: RollCorrectionProposal) -> None:
+    if proposal.status == CorrectionStatus.LAPSED:
+        raise StateError(
+            f"{proposal.entry.unit_label} 的名册更正申请已因表决截止而失效，不能再批准或驳回。/ "
+            f"{proposal.entry.unit_label}: status: the proposed correction lapsed when the ballot closed; it can no "
+            "longer be approved or rejected.",
+            code="roll.correction_lapsed",
+            field="status",
+        )
+
+
+def roll_corrections_lapse(ballot: Ballot, *, actor: User | None) -> list[int]:
+    """Lapse every correction of ``ballot``'s roll still pending as the ballot closes (called by every close path,
+    inside its transaction, with the ballot locked): the counted roll is final, so they can never be approved.
+    Each is audited with its reason. Returns the ids lapsed."""
+    when = timezone.localtime(ballot.closed_at or timezone.now())
+    reason = (
+        f"表决已于 {when:%Y-%m-%d %H:%M} 截止，未复核的名册更正失效。/ The ballot closed on {when:%Y-%m-%d %H:%M}; "
+        "the correction was not decided and lapsed."
+    )
+    lapsed: list[int] = []
+    pending = (
+        RollCorrectionProposal.objects.select_for_update(of=("self",))
+        .select_related("entry")
+        .filter(entry__ballot=ballot, status=CorrectionStatus.PENDING)
+        .order_by("pk")
+    )
+    for proposal in pending:
+        before = CORRECTION_MACHINE.check(proposal, CorrectionStatus.LAPSED)
+        proposal.status = CorrectionStatus.LAPSED
+        proposal.decided_by = actor
+        proposal.decided_at = timezone.now()
+        proposal.decision_note = reason
+        proposal.save(update_fields=["status", "decided_by", "decided_at", "decision_note"])
+        audit_record(
+            actor=actor,
+            action="roll_correction_lapse",
+            obj=ballot,
+            changes={"proposal": [before, proposal.status], "entry": [None, proposal.entry.unit_label]},
+            reason=reason,
+        )
+        lapsed.append(proposal.pk)
+    return lapsed
 
 
 def _require_open_roll(ballot: Ballot) -> None:
@@ -326,6 +376,7 @@ def roll_correction_approve(*, actor: User, proposal_id: int) -> RollEntry:
     are kept as ``RollCorrection`` rows naming the proposer and the approver."""
     proposal, ballot = _locked_proposal(proposal_id)
     require_write(actor, ballot.community.division)
+    _refuse_lapsed(proposal)
     _require_open_roll(ballot)
     if actor.pk == proposal.proposed_by_id:
         raise PermissionError_(
@@ -385,6 +436,7 @@ def roll_correction_reject(*, actor: User, proposal_id: int, note: str = "") -> 
     """Reject (or, by its proposer, withdraw) a proposed correction; the roll stays as it is."""
     proposal, ballot = _locked_proposal(proposal_id)
     require_write(actor, ballot.community.division)
+    _refuse_lapsed(proposal)
     CORRECTION_MACHINE.move(proposal, to=CorrectionStatus.REJECTED, actor=actor, save=False, audit=False)
     proposal.decided_by = actor
     proposal.decided_at = timezone.now()
