@@ -1,6 +1,8 @@
-"""Demo delivery (示例数据): three 上城区 projects taken through the programme to an approved annual plan of this
-year, then through delivery to different stages — one handed over (移交), one under construction with an overdue
-rectification order and a late milestone, one in 前期 with part of its approvals.
+"""Demo delivery (示例数据): three 上城区 projects taken through the programme to an approved annual plan, then
+through delivery to different stages — one handed over (移交) about 13 months ago (:data:`HANDED_OVER_MONTHS_AGO`;
+its works, inspections, acceptance and annual plan lie in the year or so before, so that its 6- and 12-month
+follow-ups after handover are due), one under construction with an overdue rectification order and a late
+milestone, one in 前期 with part of its approvals; the last two are in this year's annual plan.
 
 Call :func:`load_demo` after the divisions, the demo accounts and the registry demo (sample communities) are loaded;
 it makes its own unit rates if the programme demo has not, and a small sample owners' roll (one building, six
@@ -23,6 +25,13 @@ from django.db.models import Count
 from django.utils import timezone
 
 from gaizao.divisions.models import Division
+from gaizao.policy.stewardship import add_months
+
+#: How long before today the demo's first project was handed over: past its 6- and 12-month follow-ups, before the
+#: 24-month one (the rule set's follow-up months).
+HANDED_OVER_MONTHS_AGO = 13
+#: Days from a project's move to 实施 (and its annual plan) to the completion of its works.
+WORKS_DAYS = 170
 
 PDF = b"%PDF-1.4\n% Gaizao demo approval document\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 PNG = (
@@ -37,6 +46,11 @@ ORGANISATIONS = [
     ("watcher", "杭州西子工程监理有限公司（示例）", "91330106MA2B00001", "supervisor"),
     ("water", "杭州市水务集团（示例）", "91330100MA28A0002", "utility"),
 ]
+
+
+def _at(day: dt.date, hour: int = 10) -> dt.datetime:
+    """``day`` at ``hour`` o'clock, local time (the moment a back-dated demo step took place)."""
+    return timezone.make_aware(dt.datetime.combine(day, dt.time(hour)))
 
 
 def _user(username: str) -> Any:
@@ -190,10 +204,12 @@ def _implementing_project(community: Any, officer: Any, now: dt.datetime) -> Any
     from gaizao.programme.demo import _plan, answer_consultation
     from gaizao.programme.extensions import prepare_sample
 
-    project = services.project_create(actor=officer, community_ids=[community.pk], is_sample=True)
-    services.project_move(actor=officer, project=project, to="planning", reason="示例 / sample")
-    _plan(officer, project, finalise=True)
     earlier = now - dt.timedelta(days=30)
+    project = services.project_create(
+        actor=officer, community_ids=[community.pk], is_sample=True, now=earlier - dt.timedelta(days=30)
+    )
+    services.project_move(actor=officer, project=project, to="planning", reason="示例 / sample", now=earlier)
+    _plan(officer, project, finalise=True)
     consultation = services.consultation_start(actor=officer, project=project, now=earlier)
     # each department agrees from its own account (the programme demo's department accounts)
     answer_consultation(
@@ -213,29 +229,35 @@ def _implementing_project(community: Any, officer: Any, now: dt.datetime) -> Any
     )
 
 
-def _approve_plan(projects: list[Any], officer: Any) -> bool:
-    """Compile, submit, review and approve 上城区's plan of this year listing ``projects``."""
+def _approve_plan(projects: list[Any], officer: Any, now: dt.datetime | None = None) -> bool:
+    """Compile, submit, review and approve 上城区's plan of the year of ``now`` (default now) listing ``projects``,
+    the steps a few days apart from ``now`` on when it is in the past."""
     from gaizao.programme import services
     from gaizao.programme.models import AnnualPlan, AnnualPlanState
 
     district = Division.objects.get(code="330102")
-    year = timezone.localdate().year
+    year = timezone.localdate(now).year if now is not None else timezone.localdate().year
+
+    def at(days: int) -> dt.datetime | None:
+        return None if now is None else min(now + dt.timedelta(days=days), timezone.now())
+
     plan = AnnualPlan.objects.filter(district=district, plan_year=year).first()
     if plan is not None and plan.state not in (AnnualPlanState.DRAFT, AnnualPlanState.RETURNED):
         return plan.state == AnnualPlanState.APPROVED and all(
             plan.projects.filter(pk=p.pk).exists() for p in projects
         )
     plan = services.annual_plan_compile(actor=officer, district=district, plan_year=year, is_sample=True)
-    services.annual_plan_submit(actor=officer, annual_plan=plan)
+    services.annual_plan_submit(actor=officer, annual_plan=plan, now=at(2))
     for reviewer in ("city", "ndrc", "planning"):
         services.annual_plan_review(
-            actor=_user(reviewer), annual_plan=plan, decision="pass", comments="示例 / sample"
+            actor=_user(reviewer), annual_plan=plan, decision="pass", comments="示例 / sample", now=at(5)
         )
-    services.annual_plan_approve(actor=_user("city"), annual_plan=plan, note="市政府同意（示例）")
+    services.annual_plan_approve(actor=_user("city"), annual_plan=plan, note="市政府同意（示例）", now=at(10))
     return True
 
 
-def _approvals(delivery: Any, officer: Any, *, only: int | None = None) -> None:
+def _approvals(delivery: Any, officer: Any, base: dt.date, *, only: int | None = None) -> None:
+    """Record the approvals, issued about five months before ``base`` (the works' planned or actual end)."""
     from gaizao.delivery import services
 
     consultation = delivery.project.consultations.filter(state="completed").first()
@@ -248,16 +270,17 @@ def _approvals(delivery: Any, officer: Any, *, only: int | None = None) -> None:
         services.approval_record(
             actor=officer,
             approval=approval,
-            document_number=f"上城建审〔{timezone.localdate().year}〕{delivery.pk * 10 + n}号（示例）",
-            issued_on=timezone.localdate() - dt.timedelta(days=150 - n),
+            document_number=f"上城建审〔{(base - dt.timedelta(days=150 - n)).year}〕{delivery.pk * 10 + n}号（示例）",
+            issued_on=base - dt.timedelta(days=150 - n),
             file=ContentFile(PDF, name=f"{approval.item_id}.pdf"),
         )
 
 
-def _contracts(delivery: Any, officer: Any, orgs: dict[str, Any]) -> None:
+def _contracts(delivery: Any, officer: Any, orgs: dict[str, Any], base: dt.date) -> None:
+    """Sign the contracts about four months before ``base`` (the works' planned or actual end)."""
     from gaizao.delivery import services
 
-    today = timezone.localdate()
+    today = base
     version = delivery.project.plan.current_version
     for kind, party, share, suffix in (
         ("epc", "builder", "0.82", "EPC"),
@@ -278,10 +301,11 @@ def _contracts(delivery: Any, officer: Any, orgs: dict[str, Any]) -> None:
         )
 
 
-def _milestones(delivery: Any, officer: Any, *, done: bool) -> None:
+def _milestones(delivery: Any, officer: Any, base: dt.date, *, done: bool) -> None:
+    """Plan the works around ``base`` (today, or the day finished works were completed)."""
     from gaizao.delivery import services
 
-    today = timezone.localdate()
+    today = base
     plan = [
         ("地下管网及雨污分流", -120, -60),
         ("外立面及屋面整治", -70, -20),
@@ -308,12 +332,13 @@ def _milestones(delivery: Any, officer: Any, *, done: bool) -> None:
             )
 
 
-def _inspection(delivery: Any, street: Any, orgs: dict[str, Any]) -> Any:
+def _inspection(delivery: Any, street: Any, orgs: dict[str, Any], now: dt.datetime | None = None) -> Any:
     from gaizao.delivery import services
 
     inspection = services.inspection_record(
         actor=street,
         delivery=delivery,
+        now=now,
         kind="safety",
         checklist={"scaffolding": "fail", "temporary_power": "pass", "residents_passage": "pass"},
         findings=[
@@ -333,7 +358,7 @@ def _inspection(delivery: Any, street: Any, orgs: dict[str, Any]) -> Any:
 def load_demo(out: Callable[[str], None] = print) -> dict[str, int]:
     """Put three sample 上城区 projects at several delivery stages (see the module docstring)."""
     from gaizao.delivery import services
-    from gaizao.delivery.models import Delivery, RectificationOrder
+    from gaizao.delivery.models import Delivery
     from gaizao.programme.demo import load_rates
     from gaizao.programme.models import UnitRate
 
@@ -353,45 +378,71 @@ def load_demo(out: Callable[[str], None] = print) -> dict[str, int]:
     if not UnitRate.objects.exists():
         load_rates()
     now = timezone.now()
+    today = timezone.localdate()
+    # the first project's timeline, back from its handover about 13 months ago
+    handed_on = add_months(today, -HANDED_OVER_MONTHS_AGO)
+    completed_on = handed_on - dt.timedelta(days=10)
+    implementing_on = completed_on - dt.timedelta(days=WORKS_DAYS)
     for community in communities:
         _ensure_roll(community)
-    projects = [_implementing_project(c, officer, now) for c in communities]
-    if not _approve_plan(projects, officer):
+    first_project = _implementing_project(communities[0], officer, _at(implementing_on))
+    if not _approve_plan([first_project], officer, now=_at(implementing_on, 14)):
+        out(
+            "项目实施 / delivery: 跳过，往年度计划已报送未批准 / skipped, an earlier year's plan is under review"
+        )
+        transaction.set_rollback(True)
+        return {}
+    projects = [first_project] + [_implementing_project(c, officer, now) for c in communities[1:]]
+    if len(projects) > 1 and not _approve_plan(projects[1:], officer):
         out("项目实施 / delivery: 跳过，本年度计划已报送未批准 / skipped, this year's plan is under review")
         transaction.set_rollback(True)
         return {}
     orgs = _organisations(city)
     _party_accounts(orgs, city)
-    today = timezone.localdate()
     deliveries = [
-        services.delivery_open(actor=officer, project=p, implementing_body=orgs["body"], is_sample=True)
-        for p in projects
+        services.delivery_open(
+            actor=officer,
+            project=p,
+            implementing_body=orgs["body"],
+            on=implementing_on if n == 0 else None,
+            is_sample=True,
+        )
+        for n, p in enumerate(projects)
     ]
-    # 1. handed over: the whole lifecycle
+    # 1. handed over about 13 months ago: the whole lifecycle, each step on its day
     first = deliveries[0]
-    _approvals(first, officer)
-    _contracts(first, officer, orgs)
-    _milestones(first, officer, done=True)
-    services.delivery_move(actor=officer, delivery=first, to="started", on=today - dt.timedelta(days=120))
+    _approvals(first, officer, completed_on)
+    _contracts(first, officer, orgs, completed_on)
+    _milestones(first, officer, completed_on, done=True)
+    started_on = completed_on - dt.timedelta(days=110)
+    services.delivery_move(actor=officer, delivery=first, to="started", on=started_on)
     services.delivery_move(
-        actor=officer, delivery=first, to="construction", on=today - dt.timedelta(days=110)
+        actor=officer, delivery=first, to="construction", on=started_on + dt.timedelta(days=10)
     )
     inspector = street if services.inspector_level(street, first) else officer
-    order = _inspection(first, inspector, orgs)
+    inspected_on = started_on + dt.timedelta(days=30)
+    order = _inspection(first, inspector, orgs, now=_at(inspected_on))
     services.order_reply(
         actor=_user("builder"),
         order=order,
         body="已满挂安全网（示例）",
         evidence=ContentFile(PNG, name="fixed.png"),
+        now=_at(inspected_on + dt.timedelta(days=2)),
     )
-    services.order_review(actor=inspector, order=order, accept=True, note="复查合格（示例）")
-    services.delivery_move(actor=officer, delivery=first, to="completed", on=today - dt.timedelta(days=10))
+    services.order_review(
+        actor=inspector,
+        order=order,
+        accept=True,
+        note="复查合格（示例）",
+        now=_at(inspected_on + dt.timedelta(days=3)),
+    )
+    services.delivery_move(actor=officer, delivery=first, to="completed", on=completed_on)
     version = first.project.plan.current_version
     assert version is not None, "the programme demo approves this project's plan"
     services.acceptance_record(
         actor=officer,
         delivery=first,
-        held_on=today - dt.timedelta(days=5),
+        held_on=handed_on - dt.timedelta(days=5),
         items=[{"item_id": i["item_id"], "delivered": i["quantity"], "passed": True} for i in version.items],
         signatories=[
             {"role": "implementing", "name": "李建国", "organisation": orgs["body"].name},
@@ -421,25 +472,30 @@ def load_demo(out: Callable[[str], None] = print) -> dict[str, int]:
             keeper_kind=keeper_kind,
             keeper_name=keeper,
             property_rights_note=note,
-            handed_on=today - dt.timedelta(days=2),
+            handed_on=handed_on,
         )
-    services.delivery_move(actor=officer, delivery=first, to="handed_over")
+    services.delivery_move(actor=officer, delivery=first, to="handed_over", on=handed_on)
     # 2. under construction, with an overdue order (escalated) and a late milestone
     if len(deliveries) > 1:
         second = deliveries[1]
-        _approvals(second, officer)
-        _contracts(second, officer, orgs)
-        _milestones(second, officer, done=False)
+        _approvals(second, officer, today)
+        _contracts(second, officer, orgs, today)
+        _milestones(second, officer, today, done=False)
         services.delivery_move(actor=officer, delivery=second, to="started", on=today - dt.timedelta(days=90))
         services.delivery_move(
             actor=officer, delivery=second, to="construction", on=today - dt.timedelta(days=85)
         )
-        order = _inspection(second, street if services.inspector_level(street, second) else officer, orgs)
-        RectificationOrder.objects.filter(pk=order.pk).update(deadline=today - dt.timedelta(days=2))
+        # inspected five days ago: the major finding's three-day deadline has passed
+        _inspection(
+            second,
+            street if services.inspector_level(street, second) else officer,
+            orgs,
+            now=_at(today - dt.timedelta(days=5)),
+        )
         services.orders_escalate(user=officer)
     # 3. preliminaries: part of the approvals recorded
     if len(deliveries) > 2:
-        _approvals(deliveries[2], officer, only=2)
+        _approvals(deliveries[2], officer, today, only=2)
     counts = {
         "deliveries": len(deliveries),
         "stages": {d.project.code: Delivery.objects.get(pk=d.pk).stage for d in deliveries},

@@ -890,7 +890,7 @@ def inspection_record(
     kind = _choice(kind, InspectionKind, "kind", "检查类型")
     results = checklist_results(kind, checklist)
     x, y = parse_position(lon, lat)
-    prepared = [prepare_finding(delivery, kind, f, index=i) for i, f in enumerate(findings or [])]
+    prepared = [prepare_finding(delivery, kind, f, index=i, now=now) for i, f in enumerate(findings or [])]
     inspection = Inspection.objects.create(
         delivery=delivery,
         kind=kind,
@@ -913,8 +913,12 @@ def inspection_record(
     return inspection
 
 
-def prepare_finding(delivery: Delivery, kind: str, data: dict[str, Any], *, index: int) -> dict[str, Any]:
-    """Check one finding (and its order) before anything is written; the result goes to :func:`write_finding`."""
+def prepare_finding(
+    delivery: Delivery, kind: str, data: dict[str, Any], *, index: int, now: dt.datetime | None = None
+) -> dict[str, Any]:
+    """Check one finding (and its order) before anything is written; the result goes to :func:`write_finding`.
+
+    ``now`` is when the inspection took place (default now): an order's default deadline counts from that day."""
     prefix = f"findings[{index}]." if index >= 0 else ""
     description = _text(data.get("description"), f"{prefix}description", "问题描述")
     severity = _choice(data.get("severity"), Severity, f"{prefix}severity", "严重程度")
@@ -928,7 +932,9 @@ def prepare_finding(delivery: Delivery, kind: str, data: dict[str, Any], *, inde
     check_photo(photo, field=f"{prefix}photo")
     x, y = parse_position(data.get("lon"), data.get("lat"))
     order = data.get("order")
-    prepared_order = _prepare_order(delivery, severity, order, prefix=f"{prefix}order.") if order else None
+    prepared_order = (
+        _prepare_order(delivery, severity, order, prefix=f"{prefix}order.", now=now) if order else None
+    )
     return {
         "description": description,
         "severity": severity,
@@ -942,7 +948,12 @@ def prepare_finding(delivery: Delivery, kind: str, data: dict[str, Any], *, inde
 
 
 def _prepare_order(
-    delivery: Delivery, severity: str, data: dict[str, Any], *, prefix: str = ""
+    delivery: Delivery,
+    severity: str,
+    data: dict[str, Any],
+    *,
+    prefix: str = "",
+    now: dt.datetime | None = None,
 ) -> dict[str, Any]:
     party = data.get("party")
     if not isinstance(party, Organisation):
@@ -954,7 +965,7 @@ def _prepare_order(
             "责任单位须为本项目的合同单位。/ party: the responsible party must hold a contract on this project.",
             field=f"{prefix}party",
         )
-    today = timezone.localdate()
+    today = timezone.localdate(_now(now))
     deadline = parse_date(data.get("deadline"), f"{prefix}deadline", required=False)
     if deadline is None:
         days = rules.rectification_rules(today).days.get(severity, 7)
@@ -1060,9 +1071,14 @@ def can_reply(user: Any, order: RectificationOrder) -> bool:
 
 @transaction.atomic
 def order_reply(
-    *, actor: Any, order: RectificationOrder, body: str, evidence: Any = None
+    *,
+    actor: Any,
+    order: RectificationOrder,
+    body: str,
+    evidence: Any = None,
+    now: dt.datetime | None = None,
 ) -> RectificationReply:
-    """The responsible party answers an order with what it did and a photo of it."""
+    """The responsible party answers an order with what it did and a photo of it (``now``: when, default now)."""
     order = RectificationOrder.objects.select_for_update().get(pk=order.pk)
     organisation = selectors.party_organisation(actor)
     if organisation is None or organisation.pk != order.party_id:
@@ -1072,7 +1088,7 @@ def order_reply(
     ORDER_MACHINE.check(order, OrderState.REPLIED)
     text = _text(body, "body", "整改情况")
     check_photo(evidence, field="evidence", required=True)
-    reply = RectificationReply(order=order, body=text, replied_by=actor, replied_at=timezone.now())
+    reply = RectificationReply(order=order, body=text, replied_by=actor, replied_at=_now(now))
     reply.evidence.save(f"reply-{order.pk}-{evidence.name}", evidence, save=False)
     reply.save()
     ORDER_MACHINE.move(order, to=OrderState.REPLIED, actor=actor, reason=text, changes={"reply": reply.pk})
@@ -1085,9 +1101,10 @@ def can_review(user: Any, order: RectificationOrder) -> bool:
 
 @transaction.atomic
 def order_review(
-    *, actor: Any, order: RectificationOrder, accept: bool, note: str = ""
+    *, actor: Any, order: RectificationOrder, accept: bool, note: str = "", now: dt.datetime | None = None
 ) -> RectificationOrder:
-    """The inspector accepts the reply (the order is closed) or rejects it (back to the party, with a reason)."""
+    """The inspector accepts the reply (the order is closed) or rejects it (back to the party, with a reason);
+    ``now`` is when (default now)."""
     order = (
         RectificationOrder.objects.select_for_update()
         .select_related("delivery__project__division")
@@ -1103,10 +1120,10 @@ def order_review(
         reply.decision = ReplyDecision.ACCEPTED if accept else ReplyDecision.REJECTED
         reply.decision_note = note
         reply.decided_by = actor
-        reply.decided_at = timezone.now()
+        reply.decided_at = _now(now)
         reply.save()
     if accept:
-        order.closed_at = timezone.now()
+        order.closed_at = _now(now)
     ORDER_MACHINE.move(order, to=to, actor=actor, reason=note, update_fields=["closed_at"])
     finding = order.finding
     if accept and finding.report_id is not None:

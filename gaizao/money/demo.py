@@ -7,6 +7,9 @@ commitment and payments from the three sources, the final accounts with an eleva
 the construction cost, the approval (核定), the subsidy settlement approved by 市财政局 and disbursed, and the
 residents' contribution shared out by exclusive area with two households paid.
 
+The works ran from March to October of last year (the money in and out carries those dates); the final accounts,
+their audit and approval and the settlement are recorded now, and the subsidy is disbursed today, after its approval.
+
 Prerequisites: the Hangzhou divisions and the demo accounts (``gaizao.divisions.services.divisions_load_hangzhou``,
 ``gaizao.accounts.demo.demo_accounts_load``). Idempotent: nothing is done when the project already exists.
 """
@@ -20,6 +23,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.db import transaction
+from django.utils import timezone
 
 DEMO_COMMUNITY_CODE = "GZ-MONEY-DEMO"
 DEMO_PROJECT_NAME = "资金示例小区综合改造（已完工）"
@@ -143,7 +147,9 @@ def load_demo(out: Callable[[str], None] = print) -> dict[str, Any]:
         },
         note="示例数据 / sample data",
     )
-    start = dt.date(2025, 3, 1)
+    today = timezone.localdate()
+    start = dt.date(today.year - 1, 3, 1)
+    works_year = start.year
 
     def entry(kind: str, source: str, amount: str, doc: str, days: int, **kw: Any) -> Any:
         return services.entry_record(
@@ -164,15 +170,15 @@ def load_demo(out: Callable[[str], None] = print) -> dict[str, Any]:
         ("utilities", "300000.00"),
     ):
         entry("budget", source, amount, f"YS-{source}", 0)
-    entry("received", "district_funds", "3800000.00", "DW-2025-001", 10)
-    entry("received", "utilities", "300000.00", "DW-2025-002", 12)
+    entry("received", "district_funds", "3800000.00", f"DW-{works_year}-001", 10)
+    entry("received", "utilities", "300000.00", f"DW-{works_year}-002", 12)
     application = services.application_submit(
         actor=officer,
         project=project,
         source="central_provincial",
         requested="1500000.00",
         submitted_on=start,
-        reference="浙建城〔2025〕示例号",
+        reference=f"浙建城〔{works_year}〕示例号",
     )
     services.application_decide(
         actor=officer, application=application, granted="1500000.00", decided_on=start + dt.timedelta(days=30)
@@ -182,7 +188,7 @@ def load_demo(out: Callable[[str], None] = print) -> dict[str, Any]:
         application=application,
         amount="1500000.00",
         date=start + dt.timedelta(days=45),
-        document_number="DW-2025-003",
+        document_number=f"DW-{works_year}-003",
     )
     contract = _contract(project, start + dt.timedelta(days=20))
     commitment = entry(
@@ -197,7 +203,7 @@ def load_demo(out: Callable[[str], None] = print) -> dict[str, Any]:
         ],
         start=1,
     ):
-        entry("payment", source, amount, f"ZF-2025-{i:03d}", days, commitment_id=commitment.pk)
+        entry("payment", source, amount, f"ZF-{works_year}-{i:03d}", days, commitment_id=commitment.pk)
 
     fa = services.final_accounts_start(actor=street, project=project, prepared_by_org="清波街道（实施主体）")
     for heading, description, amount, exclusion in [
@@ -218,7 +224,7 @@ def load_demo(out: Callable[[str], None] = print) -> dict[str, Any]:
         actor=officer,
         final_accounts=fa,
         auditor="杭州示例会计师事务所（示例）",
-        report_number="杭示审〔2026〕1号",
+        report_number=f"杭示审〔{today.year}〕1号",
         adjustments=[
             {"heading": "construction", "amount": "-86420.37", "reason": "立面整治工程量核减（示例）"}
         ],
@@ -232,8 +238,8 @@ def load_demo(out: Callable[[str], None] = print) -> dict[str, Any]:
         actor=finance,
         settlement=settlement,
         amount=settlement.subsidy_total,
-        date=dt.date(2026, 3, 1),
-        document_number="BF-2026-001",
+        date=today,
+        document_number=f"BF-{today.year}-001",
     )
 
     contribution = services.contribution_allocate(
@@ -245,7 +251,7 @@ def load_demo(out: Callable[[str], None] = print) -> dict[str, Any]:
         share=first,
         channel="resident_payment",
         amount=first.amount,
-        date=dt.date(2025, 5, 1),
+        date=dt.date(works_year, 5, 1),
         document_number="JK-001",
     )
     services.household_payment_record(
@@ -253,7 +259,7 @@ def load_demo(out: Callable[[str], None] = print) -> dict[str, Any]:
         share=second,
         channel="maintenance_fund",
         amount=second.amount,
-        date=dt.date(2025, 5, 2),
+        date=dt.date(works_year, 5, 2),
         document_number="JK-002",
     )
     settlement.refresh_from_db()

@@ -1,6 +1,7 @@
 """Demo oversight (示例数据): the city coordinator sets every district's 2027 targets (the rule set's defaults) and
-this year's targets, then computes this year's district assessment (a draft, so the coordinator can publish it
-in the demo) from whatever the delivery, money and stewardship demos recorded.
+last year's and this year's targets, then computes and publishes last year's district assessment (the year the
+delivery demo's first project was completed and handed over) and computes this year's (a draft, so the coordinator
+can publish it in the demo) from whatever the delivery, money and stewardship demos recorded.
 
 Every write goes through the services as the demo city coordinator (``city``). Idempotent: targets are set again
 to the same values; a published assessment is left alone, a draft is recomputed.
@@ -40,21 +41,29 @@ def load_demo(out: Callable[[str], None] = print) -> dict[str, Any]:
         out("监督考核 / oversight: skipped — no districts under the city (load the divisions first).")
         return {}
     this_year = timezone.localdate().year
-    years = sorted({TARGET_YEAR, this_year})
+    last_year = this_year - 1
+    years = sorted({TARGET_YEAR, last_year, this_year})
     for year in years:
         for district in districts:
             services.target_set(
                 actor=city, district=district, year=year, note="示例目标 / sample target", is_sample=True
             )
-    existing = Assessment.objects.filter(year=this_year).first()
-    if existing is not None and existing.state == AssessmentState.PUBLISHED:
-        assessment = existing
-    else:
-        assessment = services.assessment_compute(actor=city, year=this_year, is_sample=True)
+    assessments = {}
+    for year in (last_year, this_year):
+        existing = Assessment.objects.filter(year=year).first()
+        if existing is not None and existing.state == AssessmentState.PUBLISHED:
+            assessments[year] = existing
+        else:
+            assessments[year] = services.assessment_compute(actor=city, year=year, is_sample=True)
+    # last year is over: its assessment is published; this year's stays a draft
+    if assessments[last_year].state != AssessmentState.PUBLISHED:
+        services.assessment_publish(actor=city, assessment=assessments[last_year])
+    assessment = assessments[this_year]
     top = assessment.scores.order_by("rank", "district__code").first()
     counts = {
         "targets": len(years) * len(districts),
         "assessment_year": this_year,
+        "published_year": last_year,
         "districts": len(districts),
     }
     out(

@@ -1,8 +1,10 @@
 """Demo long-term management (示例数据) on a handed-over demo project: the plan agreed with the renovation plan,
 the owners' ballots (matter 4 fee and company, matter 6 top-up at 3/4, matter 2 管理规约) voted door to door by
 the community, the property contract with a demo company and its account ``wuye``, the maintenance fund with its
-top-up and public disclosure, both conventions, six months of fee collection, the follow-up schedule and a
-12-month follow-up inspection whose finding is rectified and closed through delivery's order flow.
+top-up and public disclosure, both conventions, six months of fee collection, the follow-up schedule, the 6-month
+follow-up inspection and the 12-month one whose finding is rectified and closed through delivery's order flow —
+each on its day after the handover (delivery's demo hands over about 13 months ago, so the 24-month one is still
+to come).
 
 Prerequisite: a delivery in stage 移交 (handed_over) — from delivery's demo — whose community has owners on the
 registry roll. Without it the loader says so and skips. Every write goes through the services, as demo accounts.
@@ -38,6 +40,11 @@ from gaizao.stewardship.models import ManagementPlan, PropertyContract
 COMPANY_CODE17 = "91330102MA2D0WY01"
 #: A one-page PDF stands in for the adopted texts.
 PDF = b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n2 0 obj<</Type/Pages/Count 0/Kids[]>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n"
+
+
+def _at(day: dt.date) -> dt.datetime:
+    """``day`` at 10 o'clock local time, never later than now (the moment a back-dated demo step took place)."""
+    return min(timezone.make_aware(dt.datetime.combine(day, dt.time(10))), timezone.now())
 
 
 def _officer(division: Any, *roles: str) -> User | None:
@@ -273,19 +280,36 @@ def load_demo(out: Callable[[str], None] = print) -> dict[str, int]:
             is_sample=True,
         )
 
-    # follow-ups: the schedule, and the 12-month inspection with one finding rectified by the contractor
+    # follow-ups: the schedule; each one already due is inspected a few days after its due date — the 6-month one
+    # found nothing, the 12-month one a leak the contractor rectified
     followups = services.followups_schedule(actor=officer, delivery=delivery)
+    for followup in followups:
+        if followup.months != 12 and not followup.done and followup.due_on + dt.timedelta(days=3) <= today:
+            services.followup_record(
+                actor=inspector,
+                followup=followup,
+                kind="quality",
+                note=f"移交{followup.months}个月回访，未发现问题（示例）",
+                now=_at(followup.due_on + dt.timedelta(days=3)),
+            )
     twelve = next((f for f in followups if f.months == 12), followups[0])
     builder = delivery.project.contracts.filter(
         kind__in=[ContractKind.CONSTRUCTION, ContractKind.EPC]
     ).first()
     closed = 0
     if not twelve.done:
+        # the 12-month follow-up on its day when it is due, else (a fresh handover) today
+        inspected = twelve.due_on + dt.timedelta(days=3)
+
+        def when(days: int) -> dt.datetime | None:
+            return _at(inspected + dt.timedelta(days=days)) if inspected <= today else None
+
         inspection = services.followup_record(
             actor=inspector,
             followup=twelve,
             kind="quality",
             note="移交12个月回访（示例）",
+            now=when(0),
             findings=[
                 {
                     "description": "3幢屋面局部渗水（示例）",
@@ -308,8 +332,11 @@ def load_demo(out: Callable[[str], None] = print) -> dict[str, int]:
                 evidence=SimpleUploadedFile(
                     "evidence.gif", b"GIF89a\x01\x00\x01\x00\x00\x00\x00;", "image/gif"
                 ),
+                now=when(2),
             )
-            delivery_services.order_review(actor=inspector, order=order, accept=True, note="复查合格（示例）")
+            delivery_services.order_review(
+                actor=inspector, order=order, accept=True, note="复查合格（示例）", now=when(3)
+            )
             closed = 1
     counts = {
         "plans": 1,

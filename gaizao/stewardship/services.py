@@ -698,6 +698,7 @@ def _inspect(
     checklist: dict[str, Any] | None,
     note: str,
     findings: list[dict[str, Any]],
+    now: dt.datetime | None = None,
 ) -> Inspection:
     delivery = followup.delivery
     level = delivery_services.inspector_level(actor, delivery)
@@ -713,14 +714,15 @@ def _inspect(
     results = delivery_services.checklist_results(kind, checklist)
     # every finding and its order is checked before anything is written (delivery's own rules)
     prepared = [
-        delivery_services.prepare_finding(delivery, kind, data, index=i) for i, data in enumerate(findings)
+        delivery_services.prepare_finding(delivery, kind, data, index=i, now=now)
+        for i, data in enumerate(findings)
     ]
     inspection = Inspection.objects.create(
         delivery=delivery,
         kind=kind,
         level=level,
         inspector=actor,
-        inspected_at=timezone.now(),
+        inspected_at=now or timezone.now(),
         checklist=results,
         note=_text(note, "note", "说明", required=False),
     )
@@ -733,7 +735,7 @@ def _inspect(
         changes={"followup": followup.pk, "months": followup.months, "inspection": inspection.pk},
     )
     for data in prepared:
-        delivery_services.write_finding(actor, inspection, data, now=None)
+        delivery_services.write_finding(actor, inspection, data, now=now)
     return inspection
 
 
@@ -746,13 +748,21 @@ def followup_record(
     checklist: dict[str, Any] | None = None,
     note: str = "",
     findings: list[dict[str, Any]] | None = None,
+    now: dt.datetime | None = None,
 ) -> Inspection:
     """Carry out a scheduled follow-up: a delivery inspection of the handed-over works with its findings; a
-    finding's ``order`` (``{"party", "deadline", "requirement"}``) is issued through delivery's rectification."""
+    finding's ``order`` (``{"party", "deadline", "requirement"}``) is issued through delivery's rectification.
+    ``now`` is when the inspection took place (default now; not in the future)."""
+    if now is not None and now > timezone.now():
+        raise ApplicationError(
+            "检查时间不能晚于现在。/ now: the inspection must not be in the future.", field="now"
+        )
     followup = (
         FollowUp.objects.select_for_update().select_related("delivery__project__division").get(pk=followup.pk)
     )
-    return _inspect(actor, followup, kind=kind, checklist=checklist, note=note, findings=findings or [])
+    return _inspect(
+        actor, followup, kind=kind, checklist=checklist, note=note, findings=findings or [], now=now
+    )
 
 
 def can_record_finding(user: Any, delivery: Delivery, community: Community) -> bool:

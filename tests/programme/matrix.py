@@ -26,7 +26,12 @@ CITY_ROLES = ("city", "ndrc", "planning", "finance")
 def _a():
     from gaizao.programme.models import Project
 
-    return Project.objects.filter(is_sample=True, district__code="330102", publications__isnull=False).first()
+    # the programme demo's own project: the first created (delivery's demo codes its first project a year back)
+    return (
+        Project.objects.filter(is_sample=True, district__code="330102", publications__isnull=False)
+        .order_by("pk")
+        .first()
+    )
 
 
 def _b():

@@ -25,6 +25,17 @@ def test_project_created_from_screened_community_in_reserve(accounts, communitie
     assert AuditEvent.objects.filter(action="project.create", object_id=str(project.pk)).exists()
 
 
+def test_project_created_at_a_given_time_carries_its_year(accounts, communities):
+    from django.utils import timezone
+
+    then = timezone.now() - dt.timedelta(days=400)
+    project = services.project_create(
+        actor=accounts["shangcheng"], community_ids=[communities["qingbo"].pk], now=then
+    )
+    assert project.code.startswith(f"GZ-330102-{timezone.localtime(then).year}-")
+    assert project.state_changed_at == then
+
+
 def test_renovation_unit_of_several_communities_sits_on_their_common_division(accounts, communities):
     project = services.project_create(
         actor=accounts["shangcheng"], community_ids=[communities["qingbo"].pk, communities["qingbo2"].pk]

@@ -53,4 +53,20 @@ def test_demo_on_the_demo_world(demo_world):
     plan = ManagementPlan.objects.get(project__delivery__stage="handed_over")
     twelve = selectors.community_followups(plan.project.communities.get()).get(months=12)
     assert selectors.is_closed(twelve.inspection.findings.get())
+    # an honest timeline: handed over about 13 months ago, the 6- and 12-month follow-ups inspected on their
+    # days, the 24-month one still to come
+    import datetime as dt
+
+    from django.utils import timezone
+
+    today = timezone.localdate()
+    followups = {f.months: f for f in selectors.community_followups(plan.project.communities.get())}
+    handed_on = services.handed_over_on(plan.project.delivery)
+    assert handed_on is not None and dt.timedelta(days=365) < today - handed_on < dt.timedelta(days=430)
+    for months in (6, 12):
+        inspected = timezone.localtime(followups[months].inspection.inspected_at).date()
+        assert followups[months].due_on <= inspected < today
+    order = twelve.inspection.findings.get().order
+    assert twelve.inspection.inspected_at < order.closed_at < timezone.now() - dt.timedelta(days=7)
+    assert followups[24].inspection is None and followups[24].due_on > today
     assert all(c.met for c in selectors.management_plan_conditions(plan.project))

@@ -390,6 +390,35 @@ def test_followups_reuse_delivery_rectification(handed_over, accounts, orgs, sta
     assert selectors.is_closed(finding)
 
 
+def test_followup_recorded_on_its_day(handed_over, accounts, orgs):
+    """A follow-up (and its order's reply and review) may be recorded on the day it happened, never in the future;
+    the order's default deadline counts from the inspection's day."""
+    officer, street = accounts["shangcheng"], accounts["qingbo"]
+    six = services.followups_schedule(actor=officer, delivery=handed_over)[0]
+    with pytest.raises(ApplicationError) as err:
+        services.followup_record(actor=street, followup=six, now=timezone.now() + dt.timedelta(hours=1))
+    assert err.value.field == "now"
+    day = timezone.now() - dt.timedelta(days=20)
+    inspection = services.followup_record(
+        actor=street,
+        followup=six,
+        now=day,
+        findings=[
+            {"description": "井盖松动", "severity": "major", "order": {"party": orgs["builder"]}},
+        ],
+    )
+    assert inspection.inspected_at == day
+    order = inspection.findings.get().order
+    assert order.issued_at == day and order.deadline == timezone.localdate(day) + dt.timedelta(days=3)
+    replied, reviewed = day + dt.timedelta(days=1), day + dt.timedelta(days=2)
+    reply = delivery_services.order_reply(
+        actor=accounts["builder"], order=order, body="已更换井盖", evidence=png(), now=replied
+    )
+    order = delivery_services.order_review(actor=street, order=order, accept=True, now=reviewed)
+    reply.refresh_from_db()
+    assert (reply.replied_at, reply.decided_at, order.closed_at) == (replied, reviewed, reviewed)
+
+
 def test_report_after_handover(handed_over, community, owners, accounts, orgs):
     officer = accounts["shangcheng"]
     resident = accounts["resident"]

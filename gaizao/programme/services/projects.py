@@ -78,8 +78,10 @@ def project_create(
     name: str = "",
     renovation_unit: str = "",
     is_sample: bool = False,
+    now: dt.datetime | None = None,
 ) -> Project:
-    """Create a project in the reserve pool from one screened community or a renovation unit of several."""
+    """Create a project in the reserve pool from one screened community or a renovation unit of several; ``now``
+    is when (default now), its year the year in the project's code."""
     from gaizao.registry.models import Community, ScopeStatus
     from gaizao.registry.services import screening_decision
 
@@ -130,7 +132,8 @@ def project_create(
     division = _common_division([c.division for c in communities])
     district = division.district
     assert district is not None
-    year = timezone.localdate().year
+    now = _now(now)
+    year = timezone.localtime(now).year
     seq = Project.objects.filter(district=district).count() + 1
     code = f"GZ-{district.code}-{year}-{seq:04d}"
     while Project.objects.filter(code=code).exists():
@@ -147,7 +150,7 @@ def project_create(
         renovation_unit=renovation_unit[:100],
         created_by=actor if getattr(actor, "is_authenticated", False) else None,
         state=ProjectState.RESERVE,
-        state_changed_at=timezone.now(),
+        state_changed_at=now,
         is_sample=is_sample,
     )
     for community in communities:
