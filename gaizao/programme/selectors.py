@@ -83,6 +83,36 @@ def projects_listing(user: Any) -> QuerySet[Project]:
     )
 
 
+def projects_filtered(user: Any, *, q: str = "", state: str = "", district: str = "") -> QuerySet[Project]:
+    """``projects_listing`` narrowed by words in the code, the name or a community's name or code, by pool and by
+    district code — always inside the user's scope."""
+    from django.db.models import Q
+
+    qs = projects_listing(user)
+    if state:
+        qs = qs.filter(state=state)
+    if district:
+        qs = qs.filter(district__code=district)
+    for word in q.split()[:5]:
+        qs = qs.filter(
+            Q(code__icontains=word)
+            | Q(name__icontains=word)
+            | Q(communities__name__icontains=word)
+            | Q(communities__code__icontains=word)
+        )
+    return qs.distinct() if q.strip() else qs
+
+
+def project_districts(user: Any) -> list[tuple[str, str]]:
+    """``(code, name)`` of the districts the user's projects lie in, for the list's filter."""
+    return list(
+        projects_for(user)
+        .order_by("district__code")
+        .values_list("district__code", "district__name")
+        .distinct()
+    )
+
+
 def get_project(user: Any, pk: Any) -> Project:
     project = projects_for(user).filter(pk=pk).first()
     if project is None:

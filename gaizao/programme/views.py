@@ -53,10 +53,15 @@ def _choices(choices: Any) -> list[dict[str, str]]:
 def home(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Where each project stands: counts per pool, a chart, the project list."""
     _staff(request)
-    qs = selectors.projects_listing(request.user)
     state = request.GET.get("state", "")
-    if state in ProjectState.values:
-        qs = qs.filter(state=state)
+    if state not in ProjectState.values:
+        state = ""
+    districts = selectors.project_districts(request.user)
+    district = request.GET.get("district", "")
+    if district not in {code for code, _ in districts}:
+        district = ""
+    q = request.GET.get("q", "").strip()[:100]
+    qs = selectors.projects_filtered(request.user, q=q, state=state, district=district)
     counts = selectors.project_counts(request.user)
     chart = {
         "labels": [str(s.label).split(" / ")[0] for s in ProjectState],
@@ -69,8 +74,13 @@ def home(request: AuthenticatedHttpRequest) -> HttpResponse:
         "programme/home.html",
         {
             "projects": qs[:300],
+            "matched": qs.count(),
             "counts": [(s, counts[s.value]) for s in ProjectState],
             "state": state,
+            "q": q,
+            "district": district,
+            "districts": districts,
+            "states": list(ProjectState),
             "chart_json": json.dumps(chart, ensure_ascii=False),
             "can_create": services.can_create_project(request.user),
         },

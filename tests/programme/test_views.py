@@ -215,3 +215,27 @@ def test_the_new_project_button_shows_exactly_to_those_who_may_create(accounts, 
         else:
             assert not may
         assert (client.get("/programme/projects/new/").status_code == 200) == may, username
+
+
+def test_the_project_list_searches_and_filters_inside_the_scope(accounts, communities):
+    """Words match the code, the name or a community; the pool and district filters narrow; nothing leaves scope."""
+    from gaizao.programme import services
+
+    target = services.project_create(actor=accounts["shangcheng"], community_ids=[communities["qingbo"].pk])
+    other = services.project_create(actor=accounts["xihu"], community_ids=[communities["xihu"].pk])
+    client = client_for(accounts["city"])
+    community = target.communities.first()
+    for q in (target.code, community.name):
+        html = client.get("/programme/", {"q": q}).content.decode()
+        assert f"/programme/projects/{target.pk}/" in html, q
+        assert 'id="project-matches"' in html
+    html = client.get("/programme/", {"q": "没有这样的项目"}).content.decode()
+    assert "/programme/projects/" not in html.split('id="project-matches"')[1]
+    html = client.get("/programme/", {"district": target.district.code}).content.decode()
+    listed = html.split('id="project-matches"')[1]
+    assert f"/programme/projects/{target.pk}/" in listed and f"/programme/projects/{other.pk}/" not in listed
+    # an unknown pool or district is ignored, not an error; a district officer never sees another district's
+    assert client.get("/programme/", {"state": "nope", "district": "999"}).status_code == 200
+    officer = client_for(accounts["shangcheng"])
+    listed = officer.get("/programme/", {"q": other.code}).content.decode().split('id="project-matches"')[1]
+    assert f"/programme/projects/{other.pk}/" not in listed
