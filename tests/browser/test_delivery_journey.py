@@ -340,7 +340,8 @@ def test_delivery_journey(live_server, browser, tmp_path):
 
     # The city dashboard shows one more 完工 community in 上城区
     assert _completed(city, base, year) == before + 1
-    city.wait_for_function("document.getElementById('delivery-map').getAttribute('data-features') === '1'")
+    # a selector wait, not wait_for_function: the CSP forbids the string evaluation that one may need
+    city.wait_for_selector("#delivery-map[data-features='1']", state="attached")
 
     # The resident sees the outcome of the complaint
     resident = _login(browser, base, "resident", phone=True)
