@@ -118,28 +118,6 @@ def _candidates(n: int) -> list[Any]:
     return rows[:n]
 
 
-def _ensure_roll(community: Any) -> None:
-    """A community without an owners' roll gets a small sample one (one building, six owners) so it can vote."""
-    from decimal import Decimal as D
-
-    from gaizao.registry.models import Building, Owner, Unit
-
-    if Unit.objects.filter(building__community=community, owner__isnull=False).exists():
-        return
-    building, _ = Building.objects.get_or_create(
-        community=community,
-        code="示例1",
-        defaults={"floors": 6, "stairwells": 1, "built_year": community.built_year},
-    )
-    for n in range(1, 7):
-        owner = Owner.objects.create(division=community.division, name=f"示例业主{n}", is_sample=True)
-        Unit.objects.create(
-            building=building, stairwell="1", number=f"{n}01", area_registered_m2=D("65"), owner=owner
-        )
-    # A complete roll (the gate before a binding ballot): the recorded households and buildings are the sample's.
-    type(community).objects.filter(pk=community.pk).update(households=6, building_count=1)
-
-
 def _vote(project: Any, community: Any, officer: Any, purpose: str) -> None:
     """The district opens the project's community ballot; every owner says yes door to door."""
     from gaizao.participation import services as p
@@ -359,7 +337,7 @@ def load_demo(out: Callable[[str], None] = print) -> dict[str, int]:
     """Put three sample 上城区 projects at several delivery stages (see the module docstring)."""
     from gaizao.delivery import services
     from gaizao.delivery.models import Delivery
-    from gaizao.programme.demo import load_rates
+    from gaizao.programme.demo import ensure_sample_roll, load_rates
     from gaizao.programme.models import UnitRate
 
     if Delivery.objects.filter(is_sample=True).exists():
@@ -384,7 +362,7 @@ def load_demo(out: Callable[[str], None] = print) -> dict[str, int]:
     completed_on = handed_on - dt.timedelta(days=10)
     implementing_on = completed_on - dt.timedelta(days=WORKS_DAYS)
     for community in communities:
-        _ensure_roll(community)
+        ensure_sample_roll(community)
     first_project = _implementing_project(communities[0], officer, _at(implementing_on))
     if not _approve_plan([first_project], officer, now=_at(implementing_on, 14)):
         out(

@@ -343,7 +343,7 @@ def load_demo(out: Callable[[str], None] = print) -> dict[str, int]:
 # --- 西湖区: an implementing project and next year's annual plan submitted to the three bureaus ---------------------
 
 
-def _ensure_roll(community: Any) -> None:
+def ensure_sample_roll(community: Any) -> None:
     """A community without an owners' roll gets a small sample one (one building, six owners) so it can vote."""
     from gaizao.registry.models import Building, Owner, Unit
 
@@ -398,7 +398,7 @@ def _submitted_annual_plan(officer: Any, year: int) -> int:
     if not candidates:
         return 0
     community = candidates[0]
-    _ensure_roll(community)
+    ensure_sample_roll(community)
     now = timezone.now()
     earlier = now - dt.timedelta(days=30)
     project = services.project_create(actor=officer, community_ids=[community.pk], is_sample=True)
