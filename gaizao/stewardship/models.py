@@ -3,7 +3,7 @@
 A :class:`ManagementPlan` is agreed per programme project together with the renovation plan: the management mode,
 the property fee standard, the maintenance-fund plan and the conventions to adopt; each owners' decision it rests
 on is a :class:`PlanDecision` naming the participation ballot, checked for its community, Art. 278 matter, purpose
-and result (:func:`gaizao.stewardship.services.ballot_gate`).
+and result (:func:`gaizao.stewardship.services.ballot_problems`).
 
 After handover a community keeps: its :class:`PropertyContract` s with property service companies (delivery's
 :class:`~gaizao.delivery.models.Organisation` of kind property_service), its maintenance fund (维修资金) as a ledger
