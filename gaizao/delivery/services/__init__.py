@@ -24,7 +24,13 @@ from gaizao.delivery.services._common import (
     parse_position,
     parse_quantity,
 )
-from gaizao.delivery.services.acceptance import ACCEPTANCE_REQUIRED_ROLES, RESIDENT_ROLES, acceptance_record
+from gaizao.delivery.services.acceptance import (
+    ACCEPTANCE_REQUIRED_ROLES,
+    RESIDENT_ROLES,
+    acceptance_record,
+    assessed_items,
+    joint_signatories,
+)
 from gaizao.delivery.services.approvals import (
     approval_record,
     approval_waive,
@@ -72,6 +78,7 @@ from gaizao.delivery.services.reports import can_convert_report, finding_from_re
 from gaizao.delivery.services.stages import (
     BUILDER_KINDS,
     MODE_CONTRACT,
+    StageFacts,
     approved_annual_plan,
     approved_plan_version,
     can_accept,
@@ -86,7 +93,9 @@ from gaizao.delivery.services.stages import (
     delivery_mode,
     delivery_move,
     delivery_open,
+    move_blockers,
     stage_blockers,
+    stage_facts,
 )
 
 __all__ = [
@@ -102,6 +111,7 @@ __all__ = [
     "RESIDENT_ROLES",
     "STAGE_MACHINE",
     "STAGE_TRANSITIONS",
+    "StageFacts",
     "UTILITY_KINDS",
     "WORKS_STAGES",
     "acceptance_record",
@@ -109,6 +119,7 @@ __all__ = [
     "approval_waive",
     "approved_annual_plan",
     "approved_plan_version",
+    "assessed_items",
     "can_accept",
     "can_add_contract",
     "can_build",
@@ -139,8 +150,10 @@ __all__ = [
     "inspection_record",
     "inspector_level",
     "is_officer_for",
+    "joint_signatories",
     "milestone_add",
     "milestone_progress",
+    "move_blockers",
     "order_issue",
     "order_reply",
     "order_review",
@@ -153,5 +166,6 @@ __all__ = [
     "parse_quantity",
     "prepare_finding",
     "stage_blockers",
+    "stage_facts",
     "write_finding",
 ]

@@ -14,7 +14,6 @@ from gaizao.errors import ApplicationError
 
 FEN = Decimal("0.01")
 
-
 MAX_AMOUNT = Decimal("99999999999999.99")  # max_digits=16, decimal_places=2
 
 

@@ -22,8 +22,72 @@ ACCEPTANCE_REQUIRED_ROLES = (
     AcceptanceRole.STREET,
 )
 
-
 RESIDENT_ROLES = frozenset({AcceptanceRole.RESIDENT, AcceptanceRole.BUILDING_LEAD})
+
+
+def assessed_items(
+    planned_items: list[dict[str, Any]], items: list[dict[str, Any]] | None
+) -> list[dict[str, Any]]:
+    """The acceptance's rows: one per item of the plan version (``planned_items``), in its order. Reads nothing.
+
+    ``items`` are the assessments (``{"item_id", "delivered", "passed", "note"}``); an item of the plan not
+    assessed, a delivered quantity that is not a non-negative number, or an assessment of an item the plan does not
+    have is refused.
+    """
+    given = {str(row.get("item_id")): row for row in items or []}
+    rows: list[dict[str, Any]] = []
+    for i, planned in enumerate(planned_items):
+        item_id = planned["item_id"]
+        row = given.pop(item_id, None)
+        if row is None:
+            raise ApplicationError(
+                f"缺少改造内容“{planned.get('name_zh', item_id)}”的验收结果。/ items: {item_id} is not assessed.",
+                field=f"items[{i}]",
+            )
+        delivered = parse_quantity(row.get("delivered"), f"items[{i}].delivered")
+        rows.append(
+            {
+                "item_id": item_id,
+                "name": planned.get("name_zh", item_id),
+                "unit": planned.get("unit", ""),
+                "planned": str(planned.get("quantity", "0")),
+                "delivered": str(delivered),
+                "passed": bool(row.get("passed")),
+                "note": str(row.get("note") or "")[:500],
+            }
+        )
+    if given:
+        raise ApplicationError(
+            f"验收内容不在批准的方案中：{'、'.join(sorted(given))}。/ items: not in the approved plan.",
+            field="items",
+        )
+    return rows
+
+
+def joint_signatories(signatories: list[dict[str, Any]] | None) -> list[tuple[str, str, str]]:
+    """``(role, name, organisation)`` of each signatory, in order. Reads nothing.
+
+    Refuses a joint acceptance without the implementing body, contractor, supervisor, street and at least one
+    resident representative or building lead.
+    """
+    people: list[tuple[str, str, str]] = []
+    for i, person in enumerate(signatories or []):
+        role = _choice(person.get("role"), AcceptanceRole, f"signatories[{i}].role", "参加方")
+        name = _text(person.get("name"), f"signatories[{i}].name", "姓名", max_length=100)
+        people.append((role, name, str(person.get("organisation") or "")[:200]))
+    roles = {p[0] for p in people}
+    missing = [
+        str(AcceptanceRole(r).label).split(" / ")[0] for r in ACCEPTANCE_REQUIRED_ROLES if r not in roles
+    ]
+    if not roles & RESIDENT_ROLES:
+        missing.append("居民代表或楼道长")
+    if missing:
+        raise ApplicationError(
+            f"联合验收缺少：{'、'.join(missing)}。/ signatories: the joint acceptance needs the implementing body, "
+            "contractor, supervisor, street and resident representatives.",
+            field="signatories",
+        )
+    return people
 
 
 @transaction.atomic
@@ -54,50 +118,8 @@ def acceptance_record(
     if day > timezone.localdate():
         raise ApplicationError("验收日期不能晚于今天。/ held_on must not be in the future.", field="held_on")
     conclusion = _text(conclusion, "conclusion", "验收结论")
-    given = {str(row.get("item_id")): row for row in items or []}
-    rows = []
-    for i, planned in enumerate(version.items):
-        item_id = planned["item_id"]
-        row = given.pop(item_id, None)
-        if row is None:
-            raise ApplicationError(
-                f"缺少改造内容“{planned.get('name_zh', item_id)}”的验收结果。/ items: {item_id} is not assessed.",
-                field=f"items[{i}]",
-            )
-        delivered = parse_quantity(row.get("delivered"), f"items[{i}].delivered")
-        rows.append(
-            {
-                "item_id": item_id,
-                "name": planned.get("name_zh", item_id),
-                "unit": planned.get("unit", ""),
-                "planned": str(planned.get("quantity", "0")),
-                "delivered": str(delivered),
-                "passed": bool(row.get("passed")),
-                "note": str(row.get("note") or "")[:500],
-            }
-        )
-    if given:
-        raise ApplicationError(
-            f"验收内容不在批准的方案中：{'、'.join(sorted(given))}。/ items: not in the approved plan.",
-            field="items",
-        )
-    people = []
-    for i, person in enumerate(signatories or []):
-        role = _choice(person.get("role"), AcceptanceRole, f"signatories[{i}].role", "参加方")
-        name = _text(person.get("name"), f"signatories[{i}].name", "姓名", max_length=100)
-        people.append((role, name, str(person.get("organisation") or "")[:200]))
-    roles = {p[0] for p in people}
-    missing = [
-        str(AcceptanceRole(r).label).split(" / ")[0] for r in ACCEPTANCE_REQUIRED_ROLES if r not in roles
-    ]
-    if not roles & RESIDENT_ROLES:
-        missing.append("居民代表或楼道长")
-    if missing:
-        raise ApplicationError(
-            f"联合验收缺少：{'、'.join(missing)}。/ signatories: the joint acceptance needs the implementing body, "
-            "contractor, supervisor, street and resident representatives.",
-            field="signatories",
-        )
+    rows = assessed_items(version.items, items)
+    people = joint_signatories(signatories)
     acceptance = Acceptance.objects.create(
         delivery=delivery,
         plan_version=version,

@@ -14,16 +14,11 @@ STAGE_TRANSITIONS: dict[str, frozenset[str]] = {
     Stage.SUSPENDED: frozenset({Stage.PRELIMINARY, Stage.STARTED, Stage.CONSTRUCTION}),
     Stage.HANDED_OVER: frozenset(),
 }
-
-
 STAGE_MACHINE = StateMachine("delivery.stage", Stage, STAGE_TRANSITIONS, field="stage")
-
 
 ORDER_TRANSITIONS: dict[str, frozenset[str]] = {
     OrderState.OPEN: frozenset({OrderState.REPLIED}),
     OrderState.REPLIED: frozenset({OrderState.OPEN, OrderState.CLOSED}),
     OrderState.CLOSED: frozenset(),
 }
-
-
 ORDER_MACHINE = StateMachine("delivery.order", OrderState, ORDER_TRANSITIONS)

@@ -15,7 +15,6 @@ from gaizao.programme.models import Project
 #: Officers who run delivery inside their division.
 OFFICER_ROLES = frozenset({Role.CITY_COORDINATOR, Role.DISTRICT_OFFICER, Role.STREET_IMPLEMENTER})
 
-
 #: Who inspects, and as which level.
 INSPECTOR_LEVEL = {
     Role.STREET_IMPLEMENTER: InspectorLevel.STREET,

@@ -1,9 +1,11 @@
 """The delivery and its stages: opening it with the approvals checklist, the conditions of each move
-(:func:`stage_blockers`), the ``can_<move>`` questions and :func:`delivery_move`."""
+(:func:`stage_blockers`: :func:`stage_facts` reads, :func:`move_blockers` judges on plain data), the ``can_<move>``
+questions and :func:`delivery_move`."""
 
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass, replace
 from typing import Any
 
 from django.db import transaction
@@ -30,7 +32,6 @@ from gaizao.programme.models import AnnualPlan, AnnualPlanState, Project, Projec
 
 #: Contract kinds that build the works (one is needed before 开工).
 BUILDER_KINDS = frozenset({ContractKind.CONSTRUCTION, ContractKind.EPC})
-
 
 #: The contract each delivery mode of the plan (四(三): EPC, 全过程咨询, 代建; ids from the rule set) calls for.
 MODE_CONTRACT = {
@@ -107,28 +108,79 @@ def delivery_mode(delivery: Delivery) -> str:
     return str(version.delivery_mode) if version is not None else ""
 
 
-def stage_blockers(delivery: Delivery, to: str) -> list[tuple[str, str]]:
-    """The conditions that forbid moving ``delivery`` to ``to`` now, as ``(field, message)`` pairs."""
+@dataclass(frozen=True)
+class StageFacts:
+    """What the conditions of a stage move look at, as plain data (read by :func:`stage_facts`).
+
+    Each move reads only its own facts; the others stay None and :func:`move_blockers` never looks at them: 开工
+    (from 前期) reads the annual plan, the required approvals still pending, the contract kinds and the plan's
+    delivery mode; 竣工验收 the open rectification orders; 移交 whether anything is handed over.
+    """
+
+    stage: str
+    resume_stage: str
+    in_approved_annual_plan: bool | None = None
+    pending_approvals: tuple[str, ...] | None = None
+    contract_kinds: frozenset[str] | None = None
+    delivery_mode: str | None = None
+    open_orders: int | None = None
+    has_handovers: bool | None = None
+
+
+def stage_facts(delivery: Delivery, to: str) -> StageFacts:
+    """Read what :func:`move_blockers` needs to judge moving ``delivery`` to ``to``, and nothing more."""
+    facts = StageFacts(stage=delivery.stage, resume_stage=delivery.resume_stage)
+    if to not in STAGE_MACHINE.targets(delivery.stage):
+        return facts
+    if to == Stage.STARTED and delivery.stage == Stage.PRELIMINARY:
+        facts = replace(
+            facts,
+            in_approved_annual_plan=approved_annual_plan(delivery.project) is not None,
+            pending_approvals=tuple(
+                a.name for a in delivery.approvals.filter(required=True, status=ApprovalStatus.PENDING)
+            ),
+            contract_kinds=frozenset(
+                Contract.objects.filter(project_id=delivery.project_id).values_list("kind", flat=True)
+            ),
+            delivery_mode=delivery_mode(delivery),
+        )
+    if to == Stage.ACCEPTED:
+        facts = replace(facts, open_orders=selectors.open_orders(delivery).count())
+    if to == Stage.HANDED_OVER:
+        facts = replace(facts, has_handovers=delivery.handovers.exists())
+    return facts
+
+
+def move_blockers(facts: StageFacts, to: str) -> list[tuple[str, str]]:
+    """The conditions that forbid moving to ``to``, judged on ``facts`` alone, as ``(field, message)`` pairs.
+
+    Reads nothing: a move not in :data:`STAGE_TRANSITIONS` is refused alone; otherwise every unmet condition is
+    listed, in a fixed order.
+    """
     out: list[tuple[str, str]] = []
-    if not STAGE_MACHINE.allows(delivery, to):
+    if to not in STAGE_MACHINE.targets(facts.stage):
         out.append(
             (
                 "stage",
-                f"不能从“{Stage(delivery.stage).label}”转为“{Stage(to).label}”。/ stage: cannot move from "
-                f"{delivery.stage} to {to}.",
+                f"不能从“{Stage(facts.stage).label}”转为“{Stage(to).label}”。/ stage: cannot move from "
+                f"{facts.stage} to {to}.",
             )
         )
         return out
-    if delivery.stage == Stage.SUSPENDED and to != delivery.resume_stage:
+    if facts.stage == Stage.SUSPENDED and to != facts.resume_stage:
         out.append(
             (
                 "stage",
-                f"停工后只能恢复到“{Stage(delivery.resume_stage).label}”。/ stage: a suspended delivery resumes to "
-                f"{delivery.resume_stage}.",
+                f"停工后只能恢复到“{Stage(facts.resume_stage).label}”。/ stage: a suspended delivery resumes to "
+                f"{facts.resume_stage}.",
             )
         )
-    if to == Stage.STARTED and delivery.stage == Stage.PRELIMINARY:
-        if approved_annual_plan(delivery.project) is None:
+    if to == Stage.STARTED and facts.stage == Stage.PRELIMINARY:
+        assert facts.in_approved_annual_plan is not None, "stage_facts reads the annual plan for 开工"
+        assert facts.pending_approvals is not None, "stage_facts reads the approvals for 开工"
+        assert facts.contract_kinds is not None, "stage_facts reads the contracts for 开工"
+        assert facts.delivery_mode is not None, "stage_facts reads the delivery mode for 开工"
+        if not facts.in_approved_annual_plan:
             out.append(
                 (
                     "annual_plan",
@@ -136,7 +188,7 @@ def stage_blockers(delivery: Delivery, to: str) -> list[tuple[str, str]]:
                     "annual plan; works cannot start.",
                 )
             )
-        pending = [a.name for a in delivery.approvals.filter(required=True, status=ApprovalStatus.PENDING)]
+        pending = facts.pending_approvals
         if pending:
             out.append(
                 (
@@ -145,7 +197,7 @@ def stage_blockers(delivery: Delivery, to: str) -> list[tuple[str, str]]:
                     f"({len(pending)}).",
                 )
             )
-        kinds = set(Contract.objects.filter(project_id=delivery.project_id).values_list("kind", flat=True))
+        kinds = facts.contract_kinds
         if not kinds & BUILDER_KINDS:
             out.append(
                 (
@@ -153,7 +205,7 @@ def stage_blockers(delivery: Delivery, to: str) -> list[tuple[str, str]]:
                     "尚未登记施工或工程总承包合同。/ contracts: no construction or EPC contract is recorded.",
                 )
             )
-        mode = delivery_mode(delivery)
+        mode = facts.delivery_mode
         needed = MODE_CONTRACT.get(mode)
         if needed is not None and needed not in kinds:
             label = str(ContractKind(needed).label)
@@ -165,7 +217,8 @@ def stage_blockers(delivery: Delivery, to: str) -> list[tuple[str, str]]:
                 )
             )
     if to == Stage.ACCEPTED:
-        n = selectors.open_orders(delivery).count()
+        assert facts.open_orders is not None, "stage_facts counts the open orders for 竣工验收"
+        n = facts.open_orders
         if n:
             out.append(
                 (
@@ -174,9 +227,16 @@ def stage_blockers(delivery: Delivery, to: str) -> list[tuple[str, str]]:
                     "completion acceptance is refused.",
                 )
             )
-    if to == Stage.HANDED_OVER and not delivery.handovers.exists():
-        out.append(("handovers", "尚未登记移交设施。/ handovers: record what is handed over first."))
+    if to == Stage.HANDED_OVER:
+        assert facts.has_handovers is not None, "stage_facts reads the handovers for 移交"
+        if not facts.has_handovers:
+            out.append(("handovers", "尚未登记移交设施。/ handovers: record what is handed over first."))
     return out
+
+
+def stage_blockers(delivery: Delivery, to: str) -> list[tuple[str, str]]:
+    """The conditions that forbid moving ``delivery`` to ``to`` now, as ``(field, message)`` pairs."""
+    return move_blockers(stage_facts(delivery, to), to)
 
 
 def can_move(user: Any, delivery: Delivery, to: str) -> bool:
