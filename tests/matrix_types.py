@@ -24,12 +24,16 @@ ACCOUNTS = (
     "qingbo",
     "qingbomen",
     "water",
+    "minzheng",
     "resident",
     "public",
     "anonymous",
 )
 STAFF = ("city", "ndrc", "planning", "finance", "shangcheng", "xihu", "qingbo", "qingbomen", "water")
 #: The water utility reads only the projects and consultations it is invited to (issue 18, least privilege).
+#: ``minzheng`` (民政, ``Role.DEPARTMENT``) is not staff: a department has no registry, life-circle or programme
+#: pages to browse; it reads the consultations that invite its department and the projects behind them, and answers
+#: its own opinion (issue 16).
 CITYWIDE = ("city", "ndrc", "planning", "finance")
 #: Accounts whose scope contains 上城区 / 清波街道 / 清波门社区 objects.
 SHANGCHENG_READERS = ("city", "ndrc", "planning", "finance", "shangcheng")

@@ -7,7 +7,7 @@
   for officers those of their deliveries (``selectors.overdue_orders``); replies awaiting the inspector's review
   are listed with them;
 - inspections due: works (开工 to 完工, and 停工) that the account inspects and that have had no inspection at its
-  level for :data:`INSPECTION_INTERVAL_DAYS`.
+  level for the rule set's ``[delivery.inspection] interval_days`` (:func:`gaizao.policy.delivery.inspection_interval`).
 
 Each answer comes from delivery's own scoped selectors and ``can_*`` guards.
 """
@@ -24,11 +24,10 @@ from django.utils import timezone
 from gaizao.accounts.models import CONTRACT_PARTY_ROLES
 from gaizao.delivery import selectors, services
 from gaizao.delivery.models import Delivery, OrderState, Stage
+from gaizao.policy.delivery import inspection_interval
 from gaizao.ui.todos import Todo, TodoItem, register_todo
 
 ITEMS_SHOWN = 5
-#: Works not inspected at the account's level for this many days are due an inspection.
-INSPECTION_INTERVAL_DAYS = 30
 
 #: The next stage a delivery can be moved to, with the guard that shows its button and the label of the move.
 NEXT_MOVES: tuple[tuple[str, Any, str, str], ...] = (
@@ -130,12 +129,13 @@ def orders_overdue(user: Any) -> Todo | None:
 
 
 def inspections_due(user: Any) -> Todo | None:
-    """Works the account inspects that have not been inspected at its level for ``INSPECTION_INTERVAL_DAYS``."""
+    """Works the account inspects that have not been inspected at its level within the rule set's interval."""
     role: Any = getattr(user, "role", "")
     level = services.INSPECTOR_LEVEL.get(role)
     if not _active(user) or level is None:
         return None
-    since = timezone.now() - dt.timedelta(days=INSPECTION_INTERVAL_DAYS)
+    interval = inspection_interval(timezone.localdate()).days
+    since = timezone.now() - dt.timedelta(days=interval)
     works = (
         selectors.deliveries_for(user)
         .filter(stage__in=services.WORKS_STAGES)
@@ -161,8 +161,8 @@ def inspections_due(user: Any) -> Todo | None:
             )
             for d in due[:ITEMS_SHOWN]
         ),
-        empty_zh=f"在施项目近 {INSPECTION_INTERVAL_DAYS} 天内均已检查。",
-        empty_en=f"Every works site was inspected in the last {INSPECTION_INTERVAL_DAYS} days.",
+        empty_zh=f"在施项目近 {interval} 天内均已检查。",
+        empty_en=f"Every works site was inspected in the last {interval} days.",
     )
 
 

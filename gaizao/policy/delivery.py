@@ -19,10 +19,12 @@ from gaizao.policy.ruleset import RULESET_DIR, _raw_with_base, get_ruleset
 __all__ = [
     "ApprovalItem",
     "ChecklistItem",
+    "InspectionInterval",
     "RectificationRules",
     "approval_items",
     "credit_code_check_char",
     "inspection_checklist",
+    "inspection_interval",
     "is_valid_credit_code",
     "rectification_rules",
 ]
@@ -54,6 +56,14 @@ class RectificationRules:
     days: dict[str, int]
     #: Days past the deadline before an order still not closed escalates to the district.
     escalate_after_days: int
+    clause: str
+    verified: bool
+
+
+@dataclass(frozen=True, slots=True)
+class InspectionInterval:
+    #: Works not inspected at a level for this many days are due an inspection at that level.
+    days: int
     clause: str
     verified: bool
 
@@ -141,6 +151,22 @@ def rectification_rules(on: dt.date | None = None) -> RectificationRules:
         days=dict(days),
         escalate_after_days=int(table.get("escalate_after_days", 0)),
         clause=_text(table, "clause", "delivery.rectification"),
+        verified=bool(table.get("verified", verified)),
+    )
+
+
+def inspection_interval(on: dt.date | None = None) -> InspectionInterval:
+    """How often works in progress are inspected at each level (一(二)4), in the rule set in force on ``on``."""
+    section, verified = _rules(on)
+    table = section.get("inspection")
+    if not isinstance(table, dict):
+        raise RuleSetError("delivery.inspection: the table is missing")
+    days = table.get("interval_days")
+    if not isinstance(days, int) or isinstance(days, bool) or days < 1:
+        raise RuleSetError("delivery.inspection.interval_days: expected a whole number of days ≥ 1")
+    return InspectionInterval(
+        days=days,
+        clause=_text(table, "clause", "delivery.inspection"),
         verified=bool(table.get("verified", verified)),
     )
 

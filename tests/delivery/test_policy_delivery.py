@@ -10,6 +10,7 @@ from gaizao.policy.delivery import (
     approval_items,
     credit_code_check_char,
     inspection_checklist,
+    inspection_interval,
     is_valid_credit_code,
     rectification_rules,
 )
@@ -65,3 +66,5 @@ def test_checklists_and_rectification_deadlines():
     assert err.value.field == "kind"
     rules = rectification_rules(dt.date(2026, 1, 1))
     assert rules.days == {"minor": 7, "major": 3, "critical": 1} and rules.escalate_after_days == 0
+    interval = inspection_interval(dt.date(2026, 1, 1))
+    assert interval.days == 30 and interval.clause == "杭政办函〔2022〕10号 一(二)4" and not interval.verified

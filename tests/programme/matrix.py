@@ -15,11 +15,11 @@ from tests.matrix_types import ACCOUNTS, STAFF, Case, api_for, page_for, statuse
 
 API = "/api/v1/programme"
 
-#: Who reads project A (清波门社区, consultation inviting the water utility).
-A_READERS = ("city", "ndrc", "planning", "finance", "shangcheng", "qingbo", "qingbomen", "water")
+#: Who reads project A (清波门社区, consultation inviting the water utility and 民政).
+A_READERS = ("city", "ndrc", "planning", "finance", "shangcheng", "qingbo", "qingbomen", "water", "minzheng")
 #: Who reads project B (清波门社区, no consultation).
 B_READERS = ("city", "ndrc", "planning", "finance", "shangcheng", "qingbo", "qingbomen")
-X_READERS = ("city", "ndrc", "planning", "finance", "xihu", "water")
+X_READERS = ("city", "ndrc", "planning", "finance", "xihu", "water", "minzheng")
 CITY_ROLES = ("city", "ndrc", "planning", "finance")
 
 
@@ -187,7 +187,12 @@ CASES: list[Case] = [
         page_for(A_READERS),
         pattern="programme/plan-versions/<int:pk>/",
     ),
-    Case("consultations", "/programme/consultations/", page_for(STAFF), pattern="programme/consultations/"),
+    Case(
+        "consultations",
+        "/programme/consultations/",
+        page_for((*STAFF, "minzheng")),  # a department lists the consultations inviting it
+        pattern="programme/consultations/",
+    ),
     Case(
         "consultation A",
         lambda: f"/programme/consultations/{_consultation().pk}/",
@@ -419,6 +424,15 @@ CASES: list[Case] = [
         _write(400, ("water",), A_READERS, anonymous=401),  # only the water utility answers for water
         method="post",
         data={"department": "water", "decision": "bogus"},
+        json=True,
+        pattern="api/v1/programme/consultations/{consultation_id}/opinions",
+    ),
+    Case(
+        "api 民政 opinion with a bad decision",
+        lambda: f"{API}/consultations/{_consultation().pk}/opinions",
+        _write(400, ("minzheng",), A_READERS, anonymous=401),  # only 民政's own account answers for 民政
+        method="post",
+        data={"department": "civil_affairs", "decision": "bogus"},
         json=True,
         pattern="api/v1/programme/consultations/{consultation_id}/opinions",
     ),

@@ -29,8 +29,7 @@ def demo(users):
 
     for load in (registry_demo, delivery_demo, money_demo):
         load(lambda line: None)
-    if not Delivery.objects.filter(is_sample=True).exists():
-        pytest.skip("registry demo has no communities with owners")
+    assert Delivery.objects.filter(is_sample=True).exists(), "the delivery demo loaded no sample works"
     return {u.username: u for u in User.objects.select_related("division")}
 
 
@@ -91,6 +90,28 @@ def test_a_recent_inspection_clears_the_due_inspection(client, demo):
     assert _mine(client, demo["shangcheng"], DELIVERY)["delivery.inspections_due"] == 0
     Inspection.objects.filter(level="district").update(inspected_at=timezone.now() - dt.timedelta(days=45))
     assert _mine(client, demo["shangcheng"], DELIVERY)["delivery.inspections_due"] == 1
+
+
+def test_the_inspection_interval_comes_from_the_rule_set(client, demo, monkeypatch):
+    from gaizao.delivery import todos
+    from gaizao.delivery.models import Delivery, Inspection
+    from gaizao.policy.delivery import InspectionInterval, inspection_interval
+
+    rule = inspection_interval(timezone.localdate())
+    assert rule.days == 30 and "一(二)4" in rule.clause and not rule.verified
+    works = Delivery.objects.get(is_sample=True, stage="construction")
+    Inspection.objects.create(
+        delivery=works,
+        kind="quality",
+        level="district",
+        inspector=demo["shangcheng"],
+        inspected_at=timezone.now() - dt.timedelta(days=45),
+    )
+    assert _mine(client, demo["shangcheng"], DELIVERY)["delivery.inspections_due"] == 1
+    # a rule set that inspects every 60 days: 45 days ago is recent enough, and the empty state names the period
+    monkeypatch.setattr(todos, "inspection_interval", lambda on: InspectionInterval(60, rule.clause, False))
+    assert _mine(client, demo["shangcheng"], DELIVERY)["delivery.inspections_due"] == 0
+    assert "近 60 天内均已检查" in client.get("/").content.decode()
 
 
 @pytest.fixture
