@@ -7,7 +7,9 @@ with the standards of ``gaizao.policy``; see ``gaizao.lifecircle.engine`` for th
 from __future__ import annotations
 
 import datetime as dt
+import shutil
 import time
+import uuid
 from pathlib import Path
 from typing import Any
 
@@ -36,9 +38,11 @@ from gaizao.lifecircle.models import (
     RunStatus,
     SitingProposal,
 )
+from gaizao.lifecircle.parsing import STAT_FIELDS, network_stats, network_stats_isolated
 from gaizao.registry.models import Community, Facility
 
 JOB_KIND = "lifecircle.analysis"
+NETWORK_JOB_KIND = "lifecircle.network_upload"
 #: Who may start a run: district officers for their district, the city coordinator for the city (or a district).
 RUN_ROLES = frozenset({Role.DISTRICT_OFFICER, Role.CITY_COORDINATOR})
 #: Who may upload a network: the same roles.
@@ -72,18 +76,14 @@ def _spatial_error(
 
 
 def _network_stats(path: Path, sha256: str, speed: float, shown_name: str) -> dict[str, int]:
+    """The counts of a trusted network file (packaged, or registered from the command line), read here."""
     from gaizao.spatial import SpatialError
 
     try:
         net = engine.load_spatial_network(path, sha256=sha256, walking_speed_m_per_min=speed)
     except SpatialError as exc:
         raise _spatial_error(exc, shown={str(path): shown_name}) from exc
-    return {
-        "node_count": net.n_nodes,
-        "edge_count": net.n_edges,
-        "component_count": net.n_components,
-        "largest_component_nodes": int(net.component_sizes[0]) if net.n_components else 0,
-    }
+    return network_stats(net)
 
 
 @transaction.atomic
@@ -98,9 +98,12 @@ def network_register(
     is_default: bool = False,
     walking_speed_m_per_min: float = 80.0,
     display_name: str = "",
+    stats: dict[str, int] | None = None,
 ) -> RoadNetwork:
     """Register a network file (``package:<file>`` or a path under DATA_DIR), loading it to count its pieces.
 
+    ``stats``: the counts, when an upload's job has already built the network in a memory-capped child process
+    (``gaizao.lifecircle.parsing``); without them the file is read here (packaged and command-line files only).
     Idempotent on (file content, division): registering the same file again updates the record.
     """
     if actor is not None:
@@ -112,7 +115,10 @@ def network_register(
             f"路网文件不存在：{file_path}。/ The network file {file_path} does not exist.", field="file"
         )
     sha = engine.file_sha256(path)
-    stats = _network_stats(path, sha, walking_speed_m_per_min, display_name or file_path)
+    if stats is None:
+        stats = _network_stats(path, sha, walking_speed_m_per_min, display_name or file_path)
+    else:
+        stats = {name: int(stats[name]) for name in STAT_FIELDS}
     suffix = path.suffix.lower()
     network, created = RoadNetwork.objects.update_or_create(
         file_sha256=sha,
@@ -139,47 +145,93 @@ def network_register(
     return network
 
 
-def network_upload(*, actor: Any, name: str, upload: UploadedFile, source: str = "") -> RoadNetwork:
-    """Store an uploaded GeoJSON, GeoPackage or zipped Shapefile under DATA_DIR and register it in the
-    uploader's scope."""
+def network_upload_start(*, actor: Any, name: str, upload: UploadedFile, source: str = "") -> Job:
+    """Store an uploaded GeoJSON, GeoPackage or zipped Shapefile under DATA_DIR and queue the job that reads it
+    (``network_upload_load``). Nothing is parsed here: the request only checks who uploads, the name, the file's
+    extension and size, and writes the file chunk by chunk."""
     if getattr(actor, "role", None) not in NETWORK_ROLES or actor.division_id is None:
         raise PermissionError_(
             "只有区县住建和市级统筹可以上传路网。/ Only district officers and the city coordinator may upload networks."
         )
     if not name.strip():
         raise ApplicationError("请填写路网名称。/ The network name is required.", field="name")
-    suffix = Path(upload.name or "").suffix.lower()
+    filename = Path(upload.name or "").name
+    suffix = Path(filename).suffix.lower()
     if suffix not in NETWORK_EXTENSIONS:
         raise ApplicationError(
             "路网文件须为 GeoJSON、GeoPackage 或打包为 zip 的 Shapefile。/ "
             "The network file must be GeoJSON, GeoPackage or a zipped Shapefile.",
             field="file",
         )
+    limit = settings.UPLOAD_LIMITS["import_geo"]
+    if (upload.size or 0) > limit:
+        raise ApplicationError(
+            f"路网文件超过 {limit // 1_000_000} MB 的上限。/ "
+            f"The network file is larger than the limit of {limit // 1_000_000} MB.",
+            field="file",
+        )
+    folder = Path(settings.DATA_DIR) / "lifecircle" / "uploads"
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"{uuid.uuid4().hex}{suffix}"
+    with path.open("wb") as fh:
+        for chunk in upload.chunks():
+            fh.write(chunk)
+    return job_start(
+        kind=NETWORK_JOB_KIND,
+        title=f"载入路网 {filename} / Load network"[:200],
+        owner=actor,
+        params={
+            "path": str(path),
+            "filename": filename,
+            "name": name.strip()[:150],
+            "source": source[:255],
+            "actor_id": actor.pk,
+            "uploads": [str(path)],  # removed by the jobs framework when the job ends, whatever the outcome
+        },
+        division_path=actor.division.path,
+    )
+
+
+def network_upload_load(
+    *, actor: Any, path: Path, filename: str, name: str, source: str = "", job: Job | None = None
+) -> RoadNetwork:
+    """Read the stored upload at ``path`` in a memory-capped child process, keep it under its content hash and
+    register it in the uploader's scope (called by the job ``network_upload_start`` queued)."""
+    if job is not None:
+        job_progress(job, done=0, total=2, message="读取路网 / reading the network")
+    stats = network_stats_isolated(path, filename=filename, walking_speed_m_per_min=80.0)
+    if job is not None:
+        job_progress(job, done=1, total=2, message="登记路网 / registering the network")
     folder = Path(settings.DATA_DIR) / "lifecircle" / "networks"
     folder.mkdir(parents=True, exist_ok=True)
-    import hashlib
-
-    digest = hashlib.sha256()
-    tmp = folder / f"upload-{time.time_ns()}{suffix}"
-    with tmp.open("wb") as fh:
-        for chunk in upload.chunks():
-            digest.update(chunk)
-            fh.write(chunk)
-    final = folder / f"{digest.hexdigest()}{suffix}"
-    tmp.replace(final)
-    relative = str(final.relative_to(Path(settings.DATA_DIR)))
+    final = folder / f"{engine.file_sha256(path)}{path.suffix.lower()}"
+    created = not final.exists()
+    if created:
+        shutil.copyfile(path, final)
     try:
-        return network_register(
+        network = network_register(
             actor=actor,
-            name=name.strip()[:150],
-            file_path=relative,
+            name=name,
+            file_path=str(final.relative_to(Path(settings.DATA_DIR))),
             division=actor.division,
-            source=source[:255],
-            display_name=Path(upload.name or "").name,
+            source=source,
+            display_name=filename,
+            stats=stats,
         )
-    except ApplicationError:
-        final.unlink(missing_ok=True)
+    except Exception:
+        if created:
+            final.unlink(missing_ok=True)
         raise
+    if job is not None:
+        job_progress(job, done=2, total=2, message=network_loaded_message(network))
+    return network
+
+
+def network_loaded_message(network: RoadNetwork) -> str:
+    return (
+        f"路网已载入：{network.node_count} 个节点，{network.component_count} 个连通片。/ "
+        f"Network loaded: {network.node_count} nodes, {network.component_count} connected pieces."
+    )
 
 
 def network_register_packaged_osm(*, actor: Any = None) -> RoadNetwork:

@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-import json
 import re
 
 import pytest
-from django.core.files.uploadedfile import SimpleUploadedFile
 
 from gaizao.lifecircle.models import AnalysisRun, RunStatus, SitingProposal
-from tests.lifecircle.conftest import tiny_geojson
 
 pytestmark = pytest.mark.django_db
 
@@ -98,19 +95,6 @@ def test_siting_form_shows_errors(client, run, world):
     resp = client.post(f"/lifecircle/runs/{run.pk}/siting/", {"category": "elderly_day_care", "k": "99"})
     assert resp.status_code == 400
     assert "k must be" in resp.content.decode()
-
-
-def test_networks_page_uploads(client, world, data_dir):
-    client.force_login(world["accounts"]["shangcheng"])
-    assert (
-        "tiny / tiny" not in client.get("/lifecircle/networks/").content.decode()
-    )  # name shown per language
-    upload = SimpleUploadedFile("walk.geojson", json.dumps(tiny_geojson()).encode())
-    resp = client.post("/lifecircle/networks/", {"name": "步行网", "file": upload}, follow=True)
-    assert "6 个节点" in resp.content.decode() or "6 nodes" in resp.content.decode()
-    bad = client.post("/lifecircle/networks/", {"name": "坏", "file": SimpleUploadedFile("x.shp", b"0")})
-    assert bad.status_code == 400
-    assert "zip" in bad.content.decode()
 
 
 def test_a_run_without_catchments_draws_them_on_first_view(
