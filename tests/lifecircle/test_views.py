@@ -103,7 +103,7 @@ def test_a_run_without_catchments_draws_them_on_first_view(
     from gaizao.lifecircle import services
     from gaizao.lifecircle.models import Catchment
 
-    monkeypatch.setattr(services, "CATCHMENT_MAX_COMMUNITIES", 2)  # the city run draws none up front
+    monkeypatch.setattr(services.runs, "CATCHMENT_MAX_COMMUNITIES", 2)  # the city run draws none up front
     with django_capture_on_commit_callbacks(execute=True):
         city_run = services.analysis_run_start(actor=world["accounts"]["city"])
     city_run.refresh_from_db()
