@@ -7,6 +7,7 @@ from datetime import datetime
 from typing import Any
 
 from django.http import Http404, HttpRequest
+from django.urls import reverse
 from ninja import File, Form, Query, Router, Schema, Status
 from ninja.files import UploadedFile
 
@@ -124,15 +125,35 @@ def network_list(request: HttpRequest) -> list[NetworkOut]:
     return [_network(n) for n in selectors.networks_for(request.user)]
 
 
+class NetworkUploadOut(Schema):
+    job_id: str
+    status: str
+    job_url: str
+    page_url: str
+
+
 @router.post(
-    "/networks", response={201: NetworkOut}, summary="Upload a network (GeoJSON, GeoPackage, zipped SHP)"
+    "/networks",
+    response={202: NetworkUploadOut},
+    summary="Upload a network (GeoJSON, GeoPackage, zipped SHP); read by a background job",
 )
 def network_upload(
     request: HttpRequest, name: Form[str], file: File[UploadedFile], source: Form[str] = ""
 ) -> Status:
+    """Store the file and queue the job that reads it in a memory-capped process: the answer is 202 with the
+    job's id; ``GET /api/v1/jobs/<id>`` gives its progress, then ``result.network`` (the new network's id) or the
+    error that says why the file could not be used."""
     _staff(request)
-    network = services.network_upload(actor=request.user, name=name, upload=file, source=source)
-    return Status(201, _network(network))
+    job = services.network_upload_start(actor=request.user, name=name, upload=file, source=source)
+    return Status(
+        202,
+        NetworkUploadOut(
+            job_id=str(job.pk),
+            status=job.status,
+            job_url=f"/api/v1/jobs/{job.pk}",
+            page_url=reverse("web:job", args=[job.pk]),
+        ),
+    )
 
 
 @router.get("/runs", response=list[RunOut], summary="Analysis runs in the caller's scope, newest first")

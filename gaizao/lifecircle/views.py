@@ -10,6 +10,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
+from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from gaizao.accounts.access import READER_ROLES, can_write
@@ -318,7 +319,9 @@ def networks(request: HttpRequest) -> HttpResponse:
                 )
             if upload is None:
                 raise ApplicationError("请选择路网文件。/ Choose a network file.", field="file")
-            network = services.network_upload(
+            # The request only stores the file and queues the job; the job reads it in a memory-capped child
+            # process (never here) and its progress page shows the outcome.
+            job = services.network_upload_start(
                 actor=request.user,
                 name=request.POST.get("name", ""),
                 upload=upload,
@@ -327,12 +330,7 @@ def networks(request: HttpRequest) -> HttpResponse:
         except ApplicationError as exc:
             error, status = exc.message, exc.status
         else:
-            messages.success(
-                request,
-                f"路网已载入：{network.node_count} 个节点，{network.component_count} 个连通片。/ "
-                f"Network loaded: {network.node_count} nodes, {network.component_count} connected pieces.",
-            )
-            return HttpResponseRedirect("/lifecircle/networks/")
+            return HttpResponseRedirect(reverse("web:job", args=[job.pk]))
     return render(
         request,
         "lifecircle/networks.html",

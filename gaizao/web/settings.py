@@ -257,7 +257,8 @@ LOGGING = {
     "formatters": {
         "json": {"()": "gaizao.web.logs.GaizaoJsonFormatter"},
         "text": {
-            "format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s user=%(user_id)s] %(message)s"
+            "()": "gaizao.web.logs.RedactedTextFormatter",
+            "fmt": "%(asctime)s %(levelname)s %(name)s [%(request_id)s user=%(user_id)s] %(message)s",
         },
     },
     "handlers": {

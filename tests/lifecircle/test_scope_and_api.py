@@ -2,14 +2,9 @@
 
 from __future__ import annotations
 
-import json
-
 import pytest
-from django.core.files.uploadedfile import SimpleUploadedFile
 
-from gaizao.lifecircle.models import RoadNetwork
 from gaizao.lifecircle.selectors import get_run_for, runs_for
-from tests.lifecircle.conftest import tiny_geojson
 
 pytestmark = pytest.mark.django_db
 
@@ -135,43 +130,6 @@ def test_api_siting_propose_and_save(client, run, world):
     assert xihu.get(f"/api/v1/lifecircle/siting/{body['id']}").status_code == 404
 
 
-def test_api_networks_list_and_upload(client, world, data_dir):
-    c = _client(client, world["accounts"]["shangcheng"])
-    listed = c.get("/api/v1/lifecircle/networks").json()
-    assert [n["name"] for n in listed] == ["tiny / tiny"]  # the city's network is usable by the district
-    upload = SimpleUploadedFile(
-        "roads.geojson", json.dumps(tiny_geojson()).encode(), content_type="application/geo+json"
-    )
-    resp = c.post("/api/v1/lifecircle/networks", data={"name": "上城区步行网", "file": upload})
-    assert resp.status_code == 201, resp.content
-    body = resp.json()
-    assert (body["node_count"], body["edge_count"], body["component_count"]) == (6, 5, 1)
-    assert body["division_code"] == "330102"
-    network = RoadNetwork.objects.get(pk=body["id"])
-    assert (data_dir / network.file_path).exists()
-    # 西湖区 does not see 上城区's network
-    xihu = _client(client, world["accounts"]["xihu"])
-    assert [n["name"] for n in xihu.get("/api/v1/lifecircle/networks").json()] == ["tiny / tiny"]
-
-
-@pytest.mark.parametrize(
-    ("name", "content", "field_text"),
-    [
-        ("roads.txt", b"x", "GeoJSON"),
-        ("roads.geojson", b"{broken", "roads"),
-        ("roads.geojson", json.dumps({"type": "FeatureCollection", "features": []}).encode(), "features"),
-    ],
-)
-def test_api_upload_rejects_bad_files(client, world, data_dir, name, content, field_text):
-    c = _client(client, world["accounts"]["shangcheng"])
-    resp = c.post(
-        "/api/v1/lifecircle/networks", data={"name": "x", "file": SimpleUploadedFile(name, content)}
-    )
-    assert resp.status_code == 400
-    assert field_text in resp.json()["message"]
-    assert RoadNetwork.objects.count() == 1
-
-
 def test_residents_get_404_and_anonymous_401(client, run, world):
     c = _client(client, world["accounts"]["resident"])
     assert c.get("/api/v1/lifecircle/runs").status_code == 404
@@ -179,34 +137,3 @@ def test_residents_get_404_and_anonymous_401(client, run, world):
     client.logout()
     assert client.get("/api/v1/lifecircle/runs").status_code == 401
     assert client.get("/lifecircle/").status_code == 302
-
-
-def test_api_upload_accepts_a_zipped_shapefile(client, world, data_dir, tmp_path):
-    import zipfile
-
-    import pyogrio
-    import shapely
-
-    folder = tmp_path / "shp"
-    folder.mkdir()
-    lines = shapely.from_geojson([json.dumps(f["geometry"]) for f in tiny_geojson()["features"]])
-    pyogrio.raw.write(
-        str(folder / "roads.shp"),
-        shapely.to_wkb(lines),
-        [],
-        [],
-        geometry_type="LineString",
-        crs="EPSG:4326",
-        driver="ESRI Shapefile",
-    )
-    archive = tmp_path / "roads.zip"
-    with zipfile.ZipFile(archive, "w") as zf:
-        for part in folder.iterdir():
-            zf.write(part, part.name)
-    c = _client(client, world["accounts"]["xihu"])
-    upload = SimpleUploadedFile("roads.zip", archive.read_bytes(), content_type="application/zip")
-    resp = c.post("/api/v1/lifecircle/networks", data={"name": "西湖区 SHP", "file": upload})
-    assert resp.status_code == 201, resp.content
-    body = resp.json()
-    assert body["file_format"] == "Shapefile (zip)"
-    assert (body["node_count"], body["component_count"]) == (6, 1)

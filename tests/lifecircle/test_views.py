@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-import json
 import re
 
 import pytest
-from django.core.files.uploadedfile import SimpleUploadedFile
 
 from gaizao.lifecircle.models import AnalysisRun, RunStatus, SitingProposal
-from tests.lifecircle.conftest import tiny_geojson
 
 pytestmark = pytest.mark.django_db
 
@@ -100,26 +97,13 @@ def test_siting_form_shows_errors(client, run, world):
     assert "k must be" in resp.content.decode()
 
 
-def test_networks_page_uploads(client, world, data_dir):
-    client.force_login(world["accounts"]["shangcheng"])
-    assert (
-        "tiny / tiny" not in client.get("/lifecircle/networks/").content.decode()
-    )  # name shown per language
-    upload = SimpleUploadedFile("walk.geojson", json.dumps(tiny_geojson()).encode())
-    resp = client.post("/lifecircle/networks/", {"name": "步行网", "file": upload}, follow=True)
-    assert "6 个节点" in resp.content.decode() or "6 nodes" in resp.content.decode()
-    bad = client.post("/lifecircle/networks/", {"name": "坏", "file": SimpleUploadedFile("x.shp", b"0")})
-    assert bad.status_code == 400
-    assert "zip" in bad.content.decode()
-
-
 def test_a_run_without_catchments_draws_them_on_first_view(
     client, world, django_capture_on_commit_callbacks, monkeypatch
 ):
     from gaizao.lifecircle import services
     from gaizao.lifecircle.models import Catchment
 
-    monkeypatch.setattr(services, "CATCHMENT_MAX_COMMUNITIES", 2)  # the city run draws none up front
+    monkeypatch.setattr(services.runs, "CATCHMENT_MAX_COMMUNITIES", 2)  # the city run draws none up front
     with django_capture_on_commit_callbacks(execute=True):
         city_run = services.analysis_run_start(actor=world["accounts"]["city"])
     city_run.refresh_from_db()

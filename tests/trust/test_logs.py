@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 import json
 import logging
+import sys
 
 import pytest
 from django.test import Client
@@ -149,3 +150,51 @@ def test_a_failed_job_logs_its_id_and_kind_not_its_message(db, log_lines):
     assert lines and str(job.pk) in lines[0]["message"]
     text = json.dumps(lines, ensure_ascii=False)
     assert "欧阳秀英" not in text and "13712345678" not in text
+
+
+def test_an_unexpected_database_error_logs_its_type_and_request_id_but_no_values(db, settings, log_lines):
+    """A 500 with DEBUG off: Django's error line carries the exception's type, the request id, the path and a
+    traceback of files, lines and functions — not the IntegrityError's DETAIL (phone, ID number), nor locals."""
+    from tests.trust.urls_raising import ID_NUMBER, PHONE
+
+    settings.DEBUG = False
+    settings.ROOT_URLCONF = "tests.trust.urls_raising"
+    client = Client(raise_request_exception=False)
+    response = client.get("/trust/raises/?q=x")
+    assert response.status_code == 500
+    page = response.content.decode()
+    assert PHONE not in page and ID_NUMBER not in page and "IntegrityError" not in page
+    lines = log_lines()
+    text = json.dumps(lines, ensure_ascii=False)
+    assert PHONE not in text and ID_NUMBER not in text and "欧阳秀英" not in text and "DETAIL" not in text
+    errors = [line for line in lines if line["logger"] == "django.request"]
+    assert len(errors) == 1
+    error = errors[0]
+    request_id = response["X-Request-ID"]
+    assert error["request_id"] == request_id and error["path"] == "/trust/raises/"
+    assert error["level"] == "ERROR" and error["exc_type"] == "django.db.utils.IntegrityError"
+    trace = error["exc_info"]
+    assert trace.startswith("Traceback (most recent call last):")
+    assert 'tests/trust/urls_raising.py", line' in trace and "in fails_with_a_database_error" in trace
+    assert (
+        "sqlite3.IntegrityError: (message withheld)" in trace
+    )  # the chain: the driver's error, then Django's
+    assert "The above exception was the direct cause of the following exception:" in trace
+    assert trace.endswith("django.db.utils.IntegrityError: (message withheld)")
+    assert "raise IntegrityError" not in trace  # no source lines
+    # the request's own line names the same request
+    (request_line,) = [line for line in lines if line["logger"] == "gaizao.request"]
+    assert request_line["request_id"] == request_id and request_line["status"] == 500
+
+
+def test_the_text_format_redacts_tracebacks_too(settings):
+    from gaizao.web.logs import RedactedTextFormatter
+    from tests.trust.urls_raising import PHONE
+
+    try:
+        raise ValueError(f"电话 {PHONE}")
+    except ValueError:
+        record = logging.LogRecord("x", logging.ERROR, __file__, 1, "failed", None, sys.exc_info())
+    line = RedactedTextFormatter("%(message)s").format(record)
+    assert PHONE not in line and "ValueError: (message withheld)" in line
+    assert "in test_the_text_format_redacts_tracebacks_too" in line
