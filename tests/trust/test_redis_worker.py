@@ -1,7 +1,8 @@
 """The scale-out path: tasks queued in Redis (django-tasks-rq) and run by an RQ worker — in this process, and
 as the real ``gaizao worker --burst`` in a process of its own sharing the test database.
 
-Runs against the Redis server at 127.0.0.1:6379 (databases 14 and 13). Skipped only when no server answers and
+Runs against the Redis server at 127.0.0.1:6379 (databases 14 and 13 on SQLite, 12 and 11 on PostgreSQL, so that a
+run on each database at the same time never shares a queue). Skipped only when no server answers and
 GAIZAO_REQUIRE_REDIS is unset; CI (.ci/run) starts redis-server and sets it, so there it never skips.
 """
 
@@ -25,7 +26,9 @@ from django.utils import timezone
 from gaizao.jobs.models import Job, JobStatus
 from gaizao.jobs.services import job_start, register_job
 
-REDIS_URL = "redis://127.0.0.1:6379/14"
+#: Two lower database numbers when the suite runs on PostgreSQL (a concurrent SQLite run uses 14 and 13).
+_DB = 12 if os.environ.get("DATABASE_URL", "").startswith("postgres") else 14
+REDIS_URL = f"redis://127.0.0.1:6379/{_DB}"
 
 
 def _redis_answers() -> bool:
@@ -83,8 +86,8 @@ def test_a_job_runs_through_redis(rq_settings, accounts, django_capture_on_commi
 
 # --- the real worker in its own process -----------------------------------------------------------------------
 
-#: The Redis database of the two-process tests (the in-process test above uses 14).
-WORKER_REDIS_URL = "redis://127.0.0.1:6379/13"
+#: The Redis database of the two-process tests (the in-process test above uses the one after it).
+WORKER_REDIS_URL = f"redis://127.0.0.1:6379/{_DB - 1}"
 REPO = Path(__file__).resolve().parents[2]
 
 
@@ -133,7 +136,7 @@ def _shared_database(tmp_path: Path) -> Iterator[dict[str, str]]:
 
 @pytest.fixture
 def worker_queue(settings, tmp_path):
-    """This process enqueues into Redis database 13, as the worker process started with the same settings reads."""
+    """This process enqueues into the worker Redis database, as the worker process started with the same settings reads."""
     settings.TASKS_BACKEND = "redis"
     settings.TASKS = {"default": {"BACKEND": "django_tasks_rq.RQBackend", "QUEUES": ["default"]}}
     settings.RQ_QUEUES = {"default": {"URL": WORKER_REDIS_URL, "DEFAULT_TIMEOUT": 300}}
