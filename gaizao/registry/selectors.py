@@ -824,18 +824,28 @@ def _clusters(qs: QuerySet[Community], zoom: float, limit: int) -> list[dict[str
     from django.db.models.functions import Floor
 
     size = degrees_per_pixel(zoom) * CLUSTER_PX
+    from django.db import connection, transaction
+
     # no COUNT(id): the columns read are all in the live-location index (index-only on PostgreSQL)
     counts = {f"n_{s}": Count("scope_status", filter=Q(scope_status=s)) for s in ScopeStatus.values}
-    for _ in range(8):
-        cells = list(
-            qs.order_by()
-            .annotate(cx=Floor(F("lon") / size), cy=Floor(F("lat") / size))
-            .values("cx", "cy")
-            .annotate(n=Count("*"), lon=Avg("lon"), lat=Avg("lat"), **counts)[: limit + 1]
-        )
-        if len(cells) <= limit:
-            break
-        size *= 2
+    with transaction.atomic():
+        if connection.vendor == "postgresql":
+            # The planner cannot tell how many cells FLOOR(lon / size) makes (it guesses one per row: 170,000 for
+            # a city), so it sorts the 220,000 rows (on disk) to group them: 1 s. The cells are a few hundred; a
+            # hash table groups them in one pass (0.3 s). The query has no ORDER BY, so turning sorts off for this
+            # transaction (SET LOCAL) only takes that plan away.
+            with connection.cursor() as cursor:
+                cursor.execute("SET LOCAL enable_sort = off")
+        for _ in range(8):
+            cells = list(
+                qs.order_by()
+                .annotate(cx=Floor(F("lon") / size), cy=Floor(F("lat") / size))
+                .values("cx", "cy")
+                .annotate(n=Count("*"), lon=Avg("lon"), lat=Avg("lat"), **counts)[: limit + 1]
+            )
+            if len(cells) <= limit:
+                break
+            size *= 2
     cells = cells[:limit]
     out = []
     for c in cells:
