@@ -168,3 +168,13 @@ def test_postgres_deep_offset_key_and_capped_filter_count_read_their_indexes(acc
     filtered = live.filter(scope_status="priority", built_year__gte=1985, built_year__lte=1990)
     plan = _plan(filtered.order_by().values("division_id")[:10001])
     assert "using community_live_status_year" in plan, plan
+
+
+@only_postgres
+def test_postgres_map_reads_the_live_location_index(accounts, divs):
+    """The GeoJSON's count, extent and clusters read locations, division and status from one partial index."""
+    make_communities(divs, 20)
+    located = Community.objects.filter(archived_at__isnull=True, lon__isnull=False, lat__isnull=False)
+    box = located.filter(lon__gte=120.16, lon__lte=120.161, lat__gte=30.24, lat__lte=30.241)
+    plan = _plan(box.order_by().values("division_id", "scope_status", "lon", "lat"), "enable_bitmapscan")
+    assert "Index Only Scan using community_live_location" in plan, plan
