@@ -34,7 +34,7 @@ router = Router(tags=["programme"])
 
 
 def project_out(p: Project) -> dict[str, Any]:
-    """One project; the list prefetches its plan and communities (``projects_listing``) so this adds no query."""
+    """One project (the list builds the same dicts from plain values: ``selectors.project_rows``)."""
     try:
         plan: Plan | None = p.plan
     except Plan.DoesNotExist:
@@ -288,12 +288,12 @@ class ApproveIn(Schema):
 def list_projects(
     request: HttpRequest, state: str | None = None, after: str = "", limit: int = 500
 ) -> list[dict[str, Any]]:
-    qs = selectors.projects_listing(request.user)
+    qs = selectors.projects_for(request.user)
     if state:
         qs = qs.filter(state=state)
     if after:
         qs = qs.filter(code__gt=after)
-    return [project_out(p) for p in qs.order_by("code")[: max(1, min(limit, 500))]]
+    return selectors.project_rows(qs.order_by("code")[: max(1, min(limit, 500))])
 
 
 @router.post("/projects", response={201: dict}, summary="Create a project from screened communities")

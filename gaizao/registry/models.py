@@ -169,6 +169,29 @@ class Community(Archivable):
             ),
             models.Index(fields=["built_year"], name="community_built_year"),
             models.Index(fields=["code"], condition=models.Q(is_sample=True), name="community_sample_code"),
+            # A deep offset page finds the key of its first row from the live codes alone (index-only on
+            # PostgreSQL, the division for the scope included): gaizao.registry.selectors._offset_rows.
+            models.Index(
+                fields=["code"],
+                include=["division"],
+                condition=models.Q(archived_at__isnull=True),
+                name="community_live_code",
+            ),
+            # The map's GeoJSON: counts, extent and grid clusters read the live locations (with the division for
+            # the scope and the status for the cluster colours) from this index alone on PostgreSQL.
+            models.Index(
+                fields=["lon", "lat"],
+                include=["division", "scope_status"],
+                condition=models.Q(archived_at__isnull=True, lon__isnull=False, lat__isnull=False),
+                name="community_live_location",
+            ),
+            # Status and year range together (the screening filters): a capped count reads this range only.
+            models.Index(
+                fields=["scope_status", "built_year"],
+                include=["division"],
+                condition=models.Q(archived_at__isnull=True),
+                name="community_live_status_year",
+            ),
         ]
         # Trigram (PostgreSQL) and FTS5 (SQLite) search indexes on name, code and address: gaizao.registry.search.
 

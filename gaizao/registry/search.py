@@ -13,6 +13,10 @@ its meaning (case-insensitive substring of any of the three fields) and gets an 
   "劳动新村"). The table and triggers are (re)created after every ``migrate`` (``ensure_sqlite_search``): SQLite
   rebuilds a table to alter it, which drops its triggers, so a later migration of ``Community`` would otherwise
   leave the index silently stale.
+* **Two characters on PostgreSQL** (most Chinese words: "新村", "花园"): a pattern of two characters holds no
+  trigram, so ``pg_trgm`` cannot narrow it and the search read every row. A GIN index over the two-character
+  substrings of the three fields (``gaizao_search_bigrams``, migration ``0005``) answers it exactly: ``q`` is a
+  substring of a field iff it is one of its bigrams (upper-cased on both sides, fields kept apart).
 """
 
 from __future__ import annotations
@@ -20,7 +24,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.db import connection
-from django.db.models import Q
+from django.db.models import BooleanField, Q
 from django.db.models.expressions import RawSQL
 
 FTS_TABLE = "registry_community_search"
@@ -47,6 +51,16 @@ _TRIGGERS = {
 def community_search_q(q: str) -> Q:
     """The filter for communities whose name, code or address contains ``q`` (case-insensitive)."""
     like = Q(name__icontains=q) | Q(code__icontains=q) | Q(address__icontains=q)
+    if connection.vendor == "postgresql" and len(q) == 2 and "\x01" not in q:
+        # Two characters have no trigram: the bigram index of migration 0005 answers them exactly.
+        return Q(
+            RawSQL(
+                'gaizao_search_bigrams("registry_community"."name", "registry_community"."code", '
+                '"registry_community"."address") @> ARRAY[UPPER(%s)::text]',
+                (q,),
+                output_field=BooleanField(),
+            )
+        )
     if connection.vendor != "sqlite" or len(q) < 3 or not _sqlite_search_ready():
         return like
     phrase = '"' + q.replace('"', '""') + '"'

@@ -83,3 +83,47 @@ def test_survey_missing_list_counted_by_the_completeness_query(accounts, divs):
     client.force_login(accounts["city"])
     html = client.get("/registry/survey/").content.decode()
     assert "（55 " in html and 'rel="next"' in html
+
+
+def test_deep_offset_pages_read_the_same_rows_as_offset(accounts, divs, monkeypatch):
+    """Past ``DEEP_OFFSET`` an offset page finds its first key with a narrow query (from the nearer end when the
+    count is exact), then reads by keyset: the rows are those of ``OFFSET``, with and without filters."""
+    from gaizao.registry import selectors
+
+    make_communities(divs, 45)
+    monkeypatch.setattr(selectors, "DEEP_OFFSET", 5)
+    city = accounts["city"]
+    for params in ({}, {"status": "priority"}, {"built_from": "1985"}, {"q": "规模"}):
+        filters = selectors.CommunityFilters.from_params(params)
+        everything = list(selectors.community_list(city, filters).values_list("code", flat=True))
+        assert len(everything) > 10, params
+        for page in range(1, len(everything) // 10 + 3):
+            got = [c.code for c in selectors.community_page(city, filters, {"page": str(page)}, per_page=10)]
+            start = (min(page, -(-len(everything) // 10)) - 1) * 10
+            assert got == everything[start : start + 10], (params, page)
+    client = Client()
+    client.force_login(city)
+    with CaptureQueriesContext(connection) as ctx:
+        html = client.get("/registry/", {"page": "1"}).content.decode()
+    assert _codes(html) == [f"S{i:05d}" for i in range(45)]
+    assert not any(" OFFSET " in q["sql"] for q in ctx.captured_queries)
+
+
+def test_counts_over_a_search_stop_at_the_cap(accounts, divs, monkeypatch):
+    """A search's or a year range's count stops past ``COUNT_CAP`` ("N+"); counts the aggregates answer stay
+    exact; a page past the capped count is still reachable by its link."""
+    from gaizao.registry import selectors
+
+    make_communities(divs, 30)
+    monkeypatch.setattr(selectors, "COUNT_CAP", 20)
+    client = Client()
+    client.force_login(accounts["city"])
+    searched = client.get("/registry/", {"q": "规模"}).content.decode()
+    assert re.search(r'data-testid="result-count">\D*20\+', searched), "capped count"
+    exact = client.get("/registry/").content.decode()
+    assert re.search(r'data-testid="result-count">\D*30 ', exact), "the aggregates count exactly"
+    few = client.get("/registry/", {"q": "规模测试1"}).content.decode()
+    assert re.search(r'data-testid="result-count">\D*11 ', few), "under the cap the count is exact"
+    assert selectors.community_count(accounts["city"], selectors.CommunityFilters(q="规模")) == 30
+    past = client.get("/registry/", {"q": "规模", "page": "3"})
+    assert past.status_code == 200 and _codes(past.content.decode()) == [], "no last page to clamp to: empty"
