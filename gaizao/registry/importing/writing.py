@@ -229,13 +229,12 @@ def screen_before_save(communities: list[models.Model]) -> list[str]:
     Returns the fields it set."""
     from gaizao.registry.services import screening_decision
 
-    today, now = timezone.localdate(), timezone.now()
+    today = timezone.localdate()
     for c in communities:
         assert isinstance(c, Community)
         c.scope_status, c.scope_reasons, c.scope_ruleset = screening_decision(c, on=today)
-        c.scope_assessed_at = now
         c._gaizao_screened = True  # type: ignore[attr-defined]
-    return ["scope_status", "scope_reasons", "scope_ruleset", "scope_assessed_at"]
+    return ["scope_status", "scope_reasons", "scope_ruleset"]
 
 
 def write_coded(validated: Validated, outcome: Outcome) -> None:
@@ -526,6 +525,14 @@ def write(
         written = [o for o in outcome.created] + [o for o, _ in outcome.updated]
         unscreened = [c for c in written if not getattr(c, "_gaizao_screened", False)]
         rescreen(unscreened, actor)  # type: ignore[arg-type]
+        from gaizao.registry.services import screening_stamp
+
+        screened = [c.pk for c in written if getattr(c, "_gaizao_screened", False)]
+        now = timezone.now()
+        for start in range(0, len(screened), BATCH):
+            screening_stamp(
+                communities=Community.objects.filter(pk__in=screened[start : start + BATCH]), at=now
+            )
         from gaizao.registry.stats import community_stats_refresh
 
         moved_from = {getattr(c, "_loaded_division_id", None) for c, _ in outcome.updated}
