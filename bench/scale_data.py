@@ -137,7 +137,7 @@ def generate(communities: int, *, seed: int = 2022, verbose: bool = True) -> dic
     from gaizao.divisions.models import Division, DivisionLevel
     from gaizao.divisions.services import divisions_load_hangzhou
     from gaizao.programme.models import Plan, PlanVersion, Project, ProjectCommunity
-    from gaizao.registry.models import Building, Community, Owner, Unit
+    from gaizao.registry.models import Building, Community, CommunityScreening, Owner, Unit
     from gaizao.registry.services import screening_decision
 
     rng = random.Random(seed)
@@ -212,7 +212,6 @@ def generate(communities: int, *, seed: int = 2022, verbose: bool = True) -> dic
         "scope_status",
         "scope_reasons",
         "scope_ruleset",
-        "scope_assessed_at",
         "is_sample",
         "updated_at",
         "archive_reason",
@@ -275,7 +274,6 @@ def generate(communities: int, *, seed: int = 2022, verbose: bool = True) -> dic
                 status,
                 reasons,
                 ruleset,
-                now,
                 True,
                 now,
                 "",
@@ -283,6 +281,7 @@ def generate(communities: int, *, seed: int = 2022, verbose: bool = True) -> dic
 
     with transaction.atomic():
         n = _insert(Community, cols, community_rows())
+        _insert(CommunityScreening, ["community_id", "assessed_at"], ([pk, now] for pk in ids))
         timings["communities_s"] = time.perf_counter() - t0
 
         # --- buildings, owners, units

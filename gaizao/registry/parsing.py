@@ -49,7 +49,32 @@ def parse_table(data: bytes, *, filename: str, cap: Callable[[], None], sheet: s
     yield ("table", table, geometries is not None)
     for start in range(0, len(rows), CHUNK):
         end = start + CHUNK
-        yield ("rows", rows[start:end], numbers[start:end], geometries[start:end] if geometries else None)
+        yield (
+            "rows",
+            _share_repeated_texts(rows[start:end]),
+            numbers[start:end],
+            geometries[start:end] if geometries else None,
+        )
+
+
+#: Distinct texts per column below which a column's equal texts are sent as one object (``_share_repeated_texts``).
+_SHARED_TEXTS = 1000
+
+
+def _share_repeated_texts(rows: list[list[Any]]) -> list[list[Any]]:
+    """Make equal texts of a column one object (a district, a street, a choice label repeat on every row), so
+    pickle sends each once per chunk and the parent holds one copy instead of one per row; a column with many
+    distinct texts (names, codes) is left alone after the first ``_SHARED_TEXTS``."""
+    pools: dict[int, dict[str, str]] = {}
+    for row in rows:
+        for i, cell in enumerate(row):
+            if type(cell) is str:
+                pool = pools.setdefault(i, {})
+                if len(pool) < _SHARED_TEXTS:
+                    row[i] = pool.setdefault(cell, cell)
+                else:
+                    row[i] = pool.get(cell, cell)
+    return rows
 
 
 def read_table_isolated(data: bytes, *, filename: str, sheet: str, limit: int | None = None) -> Table:

@@ -55,7 +55,7 @@ def get_community_for(user: Any, pk: Any) -> Community:
 
         raise Http404("不存在或无权查看 / not found") from None
     return get_scoped(
-        Community.objects.select_related("division", "division__parent").defer(
+        Community.objects.select_related("division", "division__parent", "screening").defer(
             "division__boundary", "division__parent__boundary"
         ),
         user,

@@ -14,15 +14,15 @@ from collections.abc import Iterable
 from typing import Any, cast
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
-from django.db.models import Field, QuerySet
+from django.db import connection, transaction
+from django.db.models import F, Field, QuerySet
 from django.utils import timezone
 
 from gaizao.accounts.access import require_write
 from gaizao.audit.services import audit_record, diff_fields, snapshot
 from gaizao.divisions.models import Division
 from gaizao.errors import ApplicationError
-from gaizao.registry.models import Community, ScopeStatus
+from gaizao.registry.models import Community, CommunityScreening, ScopeStatus
 
 #: The clause the screening applies; used for "cannot screen yet" reasons when the policy core is not consulted.
 SCOPE_CLAUSE = "杭政办函〔2022〕10号 二(一)"
@@ -39,7 +39,7 @@ SCREENING_FIELDS = (
 )
 
 #: Fields written by screening, never by ``community_update``.
-_SCREENING_OUTPUT = ("scope_status", "scope_reasons", "scope_ruleset", "scope_assessed_at")
+_SCREENING_OUTPUT = ("scope_status", "scope_reasons", "scope_ruleset")
 _NOT_EDITABLE = frozenset(
     {"id", "district_code", "updated_at", "archived_at", "archive_reason", *_SCREENING_OUTPUT}
 )
@@ -108,12 +108,42 @@ def screening_decision(
     return decision.status, reasons, decision.ruleset_id
 
 
-def _apply_screening(community: Community, on: dt.date | None, now: dt.datetime) -> None:
+def _apply_screening(community: Community, on: dt.date | None) -> None:
     status, reasons, ruleset_id = screening_decision(community, on=on)
     community.scope_status = status
     community.scope_reasons = reasons
     community.scope_ruleset = ruleset_id
-    community.scope_assessed_at = now
+
+
+def screening_stamp(*, communities: Iterable[Community] | QuerySet[Community], at: dt.datetime) -> None:
+    """Record that ``communities`` were screened at ``at`` (their ``CommunityScreening`` rows, created or moved).
+
+    A queryset is stamped by one ``INSERT ... SELECT ... ON CONFLICT DO UPDATE`` over it, whatever its size;
+    instances by one bulk upsert per 2,000, and each instance's ``scope_assessed_at`` reads the new time without
+    a query. Must run inside the caller's transaction."""
+    if isinstance(communities, QuerySet):
+        sql, params = communities.order_by().values(screened_id=F("pk")).query.sql_with_params()
+        table = connection.ops.quote_name(CommunityScreening._meta.db_table)
+        stamp = CommunityScreening._meta.get_field("assessed_at").get_db_prep_save(at, connection)
+        with connection.cursor() as cursor:
+            # ``WHERE true``: SQLite would otherwise read ``ON CONFLICT`` as a join's ``ON``.
+            cursor.execute(
+                f"INSERT INTO {table} (community_id, assessed_at) SELECT s.screened_id, %s FROM ({sql}) s "
+                "WHERE true ON CONFLICT (community_id) DO UPDATE SET assessed_at = excluded.assessed_at",
+                (stamp, *params),
+            )
+        return
+    items = [c for c in communities if c.pk is not None]
+    rows = [CommunityScreening(community_id=c.pk, assessed_at=at) for c in items]
+    CommunityScreening.objects.bulk_create(
+        rows,
+        batch_size=2000,
+        update_conflicts=True,
+        unique_fields=["community"],
+        update_fields=["assessed_at"],
+    )
+    for community, row in zip(items, rows, strict=True):
+        community.screening = row
 
 
 @transaction.atomic
@@ -123,14 +153,14 @@ def community_screen(*, community: Community, actor: Any = None, on: dt.date | N
     A community without ``built_year`` stays ``unscreened`` with a reason naming the missing field.
     """
     previous = community.scope_status
-    _apply_screening(community, on, timezone.now())
+    _apply_screening(community, on)
     if community.pk:
         Community.objects.filter(pk=community.pk).update(
             scope_status=community.scope_status,
             scope_reasons=community.scope_reasons,
             scope_ruleset=community.scope_ruleset,
-            scope_assessed_at=community.scope_assessed_at,
         )
+        screening_stamp(communities=[community], at=timezone.now())
         if previous != community.scope_status:
             from gaizao.registry.stats import community_stats_refresh
 
@@ -145,9 +175,34 @@ def community_screen(*, community: Community, actor: Any = None, on: dt.date | N
     return community
 
 
-#: What re-screening reads of each community: the rule's inputs, its stored outputs, and for the audit trail the
-#: name (``str``) and the division path.
-_RESCREEN_COLUMNS = ("id", "name", "division_id", "division__path", *SCREENING_FIELDS, *_SCREENING_OUTPUT)
+#: What re-screening reads of each community: its id and division, the rule's inputs (in ``SCREENING_FIELDS``
+#: order) and the stored outcome.
+_RESCREEN_COLUMNS = ("pk", "division_id", *SCREENING_FIELDS, "scope_status", "scope_reasons", "scope_ruleset")
+
+_Outcome = tuple[str, list[dict[str, str]], str]
+
+
+class ScreeningRule:
+    """``screening_decision`` on the rule's inputs (a tuple in ``SCREENING_FIELDS`` order), remembered per distinct
+    input for one re-screening or import: a city has a few thousand distinct inputs, not one per community. The
+    reasons returned are shared between communities with the same inputs: replace them, never change them."""
+
+    def __init__(self, on: dt.date) -> None:
+        self.on = on
+        self.decisions: dict[tuple[Any, ...], tuple[_Outcome, str]] = {}
+
+    def decide(self, inputs: tuple[Any, ...]) -> tuple[_Outcome, str]:
+        """The outcome and a key naming it (status, reasons as JSON, rule set)."""
+        known = self.decisions.get(inputs)
+        if known is None:
+            outcome = screening_decision(
+                Community(**dict(zip(SCREENING_FIELDS, inputs, strict=True))), on=self.on
+            )
+            key = "\x1f".join(
+                (outcome[0], json.dumps(outcome[1], sort_keys=True, ensure_ascii=False), outcome[2])
+            )
+            known = self.decisions[inputs] = (outcome, key)
+        return known
 
 
 def communities_rescreen(
@@ -161,74 +216,98 @@ def communities_rescreen(
 ) -> dict[str, int]:
     """Re-screen many communities in bulk; returns the number of communities per status.
 
-    A queryset is read in chunks (only the columns the rule reads), so memory stays flat in the number of rows.
-    The writes are grouped: ``scope_assessed_at`` is stamped on every row by one ``UPDATE`` over the queryset
-    (not one per batch), the outcome is written only to the rows whose status, reasons or rule set changed, one
-    ``UPDATE ... WHERE id IN (...)`` per distinct outcome (a few hundred for a whole city), and with ``audit=True``
-    one bulk insert of a ``screen`` event (old and new status) per community whose status changed — instead of a
-    bulk_update CASE over every row and an INSERT per event.
+    A queryset is streamed in chunks of ``batch_size`` as plain tuples of only the columns the rule reads (a
+    server-side cursor on PostgreSQL), so memory stays flat in the number of rows and no model is built per row;
+    the rule runs once per distinct input. The writes are grouped, in one transaction at the end:
+
+    * every community read is stamped in its narrow ``CommunityScreening`` row (one upsert over the queryset);
+    * the outcome (status, reasons, rule set) is written only to the community rows whose outcome changed, one
+      ``UPDATE ... WHERE id IN (...)`` per distinct outcome and 2,000 rows, so unchanged wide rows and their
+      indexes are not rewritten;
+    * the aggregates (``CommunityStats``) of the divisions holding a community whose status changed are rebuilt;
+    * with ``audit=True``, one bulk insert of a ``screen`` event (old and new status) per community whose status
+      changed.
+
+    A list of instances is screened as held (the importer passes rows it just wrote) and the instances updated.
     ``progress(done, total)``, when given, is called after each batch (the background job reports with it).
     """
 
     from gaizao.audit.services import audit_record_many
     from gaizao.registry.stats import community_stats_refresh
 
+    rule = ScreeningRule(on or timezone.localdate())
     queryset = communities if isinstance(communities, QuerySet) else None
+    items: list[Community] = []
     if queryset is not None:
         total = queryset.count()
-        rows: Iterable[Community] = (
-            queryset.select_related("division").only(*_RESCREEN_COLUMNS).iterator(chunk_size=batch_size)
+        rows: Iterable[tuple[Any, ...]] = (
+            queryset.order_by().values_list(*_RESCREEN_COLUMNS).iterator(chunk_size=batch_size)
         )
     else:
         items = list(communities)
-        total, rows = len(items), items
-    now = timezone.now()
+        total = len(items)
+        rows = (
+            (c.pk, c.division_id, *(getattr(c, name) for name in SCREENING_FIELDS), *_stored(c))
+            for c in items
+        )
+    n_inputs = len(SCREENING_FIELDS)
     counts: Counter[str] = Counter()
-    outcomes: dict[tuple[str, str, str], tuple[list[dict[str, str]], list[int]]] = {}
-    every: list[int] = []
+    outcomes: dict[str, tuple[_Outcome, list[int]]] = {}
     moved: set[int] = set()  # divisions holding a community whose status changed: their aggregates move
-    changed_status: list[tuple[Community, dict[str, Any]]] = []
+    changed_status: dict[int, list[str]] = {}  # community id -> [old status, new status]
     done = 0
-    for community in rows:
-        previous = (community.scope_status, community.scope_reasons, community.scope_ruleset)
-        _apply_screening(community, on, now)
-        counts[community.scope_status] += 1
-        if queryset is None:
-            every.append(community.pk)
-        if (community.scope_status, community.scope_reasons, community.scope_ruleset) != previous:
-            key = (
-                community.scope_status,
-                json.dumps(community.scope_reasons, sort_keys=True, ensure_ascii=False),
-                community.scope_ruleset,
-            )
-            outcomes.setdefault(key, (community.scope_reasons, []))[1].append(community.pk)
-            if previous[0] != community.scope_status:
-                moved.add(community.division_id)
-            if audit and previous[0] != community.scope_status:
-                changed_status.append((community, {"scope_status": [previous[0], community.scope_status]}))
+    for row in rows:
+        pk, division_id = row[0], row[1]
+        stored = row[2 + n_inputs :]
+        outcome, key = rule.decide(row[2 : 2 + n_inputs])
+        status = outcome[0]
+        counts[status] += 1
+        if (status, outcome[1], outcome[2]) != stored:
+            outcomes.setdefault(key, (outcome, []))[1].append(pk)
+            if stored[0] != status:
+                moved.add(division_id)
+                changed_status[pk] = [stored[0], status]
         done += 1
         if progress is not None and done % batch_size == 0:
             progress(done, total)
+    for community in items:
+        (status, reasons, ruleset), _ = rule.decide(
+            tuple(getattr(community, name) for name in SCREENING_FIELDS)
+        )
+        community.scope_status, community.scope_reasons, community.scope_ruleset = status, reasons, ruleset
     chunk = 2000
     with transaction.atomic():
-        if queryset is not None:
-            Community.objects.filter(pk__in=queryset.order_by().values("pk")).update(scope_assessed_at=now)
-        for start in range(0, len(every), chunk):
-            Community.objects.filter(pk__in=every[start : start + chunk]).update(scope_assessed_at=now)
-        for (status, _, ruleset), (reasons, ids) in outcomes.items():
+        screening_stamp(communities=queryset if queryset is not None else items, at=timezone.now())
+        for (status, reasons, ruleset), ids in outcomes.values():
             for start in range(0, len(ids), chunk):
                 Community.objects.filter(pk__in=ids[start : start + chunk]).update(
                     scope_status=status, scope_reasons=reasons, scope_ruleset=ruleset
                 )
         if moved:
             community_stats_refresh(division_ids=moved)
-        if audit:
+        if audit and changed_status:
+            ids = list(changed_status)
+            audited: list[Community] = []
+            for start in range(0, len(ids), chunk):
+                audited.extend(
+                    Community.objects.filter(pk__in=ids[start : start + chunk])
+                    .select_related("division")
+                    .only("id", "name", "division__path")
+                )
             audit_record_many(
-                actor=actor, action="screen", changes_by_obj=changed_status, reason="重新筛查 / re-screen"
+                actor=actor,
+                action="screen",
+                changes_by_obj=[(c, {"scope_status": changed_status[c.pk]}) for c in audited],
+                reason="重新筛查 / re-screen",
             )
     if progress is not None:
         progress(total, total)
     return {status: counts.get(status, 0) for status in ScopeStatus.values}
+
+
+def _stored(community: Community) -> tuple[str, Any, str]:
+    """The outcome a community instance holds: as loaded, or as set by a caller before handing it over."""
+    return community.scope_status, community.scope_reasons, community.scope_ruleset
 
 
 def id_number_digest(value: str) -> str:
@@ -294,9 +373,10 @@ def community_create(*, actor: Any, reason: str = "", **fields: Any) -> Communit
     if actor is not None:
         require_write(actor, division)
     community = Community(**fields)
-    _apply_screening(community, None, timezone.now())
+    _apply_screening(community, None)
     _validate(community)
     community.save()
+    screening_stamp(communities=[community], at=timezone.now())
     audit_record(
         actor=actor,
         action="create",
@@ -334,9 +414,10 @@ def community_update(*, actor: Any, community: Community, reason: str = "", **fi
     if not changes:
         return community
     previous_status = community.scope_status
-    _apply_screening(community, None, timezone.now())
+    _apply_screening(community, None)
     _validate(community)
     community.save()
+    screening_stamp(communities=[community], at=timezone.now())
     if previous_status != community.scope_status:
         changes["scope_status"] = [previous_status, community.scope_status]
     audit_record(actor=actor, action="update", obj=community, changes=changes, reason=reason)

@@ -92,7 +92,7 @@ def rich_row(i: int) -> dict:
 
 
 def snapshot() -> dict:
-    skip = {"updated_at", "scope_assessed_at"}
+    skip = {"updated_at"}
     return {
         c.code: {
             f.attname: getattr(c, f.attname) for f in Community._meta.concrete_fields if f.attname not in skip

@@ -307,6 +307,63 @@ def test_database_unchanged_when_the_write_fails_midway(accounts, monkeypatch):
     assert_nothing_written(before)
 
 
+def test_rows_are_written_chunk_by_chunk_with_the_same_outcome(accounts, monkeypatch):
+    """With chunks of two rows, five new and then five re-imported rows (two changed) are written, audited,
+    screened and stamped exactly as in one piece, and the aggregates equal a rebuild."""
+    from gaizao.registry.importing import writing
+    from gaizao.registry.models import CommunityScreening
+    from tests.registry.test_stats import _assert_current
+
+    monkeypatch.setattr(writing, "BATCH", 2)
+    officer = accounts["shangcheng"]
+    seen: list[tuple[int, int, str]] = []
+    report = run(
+        xlsx_bytes(HEADERS, [community_row(i) for i in range(5)]),
+        officer,
+        progress=lambda done, total, message: seen.append((done, total, message)),
+    )
+    assert report.ok and (report.created, report.updated) == (5, 0), report.errors
+    codes = [f"SC{i:05d}" for i in range(5)]
+    assert Community.objects.filter(code__in=codes).count() == 5
+    assert AuditEvent.objects.filter(action="create", reason__contains="f.xlsx").count() == 5
+    assert CommunityScreening.objects.filter(community__code__in=codes).count() == 5
+    assert not Community.objects.filter(code__in=codes, scope_status=ScopeStatus.UNSCREENED).exists()
+    writes = [done for done, _, message in seen if message.startswith("写入中")]
+    assert len(set(writes)) >= 4 and writes == sorted(writes), "the bar moves with each chunk written"
+    _assert_current()
+
+    rows = [community_row(i) for i in range(5)]
+    rows[1]["建成年份"], rows[4]["户数"] = 2015, 999
+    report = run(xlsx_bytes(HEADERS, rows), officer)
+    assert (report.created, report.updated, report.unchanged) == (0, 2, 3), report.errors
+    assert Community.objects.get(code="SC00001").scope_status == ScopeStatus.OUT_OF_SCOPE
+    assert Community.objects.get(code="SC00004").households == 999
+    assert AuditEvent.objects.filter(action="update").count() == 2
+    _assert_current()
+
+
+def test_nothing_written_when_a_later_chunk_fails(accounts, monkeypatch):
+    """The chunks are written in one transaction: a failure in the third rolls back the first two."""
+    from gaizao.registry.importing import writing
+
+    monkeypatch.setattr(writing, "BATCH", 2)
+    audit = writing._audit
+    calls = {"n": 0}
+
+    def fail_third(*a, **k):
+        calls["n"] += 1
+        if calls["n"] == 3:
+            raise RuntimeError("disk full")
+        return audit(*a, **k)
+
+    monkeypatch.setattr(writing, "_audit", fail_third)
+    before = db_state()
+    with pytest.raises(RuntimeError):
+        run(xlsx_bytes(HEADERS, [community_row(i) for i in range(5)]), accounts["shangcheng"])
+    assert calls["n"] == 3
+    assert_nothing_written(before)
+
+
 @pytest.mark.slow
 def test_a_100000_row_csv(accounts):
     import csv

@@ -45,7 +45,7 @@ def test_rescreen_statements_do_not_grow_and_audit_only_changes(accounts, divs):
     again, _ = _rescreen_queries(officer)
     assert AuditEvent.objects.filter(action="screen").count() == 27, "nothing changed, nothing audited"
     assert again <= small
-    assert Community.objects.filter(scope_assessed_at__isnull=True).count() == 0
+    assert Community.objects.filter(screening__isnull=True).count() == 0, "every community read is stamped"
 
 
 def test_rescreen_reports_progress_and_updates_instances(accounts, divs):

@@ -9,6 +9,7 @@ the file. Each problem becomes a :class:`RowError` with the row as Excel shows i
 from __future__ import annotations
 
 import json
+import math
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -42,7 +43,7 @@ class CellError(Exception):
     pass
 
 
-@dataclass
+@dataclass(slots=True)
 class Record:
     row: int
     values: dict[str, Any]
@@ -83,7 +84,7 @@ def _number(value: Any) -> Decimal:
     if isinstance(value, bool):
         raise CellError("应填数字，不能填是/否。/ Expected a number, not yes/no.")
     if isinstance(value, int | float):
-        if isinstance(value, float) and not np.isfinite(value):
+        if isinstance(value, float) and not math.isfinite(value):
             raise CellError("应填数字。/ Expected a number.")
         return Decimal(repr(value)) if isinstance(value, float) else Decimal(value)
     text = str(value).strip().replace(",", "").replace("，", "")
@@ -415,6 +416,10 @@ def check_phone(text: str) -> str:
 # --- the rows -------------------------------------------------------------------------------------------------
 
 
+#: Distinct texts a column may have and still be pooled while validating (``validate``).
+_POOL_LIMIT = 2000
+
+
 def validate(
     table: Table,
     spec: KindSpec,
@@ -446,7 +451,10 @@ def validate(
     if geoms is not None:
         geoms = reproject_to_wgs84(geoms, table.declared_crs)
 
-    for n, raw in enumerate(table.rows):
+    pools: dict[str, dict[str, str]] = {c.key: {} for c, _, _ in cols if c.key not in key_cols}
+    raw_rows: list[Any] = table.rows
+    for n, raw in enumerate(raw_rows):
+        raw_rows[n] = None  # the record replaces the raw cells: let them go as we go
         row = table.row_numbers[n]
         values: dict[str, Any] = {}
         row_ok = True
@@ -469,7 +477,15 @@ def validate(
                         )
                     values[col.key] = value
                 else:
-                    values[col.key] = parser(col, cell)  # type: ignore[misc]
+                    value = parser(col, cell)  # type: ignore[misc]
+                    if type(value) is str and col.key in pools:
+                        # one object per distinct text of a column that repeats (district, street, ...), not one
+                        # per row; a column with too many distinct texts stops being pooled
+                        pool = pools[col.key]
+                        value = pool.setdefault(value, value)
+                        if len(pool) > _POOL_LIMIT:
+                            del pools[col.key]
+                    values[col.key] = value
             except CellError as exc:
                 fail(row, col, str(exc), _text(cell))
                 row_ok = False
