@@ -18,6 +18,7 @@ ROOT = Path(__file__).resolve().parent.parent / "gaizao"
 RANK: dict[str, int] = {
     "errors": 0,
     "office_text": 0,
+    "rows": 0,
     "policy": 0,
     "spatial": 0,
     "divisions": 10,

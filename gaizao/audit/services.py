@@ -58,7 +58,7 @@ def _division_path(obj: models.Model) -> str:
     return getattr(division, "path", "") or ""
 
 
-def audit_record(
+def audit_event(
     *,
     actor: Any,
     action: str,
@@ -66,11 +66,10 @@ def audit_record(
     changes: dict[str, Any] | None = None,
     reason: str = "",
 ) -> AuditEvent:
-    """Record that ``actor`` did ``action`` to ``obj``. Must run inside the caller's transaction."""
-    if not transaction.get_connection().in_atomic_block:
-        raise RuntimeError("audit_record must be called inside the service's transaction")
+    """The audit event ``audit_record`` writes, unsaved: for a hot path that inserts it with its own statement
+    (the ballot paper's, ``gaizao.participation``). The caller saves it inside the same transaction."""
     is_user = actor is not None and getattr(actor, "is_authenticated", False)
-    return AuditEvent.objects.create(
+    return AuditEvent(
         at=timezone.now(),
         actor=actor if is_user else None,
         actor_label=(str(actor) if is_user else "system")[:150],
@@ -82,6 +81,22 @@ def audit_record(
         changes=_plain(changes or {}),
         reason=reason,
     )
+
+
+def audit_record(
+    *,
+    actor: Any,
+    action: str,
+    obj: models.Model,
+    changes: dict[str, Any] | None = None,
+    reason: str = "",
+) -> AuditEvent:
+    """Record that ``actor`` did ``action`` to ``obj``. Must run inside the caller's transaction."""
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("audit_record must be called inside the service's transaction")
+    event = audit_event(actor=actor, action=action, obj=obj, changes=changes, reason=reason)
+    event.save(force_insert=True)
+    return event
 
 
 @transaction.atomic

@@ -145,3 +145,27 @@ def test_token_use_is_recorded_at_most_once_per_interval(accounts, django_assert
     assert first is not None
     client.get("/api/v1/registry/communities", **auth)
     assert ApiToken.objects.get(pk=token.pk).last_used_at == first  # no write on the second request
+
+
+@pytest.mark.django_db
+def test_revoked_tokens_and_inactive_accounts_are_refused(accounts, settings):
+    settings.API_TOKEN_TOUCH_INTERVAL_S = 300
+    token, raw = api_token_create(user=accounts["city"], name="GIS")
+    client = Client()
+    auth = {"HTTP_AUTHORIZATION": f"Bearer {raw}"}
+    me = client.get("/api/v1/me", **auth)
+    assert me.status_code == 200
+    # the account comes with its division, as the ORM's select_related built it
+    assert me.json()["division"]["code"] == accounts["city"].division.code
+    stamped = ApiToken.objects.get(pk=token.pk).last_used_at
+    assert stamped is not None and abs((timezone.now() - stamped).total_seconds()) < 60
+    # an older stamp than the interval is renewed
+    ApiToken.objects.filter(pk=token.pk).update(last_used_at=timezone.now() - dt.timedelta(seconds=301))
+    assert client.get("/api/v1/me", **auth).status_code == 200
+    assert ApiToken.objects.get(pk=token.pk).last_used_at > stamped
+    type(accounts["city"]).objects.filter(pk=accounts["city"].pk).update(is_active=False)
+    assert client.get("/api/v1/me", **auth).status_code == 401
+    type(accounts["city"]).objects.filter(pk=accounts["city"].pk).update(is_active=True)
+    ApiToken.objects.filter(pk=token.pk).update(revoked_at=timezone.now())
+    assert client.get("/api/v1/me", **auth).status_code == 401
+    assert client.get("/api/v1/me", HTTP_AUTHORIZATION="Bearer gz_not-a-token").status_code == 401

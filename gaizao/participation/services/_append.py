@@ -12,12 +12,16 @@ anyway) the ballot row is read, the link hashed in Python and the paper saved, u
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
+from typing import Any
 
 from django.db import connection
+from django.db.models import Field
 from django.utils import timezone
 
+from gaizao.audit.models import AuditEvent
 from gaizao.participation.chain import canonical_time, chain_key, genesis_hash, vote_hash
 from gaizao.participation.models import Ballot, Vote
 
@@ -27,12 +31,20 @@ _SEQ = -7_777_777_771
 _CHAINED = ("id", "seq", "prev_hash", "hash")
 
 
-def append_paper(vote: Vote, *, replaces_seq: int | None) -> bool:
-    """Give ``vote`` (unsaved; ``cast_at`` set) its sequence number and chain link and insert it, unless the ballot
-    is no longer open at ``vote.cast_at`` (then nothing is written and ``False`` is returned)."""
+def append_paper(
+    vote: Vote, *, replaces_seq: int | None, audit: AuditEvent, flip_previous: int | None = None
+) -> bool:
+    """Give ``vote`` (unsaved; ``cast_at`` set) its sequence number and chain link and insert it with its audit
+    event (unsaved, ``gaizao.audit.services.audit_event``), unless the ballot is no longer open at ``vote.cast_at``
+    (then nothing is written and ``False`` is returned).
+
+    ``flip_previous`` (PostgreSQL): the id of the owner's paper this one replaces, made no longer current by the
+    same statement; if it is no longer current by then (another device replaced it), nothing is written either."""
     if connection.vendor == "postgresql":
-        return _append_postgresql(vote, replaces_seq=replaces_seq)
-    return _append_locked(vote, replaces_seq=replaces_seq)
+        return _append_postgresql(vote, replaces_seq=replaces_seq, audit=audit, flip_previous=flip_previous)
+    if flip_previous is not None:
+        raise ValueError("flip_previous is PostgreSQL's single-statement append only")
+    return _append_locked(vote, replaces_seq=replaces_seq, audit=audit)
 
 
 def _hmac_keys() -> tuple[bytes, bytes]:
@@ -63,15 +75,20 @@ def _message_parts(vote: Vote, replaces_seq: int | None) -> tuple[str, str, str]
     return head + '"', '"' + middle, tail
 
 
-def _append_postgresql(vote: Vote, *, replaces_seq: int | None) -> bool:
-    ikey, okey = _hmac_keys()
-    head, middle, tail = _message_parts(vote, replaces_seq)
-    fields = [f for f in Vote._meta.concrete_fields if f.column not in _CHAINED]
+@functools.cache
+def _postgresql_statement() -> tuple[str, tuple[Field[Any, Any], ...], tuple[Field[Any, Any], ...]]:
+    """The append statement (composed once per process), the paper's fields it takes as ``%(v<i>)s`` and the audit
+    event's as ``%(a<i>)s``: the event is inserted by the same statement, only when the paper is."""
+    fields = tuple(f for f in Vote._meta.concrete_fields if f.column not in _CHAINED)
+    audit_fields = tuple(f for f in AuditEvent._meta.concrete_fields if not f.primary_key)
     quote = connection.ops.quote_name
     columns = ", ".join(quote(f.column) for f in fields)
-    values = [f.get_db_prep_save(f.pre_save(vote, True), connection) for f in fields]
+    audit_columns = ", ".join(quote(f.column) for f in audit_fields)
     sql = f"""
-        WITH b AS (
+        WITH p AS (
+            UPDATE {quote(Vote._meta.db_table)} SET is_current = false WHERE id = %(previous)s AND is_current
+            RETURNING id
+        ), b AS (
             UPDATE {quote(Ballot._meta.db_table)}
             SET vote_seq = vote_seq + 1,
                 chain_prev = COALESCE(NULLIF(chain_head, ''), %(genesis)s),
@@ -80,12 +97,27 @@ def _append_postgresql(vote: Vote, *, replaces_seq: int | None) -> bool:
                     || (vote_seq + 1)::text || %(tail)s, 'UTF8'))), 'hex')
             WHERE id = %(ballot)s AND status = 'open'
                 AND (opens_at IS NULL OR opens_at <= %(now)s) AND (closes_at IS NULL OR closes_at >= %(now)s)
+                AND (SELECT count(*) FROM p) = %(flips)s
             RETURNING vote_seq, chain_prev, chain_head
+        ), a AS (
+            INSERT INTO {quote(AuditEvent._meta.db_table)} ({audit_columns})
+            SELECT {", ".join(f"%(a{i})s" for i in range(len(audit_fields)))} FROM b
         )
         INSERT INTO {quote(Vote._meta.db_table)} ({columns}, seq, prev_hash, hash)
-        SELECT {", ".join(f"%(v{i})s" for i in range(len(values)))}, b.vote_seq, b.chain_prev, b.chain_head FROM b
+        SELECT {", ".join(f"%(v{i})s" for i in range(len(fields)))}, b.vote_seq, b.chain_prev, b.chain_head FROM b
         RETURNING id, seq, prev_hash, hash
     """
+    return sql, fields, audit_fields
+
+
+def _append_postgresql(
+    vote: Vote, *, replaces_seq: int | None, audit: AuditEvent, flip_previous: int | None
+) -> bool:
+    ikey, okey = _hmac_keys()
+    head, middle, tail = _message_parts(vote, replaces_seq)
+    sql, fields, audit_fields = _postgresql_statement()
+    values = [f.get_db_prep_save(f.pre_save(vote, True), connection) for f in fields]
+    audit_values = [f.get_db_prep_save(f.pre_save(audit, True), connection) for f in audit_fields]
     params = {
         "genesis": genesis_hash(vote.ballot_id),
         "ikey": ikey,
@@ -95,7 +127,10 @@ def _append_postgresql(vote: Vote, *, replaces_seq: int | None) -> bool:
         "tail": tail,
         "ballot": vote.ballot_id,
         "now": vote.cast_at,
+        "previous": flip_previous,
+        "flips": 0 if flip_previous is None else 1,
         **{f"v{i}": value for i, value in enumerate(values)},
+        **{f"a{i}": value for i, value in enumerate(audit_values)},
     }
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
@@ -108,7 +143,7 @@ def _append_postgresql(vote: Vote, *, replaces_seq: int | None) -> bool:
     return True
 
 
-def _append_locked(vote: Vote, *, replaces_seq: int | None) -> bool:
+def _append_locked(vote: Vote, *, replaces_seq: int | None, audit: AuditEvent) -> bool:
     locked = (
         Ballot.objects.select_for_update(of=("self",))
         .only("status", "opens_at", "closes_at", "vote_seq", "chain_head")
@@ -135,6 +170,7 @@ def _append_locked(vote: Vote, *, replaces_seq: int | None) -> bool:
         replaces_seq=replaces_seq,
         prev_hash=prev_hash,
     )
+    audit.save(force_insert=True)
     vote.save()
     Ballot.objects.filter(pk=vote.ballot_id).update(
         vote_seq=vote.seq, chain_head=vote.hash, chain_prev=prev_hash

@@ -23,12 +23,16 @@ DEVELOPER_KEY = "developer"
 UPLOAD_SUFFIXES = (".jpg", ".jpeg", ".png", ".webp", ".gif", ".pdf", ".heic")
 
 
+class RaceLost(Exception):
+    """A write found that what it read had changed meanwhile (and wrote nothing); ``with_retry`` runs it again."""
+
+
 def with_retry(fn: Callable[[], T], *, attempts: int = 8) -> T:
     """Run an atomic write again when the database reports a lock or a lost race (two devices at one moment)."""
     for attempt in range(attempts):
         try:
             return fn()
-        except (OperationalError, IntegrityError):
+        except (OperationalError, IntegrityError, RaceLost):
             if transaction.get_connection().in_atomic_block or attempt == attempts - 1:
                 raise
             time.sleep(0.01 * (attempt + 1) + secrets.randbelow(20) / 1000)

@@ -3,21 +3,27 @@ that chain."""
 
 from __future__ import annotations
 
+import contextlib
+import functools
+import itertools
 import secrets
 from dataclasses import dataclass
+from typing import cast
 
 from django.core.files.uploadedfile import UploadedFile
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from gaizao.accounts.access import require_write
-from gaizao.accounts.models import User
-from gaizao.audit.services import audit_record
+from gaizao.accounts.models import Role, User
+from gaizao.audit.services import audit_event, audit_record
+from gaizao.divisions.models import Division
 from gaizao.errors import ApplicationError, NotFoundError, PermissionError_, StateError
 from gaizao.participation.chain import ChainCheck, genesis_hash, new_receipt_code, receipt_digest, vote_hash
 from gaizao.participation.models import Ballot, BallotStatus, Channel, Choice, RollEntry, Vote
 from gaizao.participation.services._append import append_paper
 from gaizao.participation.services._common import (
+    RaceLost,
     _check_upload,
     _locked_ballot,
     owner_of,
@@ -25,7 +31,10 @@ from gaizao.participation.services._common import (
     with_retry,
 )
 from gaizao.participation.services.roll import ballot_tally
-from gaizao.registry.models import Owner
+from gaizao.registry.models import Community, Owner
+from gaizao.rows import Columns
+
+ONLY_OWNERS_ONLINE = "只有登记的业主可以在线投票。/ Only registered owners vote online."
 
 
 def _require_open(ballot: Ballot) -> None:
@@ -47,25 +56,93 @@ class CastResult:
     replaced: bool
 
 
-#: The columns a paper reads with its roll entry: the owner key, the ballot's state and period, what the audit
-#: record shows of the ballot (question, community name, division path) and what the write permission checks.
-PAPER_FIELDS = (
-    "owner_key",
-    "owner_id",
-    "ballot__status",
-    "ballot__opens_at",
-    "ballot__closes_at",
-    "ballot__question",
-    "ballot__community__name",
-    "ballot__community__division__path",
+#: What a paper reads with its roll entry (one precomposed statement, see ``_paper_entry``): the owner key, the
+#: ballot's state and period, what the audit record shows of the ballot (question, community name, division path)
+#: and what the write permission checks.
+_ENTRY: Columns[RollEntry] = Columns(RollEntry, ["id", "ballot_id", "owner_id", "owner_key"])
+_BALLOT: Columns[Ballot] = Columns(
+    Ballot, ["id", "community_id", "question", "opens_at", "closes_at", "status"]
 )
+_COMMUNITY: Columns[Community] = Columns(Community, ["id", "division_id", "name"])
+_DIVISION: Columns[Division] = Columns(Division, ["id", "path"])
+#: What the replacement rule reads of the owner's current paper.
+_PREVIOUS: Columns[Vote] = Columns(Vote, ["id", "seq", "is_current", "channel", "needs_review"])
+
+
+@functools.cache
+def _entry_sql(vendor: str, *, by_user: bool, with_previous: bool) -> str:
+    """The roll entry of one owner (``%(owner)s``, or the owner whose account is ``%(user)s``) on ballot
+    ``%(ballot)s`` with its ballot, community and division: the ORM's ``select_related`` query, composed once.
+
+    ``with_previous``: also the columns of the owner's current paper (nulls when there is none), read without a
+    lock — the statement that appends the new paper flips it only if it is still current."""
+    quote = connection.ops.quote_name
+    entry, ballot, community, division, owner, vote = (
+        quote(m._meta.db_table) for m in (RollEntry, Ballot, Community, Division, Owner, Vote)
+    )
+    who = f"(SELECT o.id FROM {owner} o WHERE o.user_id = %(user)s)" if by_user else "%(owner)s"
+    previous = f", {_PREVIOUS.select('p')}" if with_previous else ""
+    join = (
+        f"LEFT JOIN {vote} p ON p.ballot_id = r.ballot_id AND p.owner_key = r.owner_key AND p.is_current"
+        if with_previous
+        else ""
+    )
+    return f"""
+        SELECT {_ENTRY.select("r")}, {_BALLOT.select("b")}, {_COMMUNITY.select("c")}, {_DIVISION.select("d")}
+            {previous}
+        FROM {entry} r JOIN {ballot} b ON b.id = r.ballot_id JOIN {community} c ON c.id = b.community_id
+            JOIN {division} d ON d.id = c.division_id {join}
+        WHERE r.ballot_id = %(ballot)s AND r.owner_id = {who}
+        ORDER BY r.id LIMIT 1
+    """
+
+
+def _paper_entry(
+    *, ballot_id: int, owner_id: int | None, user_id: int | None, with_previous: bool = False
+) -> tuple[RollEntry | None, Vote | None]:
+    """The first roll entry of the owner (given by ``owner_id``, or as the owner whose account is ``user_id``) on
+    the ballot, with ``entry.ballot.community.division`` loaded (only the columns a paper needs), and with
+    ``with_previous`` the owner's current paper as it was read (not locked)."""
+    sql = _entry_sql(connection.vendor, by_user=owner_id is None, with_previous=with_previous)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, {"ballot": ballot_id, "owner": owner_id, "user": user_id})
+        row = cursor.fetchone()
+    if row is None:
+        return None, None
+    ends = list(itertools.accumulate(len(c) for c in (_ENTRY, _BALLOT, _COMMUNITY, _DIVISION)))
+    entry = _ENTRY.build(row[: ends[0]])
+    ballot = _BALLOT.build(row[ends[0] : ends[1]])
+    community = _COMMUNITY.build(row[ends[1] : ends[2]])
+    community._state.fields_cache["division"] = _DIVISION.build(row[ends[2] : ends[3]])
+    ballot._state.fields_cache["community"] = community
+    entry._state.fields_cache["ballot"] = ballot
+    previous = row[ends[3] :]
+    return entry, (_PREVIOUS.build(previous) if previous and previous[0] is not None else None)
+
+
+def _previous_sql(owner_key: str = "%(owner_key)s") -> str:
+    quote = connection.ops.quote_name
+    return f"""
+        UPDATE {quote(Vote._meta.db_table)} SET is_current = %(false)s
+        WHERE ballot_id = %(ballot)s AND is_current AND owner_key = {owner_key}
+        RETURNING {", ".join(quote(f.column) for f in _PREVIOUS.fields)}
+    """
+
+
+def _take_previous(*, ballot_id: int, owner_key: str) -> Vote | None:
+    """The owner's current paper, no longer current (it is locked until the commit; a refused replacement rolls
+    the flag back with the transaction), or None. One ``UPDATE … RETURNING``."""
+    with connection.cursor() as cursor:
+        cursor.execute(_previous_sql(), {"false": False, "ballot": ballot_id, "owner_key": owner_key})
+        row = cursor.fetchone()
+    return None if row is None else _PREVIOUS.build(row)
 
 
 def _cast_once(
     *,
     actor: User,
     ballot_id: int,
-    owner_id: int,
+    owner_id: int | None,
     choice: str,
     channel: str,
     serial_number: str,
@@ -74,19 +151,24 @@ def _cast_once(
     proxy_name: str,
     proxy_authorisation: UploadedFile | None,
 ) -> CastResult:
-    with transaction.atomic():
+    """``owner_id`` None: the owner whose account ``actor`` is (online papers).
+
+    An online paper on PostgreSQL is written by one statement in its own transaction (``append_paper`` flips the
+    previous paper read here, only if it is still current, and inserts the paper and its audit record): no
+    transaction stays open across client round trips, and the ballot's lock lasts as long as that statement. Other
+    papers (they may be refused after the previous paper is locked) and SQLite use a transaction around the steps.
+    """
+    single = channel == Channel.ONLINE and connection.vendor == "postgresql"
+    with contextlib.nullcontext() if single else transaction.atomic():
         # Everything that does not need the ballot's lock happens first; the lock is taken by the one statement
         # that appends the paper to the chain (``_append``), right before the commit.
-        entry = (
-            RollEntry.objects.select_related("ballot__community__division")
-            .filter(ballot_id=ballot_id, owner_id=owner_id)
-            # only what a paper needs: the wide community and division rows cost more to read than to fetch
-            .only(*PAPER_FIELDS)
-            .order_by("pk")
-            .first()
+        entry, previous = _paper_entry(
+            ballot_id=ballot_id, owner_id=owner_id, user_id=actor.pk, with_previous=single
         )
         if entry is None:
             if channel == Channel.ONLINE:
+                if owner_id is None and owner_of(actor) is None:
+                    raise PermissionError_(ONLY_OWNERS_ONLINE)
                 raise NotFoundError("您不在本次表决名册上。/ You are not on the roll of this ballot.")
             ballot = Ballot.objects.select_related("community__division").filter(pk=ballot_id).first()
             if ballot is None:
@@ -102,22 +184,14 @@ def _cast_once(
         owner_key = entry.owner_key
         # The previous paper's row lock serialises two devices of one owner; when neither has a paper yet, the
         # "one current paper per owner" constraint refuses the second and vote_cast retries it.
-        previous = (
-            Vote.objects.select_for_update(of=("self",))
-            .filter(ballot=ballot, owner_key=owner_key, is_current=True)
-            .only("pk", "seq", "is_current", "channel", "needs_review")
-            .order_by()  # the model's ordering would join the ballot (and order by its columns) for nothing
-            .first()
-        )
+        if not single:
+            previous = _take_previous(ballot_id=ballot.pk, owner_key=owner_key)
         needs_review = _check_replacement(previous, channel)
-        if previous is not None:
-            previous.is_current = False
-            previous.save(update_fields=["is_current"])
         receipt = new_receipt_code()
         digest = receipt_digest(receipt)
         vote = Vote(
             ballot=ballot,
-            owner_id=owner_id,
+            owner_id=cast(int, entry.owner_id),  # the entry was found by its owner
             owner_key=owner_key,
             choice=choice,
             channel=channel,
@@ -138,7 +212,8 @@ def _cast_once(
                 proxy_authorisation,
                 save=False,
             )
-        audit_record(
+        # written by the statement that appends the paper, only if it does
+        audit = audit_event(
             actor=actor,
             action="vote_record",
             obj=ballot,
@@ -146,9 +221,19 @@ def _cast_once(
             changes={"channel": [None, channel], "replaces": [None, previous.seq if previous else None]},
         )
         vote.cast_at = timezone.now()
-        if not append_paper(vote, replaces_seq=previous.seq if previous else None):
+        appended = append_paper(
+            vote,
+            replaces_seq=previous.seq if previous else None,
+            audit=audit,
+            flip_previous=previous.pk if single and previous else None,
+        )
+        if not appended:
             # closed (or past its closing time) since the check above: nothing of this paper is kept
             _require_open(Ballot.objects.get(pk=ballot.pk))
+            if (
+                single
+            ):  # still open: another device of the owner replaced the paper read above; vote_cast retries
+                raise RaceLost("the owner's current paper changed while this one was prepared")
             raise StateError(
                 "表决未在进行中，选票不予接受。/ The ballot is not open; the paper is refused.",
                 field="status",
@@ -237,13 +322,16 @@ def vote_cast(
     witness_name = (witness_name or "").strip()[:100]
     proxy_name = (proxy_name or "").strip()[:100]
     if channel == Channel.ONLINE:
-        own = owner_of(actor)
-        if own is None:
-            raise PermissionError_("只有登记的业主可以在线投票。/ Only registered owners vote online.")
-        if owner_id is not None and int(owner_id) != own.pk:
-            raise PermissionError_("只能为本人投票。/ Owners vote only for themselves.")
-        owner_id = own.pk
-    if owner_id is None:
+        if not getattr(actor, "is_authenticated", False) or actor.role != Role.RESIDENT:
+            raise PermissionError_(ONLY_OWNERS_ONLINE)
+        if owner_id is not None:
+            own = owner_of(actor)
+            if own is None:
+                raise PermissionError_(ONLY_OWNERS_ONLINE)
+            if int(owner_id) != own.pk:
+                raise PermissionError_("只能为本人投票。/ Owners vote only for themselves.")
+        # else the paper's roll entry is read by the account's owner, in the same statement (``_paper_entry``)
+    elif owner_id is None:
         raise ApplicationError("请选择业主。/ owner_id is required.", field="owner_id")
     if channel == Channel.PAPER:
         if not serial_number:
@@ -277,7 +365,7 @@ def vote_cast(
             )
     _check_upload(scan, "scan", "扫描件", "The scan")
     _check_upload(proxy_authorisation, "proxy_authorisation", "授权委托书", "The authorisation")
-    oid = int(owner_id)
+    oid = None if owner_id is None else int(owner_id)
     return with_retry(
         lambda: _cast_once(
             actor=actor,
