@@ -3,7 +3,8 @@ PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
-# pytest-xdist workers; each gets its own test database. Modules stay on one worker (--dist loadfile).
+# pytest-xdist workers; each gets its own test database. Modules stay on one worker (--dist loadfile), longest
+# first in the order tests/conftest.py gives them (--no-loadscope-reorder keeps that order).
 TEST_WORKERS ?= 2
 
 .PHONY: demo test check lint bench venv clean
@@ -26,7 +27,7 @@ test: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
-	$(BIN)/python -m pytest -q -p no:cacheprovider -n $(TEST_WORKERS) --dist loadfile $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -q -p no:cacheprovider -n $(TEST_WORKERS) --dist loadfile --no-loadscope-reorder $(PYTEST_ARGS)
 
 ## check: the fast tier (lint, format, types, the layer rule, the pure cores, the services) — before every commit;
 ## timings in docs/development.md
@@ -35,7 +36,7 @@ check: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
-	$(BIN)/python -m pytest -q -p no:cacheprovider -n $(TEST_WORKERS) --dist loadfile -m "not slow and not browser" \
+	$(BIN)/python -m pytest -q -p no:cacheprovider -n $(TEST_WORKERS) --dist loadfile --no-loadscope-reorder -m "not slow and not browser" \
 		$(CHECK_TESTS)
 
 lint: $(STAMP)

@@ -108,6 +108,37 @@ class Snapshots:
             keep.close()
 
 
+#: Files that run first under xdist (see ``pytest_collection_modifyitems``): the longest single file.
+RUN_FIRST = ("tests/test_access_matrix.py",)
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Under xdist, order the files longest first so that the workers finish together.
+
+    ``make test`` runs ``--dist loadfile --no-loadscope-reorder``: a file goes whole to the next free worker, in
+    collection order. xdist's own reorder puts the files with the most tests first, which left the browser journeys
+    and the other ``slow`` files (one to six long tests each) for the end, where one worker ran them while the
+    other had nothing left. Here the access matrix goes first, then every file with a ``browser`` or ``slow`` test,
+    then the rest by number of tests; the order of the tests inside a file (pytest-django's: rolled-back tests
+    before transactional ones) stays. Without xdist nothing changes.
+    """
+    if not os.environ.get("PYTEST_XDIST_WORKER"):
+        return
+    files: dict[str, list[pytest.Item]] = {}
+    for item in items:
+        files.setdefault(item.nodeid.split("::")[0], []).append(item)
+
+    def rank(path: str) -> tuple[int, int]:
+        if path in RUN_FIRST:
+            return (0, RUN_FIRST.index(path))
+        tests = files[path]
+        long = any(t.get_closest_marker("browser") or t.get_closest_marker("slow") for t in tests)
+        return (1 if long else 2, -len(tests))
+
+    items[:] = [item for path in sorted(files, key=rank) for item in files[path]]
+
+
 @pytest.fixture(scope="session")
 def django_db_setup(django_db_setup, django_db_blocker):
     """On PostgreSQL, end connections that live-server threads or browser tests left open, so the test database

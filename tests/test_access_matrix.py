@@ -12,6 +12,7 @@ import pkgutil
 from pathlib import Path
 
 import pytest
+from django.conf import settings
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, resolve
 
@@ -49,24 +50,43 @@ def _resolve(value):
     return value() if callable(value) else value
 
 
-def _client_for(account: str) -> Client:
+@pytest.fixture(scope="module")
+def sessions(demo_world, django_db_blocker) -> dict[str, str]:
+    """One logged-in session per demo account for the whole module: account → session key.
+
+    The sessions are stored with the demo world, outside the tests' transactions, so each test's own changes to
+    them (a message, a language) roll back with the test; logging in afresh for every case and account (a session
+    row and a ``last_login`` update each) took a quarter of this module's time. The world's teardown empties them.
+    """
     from gaizao.accounts.models import User
 
+    keys = {}
+    with django_db_blocker.unblock():
+        for user in User.objects.filter(username__in=ACCOUNTS):
+            client = Client()
+            client.force_login(user)
+            keys[user.username] = client.session.session_key
+    missing = set(ACCOUNTS) - {"anonymous"} - set(keys)
+    assert not missing, f"the demo world has no account {sorted(missing)}"
+    return keys
+
+
+def _client_for(account: str, sessions: dict[str, str]) -> Client:
     client = Client(REMOTE_ADDR=f"10.9.{ACCOUNTS.index(account)}.1")
     if account != "anonymous":
-        client.force_login(User.objects.get(username=account))
+        client.cookies[settings.SESSION_COOKIE_NAME] = sessions[account]
     return client
 
 
 @pytest.mark.django_db
 @pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
-def test_access_matrix(case: Case, demo_world):
+def test_access_matrix(case: Case, demo_world, sessions):
     missing = set(ACCOUNTS) - set(case.expect)
     assert not missing, f"case {case.name!r} does not say what {sorted(missing)} get"
     url = _resolve(case.url)
     wrong = []
     for account in ACCOUNTS:
-        client = _client_for(account)
+        client = _client_for(account, sessions)
         data = _resolve(case.data)
         if case.json and data is not None:
             import json

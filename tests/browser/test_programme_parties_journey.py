@@ -22,10 +22,8 @@ ARGS = [
 
 
 @pytest.fixture
-def demo_world(transactional_db):
-    from gaizao.web.demo import demo_load
-
-    demo_load(lambda line: None)
+def demo_world(demo_world_each):
+    """The session's demo world, afresh for this test (the live server commits)."""
 
 
 @pytest.mark.browser

@@ -19,8 +19,10 @@ ARGS = [
 ]
 
 
-@pytest.fixture
+@pytest.fixture(scope="module")
 def browser():
+    """One chromium for the module's tests (a launch costs about a second of CPU); each test opens its own
+    contexts."""
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
