@@ -40,8 +40,12 @@ def parse_network(
     """In the child: build the network of the file at ``path`` and yield its counts (a ``run_isolated`` parser).
 
     Server paths in the core's messages are replaced by ``filename``, the name the user knows."""
-    import gaizao.spatial as spatial  # numpy, scipy, shapely, pyogrio and pyproj, loaded before the cap
+    import gaizao.spatial as spatial
 
+    # the package loads its modules lazily: load them all (numpy, scipy, shapely, pyogrio and pyproj) before the cap,
+    # so the cap measures the parse alone
+    for name in spatial.__all__:
+        getattr(spatial, name)
     cap()
     try:
         net = spatial.load_network(path, walking_speed_m_per_min=walking_speed_m_per_min)

@@ -18,6 +18,7 @@ def demo_world(accounts):
     community so that the 西湖区 officer has somewhere to organise."""
     from gaizao.divisions.models import Division
     from gaizao.participation.demo import load_demo
+    from gaizao.programme.demo import load_department_accounts
     from gaizao.registry.models import Community
 
     xihu = Division.objects.get(code="330106")
@@ -26,6 +27,7 @@ def demo_world(accounts):
     )
     Community.objects.create(code="T-XIHU-1", name="西湖测试小区", division=street, is_sample=True)
     load_demo(lambda _: None)
+    load_department_accounts()  # the matrix's department account (民政)
 
 
 @pytest.mark.django_db
