@@ -91,7 +91,9 @@ def _pg_available() -> bool:
 @pytest.mark.slow
 @pytest.mark.skipif(not _pg_available(), reason="needs the PostgreSQL server at 127.0.0.1:5432")
 def test_postgresql_backup_restores_into_a_fresh_database_whose_chains_verify(tmp_path):
-    name = os.environ.get("GAIZAO_RESTORE_DRILL_DB", "gz_trust")
+    # a database of this process's own, so that two runs of the suite at once (SQLite and PostgreSQL) never drop
+    # each other's drill database
+    name = os.environ.get("GAIZAO_RESTORE_DRILL_DB", f"gz_trust_{os.getpid()}")
     url = f"postgresql://postgres@127.0.0.1:5432/{name}"
 
     def recreate() -> None:
@@ -106,4 +108,18 @@ def test_postgresql_backup_restores_into_a_fresh_database_whose_chains_verify(tm
     env = _env(tmp_path, DATABASE_URL=url)
     stdout = _drill(env, env, tmp_path / "gaizao.dump", reset_target=recreate)
     assert "hash chains of all 1 ballots verify" in stdout
-    recreate()
+    subprocess.run(
+        [
+            "psql",
+            "-h",
+            "127.0.0.1",
+            "-U",
+            "postgres",
+            "-d",
+            "postgres",
+            "-qc",
+            f"DROP DATABASE IF EXISTS {name}",
+        ],
+        check=True,
+        timeout=60,
+    )
