@@ -85,7 +85,9 @@ def _insert_rows(cursor: Any, sql: str, rows: list[list[Any]]) -> None:
         cursor.executemany(sql, rows)
         return
     head = sql[: sql.index(" VALUES ")].replace("INSERT INTO", "COPY", 1)
-    with cursor.cursor.copy(f"{head} FROM STDIN") as copy:
+    # the raw psycopg cursor raises psycopg's errors: Django's wrapper turns them into django.db's (a duplicate code
+    # from an identical import running at the same time is an IntegrityError, which the importer answers)
+    with cursor.db.wrap_database_errors, cursor.cursor.copy(f"{head} FROM STDIN") as copy:
         for row in rows:
             copy.write_row(row)
 
