@@ -23,6 +23,7 @@ from gaizao.delivery.services._common import (
     parse_date,
     parse_position,
     parse_quantity,
+    parse_text,
 )
 from gaizao.delivery.services.acceptance import (
     ACCEPTANCE_REQUIRED_ROLES,
@@ -162,6 +163,7 @@ __all__ = [
     "organisation_member_link",
     "parse_amount",
     "parse_date",
+    "parse_text",
     "parse_position",
     "parse_quantity",
     "prepare_finding",

@@ -32,6 +32,10 @@ def _text(value: Any, field: str, label: str, *, max_length: int = 4000, require
     return out
 
 
+#: The text check under its public name, for the apps above delivery that clean their inputs the same way.
+parse_text = _text
+
+
 def parse_amount(value: Any, field: str = "amount") -> Decimal:
     """A yuan amount to the fen: refuses text, negatives, fractions of a fen and amounts too large to store."""
     try:

@@ -8,21 +8,12 @@ from typing import Any
 
 from django.utils import timezone
 
-from gaizao.delivery.services import parse_amount, parse_date
+from gaizao.delivery.services import parse_amount, parse_date, parse_text
 from gaizao.errors import ApplicationError
 
 MAX_FEE = Decimal("9999.99")
-
-
-def _text(value: Any, field: str, label: str, *, max_length: int = 4000, required: bool = True) -> str:
-    out = str(value or "").strip()
-    if required and not out:
-        raise ApplicationError(f"请填写{label}。/ {field} is required.", field=field)
-    if len(out) > max_length:
-        raise ApplicationError(
-            f"{label}不得超过 {max_length} 字。/ {field}: at most {max_length} characters.", field=field
-        )
-    return out
+#: Delivery's text check: the same messages, naming the field.
+_text = parse_text
 
 
 def _choice(value: Any, choices: Any, field: str, label: str) -> str:
