@@ -22,6 +22,17 @@ def can_record_approval(user: Any, approval: Approval) -> bool:
     return is_officer_for(user, approval.delivery) and approval.delivery.stage != Stage.HANDED_OVER
 
 
+def _approval_save(approval: Approval, *, actor: Any, file: Any) -> None:
+    """Stamp who recorded the item and when, attach the document if one came, and save."""
+    approval.recorded_by = actor
+    approval.recorded_at = timezone.now()
+    if file is not None:
+        approval.file.save(
+            f"approval-{approval.delivery_id}-{approval.item_id}-{file.name}", file, save=False
+        )
+    approval.save()
+
+
 @transaction.atomic
 def approval_record(
     *,
@@ -53,13 +64,7 @@ def approval_record(
     approval.issued_on = day
     approval.note = _text(note, "note", "说明", required=False)
     approval.consultation = None
-    approval.recorded_by = actor
-    approval.recorded_at = timezone.now()
-    if file is not None:
-        approval.file.save(
-            f"approval-{approval.delivery_id}-{approval.item_id}-{file.name}", file, save=False
-        )
-    approval.save()
+    _approval_save(approval, actor=actor, file=file)
     audit_record(
         actor=actor,
         action="delivery.approval.record",
@@ -134,13 +139,7 @@ def approval_waive(
         document_number, "document_number", "文号", max_length=100, required=False
     )
     approval.issued_on = day
-    approval.recorded_by = actor
-    approval.recorded_at = timezone.now()
-    if file is not None:
-        approval.file.save(
-            f"approval-{approval.delivery_id}-{approval.item_id}-{file.name}", file, save=False
-        )
-    approval.save()
+    _approval_save(approval, actor=actor, file=file)
     audit_record(
         actor=actor,
         action="delivery.approval.waive",
