@@ -26,6 +26,8 @@ import urllib.request
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+from bench.summary import Headline
+
 REPO = Path(__file__).resolve().parent.parent
 PYTHON = (
     str(REPO / ".venv" / "bin" / "python") if (REPO / ".venv" / "bin" / "python").exists() else sys.executable
@@ -192,7 +194,7 @@ def _rate(jobs: list[tuple[str, dict, str | None]]) -> tuple[float, dict[int, in
     return len(jobs) / (time.perf_counter() - started), codes
 
 
-def _start(kind: str | None, port: int, env: dict[str, str]) -> subprocess.Popen[bytes]:
+def _start(kind: str, port: int, env: dict[str, str]) -> subprocess.Popen[bytes]:
     if kind == "gunicorn":
         command = [
             PYTHON,
@@ -223,8 +225,9 @@ def _stop(server: subprocess.Popen[bytes]) -> None:
         server.kill()
 
 
-def run() -> None:
+def run() -> list[Headline]:
     name = f"gaizao_bench_{os.getpid()}"
+    headlines: list[Headline] = []
     url = SERVER.rstrip("/") + "/" + name
     tmp = Path(tempfile.mkdtemp(prefix="gz-bench-"))
     (tmp / "gz_bench_settings.py").write_text(BENCH_SETTINGS)
@@ -248,7 +251,7 @@ def run() -> None:
         _psql(f'CREATE DATABASE "{name}"')
     except Exception as exc:
         print(f"PostgreSQL not available at {SERVER} ({exc}); skipped.")
-        return
+        return headlines
     server = None
     try:
         subprocess.run([PYTHON, "-m", "django", "migrate", "-v0"], env=env, cwd=REPO, check=True)
@@ -269,7 +272,7 @@ def run() -> None:
         )
         if seed.returncode:
             print(seed.stderr[-3000:])
-            return
+            return headlines
         data = json.loads(next(line for line in seed.stdout.splitlines() if line.startswith("SEED"))[4:])
         pure = float(
             subprocess.run(
@@ -278,7 +281,7 @@ def run() -> None:
         )
         print(f"roll frozen at opening: {ROLL_UNITS:,} units in {data['open_s']:.2f} s")
         servers = [
-            ("dev server (runserver, a connection per request)", "gz_bench_settings", None),
+            ("dev server (runserver, a connection per request)", "gz_bench_settings", "runserver"),
             (
                 f"gunicorn ({GUNICORN_WORKERS} workers x {THREADS // GUNICORN_WORKERS} threads, CONN_MAX_AGE)",
                 "gz_bench_settings_persistent",
@@ -324,6 +327,17 @@ def run() -> None:
                 f"ratio API / bare         : {api_rate / bare_rate:8.2f}  (roll check, row lock, hash chain, receipt, "
                 "audit, API schema)"
             )
+            headlines.append(
+                Headline(
+                    "ballots",
+                    f"API / bare insert, {kind}",
+                    api_rate / bare_rate,
+                    "",
+                    0.5,
+                    "≥",
+                    note=f"{api_rate:.0f} vs {bare_rate:.0f} ballots/s, {THREADS} client threads",
+                )
+            )
         print(
             f"tally of a {ROLL_UNITS:,}-unit roll, 7,000 papers: {data['tally_s'] * 1000:.0f} ms from the database "
             f"(tally_owner_vote alone {pure * 1000:.0f} ms); participating {data['tally_participating']}"
@@ -335,6 +349,7 @@ def run() -> None:
             _psql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         except Exception as exc:
             print(f"could not drop {name}: {exc}")
+    return headlines
 
 
 if __name__ == "__main__":

@@ -29,6 +29,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from bench.summary import Headline, import_headlines
+
 HEADERS = [
     "小区编码",
     "小区名称",
@@ -282,7 +284,7 @@ def _run_worker(side: str, path: Path, tmp: Path) -> dict[str, object]:
     return json.loads(result.stdout.strip().splitlines()[-1])
 
 
-def run() -> None:
+def run() -> list[Headline]:
     full = os.environ.get("GAIZAO_BENCH_FULL") == "1"
     big = int(os.environ.get("GAIZAO_BENCH_ROWS", "100000"))
     small = big if full or os.environ.get("GAIZAO_BENCH_ONLY") == "gaizao" else min(big, 10_000)
@@ -302,7 +304,7 @@ def run() -> None:
             results[("gaizao", n)] = _run_worker("gaizao", files[n], tmp)
             _print("gaizao", n, results[("gaizao", n)])
         if os.environ.get("GAIZAO_BENCH_ONLY") == "gaizao":
-            return
+            return import_headlines(results, small, big)
         results[("die", small)] = _run_worker("die", files[small], tmp)
         _print("django-import-export 4.4.3", small, results[("die", small)])
     for measure, key in (("wall", "seconds"), ("CPU", "cpu_seconds")):
@@ -319,6 +321,7 @@ def run() -> None:
                 f"EXTRAPOLATED linearly from {small:,} rows = {d_big:.0f} s (not measured; GAIZAO_BENCH_FULL=1 "
                 f"measures it) → {d_big / g_big:.1f}× faster"
             )
+    return import_headlines(results, small, big)
 
 
 def _print(label: str, n: int, r: dict[str, object]) -> None:

@@ -16,6 +16,8 @@ import sys
 import tempfile
 from pathlib import Path
 
+from bench.summary import Headline
+
 REPO = Path(__file__).resolve().parent.parent
 PYTHON = (
     str(REPO / ".venv" / "bin" / "python") if (REPO / ".venv" / "bin" / "python").exists() else sys.executable
@@ -118,7 +120,7 @@ def _report(label: str, r: dict[str, float]) -> None:
     print(f"  city total in the database             : {r['city_s'] * 1000:8.0f} ms")
 
 
-def run() -> None:
+def run() -> list[Headline]:
     tmp = Path(tempfile.mkdtemp(prefix="gz-bench-ledger-"))
     base = {
         **os.environ,
@@ -127,6 +129,7 @@ def run() -> None:
         "LOG_LEVEL": "ERROR",
     }
     name = os.environ.get("GAIZAO_BENCH_DB", f"gaizao_bench_ledger_{os.getpid()}")
+    headlines: list[Headline] = []
     try:
         _psql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         _psql(f'CREATE DATABASE "{name}"')
@@ -137,6 +140,7 @@ def run() -> None:
             result = _measure({**base, "DATABASE_URL": SERVER.rstrip("/") + "/" + name})
             if result:
                 _report("PostgreSQL", result)
+                headlines.append(_headline("PostgreSQL", result))
         finally:
             try:
                 _psql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
@@ -145,3 +149,15 @@ def run() -> None:
     result = _measure({**base, "DATABASE_URL": f"sqlite:///{tmp / 'bench.sqlite3'}"})
     if result:
         _report("SQLite", result)
+        headlines.append(_headline("SQLite", result))
+    return headlines
+
+
+def _headline(label: str, r: dict[str, float]) -> Headline:
+    return Headline(
+        "ledger",
+        f"balances: Python / database, {label}",
+        r["py_s"] / r["db_s"],
+        "×",
+        note=f"{int(r['entries']):,} entries; database {r['db_s'] * 1000:.0f} ms",
+    )

@@ -24,6 +24,8 @@ import time
 from pathlib import Path
 from typing import Any
 
+from bench.summary import Headline, pages_headlines
+
 REPO = Path(__file__).resolve().parent.parent
 PYTHON = (
     str(REPO / ".venv" / "bin" / "python") if (REPO / ".venv" / "bin" / "python").exists() else sys.executable
@@ -221,7 +223,7 @@ def _psql(sql: str) -> None:
         conn.execute(sql)
 
 
-def run() -> None:
+def run() -> list[Headline]:
     existing = os.environ.get("GAIZAO_BENCH_PAGES_DB", "")
     size = int(os.environ.get("GAIZAO_BENCH_SCALE", "5000"))
     repeat = int(os.environ.get("GAIZAO_BENCH_REPEAT", "12"))
@@ -234,7 +236,7 @@ def run() -> None:
             _psql(f'CREATE DATABASE "{name}"')
         except Exception as exc:
             print(f"PostgreSQL not available at {SERVER} ({exc}); skipped.")
-            return
+            return []
     try:
         subprocess.run([PYTHON, "-m", "django", "migrate", "-v0"], env=env, cwd=REPO, check=True)
         if not existing:
@@ -251,9 +253,10 @@ def run() -> None:
         )
         if worker.returncode:
             print(worker.stdout[-2000:], worker.stderr[-4000:])
-            return
+            return []
         line = next(x for x in worker.stdout.splitlines() if x.startswith("RESULT"))
         _print(json.loads(line[6:]))
+        return pages_headlines(json.loads(line[6:]), GOAL_MS)
     finally:
         if not existing:
             try:

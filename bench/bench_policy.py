@@ -1,7 +1,8 @@
 """Policy core: screen 220,000 communities (national scale) and tally a 10,000-unit owners' vote.
 
 There is no off-the-shelf tool to compare with (the alternative is a spreadsheet), so this reports time per item
-and totals. It never fails on time.
+and totals, in CPU time (the machine running it is usually shared; the cores are single-threaded Python). It never
+fails on time.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ import time
 from datetime import date
 from decimal import Decimal
 
+from bench.summary import Headline
 from gaizao.policy import Unit, assess_scope, municipal_subsidy, tally_owner_vote
 
 N_COMMUNITIES = 220_000
@@ -49,23 +51,24 @@ def _roll(n: int, rng: random.Random) -> tuple[list[Unit], dict[str, str]]:
     return units, ballots
 
 
-def run() -> None:
+def run() -> list[Headline]:
     rng = random.Random(20220317)
     rows = _communities(N_COMMUNITIES, rng)
     assess_scope(**rows[0])  # load the rule sets once
-    started = time.perf_counter()
+    started = time.process_time()
     counts: dict[str, int] = {}
     for row in rows:
         status = assess_scope(**row).status  # type: ignore[arg-type]
         counts[status] = counts.get(status, 0) + 1
-    elapsed = time.perf_counter() - started
+    elapsed = time.process_time() - started
+    screen_s = elapsed
     print(
-        f"assess_scope      {N_COMMUNITIES:>9,} communities  {elapsed:7.2f} s  {elapsed / N_COMMUNITIES * 1e6:8.1f} µs/community"
+        f"assess_scope      {N_COMMUNITIES:>9,} communities  {elapsed:7.2f} s CPU  {elapsed / N_COMMUNITIES * 1e6:8.1f} µs/community"
         f"  {counts}"
     )
 
     n_subsidy = 20_000
-    started = time.perf_counter()
+    started = time.process_time()
     for i in range(n_subsidy):
         municipal_subsidy(
             district=("上城区", "330108", "临平区")[i % 3],
@@ -77,7 +80,7 @@ def run() -> None:
             building_area_m2=Decimal("6500.5"),
             on=date(2024, 6, 30),
         )
-    elapsed = time.perf_counter() - started
+    elapsed = time.process_time() - started
     print(
         f"municipal_subsidy {n_subsidy:>9,} projects     {elapsed:7.2f} s  {elapsed / n_subsidy * 1e6:8.1f} µs/project"
     )
@@ -85,11 +88,15 @@ def run() -> None:
     units, ballots = _roll(N_UNITS, rng)
     tally_owner_vote(matter=7, units=units[:10], ballots={})
     repeats = 20
-    started = time.perf_counter()
+    started = time.process_time()
     for _ in range(repeats):
         tally = tally_owner_vote(matter=7, units=units, ballots={k: v for k, v in ballots.items()})
-    elapsed = (time.perf_counter() - started) / repeats
+    elapsed = (time.process_time() - started) / repeats
     print(
         f"tally_owner_vote  {N_UNITS:>9,} units        {elapsed * 1e3:7.2f} ms  {elapsed / N_UNITS * 1e6:8.2f} µs/unit"
         f"  ({tally.total_owners:,} owners, {tally.participating_owners:,} voted, approved={tally.approved})"
     )
+    return [
+        Headline("policy", f"assess_scope, {N_COMMUNITIES:,} communities, CPU", screen_s, "s"),
+        Headline("policy", f"tally_owner_vote, {N_UNITS:,} units, CPU", elapsed * 1e3, "ms"),
+    ]

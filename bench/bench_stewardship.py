@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from bench.bench_pages import PYTHON, REPO, SERVER, _env, _psql
+from bench.summary import Headline
 
 
 def _add(n_from: int, n_to: int) -> None:
@@ -147,7 +148,7 @@ def _worker(sizes: list[int], repeat: int) -> dict[str, Any]:
     return {"rows": rows}
 
 
-def run() -> None:
+def run() -> list[Headline]:
     sizes = [int(x) for x in os.environ.get("GAIZAO_BENCH_STEWARDED", "100,400,1600").split(",")]
     repeat = int(os.environ.get("GAIZAO_BENCH_REPEAT", "5"))
     name = f"gaizao_bench_stewardship_{os.getpid()}"
@@ -159,7 +160,7 @@ def run() -> None:
         _psql(f'CREATE DATABASE "{name}"')
     except Exception as exc:
         print(f"PostgreSQL not available at {SERVER} ({exc}); skipped.")
-        return
+        return []
     try:
         subprocess.run([PYTHON, "-m", "django", "migrate", "-v0"], env=env, cwd=REPO, check=True)
         worker = subprocess.run(
@@ -172,17 +173,28 @@ def run() -> None:
         )
         if worker.returncode:
             print(worker.stdout[-2000:], worker.stderr[-4000:])
-            return
+            return []
         line = next(x for x in worker.stdout.splitlines() if x.startswith("RESULT"))
         print(
             f"{'communities':>12} {'together ms':>12} {'queries':>8} {'one by one ms':>14} {'queries':>8} {'ratio':>6}"
         )
-        for r in json.loads(line[6:])["rows"]:
+        rows = json.loads(line[6:])["rows"]
+        for r in rows:
             print(
                 f"{r['communities']:>12,} {r['together_ms']:>12.0f} {r['together_queries']:>8} "
                 f"{r['one_by_one_ms']:>14.0f} {r['one_by_one_queries']:>8} "
                 f"{r['one_by_one_ms'] / max(r['together_ms'], 0.001):>6.1f}"
             )
+        last = rows[-1]
+        return [
+            Headline(
+                "stewardship",
+                f"scorecards one by one / together, {last['communities']:,} communities",
+                last["one_by_one_ms"] / max(last["together_ms"], 0.001),
+                "×",
+                note=f"together {last['together_ms']:.0f} ms, {last['together_queries']} queries",
+            )
+        ]
     finally:
         try:
             _psql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
