@@ -3,6 +3,8 @@
 Each ``bench/bench_*.py`` module's ``run()`` returns a list of :class:`Headline` (empty when it was skipped, e.g.
 PostgreSQL unreachable); ``bench/__main__.py`` prints them together after the run and writes them as JSON under
 ``var/bench/`` so a note can quote one run's figures. A headline without a goal is reported, not judged.
+``python -m bench.summary FILE.json [FILE.json ...]`` prints the table again from such files (several runs, e.g.
+the access section and the others measured separately, side by side).
 
 The builders for bench_pages and bench_import live here so those modules only change what ``run()`` returns.
 """
@@ -104,6 +106,14 @@ def table(headlines: Iterable[Headline]) -> str:
     for r in rows:
         lines.append("  ".join(str(c).ljust(w) for c, w in zip(r[:5], widths, strict=True)) + "  " + r[5])
     return "\n".join(line.rstrip() for line in lines)
+
+
+def read_json(path: Path) -> list[Headline]:
+    """The headlines of a file written by :func:`write_json`."""
+    document = json.loads(path.read_text(encoding="utf-8"))
+    return [
+        Headline(**{k: v for k, v in h.items() if k not in ("met", "verdict")}) for h in document["headlines"]
+    ]
 
 
 def write_json(headlines: list[Headline], sections: dict[str, float], started: datetime) -> Path:
@@ -227,3 +237,9 @@ def import_headlines(
                 )
             )
     return out
+
+
+if __name__ == "__main__":
+    import sys
+
+    print(table([h for name in sys.argv[1:] for h in read_json(Path(name))]))

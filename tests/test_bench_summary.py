@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from bench.summary import Headline, import_headlines, pages_headlines, table, write_json
+from bench.summary import Headline, import_headlines, pages_headlines, read_json, table, write_json
 
 
 @pytest.mark.parametrize(
@@ -48,6 +48,7 @@ def test_table_and_json(tmp_path, monkeypatch) -> None:
     assert [h["verdict"] for h in document["headlines"]] == ["met", "NOT MET"]
     assert document["headlines"][0]["lower_bound"] is True
     assert document["sections_seconds"] == {"access": 1.0}
+    assert read_json(path) == headlines
 
 
 def test_pages_headlines_take_the_worst_city_page_and_the_whole_store_time() -> None:
