@@ -24,8 +24,6 @@ import time
 from pathlib import Path
 from typing import Any
 
-from bench.summary import Headline, pages_headlines
-
 REPO = Path(__file__).resolve().parent.parent
 PYTHON = (
     str(REPO / ".venv" / "bin" / "python") if (REPO / ".venv" / "bin" / "python").exists() else sys.executable
@@ -223,7 +221,10 @@ def _psql(sql: str) -> None:
         conn.execute(sql)
 
 
-def run() -> list[Headline]:
+def run() -> list[Any]:
+    """Print the tables; return the headline figures (``bench.summary.Headline``)."""
+    from bench.summary import pages_headlines
+
     existing = os.environ.get("GAIZAO_BENCH_PAGES_DB", "")
     size = int(os.environ.get("GAIZAO_BENCH_SCALE", "5000"))
     repeat = int(os.environ.get("GAIZAO_BENCH_REPEAT", "12"))
