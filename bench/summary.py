@@ -92,7 +92,7 @@ def table(headlines: Iterable[Headline]) -> str:
         (
             h.section,
             h.name,
-            "—" if h.goal is None else f"{h.op} {_fmt(h.goal, h.unit)}",
+            "—" if h.goal is None else f"{h.op} {h.goal:g}{'' if h.unit in ('×', '') else ' '}{h.unit}",
             _fmt(h.measured, h.unit, h.lower_bound),
             h.verdict,
             h.note,
