@@ -129,11 +129,41 @@ class CommunityFilters:
 
 
 def community_list(user: Any, filters: CommunityFilters | None = None) -> QuerySet[Community]:
-    """Communities in scope matching ``filters``, ordered by code."""
+    """Communities in scope matching ``filters``, ordered by code.
+
+    A search inside a district's scope also filters on the scope's district code (``_scope_district``): the same
+    rows, since ``district_code`` is the code of the division's district, but the planner can then intersect the
+    search index with the district index and visit the district's matches only (a two-character search matches
+    a tenth of the country; the scope keeps one district of it)."""
     qs = communities_for(user)
     if filters is not None:
         qs = filters.apply(qs)
+        if filters.q and not filters.district:
+            district = _scope_district(user)
+            if district:
+                qs = qs.filter(district_code=district)
     return qs.order_by("code")
+
+
+def _scope_district(user: Any) -> str:
+    """The code of the district holding the user's whole scope ("" for a city's scope or above): the district
+    among the divisions on the scope's path (``Community.save`` and the importer set a community's
+    ``district_code`` from the same division tree)."""
+    from gaizao.accounts.access import scope_path
+
+    path = scope_path(user)
+    if not path or "/" not in path:
+        return ""
+    cached = getattr(user, "_registry_scope_district", None)
+    if cached is not None and cached[0] == path:
+        return str(cached[1])
+    codes = path.split("/")
+    found = Division.objects.filter(level=DivisionLevel.DISTRICT, code__in=codes).values_list(
+        "code", flat=True
+    )
+    district = next(iter(found), "")
+    user._registry_scope_district = (path, district)  # the count and the page of one request ask twice
+    return district
 
 
 @dataclass
