@@ -1,9 +1,10 @@
-"""Materialised survey and screening aggregates (``CommunityStats``), so the dashboards never scan every community.
+"""Materialised survey and screening aggregates (``CommunityStats``) and the map's grid cells (``CommunityCell``),
+so the dashboards and the whole-scope map never scan every community.
 
 ``community_stats_refresh(division_ids=...)`` recomputes the rows of some divisions from their communities (one
 grouped query on the division index) inside the caller's transaction; every community write calls it — ``Community
 .save``, the importer, re-screening. ``community_stats_refresh()`` without divisions rebuilds the whole table (one
-grouped scan), which the ``registry.stats_refresh`` job and ``gaizao registry_stats`` run after bulk loads that
+grouped scan) and every area's map cells, which the ``registry.stats_refresh`` job and ``gaizao registry_stats`` run after bulk loads that
 bypass the services (generators, restores).
 """
 
@@ -13,11 +14,12 @@ from collections.abc import Iterable
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Count, Q
+from django.db.models import Count, Max, Min, Q
 from django.utils import timezone
 
-from gaizao.divisions.models import Division
-from gaizao.registry.models import REQUIRED_SURVEY_FIELDS, Community, CommunityStats
+from gaizao.divisions.models import Division, DivisionLevel
+from gaizao.divisions.selectors import divisions_within
+from gaizao.registry.models import REQUIRED_SURVEY_FIELDS, Community, CommunityCell, CommunityStats
 
 
 def filled_q(name: str, model: Any = Community) -> Q:
@@ -37,15 +39,30 @@ def any_missing_q(model: Any = Community) -> Q:
     return q
 
 
+def _located_q() -> Q:
+    return Q(lon__isnull=False, lat__isnull=False)
+
+
 def grouped_stats(qs: Any, stats_model: Any = CommunityStats) -> list[Any]:
     """Unsaved ``stats_model`` rows aggregating the communities of ``qs`` (one grouped query); the model classes
-    are parameters so the migration that fills the table can pass its historical ones."""
+    are parameters so the migrations that fill the table can pass their historical ones (each row gets the
+    fields its model has)."""
     model = qs.model
     aggregates = {f"f_{name}": Count("id", filter=filled_q(name, model)) for name in REQUIRED_SURVEY_FIELDS}
+    located = _located_q()
     grouped = list(
         qs.order_by()
         .values("division_id", "district_code", "scope_status", "is_sample")
-        .annotate(n=Count("id"), n_missing=Count("id", filter=any_missing_q(model)), **aggregates)
+        .annotate(
+            n=Count("id"),
+            n_missing=Count("id", filter=any_missing_q(model)),
+            n_located=Count("id", filter=located),
+            x0=Min("lon", filter=located),
+            x1=Max("lon", filter=located),
+            y0=Min("lat", filter=located),
+            y1=Max("lat", filter=located),
+            **aggregates,
+        )
     )
     now = timezone.now()
     division_model = model._meta.get_field("division").related_model
@@ -55,44 +72,124 @@ def grouped_stats(qs: Any, stats_model: Any = CommunityStats) -> list[Any]:
             pk__in={r["division_id"] for r in grouped}
         ).values_list("pk", "level", "parent_id")
     }
+    fields = {f.name for f in stats_model._meta.get_fields()}
 
     def street_of(division_id: int) -> int | None:
         level, parent_id = levels.get(division_id, ("", None))
         return division_id if level == "street" else parent_id if level == "community" else None
 
-    return [
-        stats_model(
-            division_id=r["division_id"],
-            street_id=street_of(r["division_id"]),
-            filled_total=sum(r[f"f_{name}"] for name in REQUIRED_SURVEY_FIELDS),
-            district_code=r["district_code"] or "",
-            scope_status=r["scope_status"],
-            is_sample=r["is_sample"],
-            communities=r["n"],
-            missing=r["n_missing"],
-            filled={name: r[f"f_{name}"] for name in REQUIRED_SURVEY_FIELDS},
-            refreshed_at=now,
+    def row(r: dict[str, Any]) -> Any:
+        values = {
+            "division_id": r["division_id"],
+            "street_id": street_of(r["division_id"]),
+            "filled_total": sum(r[f"f_{name}"] for name in REQUIRED_SURVEY_FIELDS),
+            "district_code": r["district_code"] or "",
+            "scope_status": r["scope_status"],
+            "is_sample": r["is_sample"],
+            "communities": r["n"],
+            "missing": r["n_missing"],
+            "filled": {name: r[f"f_{name}"] for name in REQUIRED_SURVEY_FIELDS},
+            "located": r["n_located"],
+            "lon_min": r["x0"],
+            "lon_max": r["x1"],
+            "lat_min": r["y0"],
+            "lat_max": r["y1"],
+            "refreshed_at": now,
+            **{f"f_{name}": r[f"f_{name}"] for name in REQUIRED_SURVEY_FIELDS},
+        }
+        return stats_model(
+            **{k: v for k, v in values.items() if k in fields or k.removesuffix("_id") in fields}
         )
-        for r in grouped
-    ]
+
+    return [row(r) for r in grouped]
+
+
+def cell_size(zoom: int = CommunityCell.ZOOM) -> float:
+    """Degrees of longitude (and latitude) a map grid cell spans at ``zoom``: 64 pixels of 256-pixel tiles, the
+    cells of ``selectors._clusters`` (exactly 90 / 2^zoom, so each zoom's cells are 2 × 2 of the next one's)."""
+    return 360.0 / (256 * 2**zoom) * 64
+
+
+def _areas(division_ids: Iterable[int]) -> dict[int, Division]:
+    """The area of each division: the district on its path, or the division itself when none is above it."""
+    divisions = list(Division.objects.filter(pk__in=set(division_ids)).only("id", "code", "level", "path"))
+    codes = {code for d in divisions for code in d.path.split("/")}
+    districts = {
+        d.code: d
+        for d in Division.objects.filter(level=DivisionLevel.DISTRICT, code__in=codes).only(
+            "id", "code", "level", "path"
+        )
+    }
+    out = {}
+    for d in divisions:
+        district = next((districts[c] for c in d.path.split("/") if c in districts), None)
+        out[d.pk] = district or d
+    return out
+
+
+def _cells_refresh(areas: Iterable[Division]) -> int:
+    """Recompute the map cells of ``areas`` from their live located communities (one grouped query per area,
+    reading the area's communities by the division index)."""
+    from django.db.models import F, Sum
+    from django.db.models.functions import Floor
+
+    size = cell_size()
+    rows: list[CommunityCell] = []
+    now_areas = list(areas)
+    CommunityCell.objects.filter(area__in=now_areas).delete()
+    for area in now_areas:
+        if area.level == DivisionLevel.DISTRICT:
+            member_ids = list(divisions_within(area.path).values_list("pk", flat=True))
+        else:
+            member_ids = [area.pk]
+        grouped = (
+            Community.objects.filter(
+                archived_at__isnull=True, division_id__in=member_ids, lon__isnull=False, lat__isnull=False
+            )
+            .order_by()
+            .annotate(cx=Floor(F("lon") / size), cy=Floor(F("lat") / size))
+            .values("scope_status", "is_sample", "cx", "cy")
+            .annotate(n=Count("id"), x=Sum("lon"), y=Sum("lat"))
+        )
+        rows.extend(
+            CommunityCell(
+                area=area,
+                scope_status=r["scope_status"],
+                is_sample=r["is_sample"],
+                cx=int(r["cx"]),
+                cy=int(r["cy"]),
+                communities=r["n"],
+                lon_sum=r["x"],
+                lat_sum=r["y"],
+            )
+            for r in grouped
+        )
+    CommunityCell.objects.bulk_create(rows, batch_size=2000)
+    return len(rows)
 
 
 @transaction.atomic
 def community_stats_refresh(*, division_ids: Iterable[int | None] | None = None) -> int:
-    """Recompute the aggregates of ``division_ids`` (all divisions when None); returns the rows written.
+    """Recompute the aggregates of ``division_ids`` (all divisions when None) and the map cells of their areas;
+    returns the ``CommunityStats`` rows written.
 
-    The divisions' rows are locked first (in id order), so two writers of the same division recompute one after
-    the other and the second sees the first's communities."""
+    The divisions' rows and their areas' are locked first (in id order, one statement), so two writers of the same
+    division or area recompute one after the other and the second sees the first's communities."""
     live = Community.objects.filter(archived_at__isnull=True)
     if division_ids is None:
         CommunityStats.objects.all().delete()
+        CommunityCell.objects.all().delete()
         rows = grouped_stats(live)
+        areas = _areas({r.division_id for r in rows})
     else:
         ids = sorted({i for i in division_ids if i is not None})
         if not ids:
             return 0
-        list(Division.objects.select_for_update().filter(pk__in=ids).order_by("pk").values_list("pk"))
+        areas = _areas(ids)
+        lock = sorted(set(ids) | {a.pk for a in areas.values()})
+        list(Division.objects.select_for_update().filter(pk__in=lock).order_by("pk").values_list("pk"))
         CommunityStats.objects.filter(division_id__in=ids).delete()
         rows = grouped_stats(live.filter(division_id__in=ids))
     CommunityStats.objects.bulk_create(rows, batch_size=2000)
+    _cells_refresh({a.pk: a for a in areas.values()}.values())
     return len(rows)
