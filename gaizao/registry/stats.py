@@ -4,7 +4,7 @@ so the dashboards and the whole-scope map never scan every community.
 ``community_stats_refresh(division_ids=...)`` recomputes the rows of some divisions from their communities (one
 grouped query on the division index) inside the caller's transaction; every community write calls it — ``Community
 .save``, the importer, re-screening. ``community_stats_refresh()`` without divisions rebuilds the whole table (one
-grouped scan) and every area's map cells, which the ``registry.stats_refresh`` job and ``gaizao registry_stats`` run after bulk loads that
+grouped scan) and the map cells (per division, added up per area), which the ``registry.stats_refresh`` job and ``gaizao registry_stats`` run after bulk loads that
 bypass the services (generators, restores).
 """
 
@@ -18,8 +18,13 @@ from django.db.models import Count, Max, Min, Q
 from django.utils import timezone
 
 from gaizao.divisions.models import Division, DivisionLevel
-from gaizao.divisions.selectors import divisions_within
-from gaizao.registry.models import REQUIRED_SURVEY_FIELDS, Community, CommunityCell, CommunityStats
+from gaizao.registry.models import (
+    REQUIRED_SURVEY_FIELDS,
+    Community,
+    CommunityCell,
+    CommunityDivisionCell,
+    CommunityStats,
+)
 
 
 def filled_q(name: str, model: Any = Community) -> Q:
@@ -127,33 +132,35 @@ def _areas(division_ids: Iterable[int]) -> dict[int, Division]:
     return out
 
 
-def _cells_refresh(areas: Iterable[Division]) -> int:
-    """Recompute the map cells of ``areas`` from their live located communities (one grouped query per area,
-    reading the area's communities by the division index)."""
+def _division_cells(division_ids: list[int] | None, areas: dict[int, Division]) -> set[tuple[int, int, int]]:
+    """Recompute the map cells of ``division_ids`` (all when None) from their live located communities: one
+    grouped query on the division index (a division holds tens of communities). Returns the (area, cx, cy)
+    cells whose totals may have changed (those the divisions held before or hold now)."""
     from django.db.models import F, Sum
     from django.db.models.functions import Floor
 
     size = cell_size()
-    rows: list[CommunityCell] = []
-    now_areas = list(areas)
-    CommunityCell.objects.filter(area__in=now_areas).delete()
-    for area in now_areas:
-        if area.level == DivisionLevel.DISTRICT:
-            member_ids = list(divisions_within(area.path).values_list("pk", flat=True))
-        else:
-            member_ids = [area.pk]
-        grouped = (
-            Community.objects.filter(
-                archived_at__isnull=True, division_id__in=member_ids, lon__isnull=False, lat__isnull=False
-            )
-            .order_by()
-            .annotate(cx=Floor(F("lon") / size), cy=Floor(F("lat") / size))
-            .values("scope_status", "is_sample", "cx", "cy")
-            .annotate(n=Count("id"), x=Sum("lon"), y=Sum("lat"))
-        )
-        rows.extend(
-            CommunityCell(
-                area=area,
+    live = Community.objects.filter(archived_at__isnull=True, lon__isnull=False, lat__isnull=False)
+    if division_ids is None:
+        CommunityDivisionCell.objects.all().delete()
+    touched: set[tuple[int, int, int]] = set()
+    if division_ids is not None:
+        before = CommunityDivisionCell.objects.filter(division_id__in=division_ids)
+        touched.update(before.values_list("area_id", "cx", "cy"))
+        before.delete()
+        live = live.filter(division_id__in=division_ids)
+    grouped = list(
+        live.order_by()
+        .annotate(cx=Floor(F("lon") / size), cy=Floor(F("lat") / size))
+        .values("division_id", "scope_status", "is_sample", "cx", "cy")
+        .annotate(n=Count("id"), x=Sum("lon"), y=Sum("lat"))
+    )
+    touched.update((areas[r["division_id"]].pk, int(r["cx"]), int(r["cy"])) for r in grouped)
+    CommunityDivisionCell.objects.bulk_create(
+        (
+            CommunityDivisionCell(
+                division_id=r["division_id"],
+                area=areas[r["division_id"]],
                 scope_status=r["scope_status"],
                 is_sample=r["is_sample"],
                 cx=int(r["cx"]),
@@ -163,9 +170,56 @@ def _cells_refresh(areas: Iterable[Division]) -> int:
                 lat_sum=r["y"],
             )
             for r in grouped
-        )
-    CommunityCell.objects.bulk_create(rows, batch_size=2000)
-    return len(rows)
+        ),
+        batch_size=5000,
+    )
+    return touched
+
+
+#: Up to this many changed cells a write adds up only those; beyond (an import, a re-screen) whole areas.
+_CELLS_ONE_BY_ONE = 300
+
+
+def _area_cells(area_ids: list[int] | None, touched: set[tuple[int, int, int]] | None = None) -> None:
+    """Add the division cells of ``area_ids`` (all when None) up into their areas' ``CommunityCell`` rows; with
+    ``touched`` (area, cx, cy), only those cells (a single write changes a few of a district's thousand)."""
+    from django.db.models import Sum
+
+    cells = CommunityDivisionCell.objects.all()
+    if area_ids is None:
+        CommunityCell.objects.all().delete()
+    elif touched is not None and len(touched) <= _CELLS_ONE_BY_ONE:
+        if not touched:
+            return
+        which = Q()
+        for area_id, cx, cy in sorted(touched):
+            which |= Q(area_id=area_id, cx=cx, cy=cy)
+        CommunityCell.objects.filter(which).delete()
+        cells = cells.filter(which)
+    else:
+        CommunityCell.objects.filter(area_id__in=area_ids).delete()
+        cells = cells.filter(area_id__in=area_ids)
+    grouped = (
+        cells.order_by()
+        .values("area_id", "scope_status", "is_sample", "cx", "cy")
+        .annotate(n=Sum("communities"), x=Sum("lon_sum"), y=Sum("lat_sum"))
+    )
+    CommunityCell.objects.bulk_create(
+        (
+            CommunityCell(
+                area_id=r["area_id"],
+                scope_status=r["scope_status"],
+                is_sample=r["is_sample"],
+                cx=r["cx"],
+                cy=r["cy"],
+                communities=r["n"],
+                lon_sum=r["x"],
+                lat_sum=r["y"],
+            )
+            for r in grouped
+        ),
+        batch_size=5000,
+    )
 
 
 @transaction.atomic
@@ -178,18 +232,21 @@ def community_stats_refresh(*, division_ids: Iterable[int | None] | None = None)
     live = Community.objects.filter(archived_at__isnull=True)
     if division_ids is None:
         CommunityStats.objects.all().delete()
-        CommunityCell.objects.all().delete()
         rows = grouped_stats(live)
         areas = _areas({r.division_id for r in rows})
-    else:
-        ids = sorted({i for i in division_ids if i is not None})
-        if not ids:
-            return 0
-        areas = _areas(ids)
-        lock = sorted(set(ids) | {a.pk for a in areas.values()})
-        list(Division.objects.select_for_update().filter(pk__in=lock).order_by("pk").values_list("pk"))
-        CommunityStats.objects.filter(division_id__in=ids).delete()
-        rows = grouped_stats(live.filter(division_id__in=ids))
+        CommunityStats.objects.bulk_create(rows, batch_size=2000)
+        _division_cells(None, areas)
+        _area_cells(None)
+        return len(rows)
+    ids = sorted({i for i in division_ids if i is not None})
+    if not ids:
+        return 0
+    areas = _areas(ids)
+    lock = sorted(set(ids) | {a.pk for a in areas.values()})
+    list(Division.objects.select_for_update().filter(pk__in=lock).order_by("pk").values_list("pk"))
+    CommunityStats.objects.filter(division_id__in=ids).delete()
+    rows = grouped_stats(live.filter(division_id__in=ids))
     CommunityStats.objects.bulk_create(rows, batch_size=2000)
-    _cells_refresh({a.pk: a for a in areas.values()}.values())
+    touched = _division_cells(ids, areas)
+    _area_cells(sorted({a.pk for a in areas.values()}), touched)
     return len(rows)

@@ -11,7 +11,7 @@ from django.test.utils import CaptureQueriesContext
 
 from gaizao.divisions.models import Division
 from gaizao.registry.importing import import_file
-from gaizao.registry.models import Community, CommunityCell, CommunityStats
+from gaizao.registry.models import Community, CommunityCell, CommunityDivisionCell, CommunityStats
 from gaizao.registry.selectors import CommunityFilters, screening_counts, survey_completeness
 from gaizao.registry.services import communities_rescreen, community_create, community_update
 from gaizao.registry.stats import community_stats_refresh
@@ -48,7 +48,11 @@ def _snapshot() -> list[tuple]:
         )
         for c in CommunityCell.objects.all()
     )
-    return [*stats, *cells]
+    divisions = sorted(
+        (c.division_id, c.area_id, c.scope_status, c.is_sample, c.cx, c.cy, c.communities)
+        for c in CommunityDivisionCell.objects.all()
+    )
+    return [*stats, *cells, *divisions]
 
 
 def _assert_current() -> list[tuple]:
@@ -59,7 +63,12 @@ def _assert_current() -> list[tuple]:
     return kept
 
 
-def test_every_write_keeps_the_aggregates_current(accounts, qingbomen, xihu_street):
+@pytest.mark.parametrize("one_by_one", [300, 0], ids=["changed-cells", "whole-areas"])
+def test_every_write_keeps_the_aggregates_current(accounts, qingbomen, xihu_street, one_by_one, monkeypatch):
+    """(The map cells of an area are added up cell by cell for a small write, whole for a large one: both.)"""
+    from gaizao.registry import stats
+
+    monkeypatch.setattr(stats, "_CELLS_ONE_BY_ONE", one_by_one)
     officer, city = accounts["shangcheng"], accounts["city"]
     a = community_create(actor=officer, code="A1", name="甲", division=qingbomen, built_year=1985)
     b = community_create(actor=officer, code="B1", name="乙", division=qingbomen)

@@ -2,8 +2,8 @@
 
 """Issue 19, pages at 220,000 communities: each required field's count becomes a column of ``CommunityStats`` (the
 survey page summed them out of JSON), the aggregates gain the located count and extent of the map, and
-``CommunityCell`` holds the map's grid per district (the whole-scope map grouped every community). The refill
-rebuilds both from the communities."""
+``CommunityCell`` holds the map's grid per district, added up from ``CommunityDivisionCell`` (the whole-scope map
+grouped every community). The refill rebuilds them from the communities."""
 
 import django.db.models.deletion
 from django.db import migrations, models
@@ -17,177 +17,172 @@ def refill(apps, schema_editor):  # type: ignore[no-untyped-def]
 
 
 class Migration(migrations.Migration):
+
     dependencies = [
-        ("divisions", "0001_initial"),
-        ("registry", "0006_community_screening_narrow"),
+        ('divisions', '0001_initial'),
+        ('registry', '0006_community_screening_narrow'),
     ]
 
     operations = [
         migrations.RemoveField(
-            model_name="communitystats",
-            name="filled",
+            model_name='communitystats',
+            name='filled',
         ),
         migrations.AddField(
-            model_name="communitystats",
-            name="f_building_area_m2",
+            model_name='communitystats',
+            name='f_building_area_m2',
             field=models.PositiveIntegerField(default=0),
         ),
         migrations.AddField(
-            model_name="communitystats",
-            name="f_building_count",
+            model_name='communitystats',
+            name='f_building_count',
             field=models.PositiveIntegerField(default=0),
         ),
         migrations.AddField(
-            model_name="communitystats",
-            name="f_built_year",
+            model_name='communitystats',
+            name='f_built_year',
             field=models.PositiveIntegerField(default=0),
         ),
         migrations.AddField(
-            model_name="communitystats",
-            name="f_drainage",
+            model_name='communitystats',
+            name='f_drainage',
             field=models.PositiveIntegerField(default=0),
         ),
         migrations.AddField(
-            model_name="communitystats",
-            name="f_elderly_share",
+            model_name='communitystats',
+            name='f_elderly_share',
             field=models.PositiveIntegerField(default=0),
         ),
         migrations.AddField(
-            model_name="communitystats",
-            name="f_fire_safety",
+            model_name='communitystats',
+            name='f_fire_safety',
             field=models.PositiveIntegerField(default=0),
         ),
         migrations.AddField(
-            model_name="communitystats",
-            name="f_floors_max",
+            model_name='communitystats',
+            name='f_floors_max',
             field=models.PositiveIntegerField(default=0),
         ),
         migrations.AddField(
-            model_name="communitystats",
-            name="f_gas_supply",
+            model_name='communitystats',
+            name='f_gas_supply',
             field=models.PositiveIntegerField(default=0),
         ),
         migrations.AddField(
-            model_name="communitystats",
-            name="f_green_area_m2",
+            model_name='communitystats',
+            name='f_green_area_m2',
             field=models.PositiveIntegerField(default=0),
         ),
         migrations.AddField(
-            model_name="communitystats",
-            name="f_households",
+            model_name='communitystats',
+            name='f_households',
             field=models.PositiveIntegerField(default=0),
         ),
         migrations.AddField(
-            model_name="communitystats",
-            name="f_land_area_m2",
+            model_name='communitystats',
+            name='f_land_area_m2',
             field=models.PositiveIntegerField(default=0),
         ),
         migrations.AddField(
-            model_name="communitystats",
-            name="f_lon",
+            model_name='communitystats',
+            name='f_lon',
             field=models.PositiveIntegerField(default=0),
         ),
         migrations.AddField(
-            model_name="communitystats",
-            name="f_parking_spaces",
+            model_name='communitystats',
+            name='f_parking_spaces',
             field=models.PositiveIntegerField(default=0),
         ),
         migrations.AddField(
-            model_name="communitystats",
-            name="f_population",
+            model_name='communitystats',
+            name='f_population',
             field=models.PositiveIntegerField(default=0),
         ),
         migrations.AddField(
-            model_name="communitystats",
-            name="f_power_supply",
+            model_name='communitystats',
+            name='f_power_supply',
             field=models.PositiveIntegerField(default=0),
         ),
         migrations.AddField(
-            model_name="communitystats",
-            name="f_property_management",
+            model_name='communitystats',
+            name='f_property_management',
             field=models.PositiveIntegerField(default=0),
         ),
         migrations.AddField(
-            model_name="communitystats",
-            name="f_roads",
+            model_name='communitystats',
+            name='f_roads',
             field=models.PositiveIntegerField(default=0),
         ),
         migrations.AddField(
-            model_name="communitystats",
-            name="f_structure",
+            model_name='communitystats',
+            name='f_structure',
             field=models.PositiveIntegerField(default=0),
         ),
         migrations.AddField(
-            model_name="communitystats",
-            name="f_water_supply",
+            model_name='communitystats',
+            name='f_water_supply',
             field=models.PositiveIntegerField(default=0),
         ),
         migrations.AddField(
-            model_name="communitystats",
-            name="lat_max",
+            model_name='communitystats',
+            name='lat_max',
             field=models.FloatField(blank=True, null=True),
         ),
         migrations.AddField(
-            model_name="communitystats",
-            name="lat_min",
+            model_name='communitystats',
+            name='lat_min',
             field=models.FloatField(blank=True, null=True),
         ),
         migrations.AddField(
-            model_name="communitystats",
-            name="located",
+            model_name='communitystats',
+            name='located',
             field=models.PositiveIntegerField(default=0),
         ),
         migrations.AddField(
-            model_name="communitystats",
-            name="lon_max",
+            model_name='communitystats',
+            name='lon_max',
             field=models.FloatField(blank=True, null=True),
         ),
         migrations.AddField(
-            model_name="communitystats",
-            name="lon_min",
+            model_name='communitystats',
+            name='lon_min',
             field=models.FloatField(blank=True, null=True),
         ),
         migrations.CreateModel(
-            name="CommunityCell",
+            name='CommunityCell',
             fields=[
-                (
-                    "id",
-                    models.BigAutoField(
-                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
-                    ),
-                ),
-                (
-                    "scope_status",
-                    models.CharField(
-                        choices=[
-                            ("priority", "重点改造 / priority"),
-                            ("may_include", "可纳入 / may include"),
-                            ("out_of_scope", "不纳入 / out of scope"),
-                            ("unscreened", "未筛查 / not screened"),
-                        ],
-                        max_length=16,
-                    ),
-                ),
-                ("is_sample", models.BooleanField(default=False)),
-                ("cx", models.IntegerField()),
-                ("cy", models.IntegerField()),
-                ("communities", models.PositiveIntegerField(default=0)),
-                ("lon_sum", models.FloatField(default=0.0)),
-                ("lat_sum", models.FloatField(default=0.0)),
-                (
-                    "area",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.CASCADE, related_name="+", to="divisions.division"
-                    ),
-                ),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('scope_status', models.CharField(choices=[('priority', '重点改造 / priority'), ('may_include', '可纳入 / may include'), ('out_of_scope', '不纳入 / out of scope'), ('unscreened', '未筛查 / not screened')], max_length=16)),
+                ('is_sample', models.BooleanField(default=False)),
+                ('cx', models.IntegerField()),
+                ('cy', models.IntegerField()),
+                ('communities', models.PositiveIntegerField(default=0)),
+                ('lon_sum', models.FloatField(default=0.0)),
+                ('lat_sum', models.FloatField(default=0.0)),
+                ('area', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='divisions.division')),
             ],
             options={
-                "verbose_name": "小区地图网格 / community map cell",
-                "constraints": [
-                    models.UniqueConstraint(
-                        fields=("area", "scope_status", "is_sample", "cx", "cy"), name="community_cell_unique"
-                    )
-                ],
+                'verbose_name': '小区地图网格 / community map cell',
+                'constraints': [models.UniqueConstraint(fields=('area', 'cx', 'cy', 'scope_status', 'is_sample'), name='community_cell_unique')],
+            },
+        ),
+        migrations.CreateModel(
+            name='CommunityDivisionCell',
+            fields=[
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('scope_status', models.CharField(choices=[('priority', '重点改造 / priority'), ('may_include', '可纳入 / may include'), ('out_of_scope', '不纳入 / out of scope'), ('unscreened', '未筛查 / not screened')], max_length=16)),
+                ('is_sample', models.BooleanField(default=False)),
+                ('cx', models.IntegerField()),
+                ('cy', models.IntegerField()),
+                ('communities', models.PositiveIntegerField(default=0)),
+                ('lon_sum', models.FloatField(default=0.0)),
+                ('lat_sum', models.FloatField(default=0.0)),
+                ('area', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='divisions.division')),
+                ('division', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='divisions.division')),
+            ],
+            options={
+                'verbose_name': '区划地图网格 / division map cell',
+                'indexes': [models.Index(fields=['area', 'cx', 'cy'], name='community_division_cell_area')],
             },
         ),
         migrations.RunPython(refill, migrations.RunPython.noop),
