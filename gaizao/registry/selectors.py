@@ -1028,20 +1028,25 @@ def communities_geojson(
     columns = ["id", "code", "name", "scope_status", "built_year", "district_code", "is_sample", "lon", "lat"]
     tolerance = degrees_per_pixel(zoom or SHAPES_MIN_ZOOM)
     features = []
-    for r in qs.values(*columns, *(["boundary"] if send_shapes else [])):
-        geometry = _simplified(r["boundary"], tolerance) if send_shapes and r["boundary"] else None
+    # Rows as tuples and coordinates as tuples (JSON arrays all the same): containers holding only numbers and
+    # strings leave the garbage collector's care at its first pass, so an answer of 5,000 points adds 3 objects
+    # per point to what a full collection of the process must walk, not 5 (those collections are the p95 spikes).
+    for i, code, name, status, year, district, sample, lon, lat, *shape in qs.values_list(
+        *columns, *(["boundary"] if send_shapes else [])
+    ):
+        geometry = _simplified(shape[0], tolerance) if send_shapes and shape[0] else None
         features.append(
             {
                 "type": "Feature",
-                "geometry": geometry or {"type": "Point", "coordinates": [r["lon"], r["lat"]]},
+                "geometry": geometry or {"type": "Point", "coordinates": (lon, lat)},
                 "properties": {
-                    "id": r["id"],
-                    "code": r["code"],
-                    "name": r["name"],
-                    "status": r["scope_status"],
-                    "built_year": r["built_year"],
-                    "district_code": r["district_code"],
-                    "is_sample": r["is_sample"],
+                    "id": i,
+                    "code": code,
+                    "name": name,
+                    "status": status,
+                    "built_year": year,
+                    "district_code": district,
+                    "is_sample": sample,
                 },
             }
         )
