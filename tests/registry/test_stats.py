@@ -11,7 +11,7 @@ from django.test.utils import CaptureQueriesContext
 
 from gaizao.divisions.models import Division
 from gaizao.registry.importing import import_file
-from gaizao.registry.models import Community, CommunityStats
+from gaizao.registry.models import Community, CommunityCell, CommunityDivisionCell, CommunityStats
 from gaizao.registry.selectors import CommunityFilters, screening_counts, survey_completeness
 from gaizao.registry.services import communities_rescreen, community_create, community_update
 from gaizao.registry.stats import community_stats_refresh
@@ -21,7 +21,7 @@ pytestmark = pytest.mark.django_db
 
 
 def _snapshot() -> list[tuple]:
-    return sorted(
+    stats = sorted(
         (
             s.division_id,
             s.scope_status,
@@ -29,9 +29,30 @@ def _snapshot() -> list[tuple]:
             s.communities,
             s.missing,
             tuple(sorted(s.filled.items())),
+            s.filled_total,
+            s.located,
+            (s.lon_min, s.lon_max, s.lat_min, s.lat_max),
         )
         for s in CommunityStats.objects.all()
     )
+    cells = sorted(
+        (
+            c.area_id,
+            c.scope_status,
+            c.is_sample,
+            c.cx,
+            c.cy,
+            c.communities,
+            round(c.lon_sum, 9),
+            round(c.lat_sum, 9),
+        )
+        for c in CommunityCell.objects.all()
+    )
+    divisions = sorted(
+        (c.division_id, c.area_id, c.scope_status, c.is_sample, c.cx, c.cy, c.communities)
+        for c in CommunityDivisionCell.objects.all()
+    )
+    return [*stats, *cells, *divisions]
 
 
 def _assert_current() -> list[tuple]:
@@ -42,7 +63,12 @@ def _assert_current() -> list[tuple]:
     return kept
 
 
-def test_every_write_keeps_the_aggregates_current(accounts, qingbomen, xihu_street):
+@pytest.mark.parametrize("one_by_one", [300, 0], ids=["changed-cells", "whole-areas"])
+def test_every_write_keeps_the_aggregates_current(accounts, qingbomen, xihu_street, one_by_one, monkeypatch):
+    """(The map cells of an area are added up cell by cell for a small write, whole for a large one: both.)"""
+    from gaizao.registry import stats
+
+    monkeypatch.setattr(stats, "_CELLS_ONE_BY_ONE", one_by_one)
     officer, city = accounts["shangcheng"], accounts["city"]
     a = community_create(actor=officer, code="A1", name="甲", division=qingbomen, built_year=1985)
     b = community_create(actor=officer, code="B1", name="乙", division=qingbomen)
@@ -54,11 +80,17 @@ def test_every_write_keeps_the_aggregates_current(accounts, qingbomen, xihu_stre
     community_update(actor=officer, community=b, built_year=2015, households=120, lon=120.16, lat=30.24)
     _assert_current()
     assert survey_completeness(city)["total"].filled == 4
+    # the located community is on the map's aggregates: its count, extent and grid cell (area: its district)
+    located = CommunityStats.objects.get(division=qingbomen, located=1)
+    assert (located.lon_min, located.lat_max) == (120.16, 30.24)
+    cell = CommunityCell.objects.get()
+    assert (cell.area.code, cell.communities, cell.lon_sum) == ("330102", 1, 120.16)
     # a move to another division moves the community's counts with it
     b = Community.objects.get(pk=b.pk)
     community_update(actor=city, community=b, division=xihu_street)
-    rows = _assert_current()
-    assert {r[0] for r in rows} == {qingbomen.pk, xihu_street.pk}
+    _assert_current()
+    assert set(CommunityStats.objects.values_list("division_id", flat=True)) == {qingbomen.pk, xihu_street.pk}
+    assert CommunityCell.objects.get().area.code == "330106", "the located community moved to 西湖区's cells"
     # a bulk re-screen after a change behind the services' back refreshes the divisions whose status moved
     Community.objects.filter(pk=a.pk).update(built_year=2016)
     communities_rescreen(communities=Community.objects.all(), actor=city, audit=True)

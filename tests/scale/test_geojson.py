@@ -71,3 +71,70 @@ def test_bbox_limits_and_shapes_are_simplified_by_zoom(accounts, divs):
     assert sum(detailed) > sum(vertices), "more detail at a closer zoom"
     assert len(json.dumps(near)) < len(json.dumps(closer))
     assert client.get(URL, {"bbox": "1,2,3"}).status_code == 400
+
+
+def _spread(divs, n: int) -> None:
+    """``n`` communities across about 0.4° (a whole zoom of 11 for the extent), loaded in bulk and the aggregates
+    rebuilt, as a generator does."""
+    from gaizao.registry.models import Community
+    from gaizao.registry.stats import community_stats_refresh
+
+    make_communities(divs, n)
+    for i, c in enumerate(Community.objects.order_by("code")):
+        Community.objects.filter(pk=c.pk).update(lon=120.0 + 0.01 * i, lat=30.2 + 0.003 * (i % 7))
+    community_stats_refresh()
+
+
+def _features(fc) -> list[tuple]:
+    return sorted(
+        (
+            f["properties"]["count"],
+            f["properties"]["status"],
+            tuple(sorted(f["properties"]["statuses"].items())),
+            tuple(round(v, 5) for v in f["geometry"]["coordinates"]),
+        )
+        for f in fc["features"]
+    )
+
+
+def test_the_whole_scope_is_clustered_from_the_map_cells_as_the_communities_would_be(accounts, divs):
+    """Without a view, a city's or a district's clusters are added up from the map cells (no community row read)
+    at the whole zoom below the extent's, and equal grouping the communities at that zoom; a street's scope, a
+    search or a street filter group the communities themselves, with the same result."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from gaizao.registry.selectors import CommunityFilters
+
+    _spread(divs, 40)
+    for name in ("city", "shangcheng"):
+        user = accounts[name]
+        with CaptureQueriesContext(connection) as ctx:
+            fc = selectors.communities_geojson(user, max_features=5)
+        assert fc["clustered"] and fc["total"] == 40 and fc["zoom"] == 11.0, fc["zoom"]
+        assert not [q["sql"] for q in ctx.captured_queries if 'FROM "registry_community"' in q["sql"]]
+        assert 0 < len(fc["features"]) <= 5 and sum(f["properties"]["count"] for f in fc["features"]) == 40
+        scanned = selectors.communities_geojson(user, zoom=fc["zoom"], max_features=5)
+        assert _features(scanned) == _features(fc)
+        fine = selectors.communities_geojson(user, max_features=30)
+        assert _features(fine) == _features(selectors.communities_geojson(user, zoom=11, max_features=30))
+        assert len(fine["features"]) > len(fc["features"])
+    priority = CommunityFilters.from_params({"status": "priority"})
+    city = accounts["city"]
+    with CaptureQueriesContext(connection) as ctx:
+        by_status = selectors.communities_geojson(city, priority, max_features=5)
+    assert not [q["sql"] for q in ctx.captured_queries if 'FROM "registry_community"' in q["sql"]]
+    assert by_status["total"] == sum(f["properties"]["count"] for f in by_status["features"])
+    assert _features(by_status) == _features(
+        selectors.communities_geojson(city, priority, zoom=11, max_features=5)
+    )
+    # below a district the cells do not fit the scope: the communities are grouped, at the same whole zoom
+    for user, filters in (
+        (accounts["qingbo"], None),
+        (city, CommunityFilters.from_params({"street": "330102001"})),
+    ):
+        with CaptureQueriesContext(connection) as ctx:
+            fc = selectors.communities_geojson(user, filters, max_features=5)
+        assert [q["sql"] for q in ctx.captured_queries if 'FROM "registry_community"' in q["sql"]]
+        assert fc["total"] == 40 and fc["zoom"] == 11.0
+        assert _features(fc) == _features(selectors.communities_geojson(city, max_features=5))

@@ -151,6 +151,31 @@ def test_postgres_two_character_search_uses_the_bigram_index(accounts, divs):
     assert "Bitmap Index Scan on community_search_bigrams" in plan, plan
 
 
+def test_a_search_in_a_district_scope_narrows_by_the_district_and_finds_the_same_rows(accounts, divs):
+    """A district account's search also filters on its district's code (so PostgreSQL can intersect the search
+    index with the district index); the rows are those of the scope, exactly as without it."""
+    from django.test.utils import CaptureQueriesContext
+
+    make_communities(divs, 6)
+    west = Community.objects.create(code="W1", name="西湖新村", division=divs["330106002"])
+    Community.objects.filter(code="S00003").update(name="清波新村")
+    officer, city = accounts["shangcheng"], accounts["city"]
+    assert _codes(city, q="新村") == ["S00003", "W1"]
+    with CaptureQueriesContext(connection) as ctx:
+        assert _codes(officer, q="新村") == ["S00003"]
+        assert _codes(officer, q="清波新村") == ["S00003"]
+    reads = [q["sql"] for q in ctx.captured_queries if 'FROM "registry_community"' in q["sql"]]
+    assert len(reads) == 2 and all('"registry_community"."district_code" = ' in sql for sql in reads), reads
+    assert west.district_code == "330106" and _codes(officer, q="西湖") == []
+    assert _codes(officer, q="新村", district="330106") == [], (
+        "a district filter outside the scope finds nothing"
+    )
+    # the city's scope has no district of its own: no extra filter
+    with CaptureQueriesContext(connection) as ctx:
+        _codes(city, q="新村")
+    assert not any('"district_code" = ' in q["sql"] for q in ctx.captured_queries)
+
+
 @only_postgres
 def test_postgres_deep_offset_key_and_capped_filter_count_read_their_indexes(accounts, divs):
     """The deep offset page's key comes from the live-code index alone; a status + year count from the
