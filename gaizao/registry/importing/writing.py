@@ -4,14 +4,20 @@ community with the registry's ``communities_rescreen``."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import wait as futures_wait
 from decimal import Decimal
+from functools import partial
 from itertools import islice
 from operator import attrgetter
 from typing import Any, cast
 
 from django.contrib.contenttypes.models import ContentType
-from django.db import models, transaction
+from django.db import DEFAULT_DB_ALIAS, connections, models, transaction
+from django.db.models import signals
+from django.db.models.base import ModelState
 from django.utils import timezone
 
 from gaizao.audit.models import AuditEvent
@@ -23,12 +29,48 @@ BATCH = 2000
 Progress = Callable[[int, int, str], None]
 
 
-def _prep(field: models.Field, connection: Any) -> Callable[[Any], Any] | None:
+def _prep(field: models.Field, connection: Any, *, json_text: bool = False) -> Callable[[Any], Any] | None:
     """The value → database parameter conversion of ``field``, or None where the driver takes the value as is
-    (text, numbers, booleans, Decimal: sqlite3 and psycopg both adapt them)."""
-    if isinstance(field, models.JSONField | models.DateTimeField | models.DateField):
-        return lambda value: field.get_db_prep_save(value, connection)
+    (text, numbers, booleans, Decimal: sqlite3 and psycopg both adapt them).
+
+    Conversions are remembered by the value's identity for as long as the returned function lives: the screening
+    reasons of every community with the same screening inputs are one list (``ScreeningRule`` decides once per
+    distinct input), the time stamps of a chunk one datetime, so each is converted once, not once per row. With
+    ``json_text`` a JSON value becomes its text, exactly as Django's ``JSONField`` encodes it (``json.dumps`` with
+    the field's encoder), which ``COPY`` and SQLite take as is; the PostgreSQL adapter would encode it again for
+    every row."""
+    if isinstance(field, models.JSONField):
+        encoder = field.encoder
+        if json_text:
+            return _remembered(lambda value: json.dumps(value, cls=encoder))
+        return _remembered(lambda value: field.get_db_prep_save(value, connection))
+    if isinstance(field, models.DateTimeField | models.DateField):
+        return _remembered(lambda value: field.get_db_prep_save(value, connection))
     return None
+
+
+def _remembered(convert: Callable[[Any], Any]) -> Callable[[Any], Any]:
+    """``convert`` remembering its result per value object (kept alive, so an identity is never reused); None stays
+    None (SQL NULL) and an empty list or dict, a new object on every row, is converted once."""
+    seen: dict[int, tuple[Any, Any]] = {}
+    empty: dict[type, Any] = {}
+
+    def prepared(value: Any) -> Any:
+        if value is None:
+            return None
+        hit = seen.get(id(value))
+        if hit is not None:
+            return hit[1]
+        kind = type(value)
+        if (kind is list or kind is dict) and not value:
+            if kind not in empty:
+                empty[kind] = convert(value)
+            return empty[kind]
+        result = convert(value)
+        seen[id(value)] = (value, result)
+        return result
+
+    return prepared
 
 
 def _rows(
@@ -53,16 +95,21 @@ def _rows(
 
 def sql_insert(
     model: type[models.Model], objs: list[models.Model], tick: Callable[[int], None] | None = None
-) -> None:
+) -> bool:
     """Insert ``objs`` with one parameterised INSERT run through ``executemany`` (portable across SQLite and
     PostgreSQL). Django's ``bulk_create`` splits rows into batches of 999 parameters on SQLite, which for a
-    55-column model is 18 rows a query; this is one prepared statement for all of them."""
+    55-column model is 18 rows a query; this is one prepared statement for all of them.
+
+    On PostgreSQL the primary keys are taken from the table's sequence first (one query for the batch) and
+    written with the rows, so the objects have them without reading them back; returns whether it did so
+    (elsewhere the caller reads them back by their unique key)."""
     if not objs:
-        return
+        return False
     connection = transaction.get_connection()
-    fields = [f for f in model._meta.concrete_fields if not f.primary_key]
+    with_pk = connection.vendor == "postgresql"
+    fields = [f for f in model._meta.concrete_fields if with_pk or not f.primary_key]
     names = [f.attname for f in fields]
-    preps = [_prep(f, connection) for f in fields]
+    preps = [_prep(f, connection, json_text=True) for f in fields]
     quote = connection.ops.quote_name
     sql = "INSERT INTO {} ({}) VALUES ({})".format(
         quote(model._meta.db_table),
@@ -72,9 +119,24 @@ def sql_insert(
     with connection.cursor() as cursor:
         for start in range(0, len(objs), BATCH):
             batch = objs[start : start + BATCH]
+            if with_pk:
+                _allocate_pks(cursor, model, batch)
             _insert_rows(cursor, sql, _rows(batch, names, preps))
             if tick is not None:
                 tick(len(batch))
+    return with_pk
+
+
+def _allocate_pks(cursor: Any, model: type[models.Model], objs: list[models.Model]) -> None:
+    """Give ``objs`` primary keys from their table's sequence (PostgreSQL), as an INSERT would."""
+    pk = model._meta.pk
+    assert pk is not None
+    cursor.execute(
+        "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
+        [model._meta.db_table, pk.column, len(objs)],
+    )
+    for obj, (value,) in zip(objs, cursor.fetchall(), strict=True):
+        obj.pk = value
 
 
 def _insert_rows(cursor: Any, sql: str, rows: list[list[Any]]) -> None:
@@ -189,62 +251,136 @@ def _write_keyed(
     finish: Callable[[Outcome], None] | None = None,
 ) -> None:
     """Write the records ``BATCH`` at a time: build the chunk's objects, insert the new and update the changed
-    ones, then ``finish(chunk outcome)`` (audit, screening) before the next chunk is built, so only one chunk of
-    model objects is alive at a time, whatever the size of the file."""
+    ones, then ``finish(chunk outcome)`` (audit, screening) before the chunk is let go, so at most two chunks of
+    model objects are alive at a time, whatever the size of the file. On PostgreSQL a chunk is stored (insert,
+    update, ``finish``) by a second thread while this one builds the next (``Background``)."""
     records = validated.records
-    for start in range(0, len(records), BATCH):
-        part = Outcome(outcome.tick)
-        _write_chunk(
-            validated,
-            records[start : start + BATCH],
-            part,
-            key_of,
-            build,
-            path_of,
-            key_fields=key_fields,
-            before_save=before_save,
-        )
+    model = validated.spec.model
+
+    def store(
+        part: Outcome, to_create: list[models.Model], updated: list[models.Model], names: list[str]
+    ) -> None:
+        if not sql_insert(model, to_create, part.tick) and to_create:
+            _assign_pks(model, to_create, key_fields)
+        part.created.extend(to_create)
+        sql_update(model, updated, names, part.tick)
         if finish is not None:
             finish(part)
         outcome.absorb(part)
 
+    with Background() as background:
+        for start in range(0, len(records), BATCH):
+            part = Outcome(outcome.tick)
+            to_create, updated, names = _build_chunk(
+                validated,
+                records[start : start + BATCH],
+                part,
+                key_of,
+                build,
+                path_of,
+                before_save=before_save,
+            )
+            background.submit(partial(store, part, to_create, updated, names))
+
+
+class Background:
+    """Runs each chunk's database work in a second thread while the calling thread builds the next chunk, so the
+    database's work (the inserts with their indexes, the audit events) overlaps Python's instead of following it.
+
+    PostgreSQL only (elsewhere a job runs at once, in the caller). The second thread uses the caller's connection,
+    hence its transaction: everything it writes is committed or rolled back with the rest of the import. One job
+    at a time: ``submit`` waits for the previous job (and raises its error) first, and the caller must not use the
+    database between a ``submit`` and the next ``submit`` or the end of the ``with`` block (building model objects
+    does not)."""
+
+    def __init__(self) -> None:
+        self.connection = transaction.get_connection()
+        self.pool: ThreadPoolExecutor | None = None
+        self.pending: Future[None] | None = None
+
+    def __enter__(self) -> Background:
+        if self.connection.vendor == "postgresql":
+            self.connection.inc_thread_sharing()
+            self.pool = ThreadPoolExecutor(1, thread_name_prefix="import-write")
+        return self
+
+    def submit(self, job: Callable[[], None]) -> None:
+        self.wait()
+        if self.pool is None:
+            job()
+        else:
+            self.pending = self.pool.submit(self._run, job)
+
+    def _run(self, job: Callable[[], None]) -> None:
+        # this thread's ``django.db.connection`` (and ``transaction.get_connection()``) is the caller's
+        connections[DEFAULT_DB_ALIAS] = self.connection
+        try:
+            job()
+        finally:
+            del connections[DEFAULT_DB_ALIAS]
+
+    def wait(self) -> None:
+        pending, self.pending = self.pending, None
+        if pending is not None:
+            pending.result()
+
+    def __exit__(self, exc_type: object, exc: object, tb: object) -> None:
+        try:
+            if exc_type is None:
+                self.wait()
+            elif self.pending is not None:
+                # the caller failed: let the job in flight end before the transaction is rolled back
+                futures_wait([self.pending])
+        finally:
+            if self.pool is not None:
+                self.pool.shutdown(wait=True)
+                self.connection.dec_thread_sharing()
+
 
 def _constructor(model: type[models.Model]) -> Callable[[dict[str, Any]], models.Model]:
-    """``model(**data)`` for ``data`` keyed by field names or attnames, through Django's positional constructor
-    (every concrete field in order: several times faster than keywords for a 50-field model). A field absent from
-    ``data`` gets its default, a callable default called for each object as Django does."""
+    """``model(**data)`` for ``data`` keyed by field names or attnames, several times faster for a 50-field model:
+    only the given fields are looked at (the others take their defaults, a callable default called for each object
+    as Django does), and when no ``pre_init``/``post_init`` receiver listens for the model the object's attributes
+    are set at once, as ``Model.__init__`` would set them one by one (the model's pickling does the same)."""
     fields = list(model._meta.concrete_fields)
-    names = [(f.attname, f.name) for f in fields]
-    fixed = [None if callable(f.default) else f.get_default() for f in fields]
-    makers = [(i, f.get_default) for i, f in enumerate(fields) if callable(f.default)]
-    known = {n for pair in names for n in pair}
+    attnames = [f.attname for f in fields]
+    position = {f.attname: i for i, f in enumerate(fields)}
+    #: foreign keys given as an object under the field's name
+    related = {f.name: (i, f.attname) for i, f in enumerate(fields) if f.name != f.attname}
+    fixed = [None if f.has_default() and callable(f.default) else f.get_default() for f in fields]
+    makers = [(i, f.get_default) for i, f in enumerate(fields) if f.has_default() and callable(f.default)]
+    plain = not (signals.pre_init.has_listeners(model) or signals.post_init.has_listeners(model))
 
     def new(data: dict[str, Any]) -> models.Model:
-        unknown = set(data) - known
-        if unknown:
-            raise TypeError(f"{model.__name__} has no field {sorted(unknown)[0]!r}")
-        values = list(fixed)
+        values = fixed.copy()
         for i, make in makers:
             values[i] = make()
-        related = []
-        for i, (attname, name) in enumerate(names):
-            if attname in data:
-                values[i] = data[attname]
-            elif name in data:
-                if name == attname:
-                    values[i] = data[name]
-                else:  # a foreign key given as an object: its id now, the object below
-                    related.append(name)
-                    values[i] = getattr(data[name], "pk", None)
-        obj = model(*values)
-        for name in related:
-            setattr(obj, name, data[name])
+        objects: list[tuple[str, Any]] = []
+        for key, value in data.items():
+            where = position.get(key)
+            if where is not None:
+                values[where] = value
+                continue
+            if key not in related:
+                raise TypeError(f"{model.__name__} has no field {key!r}")
+            at, attname = related[key]
+            if attname not in data:  # the id, when given too, wins, as in the keyword constructor
+                values[at] = getattr(value, "pk", None)
+                objects.append((key, value))
+        if plain:
+            obj = model.__new__(model)
+            obj._state = ModelState()
+            obj.__dict__.update(zip(attnames, values, strict=True))
+        else:
+            obj = model(*values)
+        for name, value in objects:
+            setattr(obj, name, value)
         return obj
 
     return new
 
 
-def _write_chunk(
+def _build_chunk(
     validated: Validated,
     records: list[Record],
     outcome: Outcome,
@@ -252,9 +388,10 @@ def _write_chunk(
     build: Callable[[Record], dict[str, Any]],
     path_of: Callable[[Record], str],
     *,
-    key_fields: tuple[str, ...],
     before_save: Callable[[list[models.Model]], list[str]] | None = None,
-) -> None:
+) -> tuple[list[models.Model], list[models.Model], list[str]]:
+    """The chunk's objects to create, the changed ones (their changes in ``outcome.updated``) and the fields to
+    update; nothing is read from or written to the database."""
     model = validated.spec.model
     now = timezone.now()
     to_create: list[models.Model] = []
@@ -284,15 +421,12 @@ def _write_chunk(
     extra: list[str] = []
     if before_save is not None:
         extra = before_save(to_create + updated)
-    sql_insert(model, to_create, outcome.tick)
-    if to_create:
-        _assign_pks(model, to_create, key_fields)
-    outcome.created.extend(to_create)
+    names: list[str] = []
     if updated:
         names = sorted({model._meta.get_field(f).name for f in changed_fields} | set(extra))
         if has_updated_at:
             names.append("updated_at")
-        sql_update(model, updated, names, outcome.tick)
+    return to_create, updated, names
 
 
 def _fields_data(rec: Record, fields: list[str]) -> dict[str, Any]:
