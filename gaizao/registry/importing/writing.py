@@ -646,7 +646,9 @@ def _audit(
     actor_id = actor.pk if is_user else None
     label = (str(actor) if is_user else "system")[:150]
     at = AuditEvent._meta.get_field("at").get_db_prep_save(timezone.now(), connection)
-    to_json = AuditEvent._meta.get_field("changes")
+    # the changes as JSON text, encoded as Django's JSONField encodes them (the driver's adapter would wrap and
+    # encode each again); COPY and SQLite take the text as is
+    to_json = partial(json.dumps, cls=AuditEvent._meta.get_field("changes").encoder)
     attnames = [cast("models.Field[Any, Any]", model._meta.get_field(f)).attname for f in fields]
 
     def event_rows() -> Iterator[list[Any]]:
@@ -673,7 +675,7 @@ def _audit(
                 str(obj.pk),
                 str(obj)[:255],
                 outcome.paths.get(id(obj), ""),
-                to_json.get_db_prep_save(changes, connection),
+                to_json(changes),
                 reason,
             ]
 
@@ -688,7 +690,7 @@ def _audit(
                 str(obj.pk),
                 str(obj)[:255],
                 outcome.paths.get(id(obj), ""),
-                to_json.get_db_prep_save(diff, connection),
+                to_json(diff),
                 reason,
             ]
 
