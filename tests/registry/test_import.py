@@ -458,3 +458,22 @@ def test_a_100000_row_csv(accounts):
     assert AuditEvent.objects.filter(action="create").count() >= 100_000
     assert Community.objects.filter(scope_status=ScopeStatus.UNSCREENED).count() == 0
     # its speed is measured side by side with django-import-export in `make bench` (bench/bench_import.py)
+
+
+def test_a_workbook_calamine_refuses_is_read_with_openpyxl(monkeypatch):
+    """The parse process loads openpyxl only for the workbook calamine cannot read (``parsing._LIBRARIES``)."""
+    import python_calamine
+
+    from gaizao.registry.parsing import parse_table
+
+    class Refusing:
+        @staticmethod
+        def from_filelike(_):
+            raise ValueError("calamine: unsupported workbook")
+
+    monkeypatch.setattr(python_calamine, "CalamineWorkbook", Refusing)
+    capped = []
+    data = xlsx_bytes(HEADERS, [community_row(i) for i in range(3)])
+    messages = list(parse_table(data, filename="f.xlsx", cap=lambda: capped.append(True), sheet="小区"))
+    assert capped and messages[0][0] == "table" and messages[0][1].headers[:2] == ["小区编码", "小区名称"]
+    assert [row[0] for row in messages[1][1]] == ["SC00000", "SC00001", "SC00002"]
