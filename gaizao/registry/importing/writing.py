@@ -94,49 +94,76 @@ def _rows(
 
 
 def sql_insert(
-    model: type[models.Model], objs: list[models.Model], tick: Callable[[int], None] | None = None
+    model: type[models.Model],
+    objs: list[models.Model],
+    tick: Callable[[int], None] | None = None,
+    *,
+    rows: list[list[Any]] | None = None,
 ) -> bool:
     """Insert ``objs`` with one parameterised INSERT run through ``executemany`` (portable across SQLite and
     PostgreSQL). Django's ``bulk_create`` splits rows into batches of 999 parameters on SQLite, which for a
     55-column model is 18 rows a query; this is one prepared statement for all of them.
 
-    On PostgreSQL the primary keys are taken from the table's sequence first (one query for the batch) and
-    written with the rows, so the objects have them without reading them back; returns whether it did so
-    (elsewhere the caller reads them back by their unique key)."""
+    On PostgreSQL the primary keys are written with the rows: the objects' own (``rows``, built beforehand by
+    ``insert_rows``, carries them), else taken from the table's sequence first (one query for the batch), so the
+    objects have them without reading them back; returns whether it did so (elsewhere the caller reads them back
+    by their unique key)."""
     if not objs:
         return False
     connection = transaction.get_connection()
+    sql, names, preps = _insert_plan(model, connection)
+    with_pk = connection.vendor == "postgresql"
+    with connection.cursor() as cursor:
+        for start in range(0, len(objs), BATCH):
+            batch = objs[start : start + BATCH]
+            if rows is not None:
+                _insert_rows(cursor, sql, rows[start : start + BATCH])
+            else:
+                if with_pk:
+                    _allocate_pks(cursor, model, batch)
+                _insert_rows(cursor, sql, _rows(batch, names, preps))
+            if tick is not None:
+                tick(len(batch))
+    return with_pk
+
+
+def insert_rows(model: type[models.Model], objs: list[models.Model]) -> list[list[Any]]:
+    """The parameters ``sql_insert`` sends for ``objs`` (PostgreSQL: with their primary keys, already set), built
+    in advance by the thread that builds the chunk while another stores the chunk before."""
+    _, names, preps = _insert_plan(model, transaction.get_connection())
+    return _rows(objs, names, preps)
+
+
+def _insert_plan(
+    model: type[models.Model], connection: Any
+) -> tuple[str, list[str], list[Callable[[Any], Any] | None]]:
+    """The INSERT statement of ``model`` (with its primary key on PostgreSQL), its attnames and conversions."""
     with_pk = connection.vendor == "postgresql"
     fields = [f for f in model._meta.concrete_fields if with_pk or not f.primary_key]
-    names = [f.attname for f in fields]
-    preps = [_prep(f, connection, json_text=True) for f in fields]
     quote = connection.ops.quote_name
     sql = "INSERT INTO {} ({}) VALUES ({})".format(
         quote(model._meta.db_table),
         ", ".join(quote(f.column) for f in fields),
         ", ".join(["%s"] * len(fields)),
     )
-    with connection.cursor() as cursor:
-        for start in range(0, len(objs), BATCH):
-            batch = objs[start : start + BATCH]
-            if with_pk:
-                _allocate_pks(cursor, model, batch)
-            _insert_rows(cursor, sql, _rows(batch, names, preps))
-            if tick is not None:
-                tick(len(batch))
-    return with_pk
+    return sql, [f.attname for f in fields], [_prep(f, connection, json_text=True) for f in fields]
 
 
 def _allocate_pks(cursor: Any, model: type[models.Model], objs: list[models.Model]) -> None:
     """Give ``objs`` primary keys from their table's sequence (PostgreSQL), as an INSERT would."""
+    for obj, value in zip(objs, _new_pks(cursor, model, len(objs)), strict=True):
+        obj.pk = value
+
+
+def _new_pks(cursor: Any, model: type[models.Model], count: int) -> list[Any]:
+    """``count`` primary keys from the table's sequence (PostgreSQL)."""
     pk = model._meta.pk
     assert pk is not None
     cursor.execute(
         "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
-        [model._meta.db_table, pk.column, len(objs)],
+        [model._meta.db_table, pk.column, count],
     )
-    for obj, (value,) in zip(objs, cursor.fetchall(), strict=True):
-        obj.pk = value
+    return [value for (value,) in cursor.fetchall()]
 
 
 def _insert_rows(cursor: Any, sql: str, rows: list[list[Any]]) -> None:
@@ -248,21 +275,41 @@ def _write_keyed(
     *,
     key_fields: tuple[str, ...],
     before_save: Callable[[list[models.Model]], list[str]] | None = None,
+    prepare: Callable[[Outcome], None] | None = None,
     finish: Callable[[Outcome], None] | None = None,
 ) -> None:
     """Write the records ``BATCH`` at a time: build the chunk's objects, insert the new and update the changed
     ones, then ``finish(chunk outcome)`` (audit, screening) before the chunk is let go, so at most two chunks of
-    model objects are alive at a time, whatever the size of the file. On PostgreSQL a chunk is stored (insert,
-    update, ``finish``) by a second thread while this one builds the next (``Background``)."""
+    model objects are alive at a time, whatever the size of the file. ``prepare(chunk outcome)`` runs once the
+    chunk's objects have their primary keys, before they are stored (the audit events are built there).
+
+    On PostgreSQL the new objects' primary keys are taken from the sequence before the first chunk, so a chunk is
+    built whole — objects, keys, ``prepare``, the rows to insert — by this thread while a second one stores the
+    chunk before (insert, update, ``finish``: ``Background``), leaving that one little but waiting for the
+    database. Elsewhere the keys are read back after each insert and everything runs here, in order."""
     records = validated.records
     model = validated.spec.model
+    pks: Iterator[Any] | None = None
+    if transaction.get_connection().vendor == "postgresql":
+        new = sum(1 for r in records if validated.existing.get(key_of(r)) is None)
+        with transaction.get_connection().cursor() as cursor:
+            pks = iter(_new_pks(cursor, model, new))
 
     def store(
-        part: Outcome, to_create: list[models.Model], updated: list[models.Model], names: list[str]
+        part: Outcome,
+        to_create: list[models.Model],
+        updated: list[models.Model],
+        names: list[str],
+        rows: list[list[Any]] | None,
     ) -> None:
-        if not sql_insert(model, to_create, part.tick) and to_create:
-            _assign_pks(model, to_create, key_fields)
-        part.created.extend(to_create)
+        if rows is not None:
+            sql_insert(model, to_create, part.tick, rows=rows)
+        else:
+            if not sql_insert(model, to_create, part.tick) and to_create:
+                _assign_pks(model, to_create, key_fields)
+            part.created.extend(to_create)
+            if prepare is not None:
+                prepare(part)
         sql_update(model, updated, names, part.tick)
         if finish is not None:
             finish(part)
@@ -279,8 +326,15 @@ def _write_keyed(
                 build,
                 path_of,
                 before_save=before_save,
+                pks=pks,
             )
-            background.submit(partial(store, part, to_create, updated, names))
+            rows = None
+            if pks is not None:
+                part.created.extend(to_create)
+                if prepare is not None:
+                    prepare(part)
+                rows = insert_rows(model, to_create)
+            background.submit(partial(store, part, to_create, updated, names, rows))
 
 
 class Background:
@@ -389,9 +443,10 @@ def _build_chunk(
     path_of: Callable[[Record], str],
     *,
     before_save: Callable[[list[models.Model]], list[str]] | None = None,
+    pks: Iterator[Any] | None = None,
 ) -> tuple[list[models.Model], list[models.Model], list[str]]:
-    """The chunk's objects to create, the changed ones (their changes in ``outcome.updated``) and the fields to
-    update; nothing is read from or written to the database."""
+    """The chunk's objects to create (with the next of ``pks`` each, when given), the changed ones (their changes
+    in ``outcome.updated``) and the fields to update; nothing is read from or written to the database."""
     model = validated.spec.model
     now = timezone.now()
     to_create: list[models.Model] = []
@@ -403,6 +458,8 @@ def _build_chunk(
         obj = validated.existing.get(key_of(rec))
         if obj is None:
             obj = new(data)
+            if pks is not None:
+                obj.pk = next(pks)
             if has_updated_at:
                 obj.updated_at = now  # type: ignore[attr-defined]
             to_create.append(obj)
@@ -434,7 +491,10 @@ def _fields_data(rec: Record, fields: list[str]) -> dict[str, Any]:
 
 
 def write_communities(
-    validated: Validated, outcome: Outcome, finish: Callable[[Outcome], None] | None = None
+    validated: Validated,
+    outcome: Outcome,
+    finish: Callable[[Outcome], None] | None = None,
+    prepare: Callable[[Outcome], None] | None = None,
 ) -> None:
     fields = validated.fields
 
@@ -453,6 +513,7 @@ def write_communities(
         lambda r: r.division.path if r.division else "",
         key_fields=("code",),
         before_save=screen_before_save,
+        prepare=prepare,
         finish=finish,
     )
 
@@ -474,7 +535,10 @@ def screen_before_save(communities: list[models.Model]) -> list[str]:
 
 
 def write_coded(
-    validated: Validated, outcome: Outcome, finish: Callable[[Outcome], None] | None = None
+    validated: Validated,
+    outcome: Outcome,
+    finish: Callable[[Outcome], None] | None = None,
+    prepare: Callable[[Outcome], None] | None = None,
 ) -> None:
     """Facilities and stock sites: keyed by code, with a division and (stock sites) an optional community."""
     fields = validated.fields
@@ -497,12 +561,16 @@ def write_coded(
         build,
         lambda r: r.division.path if r.division else "",
         key_fields=("code",),
+        prepare=prepare,
         finish=finish,
     )
 
 
 def write_buildings(
-    validated: Validated, outcome: Outcome, finish: Callable[[Outcome], None] | None = None
+    validated: Validated,
+    outcome: Outcome,
+    finish: Callable[[Outcome], None] | None = None,
+    prepare: Callable[[Outcome], None] | None = None,
 ) -> None:
     fields = [f for f in validated.fields if f != "division_id"]
     communities: dict[str, Community] = validated.refs.get("communities", {})
@@ -517,12 +585,12 @@ def write_buildings(
 
     by_id = {c.pk: c for c in communities.values()}
 
-    def finish_part(part: Outcome) -> None:
+    def prepare_part(part: Outcome) -> None:
         for obj in part.created + [o for o, _ in part.updated]:
             assert isinstance(obj, Building)
             obj.community = by_id[obj.community_id]
-        if finish is not None:
-            finish(part)
+        if prepare is not None:
+            prepare(part)
 
     _write_keyed(
         validated,
@@ -531,7 +599,8 @@ def write_buildings(
         build,
         lambda r: communities[r.values["community_code"]].division.path,
         key_fields=("community_id", "code"),
-        finish=finish_part,
+        prepare=prepare_part,
+        finish=finish,
     )
 
 
@@ -540,6 +609,7 @@ def write_units(
     outcome: Outcome,
     owners_outcome: Outcome,
     finish: Callable[[Outcome], None] | None = None,
+    prepare: Callable[[Outcome], None] | None = None,
 ) -> list[tuple[Any, Unit]]:
     """Write the units and the owners validation resolved for them (``validation._resolve_owners``).
 
@@ -596,13 +666,13 @@ def write_units(
 
     by_key = {key(r): r for r in records}
 
-    def finish_part(part: Outcome) -> None:
+    def prepare_part(part: Outcome) -> None:
         for obj in part.created + [o for o, _ in part.updated]:
             assert isinstance(obj, Unit)
             rec = by_key[(obj.building_id, obj.stairwell, obj.number)]
             obj.building = rec.extra["building"]
-        if finish is not None:
-            finish(part)
+        if prepare is not None:
+            prepare(part)
 
     _write_keyed(
         validated,
@@ -611,7 +681,8 @@ def write_units(
         build,
         lambda r: r.extra["building"].community.division.path,
         key_fields=("building_id", "stairwell", "number"),
-        finish=finish_part,
+        prepare=prepare_part,
+        finish=finish,
     )
     return taken_from
 
@@ -637,9 +708,61 @@ def _audit(
     reason: str,
     fields: list[str],
     personal: bool = False,
+    events: list[list[Any]] | None = None,
 ) -> int:
-    """One audit event per created or updated object, inserted in bulk. A created object's entry lists the
-    fields the file gave it (personal data never: owners are recorded as created, without name or phone)."""
+    """One audit event per created or updated object, inserted in bulk: ``events`` when built beforehand (by
+    ``audit_events``), else built batch by batch as they are inserted."""
+    rows = (
+        iter(events)
+        if events is not None
+        else audit_events(outcome, model, actor=actor, reason=reason, fields=fields, personal=personal)
+    )
+    connection = transaction.get_connection()
+    quote = connection.ops.quote_name
+    by_attname = {f.attname: f.column for f in AuditEvent._meta.concrete_fields}
+    columns = [by_attname[n] for n in _AUDIT_COLUMNS]
+    sql = "INSERT INTO {} ({}) VALUES ({})".format(
+        quote(AuditEvent._meta.db_table),
+        ", ".join(quote(c) for c in columns),
+        ", ".join(["%s"] * len(columns)),
+    )
+    written = 0
+    with connection.cursor() as cursor:
+        while batch := list(islice(rows, BATCH)):
+            _insert_rows(cursor, sql, batch)
+            written += len(batch)
+            if outcome.tick is not None:
+                outcome.tick(len(batch))
+    return written
+
+
+#: The columns of an audit event row, in the order ``audit_events`` gives them.
+_AUDIT_COLUMNS = [
+    "at",
+    "actor_id",
+    "actor_label",
+    "action",
+    "content_type_id",
+    "object_id",
+    "object_repr",
+    "division_path",
+    "changes",
+    "reason",
+]
+
+
+def audit_events(
+    outcome: Outcome,
+    model: type[models.Model],
+    *,
+    actor: Any,
+    reason: str,
+    fields: list[str],
+    personal: bool = False,
+) -> Iterator[list[Any]]:
+    """The audit event rows of the created and updated objects of ``outcome``, one by one (``_AUDIT_COLUMNS``). A
+    created object's entry lists the fields the file gave it (personal data never: owners are recorded as
+    created, without name or phone)."""
     connection = transaction.get_connection()
     ct = ContentType.objects.get_for_model(model, for_concrete_model=False)
     is_user = actor is not None and getattr(actor, "is_authenticated", False)
@@ -650,11 +773,6 @@ def _audit(
     # encode each again); COPY and SQLite take the text as is
     to_json = partial(json.dumps, cls=AuditEvent._meta.get_field("changes").encoder)
     attnames = [cast("models.Field[Any, Any]", model._meta.get_field(f)).attname for f in fields]
-
-    def event_rows() -> Iterator[list[Any]]:
-        """The events one by one, so only a batch of them is held at a time."""
-        yield from _created_rows()
-        yield from _updated_rows()
 
     def _created_rows() -> Iterator[list[Any]]:
         for obj in outcome.created:
@@ -694,35 +812,8 @@ def _audit(
                 reason,
             ]
 
-    names = [
-        "at",
-        "actor_id",
-        "actor_label",
-        "action",
-        "content_type_id",
-        "object_id",
-        "object_repr",
-        "division_path",
-        "changes",
-        "reason",
-    ]
-    quote = connection.ops.quote_name
-    by_attname = {f.attname: f.column for f in AuditEvent._meta.concrete_fields}
-    columns = [by_attname[n] for n in names]
-    sql = "INSERT INTO {} ({}) VALUES ({})".format(
-        quote(AuditEvent._meta.db_table),
-        ", ".join(quote(c) for c in columns),
-        ", ".join(["%s"] * len(columns)),
-    )
-    written = 0
-    events = event_rows()
-    with connection.cursor() as cursor:
-        while batch := list(islice(events, BATCH)):
-            _insert_rows(cursor, sql, batch)
-            written += len(batch)
-            if outcome.tick is not None:
-                outcome.tick(len(batch))
-    return written
+    yield from _created_rows()
+    yield from _updated_rows()
 
 
 def rescreen(communities: list[Community], actor: Any) -> None:
@@ -771,21 +862,29 @@ def write(
     model = validated.spec.model
     fields = [f for f in validated.fields if f not in {"owner_name", "owner_phone", "owner_id_number"}]
 
+    events: dict[int, list[list[Any]]] = {}
+    # looked up once here: ``prepare`` must not query while the chunk before is being stored
+    ContentType.objects.get_for_model(model, for_concrete_model=False)
+
+    def prepare(part: Outcome) -> None:
+        """Build the chunk's audit events once its objects have their keys."""
+        events[id(part)] = list(audit_events(part, model, actor=actor, reason=reason, fields=fields))
+
     def finish(part: Outcome) -> None:
-        """Audit the chunk just written (communities: and stamp its screening), before the next is built."""
-        _audit(part, model, actor=actor, reason=reason, fields=fields)
+        """Audit the chunk just written (communities: and stamp its screening)."""
+        _audit(part, model, actor=actor, reason=reason, fields=fields, events=events.pop(id(part), None))
         if kind == "communities":
             _finish_communities(part, actor)
 
     if kind == "communities":
-        write_communities(validated, outcome, finish)
+        write_communities(validated, outcome, finish, prepare)
     elif kind in {"facilities", "stock_sites"}:
-        write_coded(validated, outcome, finish)
+        write_coded(validated, outcome, finish, prepare)
     elif kind == "buildings":
-        write_buildings(validated, outcome, finish)
+        write_buildings(validated, outcome, finish, prepare)
     elif kind == "units":
         owners = Outcome()
-        taken = write_units(validated, outcome, owners, finish)
+        taken = write_units(validated, outcome, owners, finish, prepare)
         _audit(owners, Owner, actor=actor, reason=reason, fields=[], personal=True)
         _notify_owners_of_moved_units(taken, filename=filename)
     if kind == "communities":
