@@ -2,7 +2,9 @@
 
 Each side runs in its own subprocess on its own throwaway SQLite database (a temporary ``GAIZAO_DATA_DIR``, migrated
 and loaded with Hangzhou's divisions before the clock starts) and reports seconds, rows/s and peak memory
-(``resource.getrusage`` maxrss). The same validation on both sides: required code and name, district and street
+(``resource.getrusage`` maxrss); for Gaizao also the CPU of the parse process it starts and, on PostgreSQL, of the
+database backend that serves the import, and the load average, since on a shared machine wall time alone says
+little. The same validation on both sides: required code and name, district and street
 resolved by name inside the district, year built 1900–2100, non-negative area and households, the water-supply
 choice by its Chinese label, 是/否 booleans, the point inside Hangzhou (prepared union of district boundaries),
 codes unique in the file, update by code; and both end with every community screened by the registry's
