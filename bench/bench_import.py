@@ -2,7 +2,9 @@
 
 Each side runs in its own subprocess on its own throwaway SQLite database (a temporary ``GAIZAO_DATA_DIR``, migrated
 and loaded with Hangzhou's divisions before the clock starts) and reports seconds, rows/s and peak memory
-(``resource.getrusage`` maxrss). The same validation on both sides: required code and name, district and street
+(``resource.getrusage`` maxrss); for Gaizao also the CPU of the parse process it starts and, on PostgreSQL, of the
+database backend that serves the import, and the load average, since on a shared machine wall time alone says
+little. The same validation on both sides: required code and name, district and street
 resolved by name inside the district, year built 1900–2100, non-negative area and households, the water-supply
 choice by its Chinese label, 是/否 booleans, the point inside Hangzhou (prepared union of district boundaries),
 codes unique in the file, update by code; and both end with every community screened by the registry's
@@ -27,6 +29,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 from bench.summary import Headline, import_headlines
@@ -112,21 +115,51 @@ def worker_gaizao(path: str, data_dir: str) -> dict[str, object]:
     from gaizao.registry.models import Community
 
     actor = User.objects.select_related("division").get(username="city")
+    database_cpu = _database_cpu()
+    db_before = database_cpu()
     started, cpu = time.perf_counter(), time.process_time()
     report = import_file(
         kind="communities", data=Path(path).read_bytes(), filename=Path(path).name, actor=actor
     )
     seconds, cpu = time.perf_counter() - started, time.process_time() - cpu
+    db_cpu = database_cpu() - db_before
     assert report.ok, report.errors[:5]
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
     return {
         "seconds": seconds,
         "cpu_seconds": cpu,
+        # the parse process's CPU (the import's only child) and the PostgreSQL backend's, where it can be read
+        "child_cpu_seconds": children.ru_utime + children.ru_stime,
+        "db_cpu_seconds": db_cpu,
+        "load": os.getloadavg()[0],
         "rows": Community.objects.count(),
         "maxrss_mb": _maxrss_mb(),
         # the file is parsed in a memory-capped child process (gaizao.registry.parsing): its peak, separately
         "child_maxrss_mb": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024,
         "errors": len(report.errors),
     }
+
+
+def _database_cpu() -> Callable[[], float]:
+    """A clock of the CPU seconds the import's PostgreSQL backend has used (``/proc/<pid>/stat``, readable when the
+    server runs on this machine as this user or root); a clock that stays at 0 on SQLite or elsewhere."""
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        return lambda: 0.0
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        stat = Path(f"/proc/{cursor.fetchone()[0]}/stat")
+    tick = os.sysconf("SC_CLK_TCK")
+
+    def read() -> float:
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            return 0.0
+        return (int(fields[11]) + int(fields[12])) / tick
+
+    return read
 
 
 def worker_import_export(path: str, data_dir: str) -> dict[str, object]:
@@ -328,9 +361,16 @@ def _print(label: str, n: int, r: dict[str, object]) -> None:
     seconds = float(r["seconds"])  # type: ignore[arg-type]
     cpu = float(r.get("cpu_seconds", 0.0))  # type: ignore[arg-type]
     child = f" (parse process {float(r['child_maxrss_mb']):,.0f} MB)" if "child_maxrss_mb" in r else ""  # type: ignore[arg-type]
+    more = ""
+    if "child_cpu_seconds" in r:
+        more = f"  CPU parse process {float(r['child_cpu_seconds']):.1f} s"  # type: ignore[arg-type]
+    if float(r.get("db_cpu_seconds", 0.0)):  # type: ignore[arg-type]
+        more += f", PostgreSQL backend {float(r['db_cpu_seconds']):.1f} s"  # type: ignore[arg-type]
+    if "load" in r:
+        more += f"  load {float(r['load']):.1f}"  # type: ignore[arg-type]
     print(
         f"{label:<28} {n:>7,} rows  {seconds:8.1f} s wall  {cpu:8.1f} s CPU  {n / seconds:9,.0f} rows/s  "
-        f"peak RSS {float(r['maxrss_mb']):,.0f} MB{child}",  # type: ignore[arg-type]
+        f"peak RSS {float(r['maxrss_mb']):,.0f} MB{child}{more}",  # type: ignore[arg-type]
         flush=True,
     )
 

@@ -364,6 +364,71 @@ def test_nothing_written_when_a_later_chunk_fails(accounts, monkeypatch):
     assert_nothing_written(before)
 
 
+def test_nothing_written_when_building_a_chunk_fails_while_the_one_before_is_stored(accounts, monkeypatch):
+    """The chunk before is stored by the writer thread (PostgreSQL) while this one is built: a failure in the
+    building waits for the store to end, then rolls both back."""
+    from gaizao.registry.importing import writing
+
+    monkeypatch.setattr(writing, "BATCH", 2)
+    screen = writing.screen_before_save
+    calls = {"n": 0}
+
+    def fail_second(communities):
+        calls["n"] += 1
+        if calls["n"] == 2:
+            raise RuntimeError("out of memory")
+        return screen(communities)
+
+    monkeypatch.setattr(writing, "screen_before_save", fail_second)
+    before = db_state()
+    with pytest.raises(RuntimeError, match="out of memory"):
+        run(xlsx_bytes(HEADERS, [community_row(i) for i in range(5)]), accounts["shangcheng"])
+    assert calls["n"] == 2
+    assert_nothing_written(before)
+
+
+def test_stored_screening_and_audit_are_what_the_registry_would_write(accounts, monkeypatch):
+    """The screening reasons go into the rows as JSON encoded once per distinct decision and the keys come from the
+    sequence: each community holds exactly what re-screening it gives, and its audit event names its key."""
+    from gaizao.registry.importing import writing
+    from gaizao.registry.services import communities_rescreen
+
+    monkeypatch.setattr(writing, "BATCH", 3)
+    rows = [community_row(i, 建成年份=1985 if i % 3 else 2012) for i in range(7)]
+    report = run(xlsx_bytes(HEADERS, rows), accounts["shangcheng"])
+    assert report.ok and report.created == 7, report.errors
+    imported = Community.objects.filter(code__startswith="SC").order_by("code")
+    stored = {c.code: (c.scope_status, c.scope_reasons, c.scope_ruleset, c.entrances) for c in imported}
+    assert len({status for status, *_ in stored.values()}) == 2, "both outcomes occur"
+    communities_rescreen(communities=imported)
+    again = {c.code: (c.scope_status, c.scope_reasons, c.scope_ruleset, c.entrances) for c in imported.all()}
+    assert again == stored
+    assert all(reasons and entrances == [] for _, reasons, _, entrances in stored.values())
+    for c in imported:
+        event = AuditEvent.objects.get(object_id=str(c.pk), action="create")
+        assert event.object_repr == c.name and event.changes["code"] == [None, c.code]
+
+
+def test_the_fast_constructor_builds_what_the_model_builds():
+    """``writing._constructor`` equals ``Model(**data)``: the given fields, the defaults of the others (a callable
+    default called for each object), a foreign key given as an object."""
+    from gaizao.divisions.models import Division
+    from gaizao.registry.importing.writing import _constructor
+
+    division = Division(pk=7, code="330102", name="上城区", path="/330102")
+    data = {"code": "X1", "name": "甲", "division": division, "built_year": 1990, "households": 3}
+    fast = _constructor(Community)
+    a, b, ref = fast(data), fast(data), Community(**data)
+    for field in Community._meta.concrete_fields:
+        assert getattr(a, field.attname) == getattr(ref, field.attname), field.name
+    assert a.division is division and a.division_id == 7 and a._state.adding and a.pk is None
+    assert (
+        a.entrances == [] and a.entrances is not b.entrances
+    )  # a fresh list each, as the model's default gives
+    with pytest.raises(TypeError, match="no field 'nope'"):
+        fast({"nope": 1})
+
+
 @pytest.mark.slow
 def test_a_100000_row_csv(accounts):
     import csv
@@ -393,3 +458,22 @@ def test_a_100000_row_csv(accounts):
     assert AuditEvent.objects.filter(action="create").count() >= 100_000
     assert Community.objects.filter(scope_status=ScopeStatus.UNSCREENED).count() == 0
     # its speed is measured side by side with django-import-export in `make bench` (bench/bench_import.py)
+
+
+def test_a_workbook_calamine_refuses_is_read_with_openpyxl(monkeypatch):
+    """The parse process loads openpyxl only for the workbook calamine cannot read (``parsing._LIBRARIES``)."""
+    import python_calamine
+
+    from gaizao.registry.parsing import parse_table
+
+    class Refusing:
+        @staticmethod
+        def from_filelike(_):
+            raise ValueError("calamine: unsupported workbook")
+
+    monkeypatch.setattr(python_calamine, "CalamineWorkbook", Refusing)
+    capped = []
+    data = xlsx_bytes(HEADERS, [community_row(i) for i in range(3)])
+    messages = list(parse_table(data, filename="f.xlsx", cap=lambda: capped.append(True), sheet="小区"))
+    assert capped and messages[0][0] == "table" and messages[0][1].headers[:2] == ["小区编码", "小区名称"]
+    assert [row[0] for row in messages[1][1]] == ["SC00000", "SC00001", "SC00002"]

@@ -4,14 +4,20 @@ community with the registry's ``communities_rescreen``."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import wait as futures_wait
 from decimal import Decimal
+from functools import partial
 from itertools import islice
 from operator import attrgetter
 from typing import Any, cast
 
 from django.contrib.contenttypes.models import ContentType
-from django.db import models, transaction
+from django.db import DEFAULT_DB_ALIAS, connections, models, transaction
+from django.db.models import signals
+from django.db.models.base import ModelState
 from django.utils import timezone
 
 from gaizao.audit.models import AuditEvent
@@ -23,12 +29,48 @@ BATCH = 2000
 Progress = Callable[[int, int, str], None]
 
 
-def _prep(field: models.Field, connection: Any) -> Callable[[Any], Any] | None:
+def _prep(field: models.Field, connection: Any, *, json_text: bool = False) -> Callable[[Any], Any] | None:
     """The value → database parameter conversion of ``field``, or None where the driver takes the value as is
-    (text, numbers, booleans, Decimal: sqlite3 and psycopg both adapt them)."""
-    if isinstance(field, models.JSONField | models.DateTimeField | models.DateField):
-        return lambda value: field.get_db_prep_save(value, connection)
+    (text, numbers, booleans, Decimal: sqlite3 and psycopg both adapt them).
+
+    Conversions are remembered by the value's identity for as long as the returned function lives: the screening
+    reasons of every community with the same screening inputs are one list (``ScreeningRule`` decides once per
+    distinct input), the time stamps of a chunk one datetime, so each is converted once, not once per row. With
+    ``json_text`` a JSON value becomes its text, exactly as Django's ``JSONField`` encodes it (``json.dumps`` with
+    the field's encoder), which ``COPY`` and SQLite take as is; the PostgreSQL adapter would encode it again for
+    every row."""
+    if isinstance(field, models.JSONField):
+        encoder = field.encoder
+        if json_text:
+            return _remembered(lambda value: json.dumps(value, cls=encoder))
+        return _remembered(lambda value: field.get_db_prep_save(value, connection))
+    if isinstance(field, models.DateTimeField | models.DateField):
+        return _remembered(lambda value: field.get_db_prep_save(value, connection))
     return None
+
+
+def _remembered(convert: Callable[[Any], Any]) -> Callable[[Any], Any]:
+    """``convert`` remembering its result per value object (kept alive, so an identity is never reused); None stays
+    None (SQL NULL) and an empty list or dict, a new object on every row, is converted once."""
+    seen: dict[int, tuple[Any, Any]] = {}
+    empty: dict[type, Any] = {}
+
+    def prepared(value: Any) -> Any:
+        if value is None:
+            return None
+        hit = seen.get(id(value))
+        if hit is not None:
+            return hit[1]
+        kind = type(value)
+        if (kind is list or kind is dict) and not value:
+            if kind not in empty:
+                empty[kind] = convert(value)
+            return empty[kind]
+        result = convert(value)
+        seen[id(value)] = (value, result)
+        return result
+
+    return prepared
 
 
 def _rows(
@@ -52,29 +94,76 @@ def _rows(
 
 
 def sql_insert(
-    model: type[models.Model], objs: list[models.Model], tick: Callable[[int], None] | None = None
-) -> None:
+    model: type[models.Model],
+    objs: list[models.Model],
+    tick: Callable[[int], None] | None = None,
+    *,
+    rows: list[list[Any]] | None = None,
+) -> bool:
     """Insert ``objs`` with one parameterised INSERT run through ``executemany`` (portable across SQLite and
     PostgreSQL). Django's ``bulk_create`` splits rows into batches of 999 parameters on SQLite, which for a
-    55-column model is 18 rows a query; this is one prepared statement for all of them."""
+    55-column model is 18 rows a query; this is one prepared statement for all of them.
+
+    On PostgreSQL the primary keys are written with the rows: the objects' own (``rows``, built beforehand by
+    ``insert_rows``, carries them), else taken from the table's sequence first (one query for the batch), so the
+    objects have them without reading them back; returns whether it did so (elsewhere the caller reads them back
+    by their unique key)."""
     if not objs:
-        return
+        return False
     connection = transaction.get_connection()
-    fields = [f for f in model._meta.concrete_fields if not f.primary_key]
-    names = [f.attname for f in fields]
-    preps = [_prep(f, connection) for f in fields]
+    sql, names, preps = _insert_plan(model, connection)
+    with_pk = connection.vendor == "postgresql"
+    with connection.cursor() as cursor:
+        for start in range(0, len(objs), BATCH):
+            batch = objs[start : start + BATCH]
+            if rows is not None:
+                _insert_rows(cursor, sql, rows[start : start + BATCH])
+            else:
+                if with_pk:
+                    _allocate_pks(cursor, model, batch)
+                _insert_rows(cursor, sql, _rows(batch, names, preps))
+            if tick is not None:
+                tick(len(batch))
+    return with_pk
+
+
+def insert_rows(model: type[models.Model], objs: list[models.Model]) -> list[list[Any]]:
+    """The parameters ``sql_insert`` sends for ``objs`` (PostgreSQL: with their primary keys, already set), built
+    in advance by the thread that builds the chunk while another stores the chunk before."""
+    _, names, preps = _insert_plan(model, transaction.get_connection())
+    return _rows(objs, names, preps)
+
+
+def _insert_plan(
+    model: type[models.Model], connection: Any
+) -> tuple[str, list[str], list[Callable[[Any], Any] | None]]:
+    """The INSERT statement of ``model`` (with its primary key on PostgreSQL), its attnames and conversions."""
+    with_pk = connection.vendor == "postgresql"
+    fields = [f for f in model._meta.concrete_fields if with_pk or not f.primary_key]
     quote = connection.ops.quote_name
     sql = "INSERT INTO {} ({}) VALUES ({})".format(
         quote(model._meta.db_table),
         ", ".join(quote(f.column) for f in fields),
         ", ".join(["%s"] * len(fields)),
     )
-    with connection.cursor() as cursor:
-        for start in range(0, len(objs), BATCH):
-            batch = objs[start : start + BATCH]
-            _insert_rows(cursor, sql, _rows(batch, names, preps))
-            if tick is not None:
-                tick(len(batch))
+    return sql, [f.attname for f in fields], [_prep(f, connection, json_text=True) for f in fields]
+
+
+def _allocate_pks(cursor: Any, model: type[models.Model], objs: list[models.Model]) -> None:
+    """Give ``objs`` primary keys from their table's sequence (PostgreSQL), as an INSERT would."""
+    for obj, value in zip(objs, _new_pks(cursor, model, len(objs)), strict=True):
+        obj.pk = value
+
+
+def _new_pks(cursor: Any, model: type[models.Model], count: int) -> list[Any]:
+    """``count`` primary keys from the table's sequence (PostgreSQL)."""
+    pk = model._meta.pk
+    assert pk is not None
+    cursor.execute(
+        "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
+        [model._meta.db_table, pk.column, count],
+    )
+    return [value for (value,) in cursor.fetchall()]
 
 
 def _insert_rows(cursor: Any, sql: str, rows: list[list[Any]]) -> None:
@@ -186,65 +275,166 @@ def _write_keyed(
     *,
     key_fields: tuple[str, ...],
     before_save: Callable[[list[models.Model]], list[str]] | None = None,
+    prepare: Callable[[Outcome], None] | None = None,
     finish: Callable[[Outcome], None] | None = None,
 ) -> None:
     """Write the records ``BATCH`` at a time: build the chunk's objects, insert the new and update the changed
-    ones, then ``finish(chunk outcome)`` (audit, screening) before the next chunk is built, so only one chunk of
-    model objects is alive at a time, whatever the size of the file."""
+    ones, then ``finish(chunk outcome)`` (audit, screening) before the chunk is let go, so at most two chunks of
+    model objects are alive at a time, whatever the size of the file. ``prepare(chunk outcome)`` runs once the
+    chunk's objects have their primary keys, before they are stored (the audit events are built there).
+
+    On PostgreSQL the new objects' primary keys are taken from the sequence before the first chunk, so a chunk is
+    built whole — objects, keys, ``prepare``, the rows to insert — by this thread while a second one stores the
+    chunk before (insert, update, ``finish``: ``Background``), leaving that one little but waiting for the
+    database. Elsewhere the keys are read back after each insert and everything runs here, in order."""
     records = validated.records
-    for start in range(0, len(records), BATCH):
-        part = Outcome(outcome.tick)
-        _write_chunk(
-            validated,
-            records[start : start + BATCH],
-            part,
-            key_of,
-            build,
-            path_of,
-            key_fields=key_fields,
-            before_save=before_save,
-        )
+    model = validated.spec.model
+    pks: Iterator[Any] | None = None
+    if transaction.get_connection().vendor == "postgresql":
+        new = sum(1 for r in records if validated.existing.get(key_of(r)) is None)
+        with transaction.get_connection().cursor() as cursor:
+            pks = iter(_new_pks(cursor, model, new))
+
+    def store(
+        part: Outcome,
+        to_create: list[models.Model],
+        updated: list[models.Model],
+        names: list[str],
+        rows: list[list[Any]] | None,
+    ) -> None:
+        if rows is not None:
+            sql_insert(model, to_create, part.tick, rows=rows)
+        else:
+            if not sql_insert(model, to_create, part.tick) and to_create:
+                _assign_pks(model, to_create, key_fields)
+            part.created.extend(to_create)
+            if prepare is not None:
+                prepare(part)
+        sql_update(model, updated, names, part.tick)
         if finish is not None:
             finish(part)
         outcome.absorb(part)
 
+    with Background() as background:
+        for start in range(0, len(records), BATCH):
+            part = Outcome(outcome.tick)
+            to_create, updated, names = _build_chunk(
+                validated,
+                records[start : start + BATCH],
+                part,
+                key_of,
+                build,
+                path_of,
+                before_save=before_save,
+                pks=pks,
+            )
+            rows = None
+            if pks is not None:
+                part.created.extend(to_create)
+                if prepare is not None:
+                    prepare(part)
+                rows = insert_rows(model, to_create)
+            background.submit(partial(store, part, to_create, updated, names, rows))
+
+
+class Background:
+    """Runs each chunk's database work in a second thread while the calling thread builds the next chunk, so the
+    database's work (the inserts with their indexes, the audit events) overlaps Python's instead of following it.
+
+    PostgreSQL only (elsewhere a job runs at once, in the caller). The second thread uses the caller's connection,
+    hence its transaction: everything it writes is committed or rolled back with the rest of the import. One job
+    at a time: ``submit`` waits for the previous job (and raises its error) first, and the caller must not use the
+    database between a ``submit`` and the next ``submit`` or the end of the ``with`` block (building model objects
+    does not)."""
+
+    def __init__(self) -> None:
+        self.connection = transaction.get_connection()
+        self.pool: ThreadPoolExecutor | None = None
+        self.pending: Future[None] | None = None
+
+    def __enter__(self) -> Background:
+        if self.connection.vendor == "postgresql":
+            self.connection.inc_thread_sharing()
+            self.pool = ThreadPoolExecutor(1, thread_name_prefix="import-write")
+        return self
+
+    def submit(self, job: Callable[[], None]) -> None:
+        self.wait()
+        if self.pool is None:
+            job()
+        else:
+            self.pending = self.pool.submit(self._run, job)
+
+    def _run(self, job: Callable[[], None]) -> None:
+        # this thread's ``django.db.connection`` (and ``transaction.get_connection()``) is the caller's
+        connections[DEFAULT_DB_ALIAS] = self.connection
+        try:
+            job()
+        finally:
+            del connections[DEFAULT_DB_ALIAS]
+
+    def wait(self) -> None:
+        pending, self.pending = self.pending, None
+        if pending is not None:
+            pending.result()
+
+    def __exit__(self, exc_type: object, exc: object, tb: object) -> None:
+        try:
+            if exc_type is None:
+                self.wait()
+            elif self.pending is not None:
+                # the caller failed: let the job in flight end before the transaction is rolled back
+                futures_wait([self.pending])
+        finally:
+            if self.pool is not None:
+                self.pool.shutdown(wait=True)
+                self.connection.dec_thread_sharing()
+
 
 def _constructor(model: type[models.Model]) -> Callable[[dict[str, Any]], models.Model]:
-    """``model(**data)`` for ``data`` keyed by field names or attnames, through Django's positional constructor
-    (every concrete field in order: several times faster than keywords for a 50-field model). A field absent from
-    ``data`` gets its default, a callable default called for each object as Django does."""
+    """``model(**data)`` for ``data`` keyed by field names or attnames, several times faster for a 50-field model:
+    only the given fields are looked at (the others take their defaults, a callable default called for each object
+    as Django does), and when no ``pre_init``/``post_init`` receiver listens for the model the object's attributes
+    are set at once, as ``Model.__init__`` would set them one by one (the model's pickling does the same)."""
     fields = list(model._meta.concrete_fields)
-    names = [(f.attname, f.name) for f in fields]
-    fixed = [None if callable(f.default) else f.get_default() for f in fields]
-    makers = [(i, f.get_default) for i, f in enumerate(fields) if callable(f.default)]
-    known = {n for pair in names for n in pair}
+    attnames = [f.attname for f in fields]
+    position = {f.attname: i for i, f in enumerate(fields)}
+    #: foreign keys given as an object under the field's name
+    related = {f.name: (i, f.attname) for i, f in enumerate(fields) if f.name != f.attname}
+    fixed = [None if f.has_default() and callable(f.default) else f.get_default() for f in fields]
+    makers = [(i, f.get_default) for i, f in enumerate(fields) if f.has_default() and callable(f.default)]
+    plain = not (signals.pre_init.has_listeners(model) or signals.post_init.has_listeners(model))
 
     def new(data: dict[str, Any]) -> models.Model:
-        unknown = set(data) - known
-        if unknown:
-            raise TypeError(f"{model.__name__} has no field {sorted(unknown)[0]!r}")
-        values = list(fixed)
+        values = fixed.copy()
         for i, make in makers:
             values[i] = make()
-        related = []
-        for i, (attname, name) in enumerate(names):
-            if attname in data:
-                values[i] = data[attname]
-            elif name in data:
-                if name == attname:
-                    values[i] = data[name]
-                else:  # a foreign key given as an object: its id now, the object below
-                    related.append(name)
-                    values[i] = getattr(data[name], "pk", None)
-        obj = model(*values)
-        for name in related:
-            setattr(obj, name, data[name])
+        objects: list[tuple[str, Any]] = []
+        for key, value in data.items():
+            where = position.get(key)
+            if where is not None:
+                values[where] = value
+                continue
+            if key not in related:
+                raise TypeError(f"{model.__name__} has no field {key!r}")
+            at, attname = related[key]
+            if attname not in data:  # the id, when given too, wins, as in the keyword constructor
+                values[at] = getattr(value, "pk", None)
+                objects.append((key, value))
+        if plain:
+            obj = model.__new__(model)
+            obj._state = ModelState()
+            obj.__dict__.update(zip(attnames, values, strict=True))
+        else:
+            obj = model(*values)
+        for name, value in objects:
+            setattr(obj, name, value)
         return obj
 
     return new
 
 
-def _write_chunk(
+def _build_chunk(
     validated: Validated,
     records: list[Record],
     outcome: Outcome,
@@ -252,9 +442,11 @@ def _write_chunk(
     build: Callable[[Record], dict[str, Any]],
     path_of: Callable[[Record], str],
     *,
-    key_fields: tuple[str, ...],
     before_save: Callable[[list[models.Model]], list[str]] | None = None,
-) -> None:
+    pks: Iterator[Any] | None = None,
+) -> tuple[list[models.Model], list[models.Model], list[str]]:
+    """The chunk's objects to create (with the next of ``pks`` each, when given), the changed ones (their changes
+    in ``outcome.updated``) and the fields to update; nothing is read from or written to the database."""
     model = validated.spec.model
     now = timezone.now()
     to_create: list[models.Model] = []
@@ -266,6 +458,8 @@ def _write_chunk(
         obj = validated.existing.get(key_of(rec))
         if obj is None:
             obj = new(data)
+            if pks is not None:
+                obj.pk = next(pks)
             if has_updated_at:
                 obj.updated_at = now  # type: ignore[attr-defined]
             to_create.append(obj)
@@ -284,15 +478,12 @@ def _write_chunk(
     extra: list[str] = []
     if before_save is not None:
         extra = before_save(to_create + updated)
-    sql_insert(model, to_create, outcome.tick)
-    if to_create:
-        _assign_pks(model, to_create, key_fields)
-    outcome.created.extend(to_create)
+    names: list[str] = []
     if updated:
         names = sorted({model._meta.get_field(f).name for f in changed_fields} | set(extra))
         if has_updated_at:
             names.append("updated_at")
-        sql_update(model, updated, names, outcome.tick)
+    return to_create, updated, names
 
 
 def _fields_data(rec: Record, fields: list[str]) -> dict[str, Any]:
@@ -300,7 +491,10 @@ def _fields_data(rec: Record, fields: list[str]) -> dict[str, Any]:
 
 
 def write_communities(
-    validated: Validated, outcome: Outcome, finish: Callable[[Outcome], None] | None = None
+    validated: Validated,
+    outcome: Outcome,
+    finish: Callable[[Outcome], None] | None = None,
+    prepare: Callable[[Outcome], None] | None = None,
 ) -> None:
     fields = validated.fields
 
@@ -319,6 +513,7 @@ def write_communities(
         lambda r: r.division.path if r.division else "",
         key_fields=("code",),
         before_save=screen_before_save,
+        prepare=prepare,
         finish=finish,
     )
 
@@ -340,7 +535,10 @@ def screen_before_save(communities: list[models.Model]) -> list[str]:
 
 
 def write_coded(
-    validated: Validated, outcome: Outcome, finish: Callable[[Outcome], None] | None = None
+    validated: Validated,
+    outcome: Outcome,
+    finish: Callable[[Outcome], None] | None = None,
+    prepare: Callable[[Outcome], None] | None = None,
 ) -> None:
     """Facilities and stock sites: keyed by code, with a division and (stock sites) an optional community."""
     fields = validated.fields
@@ -363,12 +561,16 @@ def write_coded(
         build,
         lambda r: r.division.path if r.division else "",
         key_fields=("code",),
+        prepare=prepare,
         finish=finish,
     )
 
 
 def write_buildings(
-    validated: Validated, outcome: Outcome, finish: Callable[[Outcome], None] | None = None
+    validated: Validated,
+    outcome: Outcome,
+    finish: Callable[[Outcome], None] | None = None,
+    prepare: Callable[[Outcome], None] | None = None,
 ) -> None:
     fields = [f for f in validated.fields if f != "division_id"]
     communities: dict[str, Community] = validated.refs.get("communities", {})
@@ -383,12 +585,12 @@ def write_buildings(
 
     by_id = {c.pk: c for c in communities.values()}
 
-    def finish_part(part: Outcome) -> None:
+    def prepare_part(part: Outcome) -> None:
         for obj in part.created + [o for o, _ in part.updated]:
             assert isinstance(obj, Building)
             obj.community = by_id[obj.community_id]
-        if finish is not None:
-            finish(part)
+        if prepare is not None:
+            prepare(part)
 
     _write_keyed(
         validated,
@@ -397,7 +599,8 @@ def write_buildings(
         build,
         lambda r: communities[r.values["community_code"]].division.path,
         key_fields=("community_id", "code"),
-        finish=finish_part,
+        prepare=prepare_part,
+        finish=finish,
     )
 
 
@@ -406,6 +609,7 @@ def write_units(
     outcome: Outcome,
     owners_outcome: Outcome,
     finish: Callable[[Outcome], None] | None = None,
+    prepare: Callable[[Outcome], None] | None = None,
 ) -> list[tuple[Any, Unit]]:
     """Write the units and the owners validation resolved for them (``validation._resolve_owners``).
 
@@ -462,13 +666,13 @@ def write_units(
 
     by_key = {key(r): r for r in records}
 
-    def finish_part(part: Outcome) -> None:
+    def prepare_part(part: Outcome) -> None:
         for obj in part.created + [o for o, _ in part.updated]:
             assert isinstance(obj, Unit)
             rec = by_key[(obj.building_id, obj.stairwell, obj.number)]
             obj.building = rec.extra["building"]
-        if finish is not None:
-            finish(part)
+        if prepare is not None:
+            prepare(part)
 
     _write_keyed(
         validated,
@@ -477,7 +681,8 @@ def write_units(
         build,
         lambda r: r.extra["building"].community.division.path,
         key_fields=("building_id", "stairwell", "number"),
-        finish=finish_part,
+        prepare=prepare_part,
+        finish=finish,
     )
     return taken_from
 
@@ -503,22 +708,71 @@ def _audit(
     reason: str,
     fields: list[str],
     personal: bool = False,
+    events: list[list[Any]] | None = None,
 ) -> int:
-    """One audit event per created or updated object, inserted in bulk. A created object's entry lists the
-    fields the file gave it (personal data never: owners are recorded as created, without name or phone)."""
+    """One audit event per created or updated object, inserted in bulk: ``events`` when built beforehand (by
+    ``audit_events``), else built batch by batch as they are inserted."""
+    rows = (
+        iter(events)
+        if events is not None
+        else audit_events(outcome, model, actor=actor, reason=reason, fields=fields, personal=personal)
+    )
+    connection = transaction.get_connection()
+    quote = connection.ops.quote_name
+    by_attname = {f.attname: f.column for f in AuditEvent._meta.concrete_fields}
+    columns = [by_attname[n] for n in _AUDIT_COLUMNS]
+    sql = "INSERT INTO {} ({}) VALUES ({})".format(
+        quote(AuditEvent._meta.db_table),
+        ", ".join(quote(c) for c in columns),
+        ", ".join(["%s"] * len(columns)),
+    )
+    written = 0
+    with connection.cursor() as cursor:
+        while batch := list(islice(rows, BATCH)):
+            _insert_rows(cursor, sql, batch)
+            written += len(batch)
+            if outcome.tick is not None:
+                outcome.tick(len(batch))
+    return written
+
+
+#: The columns of an audit event row, in the order ``audit_events`` gives them.
+_AUDIT_COLUMNS = [
+    "at",
+    "actor_id",
+    "actor_label",
+    "action",
+    "content_type_id",
+    "object_id",
+    "object_repr",
+    "division_path",
+    "changes",
+    "reason",
+]
+
+
+def audit_events(
+    outcome: Outcome,
+    model: type[models.Model],
+    *,
+    actor: Any,
+    reason: str,
+    fields: list[str],
+    personal: bool = False,
+) -> Iterator[list[Any]]:
+    """The audit event rows of the created and updated objects of ``outcome``, one by one (``_AUDIT_COLUMNS``). A
+    created object's entry lists the fields the file gave it (personal data never: owners are recorded as
+    created, without name or phone)."""
     connection = transaction.get_connection()
     ct = ContentType.objects.get_for_model(model, for_concrete_model=False)
     is_user = actor is not None and getattr(actor, "is_authenticated", False)
     actor_id = actor.pk if is_user else None
     label = (str(actor) if is_user else "system")[:150]
     at = AuditEvent._meta.get_field("at").get_db_prep_save(timezone.now(), connection)
-    to_json = AuditEvent._meta.get_field("changes")
+    # the changes as JSON text, encoded as Django's JSONField encodes them (the driver's adapter would wrap and
+    # encode each again); COPY and SQLite take the text as is
+    to_json = partial(json.dumps, cls=AuditEvent._meta.get_field("changes").encoder)
     attnames = [cast("models.Field[Any, Any]", model._meta.get_field(f)).attname for f in fields]
-
-    def event_rows() -> Iterator[list[Any]]:
-        """The events one by one, so only a batch of them is held at a time."""
-        yield from _created_rows()
-        yield from _updated_rows()
 
     def _created_rows() -> Iterator[list[Any]]:
         for obj in outcome.created:
@@ -539,7 +793,7 @@ def _audit(
                 str(obj.pk),
                 str(obj)[:255],
                 outcome.paths.get(id(obj), ""),
-                to_json.get_db_prep_save(changes, connection),
+                to_json(changes),
                 reason,
             ]
 
@@ -554,39 +808,12 @@ def _audit(
                 str(obj.pk),
                 str(obj)[:255],
                 outcome.paths.get(id(obj), ""),
-                to_json.get_db_prep_save(diff, connection),
+                to_json(diff),
                 reason,
             ]
 
-    names = [
-        "at",
-        "actor_id",
-        "actor_label",
-        "action",
-        "content_type_id",
-        "object_id",
-        "object_repr",
-        "division_path",
-        "changes",
-        "reason",
-    ]
-    quote = connection.ops.quote_name
-    by_attname = {f.attname: f.column for f in AuditEvent._meta.concrete_fields}
-    columns = [by_attname[n] for n in names]
-    sql = "INSERT INTO {} ({}) VALUES ({})".format(
-        quote(AuditEvent._meta.db_table),
-        ", ".join(quote(c) for c in columns),
-        ", ".join(["%s"] * len(columns)),
-    )
-    written = 0
-    events = event_rows()
-    with connection.cursor() as cursor:
-        while batch := list(islice(events, BATCH)):
-            _insert_rows(cursor, sql, batch)
-            written += len(batch)
-            if outcome.tick is not None:
-                outcome.tick(len(batch))
-    return written
+    yield from _created_rows()
+    yield from _updated_rows()
 
 
 def rescreen(communities: list[Community], actor: Any) -> None:
@@ -635,21 +862,29 @@ def write(
     model = validated.spec.model
     fields = [f for f in validated.fields if f not in {"owner_name", "owner_phone", "owner_id_number"}]
 
+    events: dict[int, list[list[Any]]] = {}
+    # looked up once here: ``prepare`` must not query while the chunk before is being stored
+    ContentType.objects.get_for_model(model, for_concrete_model=False)
+
+    def prepare(part: Outcome) -> None:
+        """Build the chunk's audit events once its objects have their keys."""
+        events[id(part)] = list(audit_events(part, model, actor=actor, reason=reason, fields=fields))
+
     def finish(part: Outcome) -> None:
-        """Audit the chunk just written (communities: and stamp its screening), before the next is built."""
-        _audit(part, model, actor=actor, reason=reason, fields=fields)
+        """Audit the chunk just written (communities: and stamp its screening)."""
+        _audit(part, model, actor=actor, reason=reason, fields=fields, events=events.pop(id(part), None))
         if kind == "communities":
             _finish_communities(part, actor)
 
     if kind == "communities":
-        write_communities(validated, outcome, finish)
+        write_communities(validated, outcome, finish, prepare)
     elif kind in {"facilities", "stock_sites"}:
-        write_coded(validated, outcome, finish)
+        write_coded(validated, outcome, finish, prepare)
     elif kind == "buildings":
-        write_buildings(validated, outcome, finish)
+        write_buildings(validated, outcome, finish, prepare)
     elif kind == "units":
         owners = Outcome()
-        taken = write_units(validated, outcome, owners, finish)
+        taken = write_units(validated, outcome, owners, finish, prepare)
         _audit(owners, Owner, actor=actor, reason=reason, fields=[], personal=True)
         _notify_owners_of_moved_units(taken, filename=filename)
     if kind == "communities":
