@@ -410,10 +410,10 @@ def test_stored_screening_and_audit_are_what_the_registry_would_write(accounts, 
 
 
 def test_the_fast_constructor_builds_what_the_model_builds():
-    """``writing._constructor`` equals ``Model(**data)``: the given fields, the defaults of the others (a callable
+    """``bulk.constructor`` equals ``Model(**data)``: the given fields, the defaults of the others (a callable
     default called for each object), a foreign key given as an object."""
     from gaizao.divisions.models import Division
-    from gaizao.registry.importing.writing import _constructor
+    from gaizao.registry.importing.bulk import constructor as _constructor
 
     division = Division(pk=7, code="330102", name="上城区", path="/330102")
     data = {"code": "X1", "name": "甲", "division": division, "built_year": 1990, "households": 3}
