@@ -775,11 +775,12 @@ def statistical_return(
     contributions, districts, plan_status = _form_contributions(user, period, root, form)
     wanted = {c.key for c in columns}
     contributions = [c for c in contributions if c.column in wanted]
+    # with their district (street.district walks the parents: one query per street otherwise)
     streets = {
         d.code: d
-        for d in Division.objects.defer("boundary").filter(
-            code__in={c.street_key for c in contributions if not c.street_key.endswith("-none")}
-        )
+        for d in Division.objects.select_related("parent__parent")
+        .defer("boundary", "parent__boundary", "parent__parent__boundary")
+        .filter(code__in={c.street_key for c in contributions if not c.street_key.endswith("-none")})
     }
 
     def empty() -> dict[str, Decimal]:

@@ -254,11 +254,15 @@ def evaluation_report(request: HttpRequest, year: int, code: str) -> HttpRespons
 def project_evaluations(request: HttpRequest) -> HttpResponse:
     """The delivered projects in scope, each linked to its performance evaluation."""
     selectors.require_reader(request.user)
-    return render(
-        request,
-        "oversight/project_evaluations.html",
-        {"projects": selectors.evaluated_projects(request.user)},
-    )
+    # each row's two links from one reversed URL each (two {% url %} per row were most of the rendering)
+    page = reverse("oversight:project_evaluation", args=[0]).removesuffix("0/")
+    report = reverse("oversight:project_evaluation_report", args=[0])
+    head, tail = report.split("/0/", 1)
+    rows = [
+        {"f": f, "url": f"{page}{f.project_id}/", "report_url": f"{head}/{f.project_id}/{tail}"}
+        for f in selectors.evaluated_projects(request.user)
+    ]
+    return render(request, "oversight/project_evaluations.html", {"projects": rows})
 
 
 @login_required
