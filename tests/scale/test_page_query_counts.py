@@ -125,6 +125,8 @@ CASES = [
     ("city", "/delivery/"),
     ("city", "/money/"),
     ("city", "/oversight/"),
+    ("city", "/oversight/returns/"),
+    ("city", "/oversight/evaluation/projects/"),
     ("city", "/stewardship/"),
     ("city", "/stewardship/coverage/"),
     ("shangcheng", "/"),
