@@ -141,7 +141,10 @@ def inspections_due(user: Any) -> Todo | None:
         .filter(stage__in=services.WORKS_STAGES)
         .annotate(last=Max("inspections__inspected_at", filter=Q(inspections__level=level)))
         .filter(Q(last__isnull=True) | Q(last__lt=since))
-        .select_related("project")
+        # the project's name and division (the inspector's scope) only: no district, implementing body
+        .select_related(None)
+        .select_related("project__division")
+        .defer("project__division__boundary")
         .order_by("last", "project__code")
     )
     due = [d for d in works if services.can_inspect(user, d)]

@@ -298,7 +298,7 @@ OUTLIER_FACTOR = Decimal("1.5")
 AHEAD_MARGIN = Decimal("0.20")
 
 
-def milestone_progress(project_ids: list[int]) -> dict[int, dict[str, Any]]:
+def milestone_progress(project_ids: Any) -> dict[int, dict[str, Any]]:
     """``{project_id: {"milestones", "done", "contracts"}}`` from the delivery records (milestones completed, the
     total of the project's contracts)."""
     from gaizao.delivery.models import Contract, Milestone
@@ -368,12 +368,14 @@ def performance(user: Any) -> list[dict[str, Any]]:
         .values("pk", "code", "name", "district_name", "area", "households")
     ]
     bal = {r["project_id"]: r for r in balances(entries_for(user), "project_id")}
+    # the scope as a subquery, not a list of 15,000 ids to compile into each statement
+    in_scope: Any = projects_for(user).order_by().values("pk")
     approved = dict(
-        FinalAccounts.objects.filter(
-            project__in=[p.pk for p in projects], state=FinalAccountsState.APPROVED
-        ).values_list("project_id", "audited_total")
+        FinalAccounts.objects.filter(project__in=in_scope, state=FinalAccountsState.APPROVED).values_list(
+            "project_id", "audited_total"
+        )
     )
-    progress = milestone_progress([p.pk for p in projects])
+    progress = milestone_progress(in_scope)
     rows = []
     for p in projects:
         b = bal.get(p.pk)
@@ -402,9 +404,10 @@ def performance(user: Any) -> list[dict[str, Any]]:
             per_district[r["district"]].append(r["per_m2"])
     all_values = [v for vs in per_district.values() for v in vs]
     city_median = median(all_values) if all_values else None
+    # each district's median once (it was recomputed, sorting the district's values, for every row)
+    medians = {district: median(values) for district, values in per_district.items() if values}
     for r in rows:
-        values = per_district.get(r["district"]) or []
-        r["district_median_per_m2"] = median(values) if values else None
+        r["district_median_per_m2"] = medians.get(r["district"])
         r["city_median_per_m2"] = city_median
         ref = r["district_median_per_m2"]
         r["outlier"] = bool(
