@@ -221,7 +221,9 @@ def _facts(qs: QuerySet[Delivery]) -> list[ProjectFacts]:
     )
     if not deliveries:
         return []
-    project_ids = {d["project_id"] for d in deliveries}
+    # the scope as subqueries, not thousands of ids compiled into each statement
+    project_ids: Any = qs.order_by().values("project_id")
+    delivery_ids: Any = qs.order_by().values("pk")
     members: dict[int, list[tuple[int, int | None, int | None, float | None, float | None]]] = defaultdict(
         list
     )
@@ -240,7 +242,7 @@ def _facts(qs: QuerySet[Delivery]) -> list[ProjectFacts]:
         members[row[0]].append(row[1:])
     spans = {
         r["delivery_id"]: (r["start"], r["end"])
-        for r in Milestone.objects.filter(delivery_id__in=[d["pk"] for d in deliveries])
+        for r in Milestone.objects.filter(delivery_id__in=delivery_ids)
         .order_by()
         .values("delivery_id")
         .annotate(start=Min("planned_start"), end=Max("planned_end"))
