@@ -5,7 +5,8 @@ A throwaway database is created on the local server (``GAIZAO_BENCH_PG``, defaul
 ``postgresql://postgres@127.0.0.1:5432/``), migrated and filled by ``bench.scale_data`` with
 ``GAIZAO_BENCH_SCALE`` communities (default 5,000: a quick run; the issue's national size is 220,000).
 ``GAIZAO_BENCH_PAGES_DB=postgresql://.../gz_scale`` measures an existing database instead (filled once with
-``python -m bench.scale_data N``) and leaves it in place. Each page is requested through Django's test client
+``python -m bench.scale_data N``, then ``python -m bench.scale_works`` for the deliveries and the ledger the
+delivery, money and oversight pages list) and leaves it in place. Each page is requested through Django's test client
 (the whole view, template and queries; no HTTP server) ``GAIZAO_BENCH_REPEAT`` times (default 12) after one warm-up.
 
 The goal of issue 19 is p95 < 300 ms for every list, dashboard and detail page for the city account; the table
@@ -33,9 +34,12 @@ GOAL_MS = 300.0
 
 
 def _pages(
-    deep_code: str, deep_page: int, detail_pk: int, bbox: str
+    deep_code: str, deep_page: int, detail_pk: int, bbox: str, project_pk: int = 0, delivery_pk: int = 0
 ) -> list[tuple[str, str, dict[str, Any]]]:
+    """Every list, dashboard and detail page a city officer opens daily. ``project_pk`` / ``delivery_pk``: a
+    project in 实施 with its delivery (``bench.scale_works``), in 上城区 so the district account sees it too."""
     return [
+        ("workbench 工作台", "/", {}),
         ("registry list", "/registry/", {}),
         ("registry search 新村", "/registry/", {"q": "新村"}),
         ("registry filters", "/registry/", {"status": "priority", "built_from": "1970", "built_to": "1990"}),
@@ -46,6 +50,21 @@ def _pages(
         ("map page", "/registry/map/", {}),
         ("community detail", f"/registry/communities/{detail_pk}/", {}),
         ("programme", "/programme/", {}),
+        ("programme pool filter", "/programme/", {"state": "implementing"}),
+        ("project detail", f"/programme/projects/{project_pk}/", {}),
+        ("annual plans", "/programme/annual/", {}),
+        ("consultations", "/programme/consultations/", {}),
+        ("delivery", "/delivery/", {}),
+        ("delivery detail", f"/delivery/{delivery_pk}/", {}),
+        ("money", "/money/", {}),
+        ("money project", f"/money/projects/{project_pk}/", {}),
+        ("oversight progress", "/oversight/", {}),
+        ("oversight returns", "/oversight/returns/", {}),
+        ("oversight inspections", "/oversight/inspections/", {}),
+        ("project evaluations", "/oversight/evaluation/projects/", {}),
+        ("stewardship", "/stewardship/", {}),
+        ("stewardship coverage", "/stewardship/coverage/", {}),
+        ("participation", "/participation/", {}),
         ("api projects", "/api/v1/programme/projects", {}),
         ("api communities", "/api/v1/registry/communities", {}),
         ("api communities deep", "/api/v1/registry/communities", {"after": deep_code}),
@@ -75,7 +94,23 @@ def _worker(repeat: int) -> dict[str, Any]:
     district = Division.objects.get(code="330102")
     lon, lat = district.center_lon or 120.17, district.center_lat or 30.25
     bbox = f"{lon - 0.02},{lat - 0.02},{lon + 0.02},{lat + 0.02}"
-    pages = _pages(deep_code, deep_index // 50 + 1, detail.pk if detail else 0, bbox)
+    from gaizao.delivery.models import Delivery
+    from gaizao.programme.models import Project
+
+    delivery = Delivery.objects.filter(project__district__code="330102").order_by("pk").first()
+    project = (
+        delivery.project
+        if delivery is not None
+        else Project.objects.filter(district__code="330102").order_by("pk").first()
+    )
+    pages = _pages(
+        deep_code,
+        deep_index // 50 + 1,
+        detail.pk if detail else 0,
+        bbox,
+        project.pk if project else 0,
+        delivery.pk if delivery else 0,
+    )
     results: dict[str, Any] = {"communities": len(codes), "pages": {}}
     for username in ("city", "shangcheng"):
         user = User.objects.get(username=username)
@@ -243,6 +278,9 @@ def run() -> list[Any]:
         if not existing:
             t = time.perf_counter()
             subprocess.run([PYTHON, "-m", "bench.scale_data", str(size)], env=env, cwd=REPO, check=True)
+            # deliveries, schedules, orders, contracts and the ledger of the projects in 实施 (the delivery, money and
+            # oversight pages list them); an existing database gets them with ``python -m bench.scale_works``
+            subprocess.run([PYTHON, "-m", "bench.scale_works"], env=env, cwd=REPO, check=True)
             print(f"generated {size:,} communities in {time.perf_counter() - t:.0f} s", flush=True)
         worker = subprocess.run(
             [PYTHON, "-m", "bench.bench_pages", "--worker", str(repeat)],

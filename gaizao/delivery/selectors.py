@@ -69,9 +69,11 @@ def party_organisation(user: Any) -> Organisation | None:
 
 def deliveries_for(user: Any) -> QuerySet[Delivery]:
     """Deliveries ``user`` may read."""
+    # The divisions' boundaries (a district's is ~47 KB of GeoJSON) are never shown by a delivery list; decoding
+    # them once per row was most of the time of every page listing deliveries.
     qs = Delivery.objects.select_related(
         "project", "project__district", "project__division", "implementing_body"
-    )
+    ).defer("project__district__boundary", "project__division__boundary")
     if is_contract_party(user):
         organisation = party_organisation(user)
         if organisation is None:
@@ -225,6 +227,7 @@ def late_milestones(user: Any, today: dt.date | None = None) -> QuerySet[Milesto
         Milestone.objects.filter(delivery__in=deliveries_for(user))
         .filter(late)
         .select_related("delivery__project__district")
+        .defer("delivery__project__district__boundary")
     )
 
 
@@ -286,15 +289,27 @@ def stage_event_counts(user: Any) -> list[dict[str, Any]]:
     Returns rows ``{"district", "year", "started_projects", "started_communities", "completed_projects",
     "completed_communities"}`` sorted by year (newest first) and district.
     """
-    visible = {d.pk: d for d in deliveries_for(user).prefetch_related("project__communities")}
+    # plain values (district name, number of communities) instead of every delivery with its project's
+    # communities built as models: that read was most of the delivery page at city scale
+    visible = {
+        pk: (district, communities)
+        for pk, district, communities in deliveries_for(user)
+        .order_by()
+        .annotate(communities=Count("project__communities", distinct=True))
+        .values_list("pk", "project__district__name", "communities")
+    }
     if not visible:
         return []
     content_type = ContentType.objects.get_for_model(Delivery)
-    events = AuditEvent.objects.filter(
-        content_type=content_type,
-        action__in=(STARTED_ACTION, COMPLETED_ACTION),
-        object_id__in=[str(pk) for pk in visible],
-    ).order_by("at", "id")
+    events = (
+        AuditEvent.objects.filter(
+            content_type=content_type,
+            action__in=(STARTED_ACTION, COMPLETED_ACTION),
+            object_id__in=[str(pk) for pk in visible],
+        )
+        .order_by("at", "id")
+        .only("id", "object_id", "action", "at", "changes")
+    )
     first: dict[tuple[int, str], AuditEvent] = {}
     for event in events:
         key = (int(event.object_id), event.action)
@@ -308,12 +323,12 @@ def stage_event_counts(user: Any) -> list[dict[str, Any]]:
         }
     )
     for (pk, action), event in first.items():
-        delivery = visible[pk]
+        district, communities = visible[pk]
         year = _event_year(event)
-        row = rows[(year, delivery.project.district.name)]
+        row = rows[(year, district)]
         prefix = "started" if action == STARTED_ACTION else "completed"
         row[f"{prefix}_projects"] += 1
-        row[f"{prefix}_communities"] += len(delivery.project.communities.all())
+        row[f"{prefix}_communities"] += communities
     return [
         {"district": district, "year": year, **counts}
         for (year, district), counts in sorted(rows.items(), key=lambda kv: (-kv[0][0], kv[0][1]))

@@ -55,10 +55,10 @@ def stages_awaiting(user: Any) -> Todo | None:
     if not _active(user) or user.role not in services.OFFICER_ROLES:
         return None
     ready = []
-    for delivery in (
+    # every fact the can_<move> guards read comes with the deliveries (a constant number of queries)
+    for delivery in services.with_stage_facts(
         selectors.deliveries_for(user)
         .exclude(stage__in=[Stage.HANDED_OVER, Stage.SUSPENDED])
-        .select_related("project")
         .order_by("project__code", "pk")
     ):
         move = _next_move(user, delivery)
@@ -141,7 +141,10 @@ def inspections_due(user: Any) -> Todo | None:
         .filter(stage__in=services.WORKS_STAGES)
         .annotate(last=Max("inspections__inspected_at", filter=Q(inspections__level=level)))
         .filter(Q(last__isnull=True) | Q(last__lt=since))
-        .select_related("project")
+        # the project's name and division (the inspector's scope) only: no district, implementing body
+        .select_related(None)
+        .select_related("project__division")
+        .defer("project__division__boundary")
         .order_by("last", "project__code")
     )
     due = [d for d in works if services.can_inspect(user, d)]

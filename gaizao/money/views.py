@@ -59,6 +59,10 @@ def home(request: HttpRequest) -> HttpResponse:
     user = request.user
     districts = selectors.rollup(user, "district")
     city = selectors.rollup(user, "city")[0]
+    performance = selectors.performance(user)
+    # the project links of the two 300-row lists from one reversed URL (a {% url %} per row was most of the
+    # rendering)
+    prefix = reverse("money:project", args=[0]).removesuffix("0/")
     by_source = selectors.balances(selectors.entries_for(user), "source")
     labels = selectors.source_labels()
     chart = {
@@ -77,9 +81,12 @@ def home(request: HttpRequest) -> HttpResponse:
         {
             "districts": districts,
             "city": city,
-            "performance": selectors.performance(user)[:300],
+            "performance": [{**r, "url": f"{prefix}{r['project'].pk}/"} for r in performance[:300]],
             "settlements": selectors.settlements_for(user).order_by("state", "-computed_at")[:100],
-            "projects": selectors.projects_for(user)[:300],
+            "projects": [
+                {**p, "url": f"{prefix}{p['pk']}/"}
+                for p in selectors.projects_for(user).values("pk", "code", "name", "is_sample")[:300]
+            ],
             "chart_json": json.dumps(chart, ensure_ascii=False),
         },
     )

@@ -144,13 +144,17 @@ class ProjectFacts:
 
 
 def _event_day(event: AuditEvent) -> dt.date:
-    on = (event.changes or {}).get("on")
+    return _event_day_of(event.changes, event.at)
+
+
+def _event_day_of(changes: Any, at: dt.datetime) -> dt.date:
+    on = (changes or {}).get("on")
     if isinstance(on, str):
         try:
             return dt.date.fromisoformat(on[:10])
         except ValueError:
             pass
-    return timezone.localtime(event.at).date()
+    return timezone.localtime(at).date()
 
 
 def _quantity(value: Any) -> Decimal:
@@ -175,7 +179,7 @@ def public_project_facts() -> list[ProjectFacts]:
     return _facts(Delivery.objects.filter(project__archived_at__isnull=True))
 
 
-#: Large JSON columns the facts never read (division boundaries, plan details): decoding them dominated the time.
+#: Large JSON columns a delivery's page never reads (division boundaries, plan details).
 _HEAVY = (
     "project__district__boundary",
     "project__division__boundary",
@@ -188,77 +192,121 @@ _HEAVY = (
 
 
 def _facts(qs: QuerySet[Delivery]) -> list[ProjectFacts]:
+    """The facts of the deliveries of ``qs``, read as plain values in five queries whatever their number (the
+    deliveries with their project, district, plan version and acceptance columns; the projects' communities; the
+    milestones' span; the divisions up to the street; the first 开工 / 完工 events). Building every delivery with its
+    project, divisions, plan, communities and milestones as models was most of the oversight pages' time."""
+    from django.db.models import Max, Min
+
+    from gaizao.delivery.models import Milestone
+    from gaizao.programme.models import ProjectCommunity
+
     deliveries = list(
-        qs.select_related(
-            "acceptance",
-            "project__district",
-            "project__division__parent__parent",
-            "project__plan__current_version",
+        qs.order_by("project__code").values(
+            "pk",
+            "stage",
+            "project_id",
+            "project__code",
+            "project__name",
+            "project__division_id",
+            "project__district_id",
+            "project__district__code",
+            "project__district__name",
+            "project__plan__current_version__items",
+            "project__plan__current_version__elevator_stairwells",
+            "project__plan__current_version__estimate",
+            "project__plan__current_version_id",
+            "acceptance__items",
         )
-        .defer(*_HEAVY)
-        .prefetch_related(
-            Prefetch(
-                "project__communities",
-                queryset=Community.objects.only(
-                    "id", "division_id", "households", "building_count", "lon", "lat"
-                ),
-            ),
-            "milestones",
-        )
-        .order_by("project__code")
     )
     if not deliveries:
         return []
+    # the scope as subqueries, not thousands of ids compiled into each statement
+    project_ids: Any = qs.order_by().values("project_id")
+    delivery_ids: Any = qs.order_by().values("pk")
+    members: dict[int, list[tuple[int, int | None, int | None, float | None, float | None]]] = defaultdict(
+        list
+    )
+    for row in (
+        ProjectCommunity.objects.filter(project_id__in=project_ids)
+        .order_by("project_id", "community__code")
+        .values_list(
+            "project_id",
+            "community_id",
+            "community__households",
+            "community__building_count",
+            "community__lon",
+            "community__lat",
+        )
+    ):
+        members[row[0]].append(row[1:])
+    spans = {
+        r["delivery_id"]: (r["start"], r["end"])
+        for r in Milestone.objects.filter(delivery_id__in=delivery_ids)
+        .order_by()
+        .values("delivery_id")
+        .annotate(start=Min("planned_start"), end=Max("planned_end"))
+    }
+    divisions = {
+        d.pk: d
+        for d in Division.objects.filter(pk__in={d["project__division_id"] for d in deliveries})
+        .select_related("parent__parent")
+        .defer("boundary", "parent__boundary", "parent__parent__boundary")
+    }
     content_type = ContentType.objects.get_for_model(Delivery)
     first: dict[tuple[int, str], dt.date] = {}
-    for event in AuditEvent.objects.filter(
-        content_type=content_type,
-        action__in=(delivery_selectors.STARTED_ACTION, delivery_selectors.COMPLETED_ACTION),
-        object_id__in=[str(d.pk) for d in deliveries],
-    ).order_by("at", "id"):
-        first.setdefault((int(event.object_id), event.action), _event_day(event))
+    for object_id, action, at, changes in (
+        AuditEvent.objects.filter(
+            content_type=content_type,
+            action__in=(delivery_selectors.STARTED_ACTION, delivery_selectors.COMPLETED_ACTION),
+            object_id__in=[str(d["pk"]) for d in deliveries],
+        )
+        .order_by("at", "id")
+        .values_list("object_id", "action", "at", "changes")
+    ):
+        first.setdefault((int(object_id), action), _event_day_of(changes, at))
     out = []
     for d in deliveries:
-        project = d.project
-        communities = list(project.communities.all())
-        street = _street_of(project.division)
-        plan = getattr(project, "plan", None)
-        version = plan.current_version if plan is not None else None
-        milestones = list(d.milestones.all())
+        communities = members.get(d["project_id"], [])
+        street = _street_of(divisions.get(d["project__division_id"]))
+        has_version = d["project__plan__current_version_id"] is not None
         quantities: dict[str, Decimal] = defaultdict(Decimal)
-        for item in (version.items or []) if version is not None else []:
+        for item in (d["project__plan__current_version__items"] or []) if has_version else []:
             quantities[str(item.get("item_id", ""))] += _quantity(item.get("quantity"))
-        acceptance = getattr(d, "acceptance", None)
-        if acceptance is not None and acceptance.items:
+        accepted = d["acceptance__items"]
+        if accepted:
             quantities = defaultdict(Decimal)
-            for item in acceptance.items:
+            for item in accepted:
                 quantities[str(item.get("item_id", ""))] += _quantity(item.get("delivered"))
-        lons = [c.lon for c in communities if c.lon is not None]
-        lats = [c.lat for c in communities if c.lat is not None]
+        lons = [c[3] for c in communities if c[3] is not None]
+        lats = [c[4] for c in communities if c[4] is not None]
+        planned_start, planned_end = spans.get(d["pk"], (None, None))
         out.append(
             ProjectFacts(
-                project_id=project.pk,
-                code=project.code,
-                name=project.name,
-                district_id=project.district_id,
-                district_code=project.district.code,
-                district_name=project.district.name,
+                project_id=d["project_id"],
+                code=d["project__code"],
+                name=d["project__name"],
+                district_id=d["project__district_id"],
+                district_code=d["project__district__code"],
+                district_name=d["project__district__name"],
                 street_id=street.pk if street else None,
                 street_code=street.code if street else "",
                 street_name=street.name if street else NO_STREET,
-                stage=d.stage,
+                stage=d["stage"],
                 communities=len(communities),
-                households=sum(c.households or 0 for c in communities),
-                buildings=sum(c.building_count or 0 for c in communities),
-                elevators=len(version.elevator_stairwells or []) if version is not None else 0,
-                estimate=version.estimate if version is not None else ZERO,
-                started_on=first.get((d.pk, delivery_selectors.STARTED_ACTION)),
-                completed_on=first.get((d.pk, delivery_selectors.COMPLETED_ACTION)),
-                planned_start=min((m.planned_start for m in milestones), default=None),
-                planned_end=max((m.planned_end for m in milestones), default=None),
+                households=sum(c[1] or 0 for c in communities),
+                buildings=sum(c[2] or 0 for c in communities),
+                elevators=len(d["project__plan__current_version__elevator_stairwells"] or [])
+                if has_version
+                else 0,
+                estimate=d["project__plan__current_version__estimate"] if has_version else ZERO,
+                started_on=first.get((d["pk"], delivery_selectors.STARTED_ACTION)),
+                completed_on=first.get((d["pk"], delivery_selectors.COMPLETED_ACTION)),
+                planned_start=planned_start,
+                planned_end=planned_end,
                 lon=sum(lons) / len(lons) if lons else None,
                 lat=sum(lats) / len(lats) if lats else None,
-                community_ids=[c.pk for c in communities],
+                community_ids=[c[0] for c in communities],
                 quantities=dict(quantities),
             )
         )
@@ -295,9 +343,18 @@ def progress(user: Any, year: int, *, on: dt.date | None = None) -> dict[str, An
     targets = targets_for(user, year)
     facts = project_facts(user)
     year_end = dt.date(year, 12, 31)
+    # the coverage of every district from one reading of the user's scope (its per-district rows), not one per
+    # district
+    shares = {
+        row["district"]: row["share"]
+        for row in stewardship_selectors.coverage(user, on=min(day, year_end))["districts"]
+    }
+    by_district: dict[int, list[ProjectFacts]] = defaultdict(list)
+    for f in facts:
+        by_district[f.district_id].append(f)
     rows = []
     for district in districts_for(user):
-        mine = [f for f in facts if f.district_id == district.pk]
+        mine = by_district.get(district.pk, [])
         started = [f for f in mine if _in_year(f.started_on, year) and f.started_on <= day]  # type: ignore[operator]
         completed = [f for f in mine if _in_year(f.completed_on, year) and f.completed_on <= day]  # type: ignore[operator]
         forecast_started = started + [
@@ -313,14 +370,14 @@ def progress(user: Any, year: int, *, on: dt.date | None = None) -> dict[str, An
             and f.planned_end is not None
             and f.planned_end <= year_end
         ]
-        cover = stewardship_selectors.coverage(user, division=district, on=min(day, year_end))
+        share = shares.get(district.name)
         actual = {
             "communities_started": sum(f.communities for f in started),
             "communities_completed": sum(f.communities for f in completed),
             "households": sum(f.households for f in started),
             "buildings": sum(f.buildings for f in started),
             "elevators_added": sum(f.elevators for f in completed),
-            "property_coverage": Decimal(str(cover["share"])) if cover["share"] is not None else None,
+            "property_coverage": Decimal(str(share)) if share is not None else None,
         }
         records = {
             "communities_started": [f.project_id for f in started],
@@ -720,11 +777,12 @@ def statistical_return(
     contributions, districts, plan_status = _form_contributions(user, period, root, form)
     wanted = {c.key for c in columns}
     contributions = [c for c in contributions if c.column in wanted]
+    # with their district (street.district walks the parents: one query per street otherwise)
     streets = {
         d.code: d
-        for d in Division.objects.defer("boundary").filter(
-            code__in={c.street_key for c in contributions if not c.street_key.endswith("-none")}
-        )
+        for d in Division.objects.select_related("parent__parent")
+        .defer("boundary", "parent__boundary", "parent__parent__boundary")
+        .filter(code__in={c.street_key for c in contributions if not c.street_key.endswith("-none")})
     }
 
     def empty() -> dict[str, Decimal]:

@@ -250,14 +250,27 @@ def evaluation_report(request: HttpRequest, year: int, code: str) -> HttpRespons
     return response
 
 
+#: rows a list shows (the city has thousands of delivered projects; the first by code, with the total)
+LIST_ROWS = 300
+
+
 @login_required
 def project_evaluations(request: HttpRequest) -> HttpResponse:
     """The delivered projects in scope, each linked to its performance evaluation."""
     selectors.require_reader(request.user)
+    # each row's two links from one reversed URL each (two {% url %} per row were most of the rendering)
+    page = reverse("oversight:project_evaluation", args=[0]).removesuffix("0/")
+    report = reverse("oversight:project_evaluation_report", args=[0])
+    head, tail = report.split("/0/", 1)
+    facts = selectors.evaluated_projects(request.user)
+    rows = [
+        {"f": f, "url": f"{page}{f.project_id}/", "report_url": f"{head}/{f.project_id}/{tail}"}
+        for f in facts[:LIST_ROWS]
+    ]
     return render(
         request,
         "oversight/project_evaluations.html",
-        {"projects": selectors.evaluated_projects(request.user)},
+        {"projects": rows, "matched": len(facts), "shown": LIST_ROWS},
     )
 
 

@@ -61,9 +61,24 @@ def communities_for(user: Any) -> QuerySet[Community]:
     return scoped(Community.objects.filter(archived_at__isnull=True), user).order_by("name")
 
 
+def _writable_candidates(user: Any) -> QuerySet[Community]:
+    # boundaries deferred: a form lists names, and decoding 2,000 polygons was most of the participation page
+    qs = scoped(
+        Community.objects.filter(archived_at__isnull=True)
+        .select_related("division")
+        .defer("boundary", "division__boundary"),
+        user,
+    )
+    return qs.order_by("name")[:2000]
+
+
 def writable_communities(user: Any) -> list[Community]:
-    qs = scoped(Community.objects.filter(archived_at__isnull=True).select_related("division"), user)
-    return [c for c in qs.order_by("name")[:2000] if can_write(user, c.division)]
+    return [c for c in _writable_candidates(user) if can_write(user, c.division)]
+
+
+def has_writable_community(user: Any) -> bool:
+    """Whether :func:`writable_communities` is not empty, reading its rows only until the first writable one."""
+    return any(can_write(user, c.division) for c in _writable_candidates(user).iterator(chunk_size=50))
 
 
 # --- ballots --------------------------------------------------------------------------------------------------------

@@ -79,7 +79,7 @@ def index(request: HttpRequest) -> HttpResponse:
         "surveys": selectors.needs_surveys_for(user)[:50],
         "evaluations": selectors.evaluations_for(user)[:50],
         "report_counts": selectors.report_counts(user)[:50],
-        "can_create": bool(owner is None and selectors.writable_communities(user)),
+        "can_create": owner is None and selectors.has_writable_community(user),
         "due": due_ballots(user).count() if owner is None else 0,
         "is_staff": getattr(user, "role", None) in READER_ROLES,
         "notices": selectors.notices_for(user),

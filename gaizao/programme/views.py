@@ -57,17 +57,28 @@ def home(request: AuthenticatedHttpRequest) -> HttpResponse:
     state = request.GET.get("state", "")
     if state not in ProjectState.values:
         state = ""
-    districts = selectors.project_districts(request.user)
+    # one grouped query (projects per district and pool) answers the district filter, the pool counts, the chart
+    # and the unfiltered total
+    tally = selectors.project_tally(request.user)
+    districts = selectors.project_districts(request.user, tally=tally)
     district = request.GET.get("district", "")
     if district not in {code for code, _ in districts}:
         district = ""
     q = request.GET.get("q", "").strip()[:100]
     qs = selectors.projects_filtered(request.user, q=q, state=state, district=district)
-    counts = selectors.project_counts(request.user)
+    counts = selectors.project_counts(request.user, tally=tally)
+    if q:
+        matched = qs.count()
+    else:
+        matched = sum(
+            r["n"]
+            for r in tally
+            if (not state or r["state"] == state) and (not district or r["district__code"] == district)
+        )
     chart = {
         "labels": [str(s.label).split(" / ")[0] for s in ProjectState],
         "values": [counts[s.value] for s in ProjectState],
-        "districts": selectors.project_counts_by_district(request.user),
+        "districts": selectors.project_counts_by_district(request.user, tally=tally),
         "states": [{"id": s.value, "label": str(s.label).split(" / ")[0]} for s in ProjectState],
     }
     return render(
@@ -75,7 +86,7 @@ def home(request: AuthenticatedHttpRequest) -> HttpResponse:
         "programme/home.html",
         {
             "projects": _project_rows(qs[:300]),
-            "matched": qs.count(),
+            "matched": matched,
             "counts": [(s, counts[s.value]) for s in ProjectState],
             "state": state,
             "q": q,

@@ -57,7 +57,18 @@ def _not_found() -> Http404:
 
 
 def stewarded_q() -> Q:
-    return Q(programme_projects__delivery__stage=Stage.HANDED_OVER) | Q(property_contracts__isnull=False)
+    """Communities of a handed-over project or with a property contract: one ``id IN (… UNION …)``, which the
+    database answers from the few stewarded rows, where the two joined conditions OR-ed together (and the DISTINCT
+    they needed) scanned every community of the registry."""
+    from gaizao.programme.models import ProjectCommunity
+
+    handed_over = (
+        ProjectCommunity.objects.filter(project__delivery__stage=Stage.HANDED_OVER)
+        .order_by()
+        .values("community_id")
+    )
+    contracted = PropertyContract.objects.order_by().values("community_id")
+    return Q(pk__in=handed_over.union(contracted))
 
 
 # --- communities ----------------------------------------------------------------------------------------------------
@@ -65,7 +76,11 @@ def stewarded_q() -> Q:
 
 def communities_for(user: Any) -> QuerySet[Community]:
     """Stewarded communities ``user`` may read."""
-    qs = Community.objects.filter(stewarded_q()).select_related("division").distinct()
+    qs = (
+        Community.objects.filter(stewarded_q())
+        .select_related("division")
+        .defer("boundary", "division__boundary")
+    )
     if user is None or not user.is_authenticated:
         return qs.none()
     if user.role == Role.PROPERTY_SERVICE:
@@ -212,6 +227,61 @@ def active_contract(community: Community, on: dt.date | None = None) -> Property
     )
 
 
+def community_rows(user: Any, *, limit: int = 300, on: dt.date | None = None) -> list[dict[str, Any]]:
+    """The first ``limit`` stewarded communities of ``user`` by code, each with its contract in force, its fund's
+    balance and whether a disclosure is due — the answers of :func:`active_contract`,
+    :func:`gaizao.stewardship.services.fund_balance` and :func:`disclosure_due`, read for the whole page in four
+    queries instead of three per community."""
+    from django.db.models import Case, DecimalField, When
+
+    from gaizao.stewardship.models import FUND_INCOME
+
+    day = on or timezone.localdate()
+    ids = list(communities_for(user).order_by("code").values_list("pk", flat=True)[:limit])
+    communities = list(
+        Community.objects.filter(pk__in=ids).only("id", "code", "name", "is_sample").order_by("code")
+    )
+    contracts: dict[int, PropertyContract] = {}
+    for contract in (
+        PropertyContract.objects.filter(community_id__in=ids, starts_on__lte=day, ends_on__gte=day)
+        .select_related("company")
+        .order_by("community_id", "-starts_on", "id")
+    ):
+        contracts.setdefault(contract.community_id, contract)  # active_contract's first: the latest start
+    signed = Case(
+        When(kind__in=FUND_INCOME, then=F("amount")),
+        default=-F("amount"),
+        output_field=DecimalField(max_digits=16, decimal_places=2),
+    )
+    balances = dict(
+        FundEntry.objects.filter(community_id__in=ids)
+        .order_by()
+        .values("community_id")
+        .annotate(balance=Sum(signed))
+        .values_list("community_id", "balance")
+    )
+    last_end: dict[int, dt.date] = {}
+    for community_id, period_end in (
+        FundDisclosure.objects.filter(community_id__in=ids)
+        .order_by("community_id", "-period_end", "-id")
+        .values_list("community_id", "period_end")
+    ):
+        last_end.setdefault(community_id, period_end)  # disclosures(community)'s first: the latest period
+    interval = rules.disclosure_interval_months(day)
+    rows = []
+    for c in communities:
+        end = last_end.get(c.pk)
+        rows.append(
+            {
+                "community": c,
+                "contract": contracts.get(c.pk),
+                "balance": balances.get(c.pk, Decimal("0.00")),
+                "disclosure_due": c.pk in balances if end is None else rules.add_months(end, interval) < day,
+            }
+        )
+    return rows
+
+
 def _street_of(division: Division) -> Division | None:
     node: Division | None = division
     while node is not None and node.level != DivisionLevel.STREET:
@@ -226,19 +296,32 @@ def coverage(user: Any, *, division: Division | None = None, on: dt.date | None 
     community is covered when a contract of a professional company or a community operator is in force that day.
     """
     day = on or timezone.localdate()
-    base = communities_for(user).filter(programme_projects__delivery__stage=Stage.HANDED_OVER).distinct()
+    base = communities_for(user).filter(programme_projects__delivery__stage=Stage.HANDED_OVER)
     if division is not None:
         base = base.filter(
             Q(division__path=division.path) | Q(division__path__startswith=division.path + "/")
         )
+    # (community, division) pairs and each division once: a DISTINCT over whole community rows, each with its
+    # division's parent and grandparent (a district's boundary is ~47 KB of GeoJSON), was most of the page
+    division_of = dict(base.order_by().values_list("pk", "division_id").distinct())
     covered_ids = set(
         PropertyContract.objects.filter(
-            community__in=base, starts_on__lte=day, ends_on__gte=day, mode__in=PROFESSIONAL_MODES
+            community_id__in=base.values("pk"),
+            starts_on__lte=day,
+            ends_on__gte=day,
+            mode__in=PROFESSIONAL_MODES,
         ).values_list("community_id", flat=True)
     )
+    divisions = {
+        d.pk: d
+        for d in Division.objects.filter(pk__in=set(division_of.values()))
+        .select_related("parent__parent")
+        .defer("boundary", "parent__boundary", "parent__parent__boundary")
+    }
     rows: dict[int, dict[str, Any]] = {}
-    for community in base.select_related("division__parent__parent"):
-        street = _street_of(community.division) or community.division
+    for community_id, division_id in division_of.items():
+        leaf = divisions[division_id]
+        street = _street_of(leaf) or leaf
         district = street.district
         row = rows.setdefault(
             street.pk,
@@ -251,7 +334,7 @@ def coverage(user: Any, *, division: Division | None = None, on: dt.date | None 
             },
         )
         row["communities"] += 1
-        row["covered"] += int(community.pk in covered_ids)
+        row["covered"] += int(community_id in covered_ids)
     out = sorted(rows.values(), key=lambda r: r["street_code"])
     for row in out:
         row["share"] = round(row["covered"] / row["communities"], 4) if row["communities"] else None
@@ -307,7 +390,11 @@ def districts_for(user: Any) -> list[Division]:
     if division.level == DivisionLevel.DISTRICT:
         return [division]
     if division.level == DivisionLevel.CITY:
-        return list(Division.objects.filter(parent=division, level=DivisionLevel.DISTRICT).order_by("code"))
+        return list(
+            Division.objects.filter(parent=division, level=DivisionLevel.DISTRICT)
+            .defer("boundary")
+            .order_by("code")
+        )
     return []
 
 

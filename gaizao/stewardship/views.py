@@ -45,16 +45,7 @@ def home(request: HttpRequest) -> HttpResponse:
     """Stewarded communities in scope, follow-ups due, and coverage at a glance."""
     _reader(request)
     user = request.user
-    communities = list(selectors.communities_for(user).order_by("code")[:300])
-    rows = [
-        {
-            "community": c,
-            "contract": selectors.active_contract(c),
-            "balance": services.fund_balance(c),
-            "disclosure_due": selectors.disclosure_due(c),
-        }
-        for c in communities
-    ]
+    rows = selectors.community_rows(user, limit=300)
     return render(
         request,
         "stewardship/home.html",

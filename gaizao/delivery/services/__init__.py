@@ -97,6 +97,7 @@ from gaizao.delivery.services.stages import (
     move_blockers,
     stage_blockers,
     stage_facts,
+    with_stage_facts,
 )
 
 __all__ = [
@@ -169,5 +170,6 @@ __all__ = [
     "prepare_finding",
     "stage_blockers",
     "stage_facts",
+    "with_stage_facts",
     "write_finding",
 ]

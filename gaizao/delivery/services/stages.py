@@ -9,6 +9,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from django.db import transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from gaizao.audit.services import audit_record
@@ -127,27 +128,97 @@ class StageFacts:
     has_handovers: bool | None = None
 
 
+def with_stage_facts(deliveries: QuerySet[Delivery]) -> QuerySet[Delivery]:
+    """``deliveries`` with every fact :func:`stage_facts` reads fetched up front, in three queries whatever their
+    number (the deliveries with the annual-plan, open-order and handover answers as columns; their pending
+    required approvals; their projects' contract kinds), so a list that asks ``can_<move>`` of each delivery (the
+    workbench's stages awaiting) does not read five rows per delivery."""
+    from django.db.models import Count, Exists, IntegerField, OuterRef, Prefetch, Subquery, Value
+    from django.db.models.functions import Coalesce
+
+    from gaizao.delivery.models import Handover, OrderState, RectificationOrder
+
+    open_orders = (
+        RectificationOrder.objects.filter(delivery=OuterRef("pk"))
+        .exclude(state=OrderState.CLOSED)
+        .order_by()
+        .values("delivery")
+        .annotate(n=Count("id"))
+        .values("n")
+    )
+    return (
+        # only what the guards read (the project's division for the scope, the version's delivery mode) and a
+        # to-do shows: a city's thousands of deliveries are built as few models as possible
+        deliveries.select_related(None)
+        .select_related("project__division", "project__plan__current_version")
+        .only(
+            "id",
+            "stage",
+            "resume_stage",
+            "project__id",
+            "project__code",
+            "project__name",
+            "project__division__id",
+            "project__division__path",
+            "project__division__level",
+            "project__plan__id",
+            "project__plan__current_version__id",
+            "project__plan__current_version__delivery_mode",
+        )
+        .annotate(
+            facts_in_approved_plan=Exists(
+                AnnualPlan.objects.filter(projects=OuterRef("project_id"), state=AnnualPlanState.APPROVED)
+            ),
+            facts_open_orders=Coalesce(Subquery(open_orders, output_field=IntegerField()), Value(0)),
+            facts_has_handovers=Exists(Handover.objects.filter(delivery=OuterRef("pk"))),
+        )
+        .prefetch_related(
+            Prefetch(
+                "approvals",
+                queryset=Approval.objects.filter(required=True, status=ApprovalStatus.PENDING).only(
+                    "id", "delivery_id", "name", "order"
+                ),
+                to_attr="facts_pending_approvals",
+            ),
+            Prefetch(
+                "project__contracts",
+                queryset=Contract.objects.only("id", "project_id", "kind"),
+                to_attr="facts_contracts",
+            ),
+        )
+    )
+
+
 def stage_facts(delivery: Delivery, to: str) -> StageFacts:
-    """Read what :func:`move_blockers` needs to judge moving ``delivery`` to ``to``, and nothing more."""
+    """Read what :func:`move_blockers` needs to judge moving ``delivery`` to ``to``, and nothing more (nothing at
+    all for a delivery fetched through :func:`with_stage_facts`)."""
     facts = StageFacts(stage=delivery.stage, resume_stage=delivery.resume_stage)
     if to not in STAGE_MACHINE.targets(delivery.stage):
         return facts
+    # a delivery read through with_stage_facts carries its facts as attributes
+    known: Any = delivery if hasattr(delivery, "facts_in_approved_plan") else None
     if to == Stage.STARTED and delivery.stage == Stage.PRELIMINARY:
+        if known is not None:
+            pending: Any = known.facts_pending_approvals
+            kinds: Any = [c.kind for c in known.project.facts_contracts]
+            in_plan = bool(known.facts_in_approved_plan)
+        else:
+            pending = delivery.approvals.filter(required=True, status=ApprovalStatus.PENDING)
+            kinds = Contract.objects.filter(project_id=delivery.project_id).values_list("kind", flat=True)
+            in_plan = approved_annual_plan(delivery.project) is not None
         facts = replace(
             facts,
-            in_approved_annual_plan=approved_annual_plan(delivery.project) is not None,
-            pending_approvals=tuple(
-                a.name for a in delivery.approvals.filter(required=True, status=ApprovalStatus.PENDING)
-            ),
-            contract_kinds=frozenset(
-                Contract.objects.filter(project_id=delivery.project_id).values_list("kind", flat=True)
-            ),
+            in_approved_annual_plan=in_plan,
+            pending_approvals=tuple(a.name for a in pending),
+            contract_kinds=frozenset(kinds),
             delivery_mode=delivery_mode(delivery),
         )
     if to == Stage.ACCEPTED:
-        facts = replace(facts, open_orders=selectors.open_orders(delivery).count())
+        n = known.facts_open_orders if known is not None else selectors.open_orders(delivery).count()
+        facts = replace(facts, open_orders=n)
     if to == Stage.HANDED_OVER:
-        facts = replace(facts, has_handovers=delivery.handovers.exists())
+        has = known.facts_has_handovers if known is not None else delivery.handovers.exists()
+        facts = replace(facts, has_handovers=bool(has))
     return facts
 
 
