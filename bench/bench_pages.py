@@ -7,7 +7,8 @@ A throwaway database is created on the local server (``GAIZAO_BENCH_PG``, defaul
 ``GAIZAO_BENCH_PAGES_DB=postgresql://.../gz_scale`` measures an existing database instead (filled once with
 ``python -m bench.scale_data N``, then ``python -m bench.scale_works`` for the deliveries and the ledger the
 delivery, money and oversight pages list) and leaves it in place. Each page is requested through Django's test client
-(the whole view, template and queries; no HTTP server) ``GAIZAO_BENCH_REPEAT`` times (default 12) after one warm-up.
+(the whole view, template and queries; no HTTP server) ``GAIZAO_BENCH_REPEAT`` times (default 12) after one warm-up;
+``GAIZAO_BENCH_PAGES_MATCH=word,word`` keeps only the pages whose name or path holds one of the words.
 
 The goal of issue 19 is p95 < 300 ms for every list, dashboard and detail page for the city account; the table
 prints each page's city p95 against it, and the city / district ratio (how much a page grows with the scope).
@@ -15,6 +16,7 @@ prints each page's city p95 against it, and the city / district ratio (how much 
 
 from __future__ import annotations
 
+import gc
 import json
 import os
 import statistics
@@ -111,6 +113,13 @@ def _worker(repeat: int) -> dict[str, Any]:
         project.pk if project else 0,
         delivery.pk if delivery else 0,
     )
+    # GAIZAO_BENCH_PAGES_MATCH=delivery,money measures only the pages whose name or path holds one of the words
+    match = [w for w in os.environ.get("GAIZAO_BENCH_PAGES_MATCH", "").split(",") if w]
+    if match:
+        pages = [p for p in pages if any(w in p[0] or w in p[1] for w in match)]
+    # as gaizao.web.wsgi does in a server process: start-up objects out of the collector's generations
+    gc.collect()
+    gc.freeze()
     results: dict[str, Any] = {"communities": len(codes), "pages": {}}
     for username in ("city", "shangcheng"):
         user = User.objects.get(username=username)
