@@ -19,29 +19,9 @@ DELIVERY = ("delivery.stages_awaiting", "delivery.orders_overdue", "delivery.ins
 MONEY = ("money.final_accounts_awaiting", "money.settlements_awaiting", "money.disbursements_due")
 
 
-@pytest.fixture(scope="module")
-def todo_demos(clean_tables, django_db_blocker):
-    """Hangzhou's divisions, the demo accounts and the registry, delivery and money demos, loaded (committed) once
-    for the module: each test rolls back to them, and the tables as they were before come back after the module."""
-    from gaizao.accounts.demo import demo_accounts_load
-    from gaizao.delivery.demo import load_demo as delivery_demo
-    from gaizao.divisions.services import divisions_load_hangzhou
-    from gaizao.money.demo import load_demo as money_demo
-    from gaizao.registry.demo import load_demo as registry_demo
-    from tests.conftest import CLEAN
-
-    with django_db_blocker.unblock():
-        divisions_load_hangzhou()
-        demo_accounts_load()
-        for load in (registry_demo, delivery_demo, money_demo):
-            load(lambda line: None)
-    yield
-    with django_db_blocker.unblock():
-        clean_tables.restore(CLEAN)
-
-
 @pytest.fixture
-def demo(todo_demos, db):
+def demo(delivery_money_demos, db):
+    """The demo accounts by username, on the module's registry, delivery and money demos."""
     from gaizao.accounts.models import User
     from gaizao.delivery.models import Delivery
 
