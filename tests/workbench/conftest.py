@@ -26,6 +26,27 @@ def users(hangzhou):
     return {u.username: u for u in User.objects.select_related("division")}
 
 
+@pytest.fixture(scope="module")
+def delivery_money_demos(clean_tables, django_db_blocker):
+    """Hangzhou's divisions, the demo accounts and the registry, delivery and money demos, loaded (committed) once
+    for a module: its tests (``db``) roll back to them, and the tables as they were before come back after it."""
+    from gaizao.accounts.demo import demo_accounts_load
+    from gaizao.delivery.demo import load_demo as delivery_demo
+    from gaizao.divisions.services import divisions_load_hangzhou
+    from gaizao.money.demo import load_demo as money_demo
+    from gaizao.registry.demo import load_demo as registry_demo
+    from tests.conftest import CLEAN
+
+    with django_db_blocker.unblock():
+        divisions_load_hangzhou()
+        demo_accounts_load()
+        for load in (registry_demo, delivery_demo, money_demo):
+            load(lambda line: None)
+    yield
+    with django_db_blocker.unblock():
+        clean_tables.restore(CLEAN)
+
+
 @pytest.fixture
 def matters(users):
     """An open ballot closing tomorrow, an open consultation with the water utility's opinion pending, a submitted

@@ -13,14 +13,10 @@ PART = re.compile(r'<dt data-part="([^"]+)">')
 
 
 @pytest.fixture
-def demo(users):
+def demo(delivery_money_demos, db):
+    """The demo accounts by username, on the module's registry, delivery and money demos."""
     from gaizao.accounts.models import User
-    from gaizao.delivery.demo import load_demo as delivery_demo
-    from gaizao.money.demo import load_demo as money_demo
-    from gaizao.registry.demo import load_demo as registry_demo
 
-    for load in (registry_demo, delivery_demo, money_demo):
-        load(lambda line: None)
     return {u.username: u for u in User.objects.select_related("division")}
 
 

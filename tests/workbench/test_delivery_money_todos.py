@@ -20,15 +20,11 @@ MONEY = ("money.final_accounts_awaiting", "money.settlements_awaiting", "money.d
 
 
 @pytest.fixture
-def demo(users):
+def demo(delivery_money_demos, db):
+    """The demo accounts by username, on the module's registry, delivery and money demos."""
     from gaizao.accounts.models import User
-    from gaizao.delivery.demo import load_demo as delivery_demo
     from gaizao.delivery.models import Delivery
-    from gaizao.money.demo import load_demo as money_demo
-    from gaizao.registry.demo import load_demo as registry_demo
 
-    for load in (registry_demo, delivery_demo, money_demo):
-        load(lambda line: None)
     assert Delivery.objects.filter(is_sample=True).exists(), "the delivery demo loaded no sample works"
     return {u.username: u for u in User.objects.select_related("division")}
 
