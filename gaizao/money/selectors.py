@@ -13,7 +13,7 @@ from decimal import Decimal
 from statistics import median
 from typing import Any
 
-from django.db.models import Count, DecimalField, F, Q, QuerySet, Sum, Value
+from django.db.models import Count, DecimalField, Exists, F, OuterRef, Q, QuerySet, Sum, Value
 from django.db.models.functions import Coalesce
 from django.http import Http404
 
@@ -218,6 +218,52 @@ def rollup(user: Any, level: str) -> list[dict[str, Any]]:
     return [{"id": r.pop(key), "name": r.pop(name), **r} for r in balances(qs, key, name)]
 
 
+def _summed(rows: list[dict[str, Any]], key: Any) -> dict[Any, dict[str, Any]]:
+    """Unfinished balance rows (the database's sums) added up by ``key(row)``, then finished. Decimal sums are exact,
+    so a group's figures equal those one ``GROUP BY`` on the group's key gives."""
+    out: dict[Any, dict[str, Any]] = {}
+    for r in rows:
+        k = key(r)
+        acc = out.get(k)
+        if acc is None:
+            out[k] = acc = {**dict.fromkeys(BALANCE_AGGREGATES, ZERO), "entries": 0}
+        for name in BALANCE_AGGREGATES:
+            acc[name] += Decimal(r[name] or 0)
+        acc["entries"] += r["entries"]
+    return {k: _finish(v) for k, v in out.items()}
+
+
+def scope_balances(user: Any) -> dict[str, Any]:
+    """The money page's balances from one pass over the ledger in scope: grouped by project × district in the
+    database, then added up in Python into ``projects`` (``{project_id: balances}``, as ``balances(…,
+    "project_id")``), ``districts`` (as ``rollup(user, "district")``) and ``city`` (as ``rollup(user, "city")[0]``).
+    The page ran three such scans over the ledger before (by project, by district, in total)."""
+    aggregates = {name: make() for name, make in BALANCE_AGGREGATES.items()}
+    raw = [
+        dict(r)
+        for r in entries_for(user)
+        .values("project_id", "district_id", "district__name")
+        .annotate(**aggregates, entries=Count("id"))
+        .order_by()
+    ]
+    projects = _summed(raw, lambda r: r["project_id"])
+    for pk, row in projects.items():
+        row["project_id"] = pk
+    districts = _summed(raw, lambda r: (r["district_id"], r["district__name"]))
+    city = _summed(raw, lambda r: None).get(None) or _finish(dict.fromkeys(BALANCE_AGGREGATES, ZERO))
+    return {
+        "projects": projects,
+        # ordered as the database orders ``GROUP BY district_id, name`` (nulls last)
+        "districts": [
+            {"id": d, "name": n, **row}
+            for (d, n), row in sorted(
+                districts.items(), key=lambda kv: (kv[0][0] is None, kv[0][0] or 0, kv[0][1])
+            )
+        ],
+        "city": {"id": None, "name": "全市 / city", **city},
+    }
+
+
 def python_balances(qs: QuerySet[LedgerEntry]) -> dict[tuple[int, str], Any]:
     """The same balances by loading entries and summing in Python (the benchmark's comparison)."""
     from gaizao.policy.settlement import LedgerLine, ledger_balances
@@ -351,31 +397,56 @@ class ProjectRef:
     households: int | None
 
 
-def performance(user: Any) -> list[dict[str, Any]]:
+def performance(
+    user: Any, limit: int | None = None, by_project: dict[int, dict[str, Any]] | None = None
+) -> list[dict[str, Any]]:
     """Budget performance (三(三)3) per project: execution rate, cost per m² and per household against the district
     and city medians, flagged when outside ×1.5 of the district median. Cost is the approved final accounts when
-    there are some, else what has been paid."""
-    # plain values: every project of the scope (15,000 for the city at national size) built as a model with its
-    # divisions was most of the money page
-    projects = [
-        ProjectRef(**row)
-        for row in projects_for(user)
-        .annotate(
-            area=Sum("communities__building_area_m2"),
-            households=Sum("communities__households"),
-            district_name=F("district__name"),
-        )
-        .values("pk", "code", "name", "district_name", "area", "households")
-    ]
-    bal = {r["project_id"]: r for r in balances(entries_for(user), "project_id")}
+    there are some, else what has been paid.
+
+    ``limit``: only the first ``limit`` projects of the scope (by code) are returned, the medians still over the
+    whole scope; only the projects that can have a cost (a payment on the ledger or approved final accounts) are
+    read besides them — a project without one has no cost per m² and counts in no median. ``by_project``: the
+    scope's balances by project if the caller has them (``scope_balances(user)["projects"]``)."""
+    scope = projects_for(user)
     # the scope as a subquery, not a list of 15,000 ids to compile into each statement
-    in_scope: Any = projects_for(user).order_by().values("pk")
+    in_scope: Any = scope.order_by().values("pk")
+    bal = (
+        by_project
+        if by_project is not None
+        else {r["project_id"]: r for r in balances(entries_for(user), "project_id")}
+    )
     approved = dict(
         FinalAccounts.objects.filter(project__in=in_scope, state=FinalAccountsState.APPROVED).values_list(
             "project_id", "audited_total"
         )
     )
-    progress = milestone_progress(in_scope)
+    listed = scope
+    shown: Any = in_scope
+    if limit is not None:
+        shown = list(scope.values_list("pk", flat=True)[:limit])
+        # the city's 15,000 projects joined to their communities' areas was most of the money page; the ~5,000 with
+        # a payment are what the medians need
+        listed = scope.filter(
+            Q(pk__in=shown)
+            | Q(Exists(LedgerEntry.objects.filter(project=OuterRef("pk"), kind=EntryKind.PAYMENT)))
+            | Q(
+                Exists(
+                    FinalAccounts.objects.filter(project=OuterRef("pk"), state=FinalAccountsState.APPROVED)
+                )
+            )
+        )
+    # plain values: every project of the scope built as a model with its divisions was most of the money page
+    projects = [
+        ProjectRef(**row)
+        for row in listed.annotate(
+            area=Sum("communities__building_area_m2"),
+            households=Sum("communities__households"),
+            district_name=F("district__name"),
+        ).values("pk", "code", "name", "district_name", "area", "households")
+    ]
+    # milestones and contracts only show in the rows returned; no median depends on them
+    progress = milestone_progress(shown)
     rows = []
     for p in projects:
         b = bal.get(p.pk)
@@ -415,4 +486,7 @@ def performance(user: Any) -> list[dict[str, Any]]:
             and ref
             and (r["per_m2"] > ref * OUTLIER_FACTOR or r["per_m2"] < ref / OUTLIER_FACTOR)
         )
+    if limit is not None:
+        first = set(shown)
+        return [r for r in rows if r["project"].pk in first]
     return rows
