@@ -13,7 +13,7 @@ from decimal import Decimal
 from statistics import median
 from typing import Any
 
-from django.db.models import Count, DecimalField, Exists, F, OuterRef, Q, QuerySet, Sum, Value
+from django.db.models import Count, DecimalField, F, Q, QuerySet, Sum, Value
 from django.db.models.functions import Coalesce
 from django.http import Http404
 
@@ -234,25 +234,22 @@ def _summed(rows: list[dict[str, Any]], key: Any) -> dict[Any, dict[str, Any]]:
 
 
 def scope_balances(user: Any) -> dict[str, Any]:
-    """The money page's balances from one pass over the ledger in scope: grouped by project × district in the
-    database, then added up in Python into ``projects`` (``{project_id: balances}``, as ``balances(…,
-    "project_id")``), ``districts`` (as ``rollup(user, "district")``) and ``city`` (as ``rollup(user, "city")[0]``).
-    The page ran three such scans over the ledger before (by project, by district, in total)."""
+    """The money page's roll-ups from one pass over the ledger in scope, grouped by district × source in the
+    database (a hundred rows for the city) and added up in Python into ``districts`` (as ``rollup(user,
+    "district")``), ``city`` (as ``rollup(user, "city")[0]``) and ``sources`` (as ``balances(entries_for(user),
+    "source")``). The page scanned the ledger once for each before."""
     aggregates = {name: make() for name, make in BALANCE_AGGREGATES.items()}
     raw = [
         dict(r)
         for r in entries_for(user)
-        .values("project_id", "district_id", "district__name")
+        .values("district_id", "district__name", "source")
         .annotate(**aggregates, entries=Count("id"))
         .order_by()
     ]
-    projects = _summed(raw, lambda r: r["project_id"])
-    for pk, row in projects.items():
-        row["project_id"] = pk
     districts = _summed(raw, lambda r: (r["district_id"], r["district__name"]))
+    sources = _summed(raw, lambda r: r["source"])
     city = _summed(raw, lambda r: None).get(None) or _finish(dict.fromkeys(BALANCE_AGGREGATES, ZERO))
     return {
-        "projects": projects,
         # ordered as the database orders ``GROUP BY district_id, name`` (nulls last)
         "districts": [
             {"id": d, "name": n, **row}
@@ -261,6 +258,7 @@ def scope_balances(user: Any) -> dict[str, Any]:
             )
         ],
         "city": {"id": None, "name": "全市 / city", **city},
+        "sources": [{"source": k, **row} for k, row in sorted(sources.items())],
     }
 
 
@@ -397,60 +395,70 @@ class ProjectRef:
     households: int | None
 
 
-def performance(
-    user: Any, limit: int | None = None, by_project: dict[int, dict[str, Any]] | None = None
-) -> list[dict[str, Any]]:
+def _project_refs(projects: QuerySet[Project]) -> list[ProjectRef]:
+    """Plain values of ``projects`` with their communities' floor area and households summed and the district's
+    name (every project of the scope built as a model with its divisions was most of the money page)."""
+    return [
+        ProjectRef(**row)
+        for row in projects.annotate(
+            area=Sum("communities__building_area_m2"),
+            households=Sum("communities__households"),
+            district_name=F("district__name"),
+        ).values("pk", "code", "name", "district_name", "area", "households")
+    ]
+
+
+def performance(user: Any, limit: int | None = None) -> list[dict[str, Any]]:
     """Budget performance (三(三)3) per project: execution rate, cost per m² and per household against the district
     and city medians, flagged when outside ×1.5 of the district median. Cost is the approved final accounts when
     there are some, else what has been paid.
 
     ``limit``: only the first ``limit`` projects of the scope (by code) are returned, the medians still over the
     whole scope; only the projects that can have a cost (a payment on the ledger or approved final accounts) are
-    read besides them — a project without one has no cost per m² and counts in no median. ``by_project``: the
-    scope's balances by project if the caller has them (``scope_balances(user)["projects"]``)."""
+    read besides them (their payments summed, not their whole balances) — a project without one has no cost per m²
+    and counts in no median."""
     scope = projects_for(user)
     # the scope as a subquery, not a list of 15,000 ids to compile into each statement
     in_scope: Any = scope.order_by().values("pk")
-    bal = (
-        by_project
-        if by_project is not None
-        else {r["project_id"]: r for r in balances(entries_for(user), "project_id")}
-    )
     approved = dict(
         FinalAccounts.objects.filter(project__in=in_scope, state=FinalAccountsState.APPROVED).values_list(
             "project_id", "audited_total"
         )
     )
-    listed = scope
-    shown: Any = in_scope
-    if limit is not None:
+    paid: dict[int, Decimal] = {}
+    if limit is None:
+        shown: Any = in_scope
+        bal = {r["project_id"]: r for r in balances(entries_for(user), "project_id")}
+        projects = _project_refs(scope)
+    else:
         shown = list(scope.values_list("pk", flat=True)[:limit])
+        bal = {
+            r["project_id"]: r for r in balances(entries_for(user).filter(project_id__in=shown), "project_id")
+        }
+        paid = {
+            pk: Decimal(total).quantize(FEN)
+            for pk, total in entries_for(user)
+            .filter(kind=EntryKind.PAYMENT)
+            .values_list("project_id")
+            .annotate(total=Sum("amount"))
+            .values_list("project_id", "total")
+        }
         # the city's 15,000 projects joined to their communities' areas was most of the money page; the ~5,000 with
-        # a payment are what the medians need
-        listed = scope.filter(
-            Q(pk__in=shown)
-            | Q(Exists(LedgerEntry.objects.filter(project=OuterRef("pk"), kind=EntryKind.PAYMENT)))
-            | Q(
-                Exists(
-                    FinalAccounts.objects.filter(project=OuterRef("pk"), state=FinalAccountsState.APPROVED)
-                )
-            )
+        # a payment or approved final accounts are what the medians need (two semi-joins: an OR with the shown ids
+        # made PostgreSQL test every project against both and compile the plan with JIT)
+        costed = scope.filter(
+            Q(pk__in=LedgerEntry.objects.filter(kind=EntryKind.PAYMENT).values("project_id"))
+            | Q(pk__in=FinalAccounts.objects.filter(state=FinalAccountsState.APPROVED).values("project_id"))
         )
-    # plain values: every project of the scope built as a model with its divisions was most of the money page
-    projects = [
-        ProjectRef(**row)
-        for row in listed.annotate(
-            area=Sum("communities__building_area_m2"),
-            households=Sum("communities__households"),
-            district_name=F("district__name"),
-        ).values("pk", "code", "name", "district_name", "area", "households")
-    ]
+        refs = {p.pk: p for p in _project_refs(scope.filter(pk__in=shown))}
+        refs.update((p.pk, p) for p in _project_refs(costed) if p.pk not in refs)
+        projects = list(refs.values())
     # milestones and contracts only show in the rows returned; no median depends on them
     progress = milestone_progress(shown)
-    rows = []
+    rows: list[dict[str, Any]] = []
     for p in projects:
         b = bal.get(p.pk)
-        cost = approved.get(p.pk) or (b["paid"] if b else ZERO)
+        cost = approved.get(p.pk) or (b["paid"] if b else paid.get(p.pk, ZERO))
         area = p.area or Decimal(0)
         households = p.households or 0
         rows.append(
@@ -466,7 +474,6 @@ def performance(
                 "per_household": (cost / households).quantize(Decimal("0.01"))
                 if households and cost
                 else None,
-                **_payment_against_milestones(b, progress.get(p.pk)),
             }
         )
     per_district: dict[str, list[Decimal]] = defaultdict(list)
@@ -477,7 +484,12 @@ def performance(
     city_median = median(all_values) if all_values else None
     # each district's median once (it was recomputed, sorting the district's values, for every row)
     medians = {district: median(values) for district, values in per_district.items() if values}
+    if limit is not None:
+        # the first projects by code; the others were read for the medians only
+        by_pk = {r["project"].pk: r for r in rows}
+        rows = [by_pk[pk] for pk in shown if pk in by_pk]
     for r in rows:
+        r.update(_payment_against_milestones(bal.get(r["project"].pk), progress.get(r["project"].pk)))
         r["district_median_per_m2"] = medians.get(r["district"])
         r["city_median_per_m2"] = city_median
         ref = r["district_median_per_m2"]
@@ -486,7 +498,4 @@ def performance(
             and ref
             and (r["per_m2"] > ref * OUTLIER_FACTOR or r["per_m2"] < ref / OUTLIER_FACTOR)
         )
-    if limit is not None:
-        first = set(shown)
-        return [r for r in rows if r["project"].pk in first]
     return rows

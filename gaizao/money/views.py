@@ -60,15 +60,15 @@ def home(request: HttpRequest) -> HttpResponse:
     """Roll-up by district and city, budget performance with outliers, settlements awaiting the city."""
     _staff(request)
     user = request.user
-    # one pass over the ledger for the districts, the city and the projects' balances (it was three)
+    # one pass over the ledger for the districts, the city and the sources (it was three)
     scope = selectors.scope_balances(user)
     districts = scope["districts"]
     city = scope["city"]
-    performance = selectors.performance(user, limit=PERFORMANCE_ROWS, by_project=scope["projects"])
+    performance = selectors.performance(user, limit=PERFORMANCE_ROWS)
     # the project links of the two 300-row lists from one reversed URL (a {% url %} per row was most of the
     # rendering)
     prefix = reverse("money:project", args=[0]).removesuffix("0/")
-    by_source = selectors.balances(selectors.entries_for(user), "source")
+    by_source = scope["sources"]
     labels = selectors.source_labels()
     chart = {
         "sources": [labels.get(r["source"], r["source"]) for r in by_source],
