@@ -455,11 +455,18 @@ def performance(user: Any, limit: int | None = None) -> list[dict[str, Any]]:
         projects = list(refs.values())
     # milestones and contracts only show in the rows returned; no median depends on them
     progress = milestone_progress(shown)
+    listed = None if limit is None else set(shown)
+    per_district: dict[str, list[Decimal]] = defaultdict(list)
     rows: list[dict[str, Any]] = []
     for p in projects:
         b = bal.get(p.pk)
         cost = approved.get(p.pk) or (b["paid"] if b else paid.get(p.pk, ZERO))
         area = p.area or Decimal(0)
+        per_m2 = (cost / area).quantize(Decimal("0.01")) if area and cost else None
+        if per_m2 is not None:
+            per_district[p.district_name].append(per_m2)
+        if listed is not None and p.pk not in listed:
+            continue  # read for the medians only
         households = p.households or 0
         rows.append(
             {
@@ -470,22 +477,18 @@ def performance(user: Any, limit: int | None = None) -> list[dict[str, Any]]:
                 "execution_rate": b["execution_rate"] if b else None,
                 "cost": cost,
                 "cost_basis": "final_accounts" if p.pk in approved else "paid",
-                "per_m2": (cost / area).quantize(Decimal("0.01")) if area and cost else None,
+                "per_m2": per_m2,
                 "per_household": (cost / households).quantize(Decimal("0.01"))
                 if households and cost
                 else None,
             }
         )
-    per_district: dict[str, list[Decimal]] = defaultdict(list)
-    for r in rows:
-        if r["per_m2"] is not None:
-            per_district[r["district"]].append(r["per_m2"])
     all_values = [v for vs in per_district.values() for v in vs]
     city_median = median(all_values) if all_values else None
     # each district's median once (it was recomputed, sorting the district's values, for every row)
     medians = {district: median(values) for district, values in per_district.items() if values}
     if limit is not None:
-        # the first projects by code; the others were read for the medians only
+        # the first projects by code
         by_pk = {r["project"].pk: r for r in rows}
         rows = [by_pk[pk] for pk in shown if pk in by_pk]
     for r in rows:
