@@ -218,6 +218,50 @@ def rollup(user: Any, level: str) -> list[dict[str, Any]]:
     return [{"id": r.pop(key), "name": r.pop(name), **r} for r in balances(qs, key, name)]
 
 
+def _summed(rows: list[dict[str, Any]], key: Any) -> dict[Any, dict[str, Any]]:
+    """Unfinished balance rows (the database's sums) added up by ``key(row)``, then finished. Decimal sums are exact,
+    so a group's figures equal those one ``GROUP BY`` on the group's key gives."""
+    out: dict[Any, dict[str, Any]] = {}
+    for r in rows:
+        k = key(r)
+        acc = out.get(k)
+        if acc is None:
+            out[k] = acc = {**dict.fromkeys(BALANCE_AGGREGATES, ZERO), "entries": 0}
+        for name in BALANCE_AGGREGATES:
+            acc[name] += Decimal(r[name] or 0)
+        acc["entries"] += r["entries"]
+    return {k: _finish(v) for k, v in out.items()}
+
+
+def scope_balances(user: Any) -> dict[str, Any]:
+    """The money page's roll-ups from one pass over the ledger in scope, grouped by district × source in the
+    database (a hundred rows for the city) and added up in Python into ``districts`` (as ``rollup(user,
+    "district")``), ``city`` (as ``rollup(user, "city")[0]``) and ``sources`` (as ``balances(entries_for(user),
+    "source")``). The page scanned the ledger once for each before."""
+    aggregates = {name: make() for name, make in BALANCE_AGGREGATES.items()}
+    raw = [
+        dict(r)
+        for r in entries_for(user)
+        .values("district_id", "district__name", "source")
+        .annotate(**aggregates, entries=Count("id"))
+        .order_by()
+    ]
+    districts = _summed(raw, lambda r: (r["district_id"], r["district__name"]))
+    sources = _summed(raw, lambda r: r["source"])
+    city = _summed(raw, lambda r: None).get(None) or _finish(dict.fromkeys(BALANCE_AGGREGATES, ZERO))
+    return {
+        # ordered as the database orders ``GROUP BY district_id, name`` (nulls last)
+        "districts": [
+            {"id": d, "name": n, **row}
+            for (d, n), row in sorted(
+                districts.items(), key=lambda kv: (kv[0][0] is None, kv[0][0] or 0, kv[0][1])
+            )
+        ],
+        "city": {"id": None, "name": "全市 / city", **city},
+        "sources": [{"source": k, **row} for k, row in sorted(sources.items())],
+    }
+
+
 def python_balances(qs: QuerySet[LedgerEntry]) -> dict[tuple[int, str], Any]:
     """The same balances by loading entries and summing in Python (the benchmark's comparison)."""
     from gaizao.policy.settlement import LedgerLine, ledger_balances
@@ -351,36 +395,78 @@ class ProjectRef:
     households: int | None
 
 
-def performance(user: Any) -> list[dict[str, Any]]:
-    """Budget performance (三(三)3) per project: execution rate, cost per m² and per household against the district
-    and city medians, flagged when outside ×1.5 of the district median. Cost is the approved final accounts when
-    there are some, else what has been paid."""
-    # plain values: every project of the scope (15,000 for the city at national size) built as a model with its
-    # divisions was most of the money page
-    projects = [
+def _project_refs(projects: QuerySet[Project]) -> list[ProjectRef]:
+    """Plain values of ``projects`` with their communities' floor area and households summed and the district's
+    name (every project of the scope built as a model with its divisions was most of the money page)."""
+    return [
         ProjectRef(**row)
-        for row in projects_for(user)
-        .annotate(
+        for row in projects.annotate(
             area=Sum("communities__building_area_m2"),
             households=Sum("communities__households"),
             district_name=F("district__name"),
-        )
-        .values("pk", "code", "name", "district_name", "area", "households")
+        ).values("pk", "code", "name", "district_name", "area", "households")
     ]
-    bal = {r["project_id"]: r for r in balances(entries_for(user), "project_id")}
+
+
+def performance(user: Any, limit: int | None = None) -> list[dict[str, Any]]:
+    """Budget performance (三(三)3) per project: execution rate, cost per m² and per household against the district
+    and city medians, flagged when outside ×1.5 of the district median. Cost is the approved final accounts when
+    there are some, else what has been paid.
+
+    ``limit``: only the first ``limit`` projects of the scope (by code) are returned, the medians still over the
+    whole scope; only the projects that can have a cost (a payment on the ledger or approved final accounts) are
+    read besides them (their payments summed, not their whole balances) — a project without one has no cost per m²
+    and counts in no median."""
+    scope = projects_for(user)
     # the scope as a subquery, not a list of 15,000 ids to compile into each statement
-    in_scope: Any = projects_for(user).order_by().values("pk")
+    in_scope: Any = scope.order_by().values("pk")
     approved = dict(
         FinalAccounts.objects.filter(project__in=in_scope, state=FinalAccountsState.APPROVED).values_list(
             "project_id", "audited_total"
         )
     )
-    progress = milestone_progress(in_scope)
-    rows = []
+    paid: dict[int, Decimal] = {}
+    if limit is None:
+        shown: Any = in_scope
+        bal = {r["project_id"]: r for r in balances(entries_for(user), "project_id")}
+        projects = _project_refs(scope)
+    else:
+        shown = list(scope.values_list("pk", flat=True)[:limit])
+        bal = {
+            r["project_id"]: r for r in balances(entries_for(user).filter(project_id__in=shown), "project_id")
+        }
+        paid = {
+            pk: Decimal(total).quantize(FEN)
+            for pk, total in entries_for(user)
+            .filter(kind=EntryKind.PAYMENT)
+            .values_list("project_id")
+            .annotate(total=Sum("amount"))
+            .values_list("project_id", "total")
+        }
+        # the city's 15,000 projects joined to their communities' areas was most of the money page; the ~5,000 with
+        # a payment or approved final accounts are what the medians need (two semi-joins: an OR with the shown ids
+        # made PostgreSQL test every project against both and compile the plan with JIT)
+        costed = scope.filter(
+            Q(pk__in=LedgerEntry.objects.filter(kind=EntryKind.PAYMENT).values("project_id"))
+            | Q(pk__in=FinalAccounts.objects.filter(state=FinalAccountsState.APPROVED).values("project_id"))
+        )
+        refs = {p.pk: p for p in _project_refs(scope.filter(pk__in=shown))}
+        refs.update((p.pk, p) for p in _project_refs(costed) if p.pk not in refs)
+        projects = list(refs.values())
+    # milestones and contracts only show in the rows returned; no median depends on them
+    progress = milestone_progress(shown)
+    listed = None if limit is None else set(shown)
+    per_district: dict[str, list[Decimal]] = defaultdict(list)
+    rows: list[dict[str, Any]] = []
     for p in projects:
         b = bal.get(p.pk)
-        cost = approved.get(p.pk) or (b["paid"] if b else ZERO)
+        cost = approved.get(p.pk) or (b["paid"] if b else paid.get(p.pk, ZERO))
         area = p.area or Decimal(0)
+        per_m2 = (cost / area).quantize(Decimal("0.01")) if area and cost else None
+        if per_m2 is not None:
+            per_district[p.district_name].append(per_m2)
+        if listed is not None and p.pk not in listed:
+            continue  # read for the medians only
         households = p.households or 0
         rows.append(
             {
@@ -391,22 +477,22 @@ def performance(user: Any) -> list[dict[str, Any]]:
                 "execution_rate": b["execution_rate"] if b else None,
                 "cost": cost,
                 "cost_basis": "final_accounts" if p.pk in approved else "paid",
-                "per_m2": (cost / area).quantize(Decimal("0.01")) if area and cost else None,
+                "per_m2": per_m2,
                 "per_household": (cost / households).quantize(Decimal("0.01"))
                 if households and cost
                 else None,
-                **_payment_against_milestones(b, progress.get(p.pk)),
             }
         )
-    per_district: dict[str, list[Decimal]] = defaultdict(list)
-    for r in rows:
-        if r["per_m2"] is not None:
-            per_district[r["district"]].append(r["per_m2"])
     all_values = [v for vs in per_district.values() for v in vs]
     city_median = median(all_values) if all_values else None
     # each district's median once (it was recomputed, sorting the district's values, for every row)
     medians = {district: median(values) for district, values in per_district.items() if values}
+    if limit is not None:
+        # the first projects by code
+        by_pk = {r["project"].pk: r for r in rows}
+        rows = [by_pk[pk] for pk in shown if pk in by_pk]
     for r in rows:
+        r.update(_payment_against_milestones(bal.get(r["project"].pk), progress.get(r["project"].pk)))
         r["district_median_per_m2"] = medians.get(r["district"])
         r["city_median_per_m2"] = city_median
         ref = r["district_median_per_m2"]

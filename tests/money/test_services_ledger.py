@@ -222,6 +222,24 @@ def test_totals_reconcile_project_street_district_city(accounts, project, unit_p
     assert sum(r["budgeted"] for r in selectors.rollup(accounts["xihu"], "city")) == D("300.33")
 
 
+def test_the_pages_one_pass_roll_up_equals_the_grouped_rollups(accounts, project, unit_project, xihu_project):
+    record(accounts["shangcheng"], project, "budget", "district_funds", "100.10")
+    record(accounts["shangcheng"], unit_project, "budget", "district_funds", "200.20")
+    record(accounts["shangcheng"], unit_project, "received", "district_funds", "50.05")
+    record(accounts["shangcheng"], unit_project, "payment", "district_funds", "20.01")
+    record(accounts["xihu"], xihu_project, "budget", "utilities", "300.33")
+    for user in (accounts["city"], accounts["xihu"]):
+        scope = selectors.scope_balances(user)
+        assert scope["districts"] == selectors.rollup(user, "district")
+        city = selectors.rollup(user, "city")[0]
+        assert {k: v for k, v in scope["city"].items() if k != "entries"} == city
+        assert scope["sources"] == selectors.balances(selectors.entries_for(user), "source")
+    assert [r["name"] for r in selectors.scope_balances(accounts["city"])["districts"]] == [
+        "上城区",
+        "西湖区",
+    ]
+
+
 def test_the_database_refuses_to_change_an_entry(accounts, project):
     from django.db import DatabaseError, connection
 

@@ -286,3 +286,10 @@ def test_performance_flags_payments_ahead_of_milestones_and_cost_outliers(accoun
     assert not rows[cheap.pk]["paying_ahead"]
     html = _client(officer).get("/money/").content.decode()
     assert "支付快于进度" in html
+    # the page's table: the first projects by code, each row as in the whole table (medians over the whole scope)
+    whole = {r["project"].pk: r for r in selectors.performance(officer)}
+    first = selectors.performance(officer, limit=2)
+    codes = sorted(r["project"].code for r in whole.values())
+    assert [r["project"].code for r in first] == codes[:2]
+    assert all(r == whole[r["project"].pk] for r in first)
+    assert any(r["per_m2"] is not None for r in whole.values() if r not in first)

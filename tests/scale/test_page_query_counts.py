@@ -131,6 +131,7 @@ CASES = [
     ("city", "/stewardship/coverage/"),
     ("shangcheng", "/"),
     ("shangcheng", "/delivery/"),
+    ("shangcheng", "/money/"),
 ]
 
 
