@@ -137,9 +137,12 @@ def projects_without_plan(user: Any) -> QuerySet[Project]:
 
     if user is None or not user.is_authenticated or user.role not in services.OFFICER_ROLES:
         return Project.objects.none()
+    # NOT EXISTS, not the LEFT JOIN of ``management_plan__isnull``: the planner guessed the join kept 50 of 10,000
+    # projects and sorted them all by code (56 ms at 220k); the anti-join walks the code index to the first rows
+    no_plan = ~Exists(ManagementPlan.objects.filter(project_id=OuterRef("pk")))
     return (
         projects_for(user)
-        .filter(state__in=[ProjectState.PLANNING, ProjectState.IMPLEMENTING], management_plan__isnull=True)
+        .filter(no_plan, state__in=[ProjectState.PLANNING, ProjectState.IMPLEMENTING])
         .order_by("code")
     )
 

@@ -56,7 +56,9 @@ def home(request: HttpRequest) -> HttpResponse:
             .order_by("due_on")[:50],
             "coverage": selectors.coverage(user),
             "plans": selectors.plans_for(user)[:100],
-            "unplanned": selectors.projects_without_plan(user)[:100],
+            "unplanned": selectors.projects_without_plan(user)
+            .select_related(None)
+            .only("id", "code", "name")[:100],
             "can_link_member": services.can_link_member(user),
             "companies": Organisation.objects.filter(kind=OrganisationKind.PROPERTY_SERVICE).order_by("name"),
         },
