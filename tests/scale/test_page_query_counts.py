@@ -129,8 +129,12 @@ CASES = [
     ("city", "/oversight/evaluation/projects/"),
     ("city", "/stewardship/"),
     ("city", "/stewardship/coverage/"),
+    ("city", "/participation/"),
     ("shangcheng", "/"),
     ("shangcheng", "/delivery/"),
+    ("shangcheng", "/stewardship/"),
+    ("shangcheng", "/stewardship/coverage/"),
+    ("shangcheng", "/participation/"),
 ]
 
 
