@@ -12,6 +12,7 @@ from django.db.models import Count, Q, QuerySet
 from django.http import Http404
 
 from gaizao.accounts.access import can_write, mask_name, mask_phone, scoped, sees_personal_data
+from gaizao.accounts.models import WRITER_ROLES
 from gaizao.errors import ApplicationError
 from gaizao.participation.chain import receipt_digest
 from gaizao.participation.models import (
@@ -77,8 +78,13 @@ def writable_communities(user: Any) -> list[Community]:
 
 
 def has_writable_community(user: Any) -> bool:
-    """Whether :func:`writable_communities` is not empty, reading its rows only until the first writable one."""
-    return any(can_write(user, c.division) for c in _writable_candidates(user).iterator(chunk_size=50))
+    """Whether :func:`writable_communities` is not empty, in one ``EXISTS``. Every candidate lies in the user's
+    scope, that is at or below the user's own division, so ``can_write`` accepts one exactly when it accepts the
+    user's role and division; the candidates are then not empty when any community of the scope is live. Reading
+    candidates by name until a writable one sorted the whole scope (126 ms for a district at 220k)."""
+    if user is None or not user.is_authenticated or user.role not in WRITER_ROLES or user.division_id is None:
+        return False
+    return scoped(Community.objects.filter(archived_at__isnull=True), user).exists()
 
 
 # --- ballots --------------------------------------------------------------------------------------------------------

@@ -67,17 +67,19 @@ def index(request: HttpRequest) -> HttpResponse:
     except ApplicationError as exc:
         _error(request, exc)
         ballots = selectors.ballots_for(user)
+    # the lists name communities only: their boundaries (and their divisions', ~47 KB for a district) stay unread
+    no_boundary = ("community__boundary", "community__division__boundary")
     context = {
         "owner": owner,
-        "ballots": ballots[:100],
+        "ballots": ballots.defer(*no_boundary)[:100],
         "filters": filters,
         "filtering": any(filters.values()),
-        "filter_communities": selectors.communities_for(user)[:500],
+        "filter_communities": selectors.communities_for(user).only("id", "name")[:500],
         "statuses": BallotStatus.choices,
         "purposes": Purpose.choices,
         "matters": vote_matters(),
-        "surveys": selectors.needs_surveys_for(user)[:50],
-        "evaluations": selectors.evaluations_for(user)[:50],
+        "surveys": selectors.needs_surveys_for(user).defer(*no_boundary)[:50],
+        "evaluations": selectors.evaluations_for(user).defer(*no_boundary)[:50],
         "report_counts": selectors.report_counts(user)[:50],
         "can_create": owner is None and selectors.has_writable_community(user),
         "due": due_ballots(user).count() if owner is None else 0,

@@ -544,10 +544,8 @@ def coverage_series(request: HttpRequest, district: str = "") -> list[dict[str, 
 @router.get("/coverage.xlsx", summary="The coverage table as Excel")
 def coverage_xlsx(request: HttpRequest, district: str = "") -> HttpResponse:
     division = _division(request, district)
-    data = documents.coverage_xlsx(
-        selectors.coverage(request.user, division=division),
-        selectors.coverage_series(request.user, division=division),
-    )
+    series = selectors.coverage_series(request.user, division=division)
+    data = documents.coverage_xlsx(series[-1], series)  # the series ends with today
     response = HttpResponse(data, content_type=documents.XLSX)
     response["Content-Disposition"] = 'attachment; filename="property-coverage.xlsx"'
     return response

@@ -56,7 +56,9 @@ def home(request: HttpRequest) -> HttpResponse:
             .order_by("due_on")[:50],
             "coverage": selectors.coverage(user),
             "plans": selectors.plans_for(user)[:100],
-            "unplanned": selectors.projects_without_plan(user)[:100],
+            "unplanned": selectors.projects_without_plan(user)
+            .select_related(None)
+            .only("id", "code", "name")[:100],
             "can_link_member": services.can_link_member(user),
             "companies": Organisation.objects.filter(kind=OrganisationKind.PROPERTY_SERVICE).order_by("name"),
         },
@@ -498,7 +500,7 @@ def coverage(request: HttpRequest) -> HttpResponse:
         {
             "division": division,
             "districts": selectors.districts_for(request.user),
-            "current": selectors.coverage(request.user, division=division),
+            "current": series[-1],  # the series ends with today
             "series_json": json.dumps(
                 {"labels": [s["on"] for s in series], "shares": [s["share"] for s in series]}
             ),
@@ -519,10 +521,8 @@ def scorecards(request: HttpRequest) -> HttpResponse:
 def coverage_export(request: HttpRequest) -> HttpResponse:
     _reader(request)
     division = _division(request)
-    data = documents.coverage_xlsx(
-        selectors.coverage(request.user, division=division),
-        selectors.coverage_series(request.user, division=division),
-    )
+    series = selectors.coverage_series(request.user, division=division)
+    data = documents.coverage_xlsx(series[-1], series)  # the series ends with today
     response = HttpResponse(data, content_type=documents.XLSX)
     response["Content-Disposition"] = 'attachment; filename="property-coverage.xlsx"'
     return response

@@ -174,3 +174,27 @@ def test_api_needs_reports_evaluations(demo, accounts):
         f"/api/v1/participation/evaluations/{evaluation.pk}/close"
     )
     assert closed.json()["results"]["responses"] >= 1
+
+
+def test_new_ballot_offered_exactly_when_a_community_is_writable(world, accounts):
+    """The index's one EXISTS answers as the list of writable communities does, for every demo account, and the
+    page offers a new ballot exactly then; once the only community is archived nobody may start one."""
+    from django.utils import timezone
+
+    from gaizao.participation import selectors
+
+    def check() -> dict[str, bool]:
+        out = {}
+        for name, user in accounts.items():
+            out[name] = selectors.has_writable_community(user)
+            assert out[name] == bool(selectors.writable_communities(user)), name
+            if name not in ("public", "resident"):
+                html = client_for(user).get("/participation/").content.decode()
+                assert ('href="/participation/ballots/new/"' in html) == out[name], name
+        return out
+
+    writable = check()
+    assert writable["shangcheng"] and writable["qingbomen"] and writable["city"]
+    assert not writable["xihu"] and not writable["finance"] and not writable["water"]
+    type(world.community).objects.filter(pk=world.community.pk).update(archived_at=timezone.now())
+    assert not any(check().values())

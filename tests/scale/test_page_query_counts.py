@@ -129,9 +129,13 @@ CASES = [
     ("city", "/oversight/evaluation/projects/"),
     ("city", "/stewardship/"),
     ("city", "/stewardship/coverage/"),
+    ("city", "/participation/"),
     ("shangcheng", "/"),
     ("shangcheng", "/delivery/"),
     ("shangcheng", "/money/"),
+    ("shangcheng", "/stewardship/"),
+    ("shangcheng", "/stewardship/coverage/"),
+    ("shangcheng", "/participation/"),
 ]
 
 

@@ -484,6 +484,36 @@ def test_coverage_by_street_and_over_time(handed_over, community, company, accou
     assert selectors.coverage(officer, on=TODAY() - dt.timedelta(days=200))["covered"] == 0
 
 
+def test_coverage_series_days_counted_together(handed_over, community, company, steward, accounts, divs):
+    """The series counts every quarter end in the same two queries, each day as coverage() alone answers it; a
+    company account (its scope joins its contracts) counts its community once however many contracts it holds."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    officer = accounts["shangcheng"]
+    contract(
+        officer,
+        community,
+        company,
+        start=TODAY() - dt.timedelta(days=200),
+        end=TODAY() + dt.timedelta(days=9),
+    )
+    contract(officer, community, company, number="WY-002", start=TODAY() + dt.timedelta(days=10))
+    days = [TODAY() - dt.timedelta(days=n) for n in (400, 300, 200, 100, 0)]
+    for user, division in ((officer, divs["330102"]), (officer, None), (steward, None)):
+        many = selectors.coverage_on_days(user, division=division, days=days)
+        assert [c["covered"] for c in many] == [0, 0, 1, 1, 1]
+        assert many == [selectors.coverage(user, division=division, on=day) for day in days]
+        assert many[-1]["communities"] == 1 and many[-1]["streets"][0]["street_code"] == "330102001"
+    sizes = []
+    for quarters in (2, 8):
+        with CaptureQueriesContext(connection) as ctx:
+            series = selectors.coverage_series(officer, quarters=quarters)
+        sizes.append(len(ctx.captured_queries))
+        assert len(series) == quarters + 1 and series[-1] == selectors.coverage(officer)
+    assert sizes[0] == sizes[1] <= 3
+
+
 def test_health_and_scorecard(handed_over, community, company, owners, accounts):
     officer = accounts["shangcheng"]
     contract(officer, community, company)
