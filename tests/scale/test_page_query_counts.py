@@ -126,11 +126,13 @@ CASES = [
     ("city", "/money/"),
     ("city", "/oversight/"),
     ("city", "/oversight/returns/"),
+    ("city", "/oversight/returns/?form=effects"),
     ("city", "/oversight/evaluation/projects/"),
     ("city", "/stewardship/"),
     ("city", "/stewardship/coverage/"),
     ("shangcheng", "/"),
     ("shangcheng", "/delivery/"),
+    ("shangcheng", "/oversight/"),
 ]
 
 
