@@ -165,10 +165,12 @@ def _quantity(value: Any) -> Decimal:
     return out if out.is_finite() else Decimal(0)
 
 
-def project_facts(user: Any, *, detail: bool = True) -> list[ProjectFacts]:
+def project_facts(
+    user: Any, *, detail: bool = True, schedule: bool = True, streets: bool = True
+) -> list[ProjectFacts]:
     """One :class:`ProjectFacts` per delivery ``user`` may see, with its first 开工 and 完工 day (``quantities``: see
     :func:`_facts`)."""
-    return _facts(delivery_selectors.deliveries_for(user), detail=detail)
+    return _facts(delivery_selectors.deliveries_for(user), detail=detail, schedule=schedule, streets=streets)
 
 
 def public_project_facts() -> list[ProjectFacts]:
@@ -192,7 +194,9 @@ _HEAVY = (
 )
 
 
-def _facts(qs: QuerySet[Delivery], *, detail: bool = True) -> list[ProjectFacts]:
+def _facts(
+    qs: QuerySet[Delivery], *, detail: bool = True, schedule: bool = True, streets: bool = True
+) -> list[ProjectFacts]:
     """The facts of the deliveries of ``qs``, read as plain values in five queries whatever their number (the
     deliveries with their project, district, plan version and acceptance columns; the projects' communities; the
     milestones' span; the divisions up to the street; the first 开工 / 完工 events). Building every delivery with its
@@ -200,7 +204,9 @@ def _facts(qs: QuerySet[Delivery], *, detail: bool = True) -> list[ProjectFacts]
 
     ``detail=False`` leaves :attr:`ProjectFacts.quantities`, ``community_ids`` and the centre (``lon``, ``lat``)
     empty, skips reading the plans' and acceptances' item lists (JSON parsed per delivery) and sums each project's
-    communities in SQL: progress, the progress return and the evaluation list never read them. The divisions and the
+    communities in SQL: progress, the progress return and the evaluation list never read them.
+    ``schedule=False`` leaves ``planned_start`` / ``planned_end`` empty (only progress's forecast reads them) and
+    ``streets=False`` the street (progress counts per district); each saves a query over the whole scope. The divisions and the
     events' ``on`` day are read as values, not models or whole ``changes`` documents (most of the remaining time at
     5,000 deliveries)."""
     from django.db.models import CharField, Count, Max, Min
@@ -264,14 +270,18 @@ def _facts(qs: QuerySet[Delivery], *, detail: bool = True) -> list[ProjectFacts]
                 buildings=Sum("community__building_count"),
             )
         }
-    spans = {
-        r["delivery_id"]: (r["start"], r["end"])
-        for r in Milestone.objects.filter(delivery_id__in=delivery_ids)
-        .order_by()
-        .values("delivery_id")
-        .annotate(start=Min("planned_start"), end=Max("planned_end"))
-    }
-    streets = _streets_of(qs.order_by().values("project__division_id"))
+    spans = (
+        {
+            r["delivery_id"]: (r["start"], r["end"])
+            for r in Milestone.objects.filter(delivery_id__in=delivery_ids)
+            .order_by()
+            .values("delivery_id")
+            .annotate(start=Min("planned_start"), end=Max("planned_end"))
+        }
+        if schedule
+        else {}
+    )
+    street_of = _streets_of(qs.order_by().values("project__division_id")) if streets else {}
     content_type = ContentType.objects.get_for_model(Delivery)
     first: dict[tuple[int, str], dt.date] = {}
     for object_id, action, at, on in (
@@ -290,7 +300,7 @@ def _facts(qs: QuerySet[Delivery], *, detail: bool = True) -> list[ProjectFacts]
     out = []
     for d in deliveries:
         communities = members.get(d["project_id"], [])
-        street = streets.get(d["project__division_id"])
+        street = street_of.get(d["project__division_id"])
         has_version = d["project__plan__current_version_id"] is not None
         amounts: dict[str, Decimal] = defaultdict(Decimal)
         if detail:
@@ -396,7 +406,7 @@ def progress(user: Any, year: int, *, on: dt.date | None = None) -> dict[str, An
             f"{year} 年没有适用的规则集。/ year: no rule set is in force in {year}.", field="year"
         ) from None
     targets = targets_for(user, year)
-    facts = project_facts(user, detail=False)
+    facts = project_facts(user, detail=False, streets=False)
     year_end = dt.date(year, 12, 31)
     # the coverage of every district from one reading of the user's scope (its per-district rows), not one per
     # district
@@ -665,7 +675,7 @@ def _contributions(
         .filter(inside | Q(pk=root.district.pk if root.district else 0))
     }
     out: list[Contribution] = []
-    facts = [f for f in project_facts(user, detail=effects) if f.district_id in districts]
+    facts = [f for f in project_facts(user, detail=effects, schedule=False) if f.district_id in districts]
     if root.level in (DivisionLevel.STREET, DivisionLevel.COMMUNITY):
         facts = [f for f in facts if f.street_code and f.street_code.startswith(root.code[:9])]
     for f in facts:
@@ -942,7 +952,7 @@ def cell_projects(user: Any, ids: list[int]) -> list[dict[str, Any]]:
     annual plan form) read through :func:`gaizao.programme.selectors.projects_for`."""
     from gaizao.programme import selectors as programme_selectors
 
-    facts = {f.project_id: f for f in project_facts(user, detail=False)}
+    facts = {f.project_id: f for f in project_facts(user, detail=False, schedule=False)}
     out = [
         {
             "project_id": f.project_id,
@@ -1085,7 +1095,9 @@ def progress_ratio(
     """Mean of started ÷ target and completed ÷ target (each capped at 1); ``facts`` saves re-reading them."""
     facts = [
         f
-        for f in (project_facts(user, detail=False) if facts is None else facts)
+        for f in (
+            project_facts(user, detail=False, schedule=False, streets=False) if facts is None else facts
+        )
         if f.district_id == district.pk
     ]
     started = [f for f in facts if _in_year(f.started_on, year)]
@@ -1158,7 +1170,7 @@ def evaluated_projects_page(user: Any, limit: int) -> tuple[list[ProjectFacts], 
     rows shown only, not of every delivery in the city (as /programme/ shows its first rows with the total)."""
     qs = delivery_selectors.deliveries_for(user)
     shown = list(qs.order_by("project__code").values_list("pk", flat=True)[:limit])
-    return _facts(Delivery.objects.filter(pk__in=shown), detail=False), qs.count()
+    return _facts(Delivery.objects.filter(pk__in=shown), detail=False, schedule=False), qs.count()
 
 
 def _days(late: dt.date | None, due: dt.date | None) -> int | None:

@@ -124,7 +124,14 @@ def returns(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "oversight/returns.html",
-        {"ret": ret, "table": table, "period": period, "division": division},
+        # each cell's link from one reversed URL ({% url %} in every cell was a third of the rendering)
+        {
+            "ret": ret,
+            "table": table,
+            "period": period,
+            "division": division,
+            "cell_url": reverse("oversight:returns_cell"),
+        },
     )
 
 
