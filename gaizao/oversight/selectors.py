@@ -166,11 +166,13 @@ def _quantity(value: Any) -> Decimal:
 
 
 def project_facts(
-    user: Any, *, detail: bool = True, schedule: bool = True, streets: bool = True
+    user: Any, *, detail: bool = True, schedule: bool = True, streets: bool = True, plan: bool = True
 ) -> list[ProjectFacts]:
     """One :class:`ProjectFacts` per delivery ``user`` may see, with its first 开工 and 完工 day (``quantities``: see
     :func:`_facts`)."""
-    return _facts(delivery_selectors.deliveries_for(user), detail=detail, schedule=schedule, streets=streets)
+    return _facts(
+        delivery_selectors.deliveries_for(user), detail=detail, schedule=schedule, streets=streets, plan=plan
+    )
 
 
 def public_project_facts() -> list[ProjectFacts]:
@@ -195,7 +197,12 @@ _HEAVY = (
 
 
 def _facts(
-    qs: QuerySet[Delivery], *, detail: bool = True, schedule: bool = True, streets: bool = True
+    qs: QuerySet[Delivery],
+    *,
+    detail: bool = True,
+    schedule: bool = True,
+    streets: bool = True,
+    plan: bool = True,
 ) -> list[ProjectFacts]:
     """The facts of the deliveries of ``qs``, read as plain values in five queries whatever their number (the
     deliveries with their project, district, plan version and acceptance columns; the projects' communities; the
@@ -206,9 +213,10 @@ def _facts(
     empty, skips reading the plans' and acceptances' item lists (JSON parsed per delivery) and sums each project's
     communities in SQL: progress, the progress return and the evaluation list never read them.
     ``schedule=False`` leaves ``planned_start`` / ``planned_end`` empty (only progress's forecast reads them) and
-    ``streets=False`` the street (progress counts per district); each saves a query over the whole scope. The divisions and the
-    events' ``on`` day are read as values, not models or whole ``changes`` documents (most of the remaining time at
-    5,000 deliveries)."""
+    ``streets=False`` the street (progress counts per district); each saves a query over the whole scope.
+    ``plan=False`` leaves ``elevators`` and ``estimate`` at zero without joining the plans (``detail`` needs them).
+    The divisions and the events' ``on`` day are read as values, not models or whole ``changes`` documents (most of
+    the remaining time at 5,000 deliveries)."""
     from django.db.models import CharField, Count, Max, Min
     from django.db.models.fields.json import KeyTextTransform
     from django.db.models.functions import Cast
@@ -226,10 +234,14 @@ def _facts(
         "project__district_id",
         "project__district__code",
         "project__district__name",
-        "project__plan__current_version__elevator_stairwells",
-        "project__plan__current_version__estimate",
-        "project__plan__current_version_id",
     ]
+    plan = plan or detail
+    if plan:
+        fields += [
+            "project__plan__current_version__elevator_stairwells",
+            "project__plan__current_version__estimate",
+            "project__plan__current_version_id",
+        ]
     if detail:
         fields += ["project__plan__current_version__items", "acceptance__items"]
     deliveries = list(qs.order_by("project__code").values(*fields))
@@ -301,7 +313,7 @@ def _facts(
     for d in deliveries:
         communities = members.get(d["project_id"], [])
         street = street_of.get(d["project__division_id"])
-        has_version = d["project__plan__current_version_id"] is not None
+        has_version = plan and d["project__plan__current_version_id"] is not None
         amounts: dict[str, Decimal] = defaultdict(Decimal)
         if detail:
             for item in (d["project__plan__current_version__items"] or []) if has_version else []:
@@ -675,7 +687,11 @@ def _contributions(
         .filter(inside | Q(pk=root.district.pk if root.district else 0))
     }
     out: list[Contribution] = []
-    facts = [f for f in project_facts(user, detail=effects, schedule=False) if f.district_id in districts]
+    facts = [
+        f
+        for f in project_facts(user, detail=effects, schedule=False, plan=effects)
+        if f.district_id in districts
+    ]
     if root.level in (DivisionLevel.STREET, DivisionLevel.COMMUNITY):
         facts = [f for f in facts if f.street_code and f.street_code.startswith(root.code[:9])]
     for f in facts:
@@ -952,7 +968,7 @@ def cell_projects(user: Any, ids: list[int]) -> list[dict[str, Any]]:
     annual plan form) read through :func:`gaizao.programme.selectors.projects_for`."""
     from gaizao.programme import selectors as programme_selectors
 
-    facts = {f.project_id: f for f in project_facts(user, detail=False, schedule=False)}
+    facts = {f.project_id: f for f in project_facts(user, detail=False, schedule=False, plan=False)}
     out = [
         {
             "project_id": f.project_id,
@@ -1096,7 +1112,9 @@ def progress_ratio(
     facts = [
         f
         for f in (
-            project_facts(user, detail=False, schedule=False, streets=False) if facts is None else facts
+            project_facts(user, detail=False, schedule=False, streets=False, plan=False)
+            if facts is None
+            else facts
         )
         if f.district_id == district.pk
     ]
@@ -1170,7 +1188,7 @@ def evaluated_projects_page(user: Any, limit: int) -> tuple[list[ProjectFacts], 
     rows shown only, not of every delivery in the city (as /programme/ shows its first rows with the total)."""
     qs = delivery_selectors.deliveries_for(user)
     shown = list(qs.order_by("project__code").values_list("pk", flat=True)[:limit])
-    return _facts(Delivery.objects.filter(pk__in=shown), detail=False, schedule=False), qs.count()
+    return _facts(Delivery.objects.filter(pk__in=shown), detail=False, schedule=False, plan=False), qs.count()
 
 
 def _days(late: dt.date | None, due: dt.date | None) -> int | None:
