@@ -165,9 +165,14 @@ def _quantity(value: Any) -> Decimal:
     return out if out.is_finite() else Decimal(0)
 
 
-def project_facts(user: Any) -> list[ProjectFacts]:
-    """One :class:`ProjectFacts` per delivery ``user`` may see, with its first 开工 and 完工 day."""
-    return _facts(delivery_selectors.deliveries_for(user))
+def project_facts(
+    user: Any, *, detail: bool = True, schedule: bool = True, streets: bool = True, plan: bool = True
+) -> list[ProjectFacts]:
+    """One :class:`ProjectFacts` per delivery ``user`` may see, with its first 开工 and 完工 day (``quantities``: see
+    :func:`_facts`)."""
+    return _facts(
+        delivery_selectors.deliveries_for(user), detail=detail, schedule=schedule, streets=streets, plan=plan
+    )
 
 
 def public_project_facts() -> list[ProjectFacts]:
@@ -191,34 +196,55 @@ _HEAVY = (
 )
 
 
-def _facts(qs: QuerySet[Delivery]) -> list[ProjectFacts]:
+def _facts(
+    qs: QuerySet[Delivery],
+    *,
+    detail: bool = True,
+    schedule: bool = True,
+    streets: bool = True,
+    plan: bool = True,
+) -> list[ProjectFacts]:
     """The facts of the deliveries of ``qs``, read as plain values in five queries whatever their number (the
     deliveries with their project, district, plan version and acceptance columns; the projects' communities; the
     milestones' span; the divisions up to the street; the first 开工 / 完工 events). Building every delivery with its
-    project, divisions, plan, communities and milestones as models was most of the oversight pages' time."""
-    from django.db.models import Max, Min
+    project, divisions, plan, communities and milestones as models was most of the oversight pages' time.
+
+    ``detail=False`` leaves :attr:`ProjectFacts.quantities`, ``community_ids`` and the centre (``lon``, ``lat``)
+    empty, skips reading the plans' and acceptances' item lists (JSON parsed per delivery) and sums each project's
+    communities in SQL: progress, the progress return and the evaluation list never read them.
+    ``schedule=False`` leaves ``planned_start`` / ``planned_end`` empty (only progress's forecast reads them) and
+    ``streets=False`` the street (progress counts per district); each saves a query over the whole scope.
+    ``plan=False`` leaves ``elevators`` and ``estimate`` at zero without joining the plans (``detail`` needs them).
+    The divisions and the events' ``on`` day are read as values, not models or whole ``changes`` documents (most of
+    the remaining time at 5,000 deliveries)."""
+    from django.db.models import CharField, Count, Max, Min
+    from django.db.models.fields.json import KeyTextTransform
+    from django.db.models.functions import Cast
 
     from gaizao.delivery.models import Milestone
     from gaizao.programme.models import ProjectCommunity
 
-    deliveries = list(
-        qs.order_by("project__code").values(
-            "pk",
-            "stage",
-            "project_id",
-            "project__code",
-            "project__name",
-            "project__division_id",
-            "project__district_id",
-            "project__district__code",
-            "project__district__name",
-            "project__plan__current_version__items",
+    fields = [
+        "pk",
+        "stage",
+        "project_id",
+        "project__code",
+        "project__name",
+        "project__division_id",
+        "project__district_id",
+        "project__district__code",
+        "project__district__name",
+    ]
+    plan = plan or detail
+    if plan:
+        fields += [
             "project__plan__current_version__elevator_stairwells",
             "project__plan__current_version__estimate",
             "project__plan__current_version_id",
-            "acceptance__items",
-        )
-    )
+        ]
+    if detail:
+        fields += ["project__plan__current_version__items", "acceptance__items"]
+    deliveries = list(qs.order_by("project__code").values(*fields))
     if not deliveries:
         return []
     # the scope as subqueries, not thousands of ids compiled into each statement
@@ -227,57 +253,76 @@ def _facts(qs: QuerySet[Delivery]) -> list[ProjectFacts]:
     members: dict[int, list[tuple[int, int | None, int | None, float | None, float | None]]] = defaultdict(
         list
     )
-    for row in (
-        ProjectCommunity.objects.filter(project_id__in=project_ids)
-        .order_by("project_id", "community__code")
-        .values_list(
-            "project_id",
-            "community_id",
-            "community__households",
-            "community__building_count",
-            "community__lon",
-            "community__lat",
-        )
-    ):
-        members[row[0]].append(row[1:])
-    spans = {
-        r["delivery_id"]: (r["start"], r["end"])
-        for r in Milestone.objects.filter(delivery_id__in=delivery_ids)
-        .order_by()
-        .values("delivery_id")
-        .annotate(start=Min("planned_start"), end=Max("planned_end"))
-    }
-    divisions = {
-        d.pk: d
-        for d in Division.objects.filter(pk__in={d["project__division_id"] for d in deliveries})
-        .select_related("parent__parent")
-        .defer("boundary", "parent__boundary", "parent__parent__boundary")
-    }
+    # without detail, each project's community count, households and buildings summed in SQL (one row a project,
+    # not one a community; its community ids and centre are left out)
+    counts: dict[int, tuple[int, int, int]] = {}
+    if detail:
+        for row in (
+            ProjectCommunity.objects.filter(project_id__in=project_ids)
+            .order_by("project_id", "community__code")
+            .values_list(
+                "project_id",
+                "community_id",
+                "community__households",
+                "community__building_count",
+                "community__lon",
+                "community__lat",
+            )
+        ):
+            members[row[0]].append(row[1:])
+    else:
+        counts = {
+            r["project_id"]: (r["n"], r["households"] or 0, r["buildings"] or 0)
+            for r in ProjectCommunity.objects.filter(project_id__in=project_ids)
+            .order_by()
+            .values("project_id")
+            .annotate(
+                n=Count("pk"),
+                households=Sum("community__households"),
+                buildings=Sum("community__building_count"),
+            )
+        }
+    spans = (
+        {
+            r["delivery_id"]: (r["start"], r["end"])
+            for r in Milestone.objects.filter(delivery_id__in=delivery_ids)
+            .order_by()
+            .values("delivery_id")
+            .annotate(start=Min("planned_start"), end=Max("planned_end"))
+        }
+        if schedule
+        else {}
+    )
+    street_of = _streets_of(qs.order_by().values("project__division_id")) if streets else {}
     content_type = ContentType.objects.get_for_model(Delivery)
     first: dict[tuple[int, str], dt.date] = {}
-    for object_id, action, at, changes in (
+    for object_id, action, at, on in (
         AuditEvent.objects.filter(
             content_type=content_type,
             action__in=(delivery_selectors.STARTED_ACTION, delivery_selectors.COMPLETED_ACTION),
-            object_id__in=[str(d["pk"]) for d in deliveries],
+            object_id__in=qs.order_by().annotate(oid=Cast("pk", CharField())).values("oid"),
         )
+        .annotate(on=KeyTextTransform("on", "changes"))
         .order_by("at", "id")
-        .values_list("object_id", "action", "at", "changes")
+        .values_list("object_id", "action", "at", "on")
     ):
-        first.setdefault((int(object_id), action), _event_day_of(changes, at))
+        key = (int(object_id), action)
+        if key not in first:
+            first[key] = _event_day_of({"on": on} if on is not None else None, at)
     out = []
     for d in deliveries:
         communities = members.get(d["project_id"], [])
-        street = _street_of(divisions.get(d["project__division_id"]))
-        has_version = d["project__plan__current_version_id"] is not None
-        quantities: dict[str, Decimal] = defaultdict(Decimal)
-        for item in (d["project__plan__current_version__items"] or []) if has_version else []:
-            quantities[str(item.get("item_id", ""))] += _quantity(item.get("quantity"))
-        accepted = d["acceptance__items"]
-        if accepted:
-            quantities = defaultdict(Decimal)
-            for item in accepted:
-                quantities[str(item.get("item_id", ""))] += _quantity(item.get("delivered"))
+        street = street_of.get(d["project__division_id"])
+        has_version = plan and d["project__plan__current_version_id"] is not None
+        amounts: dict[str, Decimal] = defaultdict(Decimal)
+        if detail:
+            for item in (d["project__plan__current_version__items"] or []) if has_version else []:
+                amounts[str(item.get("item_id", ""))] += _quantity(item.get("quantity"))
+            accepted = d["acceptance__items"]
+            if accepted:
+                amounts = defaultdict(Decimal)
+                for item in accepted:
+                    amounts[str(item.get("item_id", ""))] += _quantity(item.get("delivered"))
         lons = [c[3] for c in communities if c[3] is not None]
         lats = [c[4] for c in communities if c[4] is not None]
         planned_start, planned_end = spans.get(d["pk"], (None, None))
@@ -289,13 +334,17 @@ def _facts(qs: QuerySet[Delivery]) -> list[ProjectFacts]:
                 district_id=d["project__district_id"],
                 district_code=d["project__district__code"],
                 district_name=d["project__district__name"],
-                street_id=street.pk if street else None,
-                street_code=street.code if street else "",
-                street_name=street.name if street else NO_STREET,
+                street_id=street[0] if street else None,
+                street_code=street[1] if street else "",
+                street_name=street[2] if street else NO_STREET,
                 stage=d["stage"],
-                communities=len(communities),
-                households=sum(c[1] or 0 for c in communities),
-                buildings=sum(c[2] or 0 for c in communities),
+                communities=len(communities) if detail else counts.get(d["project_id"], (0, 0, 0))[0],
+                households=sum(c[1] or 0 for c in communities)
+                if detail
+                else counts.get(d["project_id"], (0, 0, 0))[1],
+                buildings=sum(c[2] or 0 for c in communities)
+                if detail
+                else counts.get(d["project_id"], (0, 0, 0))[2],
                 elevators=len(d["project__plan__current_version__elevator_stairwells"] or [])
                 if has_version
                 else 0,
@@ -307,9 +356,37 @@ def _facts(qs: QuerySet[Delivery]) -> list[ProjectFacts]:
                 lon=sum(lons) / len(lons) if lons else None,
                 lat=sum(lats) / len(lats) if lats else None,
                 community_ids=[c[0] for c in communities],
-                quantities=dict(quantities),
+                quantities=dict(amounts),
             )
         )
+    return out
+
+
+def _streets_of(division_ids: Any) -> dict[int, tuple[int, str, str] | None]:
+    """Division id → its street's (id, code, name), as :func:`_street_of` finds it, from one query of plain values
+    over the division and its two parents (a project's division is a street or a community); a deeper division
+    (none today) is walked as a model. ``division_ids``: ids or a subquery of them."""
+    levels = ("", "parent__", "parent__parent__")
+    names = [f"{p}{f}" for p in levels for f in ("id", "level", "code", "name")]
+    out: dict[int, tuple[int, str, str] | None] = {}
+    for row in Division.objects.filter(pk__in=division_ids).order_by().values_list(*names):
+        found: tuple[int, str, str] | None = None
+        walked = False
+        for i in range(len(levels)):
+            pk, level, code, name = row[4 * i : 4 * i + 4]
+            if pk is None:
+                walked = True
+                break
+            if level == DivisionLevel.STREET:
+                found, walked = (pk, code, name), True
+                break
+            if level == DivisionLevel.DISTRICT:
+                walked = True
+                break
+        if not walked:
+            street = _street_of(Division.objects.defer("boundary").get(pk=row[0]))
+            found = (street.pk, street.code, street.name) if street is not None else None
+        out[row[0]] = found
     return out
 
 
@@ -341,7 +418,7 @@ def progress(user: Any, year: int, *, on: dt.date | None = None) -> dict[str, An
             f"{year} 年没有适用的规则集。/ year: no rule set is in force in {year}.", field="year"
         ) from None
     targets = targets_for(user, year)
-    facts = project_facts(user)
+    facts = project_facts(user, detail=False, streets=False)
     year_end = dt.date(year, 12, 31)
     # the coverage of every district from one reading of the user's scope (its per-district rows), not one per
     # district
@@ -598,8 +675,10 @@ def _root(user: Any, code: str | None) -> Division:
 
 
 def _contributions(
-    user: Any, period: Period, root: Division
+    user: Any, period: Period, root: Division, *, effects: bool = True
 ) -> tuple[list[Contribution], dict[int, Division]]:
+    """The records of the progress and effects forms; ``effects=False`` leaves out the effects columns (and the
+    item quantities they are read from)."""
     inside = Q(path=root.path) | Q(path__startswith=root.path + "/")
     districts = {
         d.pk: d
@@ -608,7 +687,11 @@ def _contributions(
         .filter(inside | Q(pk=root.district.pk if root.district else 0))
     }
     out: list[Contribution] = []
-    facts = [f for f in project_facts(user) if f.district_id in districts]
+    facts = [
+        f
+        for f in project_facts(user, detail=effects, schedule=False, plan=effects)
+        if f.district_id in districts
+    ]
     if root.level in (DivisionLevel.STREET, DivisionLevel.COMMUNITY):
         facts = [f for f in facts if f.street_code and f.street_code.startswith(root.code[:9])]
     for f in facts:
@@ -624,7 +707,7 @@ def _contributions(
                 out.append(
                     Contribution(f"{prefix}_{what}", Decimal(value), f.district_id, street_key, f.project_id)
                 )
-            if prefix == "completed":
+            if prefix == "completed" and effects:
                 out.extend(_effects(f, street_key))
     project_ids = {f.project_id for f in facts}
     street_of_project = {f.project_id: f.street_code or f"{f.district_code}-none" for f in facts}
@@ -739,7 +822,7 @@ def _form_contributions(
 ) -> tuple[list[Contribution], dict[int, Division], list[dict[str, Any]]]:
     if form == "plan":
         return _plan_contributions(user, period, root)
-    contributions, districts = _contributions(user, period, root)
+    contributions, districts = _contributions(user, period, root, effects=form == "effects")
     return contributions, districts, []
 
 
@@ -853,7 +936,7 @@ def cell_records(user: Any, period_text: str, *, division: str, column: str) -> 
     if column not in {c.key for c in return_columns() + effect_columns() + plan_columns()}:
         raise _not_found()
     root = _root(user, None)
-    form = "plan" if column.startswith("plan_") else "progress"
+    form = "plan" if column.startswith("plan_") else "effects" if column.startswith("effect_") else "progress"
     contributions, _, _ = _form_contributions(user, period, root, form)
     target = Division.objects.defer("boundary").filter(code=division).first()
     if division.endswith("-none"):
@@ -885,7 +968,7 @@ def cell_projects(user: Any, ids: list[int]) -> list[dict[str, Any]]:
     annual plan form) read through :func:`gaizao.programme.selectors.projects_for`."""
     from gaizao.programme import selectors as programme_selectors
 
-    facts = {f.project_id: f for f in project_facts(user)}
+    facts = {f.project_id: f for f in project_facts(user, detail=False, schedule=False, plan=False)}
     out = [
         {
             "project_id": f.project_id,
@@ -1026,7 +1109,15 @@ def progress_ratio(
     facts: list[ProjectFacts] | None = None,
 ) -> dict[str, Any]:
     """Mean of started ÷ target and completed ÷ target (each capped at 1); ``facts`` saves re-reading them."""
-    facts = [f for f in (project_facts(user) if facts is None else facts) if f.district_id == district.pk]
+    facts = [
+        f
+        for f in (
+            project_facts(user, detail=False, schedule=False, streets=False, plan=False)
+            if facts is None
+            else facts
+        )
+        if f.district_id == district.pk
+    ]
     started = [f for f in facts if _in_year(f.started_on, year)]
     completed = [f for f in facts if _in_year(f.completed_on, year)]
     n_started = sum(f.communities for f in started)
@@ -1090,6 +1181,14 @@ def evaluated_projects(user: Any, year: int | None = None) -> list[ProjectFacts]
     if year is not None:
         facts = [f for f in facts if f.started_on is not None and f.started_on.year == year]
     return facts
+
+
+def evaluated_projects_page(user: Any, limit: int) -> tuple[list[ProjectFacts], int]:
+    """The first ``limit`` of :func:`evaluated_projects` (by project code) and how many there are: the facts of the
+    rows shown only, not of every delivery in the city (as /programme/ shows its first rows with the total)."""
+    qs = delivery_selectors.deliveries_for(user)
+    shown = list(qs.order_by("project__code").values_list("pk", flat=True)[:limit])
+    return _facts(Delivery.objects.filter(pk__in=shown), detail=False, schedule=False, plan=False), qs.count()
 
 
 def _days(late: dt.date | None, due: dt.date | None) -> int | None:

@@ -235,7 +235,7 @@ def assessment_compute(
             f"{len(missing)} district(s) first.",
             field="targets",
         )
-    facts = selectors.project_facts(actor)
+    facts = selectors.project_facts(actor, detail=False, schedule=False, streets=False, plan=False)
     results: dict[str, tuple[Division, Decimal, list[dict[str, Any]]]] = {}
     for district in districts:
         indicators = []

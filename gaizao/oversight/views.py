@@ -124,7 +124,14 @@ def returns(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "oversight/returns.html",
-        {"ret": ret, "table": table, "period": period, "division": division},
+        # each cell's link from one reversed URL ({% url %} in every cell was a third of the rendering)
+        {
+            "ret": ret,
+            "table": table,
+            "period": period,
+            "division": division,
+            "cell_url": reverse("oversight:returns_cell"),
+        },
     )
 
 
@@ -262,15 +269,15 @@ def project_evaluations(request: HttpRequest) -> HttpResponse:
     page = reverse("oversight:project_evaluation", args=[0]).removesuffix("0/")
     report = reverse("oversight:project_evaluation_report", args=[0])
     head, tail = report.split("/0/", 1)
-    facts = selectors.evaluated_projects(request.user)
+    facts, matched = selectors.evaluated_projects_page(request.user, LIST_ROWS)
     rows = [
         {"f": f, "url": f"{page}{f.project_id}/", "report_url": f"{head}/{f.project_id}/{tail}"}
-        for f in facts[:LIST_ROWS]
+        for f in facts
     ]
     return render(
         request,
         "oversight/project_evaluations.html",
-        {"projects": rows, "matched": len(facts), "shown": LIST_ROWS},
+        {"projects": rows, "matched": matched, "shown": LIST_ROWS},
     )
 
 

@@ -166,3 +166,24 @@ def test_charts_use_the_cjk_font_and_refuse_without_it(monkeypatch):
         assert "fonts-noto-cjk" in exc.value.message
     finally:
         charts.cjk_font_path.cache_clear()
+
+
+def test_the_list_shows_its_first_rows_by_code_with_the_total(world, accounts, monkeypatch):
+    """The evaluation list reads the facts of the rows it shows only; the total counts every delivery in scope."""
+    from gaizao.delivery import selectors as delivery_selectors
+    from gaizao.oversight import views
+
+    scope = delivery_selectors.deliveries_for(accounts["city"])
+    codes = sorted(scope.values_list("project__code", flat=True))
+    assert len(codes) >= 2
+    monkeypatch.setattr(views, "LIST_ROWS", 1)
+    listing = _client(accounts["city"]).get("/oversight/evaluation/projects/").content.decode()
+    assert listing.count("data-project=") == 1
+    first = Project.objects.get(code=codes[0])
+    assert f'data-project="{first.pk}"' in listing
+    assert 'id="evaluated-matches"' in listing
+    assert f"{len(codes)} " in listing.split('id="evaluated-matches"', 1)[1].split("</p>", 1)[0]
+    monkeypatch.setattr(views, "LIST_ROWS", 300)
+    listing = _client(accounts["city"]).get("/oversight/evaluation/projects/").content.decode()
+    assert listing.count("data-project=") == len(codes)
+    assert 'id="evaluated-matches"' not in listing

@@ -126,6 +126,7 @@ CASES = [
     ("city", "/money/"),
     ("city", "/oversight/"),
     ("city", "/oversight/returns/"),
+    ("city", "/oversight/returns/?form=effects"),
     ("city", "/oversight/evaluation/projects/"),
     ("city", "/stewardship/"),
     ("city", "/stewardship/coverage/"),
@@ -136,6 +137,7 @@ CASES = [
     ("shangcheng", "/stewardship/"),
     ("shangcheng", "/stewardship/coverage/"),
     ("shangcheng", "/participation/"),
+    ("shangcheng", "/oversight/"),
 ]
 
 
