@@ -211,7 +211,7 @@ def ready_to_move_q() -> Q:
     mode = "project__plan__current_version__delivery_mode"
     # 开工: in an approved annual plan, no required approval pending, a builder's contract and the contract the
     # plan's delivery mode calls for
-    mode_met = ~Q(**{f"{mode}__in": list(MODE_CONTRACT)}) | Q(**{f"{mode}__isnull": True})
+    mode_met: Any = ~Q(**{f"{mode}__in": list(MODE_CONTRACT)}) | Q(**{f"{mode}__isnull": True})
     for mode_id, kind in MODE_CONTRACT.items():
         mode_met |= Q(**{mode: mode_id}) & Exists(contract.filter(kind=kind))
     start = (
