@@ -17,7 +17,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from django.db.models import Max, Q
+from django.db.models import Case, Max, Q, When
 from django.urls import reverse
 from django.utils import timezone
 
@@ -87,15 +87,22 @@ def orders_overdue(user: Any) -> Todo | None:
     ):
         return None
     today = timezone.localdate()
-    overdue = list(selectors.overdue_orders(user, today).order_by("deadline", "pk"))
-    to_review = [
-        o
-        for o in selectors.orders_for(user).filter(state=OrderState.REPLIED).order_by("deadline", "pk")
-        if services.can_review(user, o)
-    ]
-    rows = list({o.pk: o for o in overdue + to_review}.values())
+    orders = selectors.orders_for(user)
+    late = Q(deadline__lt=today) & ~Q(state=OrderState.CLOSED)
+    # An inspector reviews every replied order it reads (``can_review``): an officer's are those of its division,
+    # a supervisor's those addressed to it, on projects it holds a contract on. So the database counts the
+    # orders, overdue first, and only the rows shown are read.
+    wanted = late | Q(state=OrderState.REPLIED) if user.role in services.INSPECTOR_LEVEL else late
+    matching = orders.filter(wanted)
+    count = matching.count()
+    rows = list(
+        matching.order_by(Case(When(late, then=0), default=1), "deadline", "pk")[:ITEMS_SHOWN]
+        if count
+        else []
+    )
+    overdue = bool(rows) and selectors.is_overdue(rows[0], today)
     items = []
-    for order in rows[:ITEMS_SHOWN]:
+    for order in rows:
         if order.state == OrderState.REPLIED and services.can_review(user, order):
             hint, url = "已回复待复查 / reply to review", reverse("delivery:order_review", args=[order.pk])
         elif services.can_reply(user, order):
@@ -113,9 +120,9 @@ def orders_overdue(user: Any) -> Todo | None:
     return Todo(
         "逾期整改与待复查",
         "Rectification orders overdue or to review",
-        len(rows),
+        count,
         reverse("delivery:home"),
-        tone="danger" if overdue else ("warning" if rows else "info"),
+        tone="danger" if overdue else ("warning" if count else "info"),
         items=tuple(items),
         empty_zh="没有逾期的整改通知。",
         empty_en="No rectification order is overdue.",
