@@ -17,66 +17,60 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from django.db.models import Max, Q
+from django.db.models import Case, Max, Q, When
 from django.urls import reverse
 from django.utils import timezone
 
 from gaizao.accounts.models import CONTRACT_PARTY_ROLES
 from gaizao.delivery import selectors, services
-from gaizao.delivery.models import Delivery, OrderState, Stage
+from gaizao.delivery.models import OrderState, Stage
 from gaizao.policy.delivery import inspection_interval
 from gaizao.ui.todos import Todo, TodoItem, register_todo
 
 ITEMS_SHOWN = 5
 
-#: The next stage a delivery can be moved to, with the guard that shows its button and the label of the move.
-NEXT_MOVES: tuple[tuple[str, Any, str, str], ...] = (
-    (Stage.STARTED, services.can_start, "可开工", "ready to start"),
-    (Stage.CONSTRUCTION, services.can_build, "可转入在建", "ready for construction"),
-    (Stage.COMPLETED, services.can_complete, "可完工", "ready to complete"),
-    (Stage.ACCEPTED, services.can_accept, "可竣工验收", "ready for acceptance"),
-    (Stage.HANDED_OVER, services.can_hand_over, "可移交", "ready to hand over"),
-)
+#: The label of the forward move from each stage (:data:`services.NEXT_STAGE`: 开工, 在建, 完工, 竣工验收, 移交).
+MOVE_LABELS: dict[str, tuple[str, str]] = {
+    Stage.PRELIMINARY: ("可开工", "ready to start"),
+    Stage.STARTED: ("可转入在建", "ready for construction"),
+    Stage.CONSTRUCTION: ("可完工", "ready to complete"),
+    Stage.COMPLETED: ("可竣工验收", "ready for acceptance"),
+    Stage.ACCEPTED: ("可移交", "ready to hand over"),
+}
 
 
 def _active(user: Any) -> bool:
     return bool(user is not None and user.is_authenticated and user.is_active)
 
 
-def _next_move(user: Any, delivery: Delivery) -> tuple[str, str] | None:
-    for stage, allowed, label_zh, label_en in NEXT_MOVES:
-        if stage != delivery.stage and allowed(user, delivery):
-            return label_zh, label_en
-    return None
-
-
 def stages_awaiting(user: Any) -> Todo | None:
-    """Deliveries the officer may move to their next stage now."""
+    """Deliveries the officer may move to their next stage now: counted by the database with the SQL form of the
+    stage conditions (:func:`services.ready_to_move_q`), only the first rows read. An officer's readable
+    deliveries are exactly those of its division, which it may write (``is_officer_for``)."""
     if not _active(user) or user.role not in services.OFFICER_ROLES:
         return None
-    ready = []
-    # every fact the can_<move> guards read comes with the deliveries (a constant number of queries)
-    for delivery in services.with_stage_facts(
-        selectors.deliveries_for(user)
-        .exclude(stage__in=[Stage.HANDED_OVER, Stage.SUSPENDED])
+    ready = selectors.deliveries_for(user).filter(services.ready_to_move_q())
+    count = ready.count()
+    first = list(
+        ready.select_related(None)
         .order_by("project__code", "pk")
-    ):
-        move = _next_move(user, delivery)
-        if move is not None:
-            ready.append((delivery, move))
+        .values("pk", "stage", "project__name")[:ITEMS_SHOWN]
+        if count
+        else []
+    )
     return Todo(
         "待推进的项目阶段",
         "Stages awaiting my action",
-        len(ready),
+        count,
         reverse("delivery:home"),
-        tone="warning" if ready else "info",
+        tone="warning" if count else "info",
         items=tuple(
             TodoItem(
-                f"{d.project.name} · {d.get_stage_display()}",
-                reverse("delivery:detail", args=[d.pk]),
-                f"{zh} / {en}",
+                f"{d['project__name']} · {Stage(d['stage']).label}",
+                reverse("delivery:detail", args=[d["pk"]]),
+                "{} / {}".format(*MOVE_LABELS[d["stage"]]),
             )
-            for d, (zh, en) in ready[:ITEMS_SHOWN]
+            for d in first
         ),
         empty_zh="没有条件已齐、待推进阶段的项目。",
         empty_en="No delivery is ready for its next stage.",
@@ -93,15 +87,22 @@ def orders_overdue(user: Any) -> Todo | None:
     ):
         return None
     today = timezone.localdate()
-    overdue = list(selectors.overdue_orders(user, today).order_by("deadline", "pk"))
-    to_review = [
-        o
-        for o in selectors.orders_for(user).filter(state=OrderState.REPLIED).order_by("deadline", "pk")
-        if services.can_review(user, o)
-    ]
-    rows = list({o.pk: o for o in overdue + to_review}.values())
+    orders = selectors.orders_for(user)
+    late = Q(deadline__lt=today) & ~Q(state=OrderState.CLOSED)
+    # An inspector reviews every replied order it reads (``can_review``): an officer's are those of its division,
+    # a supervisor's those addressed to it, on projects it holds a contract on. So the database counts the
+    # orders, overdue first, and only the rows shown are read.
+    wanted = late | Q(state=OrderState.REPLIED) if user.role in services.INSPECTOR_LEVEL else late
+    matching = orders.filter(wanted)
+    count = matching.count()
+    rows = list(
+        matching.order_by(Case(When(late, then=0), default=1), "deadline", "pk")[:ITEMS_SHOWN]
+        if count
+        else []
+    )
+    overdue = bool(rows) and selectors.is_overdue(rows[0], today)
     items = []
-    for order in rows[:ITEMS_SHOWN]:
+    for order in rows:
         if order.state == OrderState.REPLIED and services.can_review(user, order):
             hint, url = "已回复待复查 / reply to review", reverse("delivery:order_review", args=[order.pk])
         elif services.can_reply(user, order):
@@ -119,9 +120,9 @@ def orders_overdue(user: Any) -> Todo | None:
     return Todo(
         "逾期整改与待复查",
         "Rectification orders overdue or to review",
-        len(rows),
+        count,
         reverse("delivery:home"),
-        tone="danger" if overdue else ("warning" if rows else "info"),
+        tone="danger" if overdue else ("warning" if count else "info"),
         items=tuple(items),
         empty_zh="没有逾期的整改通知。",
         empty_en="No rectification order is overdue.",
@@ -141,28 +142,33 @@ def inspections_due(user: Any) -> Todo | None:
         .filter(stage__in=services.WORKS_STAGES)
         .annotate(last=Max("inspections__inspected_at", filter=Q(inspections__level=level)))
         .filter(Q(last__isnull=True) | Q(last__lt=since))
-        # the project's name and division (the inspector's scope) only: no district, implementing body
-        .select_related(None)
-        .select_related("project__division")
-        .defer("project__division__boundary")
-        .order_by("last", "project__code")
     )
-    due = [d for d in works if services.can_inspect(user, d)]
+    # The deliveries an inspector reads are those it may inspect (``can_inspect``): an officer's are its
+    # division's, a supervisor's those of the projects it holds a contract on. So the database counts them and
+    # only the first rows are read.
+    count = works.count()
+    due = list(
+        works.select_related(None)
+        .order_by("last", "project__code")
+        .values("pk", "project__name", "last")[:ITEMS_SHOWN]
+        if count
+        else []
+    )
     return Todo(
         "到期的施工检查",
         "Inspections due",
-        len(due),
+        count,
         reverse("delivery:home"),
-        tone="warning" if due else "info",
+        tone="warning" if count else "info",
         items=tuple(
             TodoItem(
-                d.project.name,
-                reverse("delivery:inspect", args=[d.pk]),
-                f"上次 {d.last:%Y-%m-%d} / last {d.last:%Y-%m-%d}"
-                if d.last
+                d["project__name"],
+                reverse("delivery:inspect", args=[d["pk"]]),
+                f"上次 {d['last']:%Y-%m-%d} / last {d['last']:%Y-%m-%d}"
+                if d["last"]
                 else "尚未检查 / never inspected",
             )
-            for d in due[:ITEMS_SHOWN]
+            for d in due
         ),
         empty_zh=f"在施项目近 {interval} 天内均已检查。",
         empty_en=f"Every works site was inspected in the last {interval} days.",

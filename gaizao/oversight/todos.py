@@ -93,8 +93,16 @@ def milestones_due(user: Any) -> Todo | None:
     )
     # counted by the database, and only the rows shown read (the city has thousands of milestones due)
     count = due.count()
-    late = due.filter(planned_end__lt=today).exists()
-    rows = list(due.select_related("delivery__project").order_by("planned_end", "pk")[:ITEMS_SHOWN])
+    rows = list(
+        due.select_related(None)
+        .select_related("delivery__project")
+        .only("id", "name", "planned_end", "delivery_id", "delivery__id", "delivery__project__name")
+        .order_by("planned_end", "pk")[:ITEMS_SHOWN]
+        if count
+        else []
+    )
+    # the earliest comes first: any is late when it is
+    late = bool(rows) and rows[0].planned_end < today
     return Todo(
         "临近或逾期的工程节点",
         "Milestones due or late",
@@ -118,17 +126,35 @@ def rectification_deadlines(user: Any) -> Todo | None:
     if not _active(user) or user.role not in OFFICERS:
         return None
     today = timezone.localdate()
-    rows = list(
+    # counted by the database, and only the rows shown read (the city has hundreds of open orders)
+    open_orders = (
         delivery_selectors.orders_for(user)
         .exclude(state=OrderState.CLOSED)
         .filter(deadline__lte=today + dt.timedelta(days=RECTIFICATION_LEAD_DAYS))
-        .order_by("deadline", "pk")
     )
-    overdue = [o for o in rows if o.deadline < today]
+    count = open_orders.count()
+    rows = list(
+        open_orders.select_related(None)
+        .select_related("delivery__project", "finding")
+        .only(
+            "id",
+            "deadline",
+            "delivery_id",
+            "delivery__id",
+            "delivery__project__name",
+            "finding__id",
+            "finding__description",
+        )
+        .order_by("deadline", "pk")[:ITEMS_SHOWN]
+        if count
+        else []
+    )
+    # the earliest deadline comes first: any has passed when it has
+    overdue = bool(rows) and rows[0].deadline < today
     return Todo(
         "整改期限临近或已逾期",
         "Rectification deadlines due or passed",
-        len(rows),
+        count,
         reverse("delivery:home"),
         tone="danger" if overdue else ("warning" if rows else "info"),
         items=tuple(

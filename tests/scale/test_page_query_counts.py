@@ -151,3 +151,33 @@ def test_page_queries_do_not_grow_with_deliveries(accounts, divs, username, url)
     assert len(large) == len(small), "\n".join(large)
     if url != "/":  # the workbench's few ballot and report cards (five rows each) are participation's
         _no_boundary(small + large)
+
+
+def test_the_workbench_counts_what_the_guards_allow(client, accounts, divs):
+    """The delivery to-dos count in SQL (issue 19); over deliveries in every stage they still count exactly the
+    deliveries and orders the ``can_*`` guards offer, one by one."""
+    from gaizao.delivery import selectors, services
+    from gaizao.delivery.models import OrderState
+    from tests.workbench.test_home import shown_todos
+
+    _works(divs, make_communities(divs, 12, start=0))
+    for username in ("city", "shangcheng"):
+        user = accounts[username]
+        guards = (
+            services.can_start,
+            services.can_build,
+            services.can_complete,
+            services.can_accept,
+            services.can_hand_over,
+        )
+        ready = [d for d in selectors.deliveries_for(user) if any(g(user, d) for g in guards)]
+        orders = list(selectors.orders_for(user))
+        chased = [
+            o
+            for o in orders
+            if selectors.is_overdue(o) or (o.state == OrderState.REPLIED and services.can_review(user, o))
+        ]
+        shown = shown_todos(client, user)
+        assert 0 < len(ready) < 12 and chased
+        assert shown["delivery.stages_awaiting"] == len(ready)
+        assert shown["delivery.orders_overdue"] == len(chased)
