@@ -111,7 +111,8 @@ def test_postgres_counts_read_the_covering_index(accounts, divs, params, index):
 @pytest.mark.parametrize(
     ("lookup", "index"),
     [
-        ({"district_code": "330102"}, "registry_community_district_code"),
+        # the district's own index, or the (district_code, scope_status) one, which it leads: either answers it
+        ({"district_code": "330102"}, ("registry_community_district_code", "registry_co_distric_af4a69_idx")),
         ({"scope_status": "priority"}, "registry_community_scope_status"),
         ({"built_year__gte": 1985}, "community_built_year"),
         ({"is_sample": True}, "community_sample_code"),
@@ -121,7 +122,7 @@ def test_postgres_counts_read_the_covering_index(accounts, divs, params, index):
 def test_postgres_each_filter_has_an_index(accounts, divs, lookup, index):
     make_communities(divs, 20)
     plan = _plan(Community.objects.filter(**lookup).order_by().values("id"))
-    assert index in plan, plan
+    assert any(name in plan for name in ((index,) if isinstance(index, str) else index)), plan
 
 
 def test_two_character_search_finds_substrings_of_each_field(accounts, divs):
