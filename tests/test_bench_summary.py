@@ -86,7 +86,9 @@ def test_import_headlines_label_the_extrapolation() -> None:
         ("die", 10_000): {"seconds": 30.0, "cpu_seconds": 27.0, "maxrss_mb": 250.0},
     }
     seconds, memory, ratio, extrapolated = import_headlines(results, 10_000, 100_000)
-    assert seconds.measured == 15.0
-    assert memory.measured == 450.0
+    assert seconds.measured == 15.0 and seconds.verdict == "met", "issue 19: under 20 s at 100,000 rows"
+    assert memory.measured == 450.0 and memory.verdict == "NOT MET", "issue 19: peak under 300 MB"
+    small_run = import_headlines(results, 10_000, 10_000)
+    assert small_run[0].goal is None, "the goals are set for 100,000 rows only"
     assert ratio.measured == pytest.approx(18.0) and ratio.verdict == "met"
     assert extrapolated.measured == pytest.approx(20.0) and "EXTRAPOLATED" in extrapolated.note
