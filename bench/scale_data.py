@@ -27,6 +27,20 @@ BUILDINGS_PER_COMMUNITY = 3
 UNITS_PER_BUILDING = 8
 AUDIT_PER_COMMUNITY = 5
 COMMUNITIES_PER_PROJECT = 10
+#: the columns of a generated audit event row, in order (``scale_works`` writes the same rows)
+AUDIT_COLUMNS = [
+    "id",
+    "at",
+    "actor_id",
+    "actor_label",
+    "action",
+    "content_type_id",
+    "object_id",
+    "object_repr",
+    "division_path",
+    "changes",
+    "reason",
+]
 
 WORDS = ("新村", "花园", "公寓", "小区", "苑", "家园", "里", "坊", "大院", "宿舍")
 PLACES = (
@@ -523,19 +537,7 @@ def generate(communities: int, *, seed: int = 2022, verbose: bool = True) -> dic
 
         _insert(
             AuditEvent,
-            [
-                "id",
-                "at",
-                "actor_id",
-                "actor_label",
-                "action",
-                "content_type_id",
-                "object_id",
-                "object_repr",
-                "division_path",
-                "changes",
-                "reason",
-            ],
+            AUDIT_COLUMNS,
             audit_rows(),
         )
         timings["audit_s"] = time.perf_counter() - t0

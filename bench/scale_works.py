@@ -25,7 +25,7 @@ import time
 from decimal import Decimal
 from typing import Any
 
-from bench.scale_data import _insert, _next_id, _reset_sequences
+from bench.scale_data import AUDIT_COLUMNS, _insert, _next_id, _reset_sequences
 
 #: stages of the generated deliveries, in turn (the 开工 / 完工 events follow from the stage reached)
 STAGES = ("preliminary", "started", "construction", "construction", "completed", "accepted", "handed_over")
@@ -210,19 +210,7 @@ def generate_works(*, seed: int = 2023, verbose: bool = True) -> dict[str, Any]:
                     )
         out["audit_events"] = _insert(
             AuditEvent,
-            [
-                "id",
-                "at",
-                "actor_id",
-                "actor_label",
-                "action",
-                "content_type_id",
-                "object_id",
-                "object_repr",
-                "division_path",
-                "changes",
-                "reason",
-            ],
+            AUDIT_COLUMNS,
             events,
         )
 

@@ -432,7 +432,24 @@ class CommunityStats(models.Model):
         return {name: int(getattr(self, f"f_{name}")) for name in REQUIRED_SURVEY_FIELDS}
 
 
-class CommunityCell(models.Model):
+class MapCellCounts(models.Model):
+    """What a map cell counts: the live located communities of an area, scope status, sample flag and grid cell,
+    with the sums of their positions (``CommunityCell`` per area, ``CommunityDivisionCell`` per division)."""
+
+    area = models.ForeignKey("divisions.Division", on_delete=models.CASCADE, related_name="+")
+    scope_status = models.CharField(max_length=16, choices=ScopeStatus.choices)
+    is_sample = models.BooleanField(default=False)
+    cx = models.IntegerField()
+    cy = models.IntegerField()
+    communities = models.PositiveIntegerField(default=0)
+    lon_sum = models.FloatField(default=0.0)
+    lat_sum = models.FloatField(default=0.0)
+
+    class Meta:
+        abstract = True
+
+
+class CommunityCell(MapCellCounts):
     """The map's grid aggregate: live located communities per area, scope status, sample flag and grid cell of
     ``ZOOM`` (``cx = FLOOR(lon / size)``, ``size`` = 64 pixels at that zoom, as ``selectors._clusters`` draws
     them), with the sums of their positions.
@@ -448,15 +465,6 @@ class CommunityCell(models.Model):
     #: the finest zoom held; a whole scope whose extent needs a finer one is clustered from the communities
     ZOOM = 14
 
-    area = models.ForeignKey("divisions.Division", on_delete=models.CASCADE, related_name="+")
-    scope_status = models.CharField(max_length=16, choices=ScopeStatus.choices)
-    is_sample = models.BooleanField(default=False)
-    cx = models.IntegerField()
-    cy = models.IntegerField()
-    communities = models.PositiveIntegerField(default=0)
-    lon_sum = models.FloatField(default=0.0)
-    lat_sum = models.FloatField(default=0.0)
-
     class Meta:
         verbose_name = _("小区地图网格 / community map cell")
         constraints = [
@@ -469,21 +477,13 @@ class CommunityCell(models.Model):
         return f"{self.area_id} {self.scope_status} ({self.cx}, {self.cy}): {self.communities}"
 
 
-class CommunityDivisionCell(models.Model):
+class CommunityDivisionCell(MapCellCounts):
     """The map cells of one division (``CommunityCell``'s rows before they are added up per area): a write
     recomputes its division's rows from that division's communities, then its area's ``CommunityCell`` rows from
     these narrow rows, never from the district's communities (a district of 14,000 communities took 300-600 ms
     to regroup on every save)."""
 
     division = models.ForeignKey("divisions.Division", on_delete=models.CASCADE, related_name="+")
-    area = models.ForeignKey("divisions.Division", on_delete=models.CASCADE, related_name="+")
-    scope_status = models.CharField(max_length=16, choices=ScopeStatus.choices)
-    is_sample = models.BooleanField(default=False)
-    cx = models.IntegerField()
-    cy = models.IntegerField()
-    communities = models.PositiveIntegerField(default=0)
-    lon_sum = models.FloatField(default=0.0)
-    lat_sum = models.FloatField(default=0.0)
 
     class Meta:
         verbose_name = _("区划地图网格 / division map cell")
